@@ -1,0 +1,88 @@
+"""The Spreads Cockpit: a Dash app served on 127.0.0.1:8050 (debug off by default)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pathlib import Path
+
+import dash_bootstrap_components as dbc
+import flask_bootstrap
+from dash import Dash, html
+from flask import abort, request, send_from_directory
+
+from components import alerts, broker, discipline, expectancy, export, graduation
+from components.context import CockpitContext
+from utils.config import PROJECT_ROOT, ConfigError, Settings, credential_notes, load_settings
+from utils.env_hygiene import check_env_hygiene
+
+log = logging.getLogger("cockpit")
+CARDS = (graduation, expectancy, discipline, alerts, broker, export)
+# Bootstrap 5 CSS served from the installed bootstrap-flask package: no CDN, no network.
+BOOTSTRAP_CSS_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css"
+BOOTSTRAP_CSS_URL = "/vendor/bootstrap.min.css"
+
+
+def allowed_hosts(settings: Settings) -> set[str]:
+    """Host headers the app answers (a defence against DNS rebinding)."""
+    port = settings.port
+    return {f"{settings.host}:{port}", f"127.0.0.1:{port}", f"localhost:{port}"}
+
+
+def create_app(ctx: CockpitContext) -> Dash:
+    """Build the Dash app from the cards; nothing here touches money or rules."""
+    ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = Dash(
+        __name__,
+        title="Spreads Cockpit",
+        external_stylesheets=[BOOTSTRAP_CSS_URL],
+        serve_locally=True,
+    )
+    hosts = allowed_hosts(ctx.settings)
+
+    @app.server.route(BOOTSTRAP_CSS_URL)
+    def _bootstrap_css():
+        return send_from_directory(BOOTSTRAP_CSS_DIR, "bootstrap.min.css")
+
+    @app.server.before_request
+    def _refuse_foreign_host():
+        if request.host not in hosts:
+            abort(400, description="Unexpected Host header")
+
+    app.layout = lambda: dbc.Container(
+        [
+            html.H1("Spreads Cockpit", className="my-3"),
+            html.P(
+                "It says 'not yet' until the evidence says you are ready, and shows why.",
+                className="lead",
+            ),
+            dbc.Row(
+                [dbc.Col(card.layout(ctx), lg=4, md=6, className="mb-3") for card in CARDS],
+            ),
+        ],
+        fluid=True,
+    )
+    return app
+
+
+def main() -> int:
+    """Start the cockpit; a bad `.env` stops start-up with a message, not a traceback."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    for warning in check_env_hygiene(PROJECT_ROOT):
+        log.warning(warning.message)
+    for note in credential_notes(settings):
+        log.warning(note)
+    app = create_app(CockpitContext(settings=settings, root=PROJECT_ROOT))
+    log.info("Spreads Cockpit on http://%s:%d/", settings.host, settings.port)
+    app.run(host=settings.host, port=settings.port, debug=settings.dash_debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

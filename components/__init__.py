@@ -1,0 +1,1 @@
+"""Dash cards of the cockpit: one module per card, each with layout() and its callbacks."""

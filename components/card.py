@@ -1,0 +1,20 @@
+"""The frame every cockpit card shares: a titled Bootstrap card with a stable id."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+
+def cockpit_card(card_id: str, title: str, body: list) -> dbc.Card:
+    """A card whose header is `title` and whose body holds `body`."""
+    return dbc.Card(
+        [dbc.CardHeader(html.H5(title, className="mb-0 card-title")), dbc.CardBody(body)],
+        id=card_id,
+        className="h-100 shadow-sm",
+    )
+
+
+def not_built_yet(what: str) -> html.P:
+    """An honest placeholder: this part of the cockpit does not exist yet."""
+    return html.P(f"Not built yet: {what}.", className="text-muted fst-italic mb-0")

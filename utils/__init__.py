@@ -1,0 +1,1 @@
+"""Pure-Python core of the Spreads Cockpit: no Dash imports live here."""

@@ -1,0 +1,237 @@
+"""Settings from `.env` (pydantic-settings): modes, credentials, URLs, thresholds.
+
+Safe defaults: with no `.env` at all the cockpit runs in SIM with dry-run on.
+The checklist's gate numbers are floors: a `.env` may raise them, never lower them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SANDBOX_URL = "https://api.cert.tastyworks.com"
+DEFAULT_LIVE_URL = "https://api.tastyworks.com"
+REAL_TASTYTRADE_HOST_SUFFIXES = ("tastyworks.com", "tastytrade.com")
+
+# Checklist floors (section 0, 5 and 8): a setting may be stricter, never looser.
+GATE_FLOORS: dict[str, Decimal] = {
+    "gate_min_trades": Decimal(25),
+    "gate_min_clean_sessions": Decimal(15),
+    "gate_min_expectancy_usd": Decimal(0),
+    "gate_min_discipline": Decimal(70),
+    "ramp_week2_min_discipline": Decimal(80),
+    "halt_hours": Decimal(24),
+}
+# Ceilings: a setting may be lower (stricter), never higher.
+RISK_CEILINGS: dict[str, Decimal] = {
+    "symbol_risk_max_pct": Decimal(20),
+    "confirmation_ttl_s": Decimal(60),
+}
+
+
+class ConfigError(Exception):
+    """A `.env` value the cockpit refuses to start with; the message names the key."""
+
+
+class Environment(StrEnum):
+    """The two tastytrade environments a trader can hold credentials for."""
+
+    SANDBOX = "sandbox"
+    LIVE = "live"
+
+
+class BrokerCredentials(BaseModel):
+    """Credentials and base URL for one environment; secrets stay wrapped."""
+
+    environment: Environment
+    base_url: str
+    client_id: SecretStr | None = None
+    client_secret: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    username: SecretStr | None = None
+    password: SecretStr | None = None
+
+    @property
+    def has_oauth(self) -> bool:
+        """True when the OAuth2 trio (client id, secret, refresh token) is complete."""
+        return all(_filled(s) for s in (self.client_id, self.client_secret, self.refresh_token))
+
+    @property
+    def has_legacy_login(self) -> bool:
+        """True when the legacy `/sessions` username and password are both set."""
+        return _filled(self.username) and _filled(self.password)
+
+    @property
+    def present(self) -> bool:
+        """True when any complete way to log in is configured."""
+        return self.has_oauth or self.has_legacy_login
+
+    @property
+    def targets_real_tastytrade(self) -> bool:
+        """True when the base URL points at tastytrade's own servers."""
+        host = (urlparse(self.base_url).hostname or "").lower()
+        return any(host == s or host.endswith("." + s) for s in REAL_TASTYTRADE_HOST_SUFFIXES)
+
+
+def _filled(secret: SecretStr | None) -> bool:
+    return secret is not None and secret.get_secret_value().strip() != ""
+
+
+class Settings(BaseSettings):
+    """Everything the cockpit reads from `.env` or the environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        frozen=True,
+    )
+
+    # Mode and safety
+    use_live: bool = False
+    always_dry_run: bool = True
+
+    # Sandbox credentials: OAuth2 (real tastytrade) and the legacy login (simulated broker)
+    tt_sandbox_client_id: SecretStr | None = None
+    tt_sandbox_client_secret: SecretStr | None = None
+    tt_sandbox_refresh_token: SecretStr | None = None
+    tt_sandbox_user: SecretStr | None = None
+    tt_sandbox_pass: SecretStr | None = None
+
+    # Live credentials (only used once every gate passes)
+    tt_live_client_id: SecretStr | None = None
+    tt_live_client_secret: SecretStr | None = None
+    tt_live_refresh_token: SecretStr | None = None
+    tt_live_user: SecretStr | None = None
+    tt_live_pass: SecretStr | None = None
+
+    # API endpoints
+    tasty_base_url_sandbox: str = DEFAULT_SANDBOX_URL
+    tasty_base_url_live: str = DEFAULT_LIVE_URL
+    user_agent: str = "spreads-cockpit/0.1"
+
+    # Where the cockpit keeps its state, and where it listens
+    data_dir: Path = PROJECT_ROOT / "data"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8050, ge=1, le=65535)
+    dash_debug: bool = False
+    display_timezone: str | None = None
+
+    # Graduation gates (floors) and ramp
+    gate_min_trades: int = 25
+    gate_min_clean_sessions: int = 15
+    gate_min_expectancy_usd: Decimal = Decimal(0)
+    gate_min_discipline: int = 70
+    ramp_week2_min_discipline: int = 80
+    halt_hours: int = 24
+
+    # Size ladder and pre-trade limits
+    unit_max_loss_usd: Decimal = Field(default=Decimal(500), gt=0)
+    ladder_max_level: int = Field(default=4, ge=1)
+    risk_budget_usd: Decimal = Field(default=Decimal(10000), gt=0)
+    max_concurrent_spreads: int = Field(default=2, ge=1)
+    symbol_risk_max_pct: Decimal = Decimal(20)
+    orders_per_minute: int = Field(default=5, ge=1)
+    confirmation_ttl_s: int = 60
+
+    # Entry filters a trader can tune
+    entry_dte_min: int = Field(default=7, ge=0)
+    entry_dte_max: int = Field(default=60, ge=0)
+    min_credit_pct_of_width: Decimal = Field(default=Decimal(20), ge=0, le=100)
+    max_bid_ask_width_usd: Decimal = Field(default=Decimal("0.50"), gt=0)
+    revenge_guard_minutes: int = Field(default=30, ge=0)
+
+    @model_validator(mode="after")
+    def _checklist_bounds(self) -> Settings:
+        for name, floor in GATE_FLOORS.items():
+            value = Decimal(getattr(self, name))
+            if value < floor:
+                raise ValueError(
+                    f"{name.upper()}={value} is below the checklist floor of {floor}: "
+                    "a gate may be raised, never lowered"
+                )
+        for name, ceiling in RISK_CEILINGS.items():
+            value = Decimal(getattr(self, name))
+            if value > ceiling or value <= 0:
+                raise ValueError(
+                    f"{name.upper()}={value} must be above 0 and at most {ceiling} "
+                    "(the checklist's limit); it may be tightened, never loosened"
+                )
+        if self.entry_dte_min > self.entry_dte_max:
+            raise ValueError("ENTRY_DTE_MIN must not exceed ENTRY_DTE_MAX")
+        return self
+
+    def credentials(self, environment: Environment) -> BrokerCredentials:
+        """The credentials and base URL configured for one environment."""
+        prefix = "tt_sandbox_" if environment is Environment.SANDBOX else "tt_live_"
+        url = (
+            self.tasty_base_url_sandbox
+            if environment is Environment.SANDBOX
+            else self.tasty_base_url_live
+        )
+        return BrokerCredentials(
+            environment=environment,
+            base_url=url.rstrip("/"),
+            client_id=getattr(self, prefix + "client_id"),
+            client_secret=getattr(self, prefix + "client_secret"),
+            refresh_token=getattr(self, prefix + "refresh_token"),
+            username=getattr(self, prefix + "user"),
+            password=getattr(self, prefix + "pass"),
+        )
+
+
+def credential_notes(settings: Settings) -> list[str]:
+    """Plain-language notes about the configured logins (never their values)."""
+    notes = []
+    for environment in Environment:
+        creds = settings.credentials(environment)
+        if creds.has_legacy_login and not creds.has_oauth and creds.targets_real_tastytrade:
+            key = f"TT_{environment.value.upper()}"
+            notes.append(
+                f"{environment.value}: only {key}_USER/{key}_PASS are set, but tastytrade "
+                "accepts only OAuth2 since 2026-02-11; set "
+                f"{key}_CLIENT_ID, {key}_CLIENT_SECRET and {key}_REFRESH_TOKEN."
+            )
+    return notes
+
+
+def _secret_fields() -> set[str]:
+    return {
+        name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
+    }
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Turn a pydantic error into lines naming each `.env` key, never echoing a secret."""
+    secret_fields = _secret_fields()
+    lines = []
+    for item in error.errors(include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else ""
+        key = field.upper() if field else "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if field and field not in secret_fields and "input" in item:
+            message += f" (got {str(item['input'])[:40]!r})"
+        lines.append(f"{key}: {message}" if field else message)
+    return "Invalid .env setting(s):\n  " + "\n  ".join(lines)
+
+
+def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from `env_file` (default: the project's `.env`) and the environment.
+
+    Raises ConfigError with a message that names the offending key; secrets are never echoed.
+    """
+    kwargs: dict[str, Any] = dict(overrides)
+    if env_file is not None:
+        kwargs["_env_file"] = env_file
+    try:
+        return Settings(**kwargs)
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error)) from None

@@ -1,0 +1,124 @@
+"""The pre-flight run (checklist section 2): tests, format, lint and security, then a record.
+
+`python -m utils.preflight` is what `make test` and CI call; the Broker card runs the same
+function with a progress callback. It writes `data/ci/last_run.json` for the CI gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess  # nosec B404  # runs the project's own tools with fixed argument lists
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from utils.ci_status import CiRecord, ToolResult, ci_record_path
+from utils.config import PROJECT_ROOT, ConfigError, load_settings
+from utils.git import head_commit, is_dirty
+
+ProgressCallback = Callable[[str, str], None]
+
+TOOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pytest", ("-m", "pytest", "-q")),
+    ("black", ("-m", "black", "--check", ".")),
+    ("flake8", ("-m", "flake8")),
+    ("bandit", ("-m", "bandit", "-q", "-r", ".", "-c", "pyproject.toml")),
+)
+_PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
+
+
+def count_outcomes(name: str, output: str) -> dict[str, int]:
+    """Summarise a tool's output as counts (tests passed/failed, files or issues flagged)."""
+    if name == "pytest":
+        counts: dict[str, int] = {}
+        for number, label in _PYTEST_COUNT.findall(output):
+            counts[label.rstrip("s") if label.startswith("error") else label] = int(number)
+        return counts
+    if name == "black":
+        return {"would_reformat": len(re.findall(r"^would reformat ", output, re.M))}
+    if name == "flake8":
+        return {"problems": len([line for line in output.splitlines() if line.strip()])}
+    return {"issues": len(re.findall(r">> Issue:", output))}
+
+
+def _run_tool(
+    name: str, args: tuple[str, ...], root: Path, echo: Callable[[str], None]
+) -> ToolResult:
+    process = subprocess.Popen(  # nosec B603  # fixed argv of the project's own tools
+        [sys.executable, *args],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines = []
+    if process.stdout is None:
+        raise RuntimeError(f"{name}: no output pipe")
+    for line in process.stdout:
+        lines.append(line)
+        echo(line.rstrip("\n"))
+    exit_code = process.wait()
+    return ToolResult(
+        name=name,
+        passed=exit_code == 0,
+        exit_code=exit_code,
+        counts=count_outcomes(name, "".join(lines)),
+    )
+
+
+def write_record(record: CiRecord, data_dir: Path) -> Path:
+    """Write the record atomically (temp file + rename)."""
+    path = ci_record_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(json.dumps(record.model_dump(mode="json"), indent=2))
+    os.replace(tmp.name, path)
+    return path
+
+
+def run_preflight(
+    root: Path,
+    data_dir: Path,
+    progress: ProgressCallback | None = None,
+    tools: tuple[tuple[str, tuple[str, ...]], ...] = TOOLS,
+) -> CiRecord:
+    """Run every tool in `root`, report each line through `progress`, and store the record."""
+    commit, dirty = head_commit(root), is_dirty(root)
+    results = []
+    for name, args in tools:
+        results.append(_run_tool(name, args, root, lambda line: (progress or _print)(name, line)))
+    record = CiRecord(
+        commit=commit, dirty=dirty, finished_at=datetime.now(timezone.utc), tools=results
+    )
+    write_record(record, data_dir)
+    return record
+
+
+def _print(name: str, line: str) -> None:
+    print(line, flush=True)
+
+
+def main() -> int:
+    """Command line: run every check, print a summary, exit non-zero if any failed."""
+    try:
+        data_dir = load_settings().data_dir
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    record = run_preflight(PROJECT_ROOT, data_dir)
+    print("\n== pre-flight summary ==")
+    for tool in record.tools:
+        print(f"{tool.name:8} {'PASS' if tool.passed else 'FAIL'}  {tool.counts}")
+    print(f"record: {ci_record_path(data_dir)} (commit {record.commit}, dirty={record.dirty})")
+    tests = next((t.counts for t in record.tools if t.name == "pytest"), {})
+    print(f"pytest: {tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed")
+    return 0 if record.all_passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
