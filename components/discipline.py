@@ -12,4 +12,6 @@ CARD_ID = "card-discipline"
 
 def layout(ctx: CockpitContext) -> dbc.Card:
     """The Discipline card."""
-    return cockpit_card(CARD_ID, "Discipline", [not_built_yet("the discipline score (it needs the journal)")])
+    return cockpit_card(
+        CARD_ID, "Discipline", [not_built_yet("the discipline score (it needs the journal)")]
+    )

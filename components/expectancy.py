@@ -12,4 +12,6 @@ CARD_ID = "card-expectancy"
 
 def layout(ctx: CockpitContext) -> dbc.Card:
     """The Expectancy card."""
-    return cockpit_card(CARD_ID, "Expectancy", [not_built_yet("the expectancy figures (they need the journal)")])
+    return cockpit_card(
+        CARD_ID, "Expectancy", [not_built_yet("the expectancy figures (they need the journal)")]
+    )

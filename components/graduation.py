@@ -21,7 +21,9 @@ def layout(ctx: CockpitContext) -> dbc.Card:
         [
             html.P(
                 [
-                    dbc.Badge("PASS" if ci.green else "FAIL", color="success" if ci.green else "danger"),
+                    dbc.Badge(
+                        "PASS" if ci.green else "FAIL", color="success" if ci.green else "danger"
+                    ),
                     " CI green: ",
                     ci.message,
                 ]

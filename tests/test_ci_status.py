@@ -102,7 +102,9 @@ def test_preflight_runs_tools_and_writes_the_record(repo):
         ("ok", ("-c", "print('1 passed')")),
         ("bad", ("-c", "import sys; print('boom'); sys.exit(3)")),
     )
-    result = run_preflight(repo, repo / "data", lambda name, line: lines.append((name, line)), tools)
+    result = run_preflight(
+        repo, repo / "data", lambda name, line: lines.append((name, line)), tools
+    )
     assert [(t.name, t.passed, t.exit_code) for t in result.tools] == [
         ("ok", True, 0),
         ("bad", False, 3),

@@ -68,7 +68,9 @@ def test_lowering_a_checklist_limit_is_rejected(tmp_path, line, key):
 
 
 def test_raising_a_gate_is_allowed(tmp_path):
-    env = write_env(tmp_path, "GATE_MIN_TRADES=40\nGATE_MIN_DISCIPLINE=85\nSYMBOL_RISK_MAX_PCT=10\n")
+    env = write_env(
+        tmp_path, "GATE_MIN_TRADES=40\nGATE_MIN_DISCIPLINE=85\nSYMBOL_RISK_MAX_PCT=10\n"
+    )
     settings = load_settings(env_file=env)
     assert settings.gate_min_trades == 40
     assert settings.gate_min_discipline == 85

@@ -205,7 +205,9 @@ def credential_notes(settings: Settings) -> list[str]:
 
 def _secret_fields() -> set[str]:
     return {
-        name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
+        name
+        for name, field in Settings.model_fields.items()
+        if "SecretStr" in str(field.annotation)
     }
 
 
