@@ -13,7 +13,7 @@ from dash import Dash, html
 from flask import abort, request, send_from_directory
 
 from components import alerts, broker, discipline, expectancy, export, graduation
-from components.context import CockpitContext
+from components.context import CockpitContext, build_context
 from utils.config import PROJECT_ROOT, ConfigError, Settings, credential_notes, load_settings
 from utils.env_hygiene import check_env_hygiene
 
@@ -63,6 +63,9 @@ def create_app(ctx: CockpitContext) -> Dash:
         ],
         fluid=True,
     )
+    for card in CARDS:
+        if hasattr(card, "register"):
+            card.register(app, ctx)
     return app
 
 
@@ -78,7 +81,7 @@ def main() -> int:
         log.warning(warning.message)
     for note in credential_notes(settings):
         log.warning(note)
-    app = create_app(CockpitContext(settings=settings, root=PROJECT_ROOT))
+    app = create_app(build_context(settings, PROJECT_ROOT))
     log.info("Spreads Cockpit on http://%s:%d/", settings.host, settings.port)
     app.run(host=settings.host, port=settings.port, debug=settings.dash_debug)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components import preflight_panel
 from components.card import cockpit_card, not_built_yet
 from components.context import CockpitContext
 from utils.config import credential_notes
@@ -29,5 +30,11 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             html.P(["Requested in .env: ", html.Strong(_requested_mode(ctx))]),
             not_built_yet("the broker guard; no order can be sent"),
             *[dbc.Alert(text, color="warning", className="py-1 mt-2 mb-0") for text in warnings],
+            preflight_panel.layout(),
         ],
     )
+
+
+def register(app, ctx: CockpitContext) -> None:
+    """The Broker card's callbacks."""
+    preflight_panel.register(app, ctx)

@@ -1,11 +1,15 @@
-"""What every card needs from the running app: settings and where the project lives."""
+"""What every card needs from the running app: settings, stores and the job runner."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.jobs import JobRunner
+from utils.alerts import AlertStore
+from utils.audit import AuditLog
 from utils.config import Settings
+from utils.sessions import Clock, utc_now
 
 
 @dataclass(frozen=True)
@@ -14,3 +18,31 @@ class CockpitContext:
 
     settings: Settings
     root: Path
+    clock: Clock
+    jobs: JobRunner
+    alerts: AlertStore
+    audit: AuditLog
+
+
+def build_context(settings: Settings, root: Path, clock: Clock = utc_now) -> CockpitContext:
+    """Open the stores under the settings' data folder and wire them together."""
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return CockpitContext(
+        settings=settings,
+        root=root,
+        clock=clock,
+        jobs=JobRunner(),
+        alerts=AlertStore.open(data_dir, halt_hours=settings.halt_hours, clock=clock),
+        audit=AuditLog.open(data_dir, clock=clock, secret_values=secret_values(settings)),
+    )
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every configured secret, so stores can scrub them from anything they write."""
+    values = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if hasattr(value, "get_secret_value") and value.get_secret_value():
+            values.append(value.get_secret_value())
+    return values

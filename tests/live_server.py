@@ -11,7 +11,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from app_dash import create_app
-from components.context import CockpitContext
+from components.context import build_context
 from utils.config import Settings, load_settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,9 +40,9 @@ def cockpit_settings(tmp_path: Path, **overrides) -> Settings:
 
 
 @contextmanager
-def serve_cockpit(settings: Settings, root: Path) -> Iterator[str]:
+def serve_cockpit(settings: Settings, root: Path, **context_overrides) -> Iterator[str]:
     """Run the cockpit until the block ends; yields its base URL."""
-    app = create_app(CockpitContext(settings=settings, root=root))
+    app = create_app(build_context(settings, root, **context_overrides))
     server = make_server(settings.host, settings.port, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,0 +1,25 @@
+"""How the cockpit shows times and money to a person."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from utils.config import Settings
+
+
+def local_time(moment: datetime | None, settings: Settings) -> str:
+    """A stored UTC time in the trader's zone (DISPLAY_TIMEZONE, else the machine's)."""
+    if moment is None:
+        return "-"
+    zone = ZoneInfo(settings.display_timezone) if settings.display_timezone else None
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def usd(amount: Decimal | float | None) -> str:
+    """Dollars with sign and cents: -$1,234.50."""
+    if amount is None:
+        return "-"
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
