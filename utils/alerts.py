@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.pretrade import HaltState as PretradeHaltState
 from utils.sessions import Clock, session_of, to_utc, utc_now
 from utils.sqlite_store import connect, ensure_schema, transaction
 
@@ -96,16 +97,11 @@ class Alert(BaseModel):
         return "HIGH"
 
 
-class HaltState(BaseModel):
-    """Whether new entries are halted at a moment, until when, and why."""
+class HaltState(PretradeHaltState):
+    """A stored halt: the pre-trade checks' halt plus when it started and which alert began it."""
 
-    model_config = ConfigDict(frozen=True)
-
-    active: bool
-    until: datetime | None = None
     started_at: datetime | None = None
     alert_id: int | None = None
-    reason: str = ""
 
     def remaining(self, now: datetime) -> timedelta:
         """Time left on the halt at `now` (zero when none is active)."""
