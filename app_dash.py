@@ -12,13 +12,19 @@ import flask_bootstrap
 from dash import Dash, html
 from flask import abort, request, send_from_directory
 
-from components import alerts, broker, discipline, expectancy, export, graduation
+from components import alerts, broker, discipline, expectancy, export, graduation, ticket
 from components.context import CockpitContext, build_context
 from utils.config import PROJECT_ROOT, ConfigError, Settings, credential_notes, load_settings
 from utils.env_hygiene import check_env_hygiene
 
 log = logging.getLogger("cockpit")
-CARDS = (graduation, expectancy, discipline, alerts, broker, export)
+# Rows of (card module, width on a large screen).
+PAGE_ROWS = (
+    ((graduation, 5), (broker, 4), (alerts, 3)),
+    ((expectancy, 7), (discipline, 5)),
+    ((ticket, 8), (export, 4)),
+)
+CARDS = tuple(card for row in PAGE_ROWS for card, _ in row)
 # Bootstrap 5 CSS served from the installed bootstrap-flask package: no CDN, no network.
 BOOTSTRAP_CSS_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css"
 BOOTSTRAP_CSS_URL = "/vendor/bootstrap.min.css"
@@ -57,9 +63,12 @@ def create_app(ctx: CockpitContext) -> Dash:
                 "It says 'not yet' until the evidence says you are ready, and shows why.",
                 className="lead",
             ),
-            dbc.Row(
-                [dbc.Col(card.layout(ctx), lg=4, md=6, className="mb-3") for card in CARDS],
-            ),
+            *[
+                dbc.Row(
+                    [dbc.Col(card.layout(ctx), lg=width, className="mb-3") for card, width in row]
+                )
+                for row in PAGE_ROWS
+            ],
         ],
         fluid=True,
     )
