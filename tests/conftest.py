@@ -42,3 +42,5 @@ def loopback_only():
     yield REFUSED_CONNECTIONS
     socket.socket.connect = _real_connect
     socket.socket.connect_ex = _real_connect_ex
+    if REFUSED_CONNECTIONS:
+        pytest.fail(f"the suite tried to leave loopback: {REFUSED_CONNECTIONS}")
