@@ -34,15 +34,5 @@ def build_context(settings: Settings, root: Path, clock: Clock = utc_now) -> Coc
         clock=clock,
         jobs=JobRunner(),
         alerts=AlertStore.open(data_dir, halt_hours=settings.halt_hours, clock=clock),
-        audit=AuditLog.open(data_dir, clock=clock, secret_values=secret_values(settings)),
+        audit=AuditLog.open(data_dir, clock=clock, secret_values=settings.secret_values()),
     )
-
-
-def secret_values(settings: Settings) -> list[str]:
-    """Every configured secret, so stores can scrub them from anything they write."""
-    values = []
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        if hasattr(value, "get_secret_value") and value.get_secret_value():
-            values.append(value.get_secret_value())
-    return values

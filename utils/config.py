@@ -169,6 +169,15 @@ class Settings(BaseSettings):
             raise ValueError("ENTRY_DTE_MIN must not exceed ENTRY_DTE_MAX")
         return self
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret value, so writers can scrub them from what they store."""
+        values = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                values.append(value.get_secret_value())
+        return values
+
     def credentials(self, environment: Environment) -> BrokerCredentials:
         """The credentials and base URL configured for one environment."""
         prefix = "tt_sandbox_" if environment is Environment.SANDBOX else "tt_live_"
