@@ -17,11 +17,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.journal import journal_path
 from utils.pretrade import HaltState as PretradeHaltState
 from utils.sessions import Clock, session_of, to_utc, utc_now
 from utils.sqlite_store import connect, ensure_schema, transaction
-
-JOURNAL_FILENAME = "journal.sqlite3"
 
 MIGRATIONS = (
     """
@@ -124,7 +123,7 @@ class AlertStore:
     @classmethod
     def open(cls, data_dir: Path, **kwargs) -> AlertStore:
         """Open the store in `data_dir/journal.sqlite3`."""
-        return cls(data_dir / JOURNAL_FILENAME, **kwargs)
+        return cls(journal_path(data_dir), **kwargs)
 
     def close(self) -> None:
         """Close the connection."""

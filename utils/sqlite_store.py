@@ -3,9 +3,9 @@
 Every store that lives in `data/journal.sqlite3` (journal, alerts, halt, latch, audit) opens it
 with `connect()` and creates its tables with `ensure_schema(conn, component, migrations)`. Each
 component keeps its own version number in the shared `schema_version` table, so the journal's
-migrations and, say, the audit log's migrations never collide. A migration is a SQL script; it
-runs inside one transaction together with the version bump, so a crash half-way leaves the
-previous version intact.
+migrations and, say, the audit log's migrations never collide. A migration is a SQL script (split
+into statements with `sqlite3.complete_statement`); it runs inside one transaction together with
+the version bump, so a crash half-way leaves the previous version intact.
 """
 
 from __future__ import annotations
@@ -105,28 +105,33 @@ def ensure_schema(
     return len(migrations)
 
 
+def split_statements(script: str) -> list[str]:
+    """Split a SQL script into complete statements (trigger bodies stay whole)."""
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        raise SchemaError(f"migration script ends with an incomplete statement: {pending[:80]!r}")
+    return statements
+
+
 def _apply_migration(
     conn: sqlite3.Connection, component: str, target: int, script: str, at: datetime
 ) -> None:
-    # executescript() would COMMIT any open transaction first, so the script opens its own
-    # and the version row is written inside that same transaction before COMMIT.
-    try:
-        conn.executescript("BEGIN IMMEDIATE;\n" + script)
-        version_now = conn.execute(
-            "SELECT version FROM schema_version WHERE component = ?", (component,)
-        ).fetchone()
-        if version_now is not None and int(version_now[0]) >= target:
-            # Another process applied it between our read and our lock: undo our copy.
-            conn.execute("ROLLBACK")
+    statements = split_statements(script)
+    with transaction(conn):
+        # Re-read under the write lock: another process may have migrated meanwhile.
+        if schema_version(conn, component) >= target:
             return
+        for statement in statements:
+            conn.execute(statement)
         conn.execute(
             "INSERT INTO schema_version (component, version, applied_at) VALUES (?, ?, ?) "
             "ON CONFLICT(component) DO UPDATE SET version = excluded.version, "
             "applied_at = excluded.applied_at",
             (component, target, at.isoformat()),
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise

@@ -1,0 +1,182 @@
+"""The journal's tables, as forward migrations (append new scripts; never edit a shipped one).
+
+Money is stored as integer cents (`*_cents`), prices per share as decimal text, timestamps as
+UTC ISO-8601 text of fixed width (so text order is time order), sessions as `YYYY-MM-DD`.
+Triggers keep the evidence honest: a trade is never deleted, its opening facts never change,
+a close is written once, and the followed-plan answer is given once.
+"""
+
+from __future__ import annotations
+
+JOURNAL_COMPONENT = "journal"
+
+_V1 = """
+CREATE TABLE trades (
+    id                  INTEGER PRIMARY KEY,
+    uid                 TEXT NOT NULL UNIQUE,
+    parent_id           INTEGER REFERENCES trades(id),
+    structure           TEXT NOT NULL CHECK (structure IN
+                          ('vertical', 'iron_condor', 'iron_butterfly', 'butterfly',
+                           'other_defined_risk')),
+    underlying          TEXT NOT NULL,
+    quantity            INTEGER NOT NULL CHECK (quantity >= 1),
+    multiplier          INTEGER NOT NULL CHECK (multiplier >= 1),
+    mode                TEXT NOT NULL CHECK (mode IN ('SIM', 'SANDBOX', 'LIVE')),
+    source              TEXT NOT NULL,
+    opened_at           TEXT NOT NULL,
+    session             TEXT NOT NULL,
+    entry_price         TEXT NOT NULL,
+    entry_effect        TEXT NOT NULL CHECK (entry_effect IN ('Credit', 'Debit')),
+    max_loss_cents      INTEGER NOT NULL CHECK (max_loss_cents > 0),
+    max_profit_cents    INTEGER CHECK (max_profit_cents > 0),
+    open_fees_cents     INTEGER NOT NULL,
+    setup               TEXT,
+    profit_target_cents INTEGER CHECK (profit_target_cents > 0),
+    stop_loss_cents     INTEGER CHECK (stop_loss_cents > 0),
+    time_exit_at        TEXT,
+    closed_at           TEXT,
+    close_session       TEXT,
+    exit_price          TEXT,
+    exit_effect         TEXT CHECK (exit_effect IN ('Credit', 'Debit')),
+    fees_cents          INTEGER NOT NULL,
+    net_pnl_cents       INTEGER,
+    close_reason        TEXT,
+    followed_plan       INTEGER CHECK (followed_plan IN (0, 1)),
+    created_at          TEXT NOT NULL,
+    CHECK ((closed_at IS NULL) = (net_pnl_cents IS NULL)),
+    CHECK ((closed_at IS NULL) = (close_session IS NULL)),
+    CHECK (closed_at IS NULL OR closed_at >= opened_at)
+);
+CREATE INDEX trades_by_close ON trades (closed_at, id);
+CREATE INDEX trades_by_session ON trades (session);
+
+CREATE TABLE trade_legs (
+    trade_id    INTEGER NOT NULL REFERENCES trades(id),
+    position    INTEGER NOT NULL,
+    occ_symbol  TEXT NOT NULL,
+    option_type TEXT NOT NULL CHECK (option_type IN ('C', 'P')),
+    strike      TEXT NOT NULL,
+    expiration  TEXT NOT NULL,
+    action      TEXT NOT NULL CHECK (action IN ('Buy to Open', 'Sell to Open')),
+    quantity    INTEGER NOT NULL CHECK (quantity >= 1),
+    PRIMARY KEY (trade_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE trade_orders (
+    trade_id        INTEGER NOT NULL REFERENCES trades(id),
+    broker_order_id TEXT NOT NULL,
+    role            TEXT NOT NULL CHECK (role IN ('open', 'close')),
+    position        INTEGER NOT NULL,
+    PRIMARY KEY (trade_id, broker_order_id)
+) WITHOUT ROWID;
+CREATE INDEX trade_orders_by_order ON trade_orders (broker_order_id);
+
+CREATE TABLE trade_tags (
+    trade_id INTEGER NOT NULL REFERENCES trades(id),
+    tag      TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (trade_id, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE trade_mistakes (
+    trade_id INTEGER NOT NULL REFERENCES trades(id),
+    mistake  TEXT NOT NULL,
+    noted_at TEXT NOT NULL,
+    PRIMARY KEY (trade_id, mistake)
+) WITHOUT ROWID;
+
+CREATE TABLE trade_notes (
+    id       INTEGER PRIMARY KEY,
+    trade_id INTEGER NOT NULL REFERENCES trades(id),
+    noted_at TEXT NOT NULL,
+    body     TEXT NOT NULL
+);
+CREATE INDEX trade_notes_by_trade ON trade_notes (trade_id);
+
+CREATE TABLE trade_fills (
+    id              INTEGER PRIMARY KEY,
+    trade_id        INTEGER NOT NULL REFERENCES trades(id),
+    fill_key        TEXT NOT NULL UNIQUE,
+    broker_order_id TEXT,
+    symbol          TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    quantity        INTEGER NOT NULL,
+    value_cents     INTEGER NOT NULL,
+    fees_cents      INTEGER NOT NULL,
+    executed_at     TEXT NOT NULL,
+    source_line     INTEGER
+);
+CREATE INDEX trade_fills_by_trade ON trade_fills (trade_id);
+
+CREATE TABLE journal_events (
+    id       INTEGER PRIMARY KEY,
+    trade_id INTEGER NOT NULL REFERENCES trades(id),
+    kind     TEXT NOT NULL CHECK (kind IN ('open', 'close', 'tag', 'mistake', 'note', 'review')),
+    at       TEXT NOT NULL,
+    session  TEXT NOT NULL
+);
+CREATE INDEX journal_events_by_session ON journal_events (session);
+
+CREATE TABLE imports (
+    id                 INTEGER PRIMARY KEY,
+    source             TEXT NOT NULL,
+    file_name          TEXT NOT NULL,
+    file_sha256        TEXT NOT NULL,
+    imported_at        TEXT NOT NULL,
+    added              INTEGER NOT NULL,
+    closed             INTEGER NOT NULL,
+    skipped_duplicates INTEGER NOT NULL,
+    skipped_bad        INTEGER NOT NULL
+);
+
+CREATE TRIGGER trades_never_deleted BEFORE DELETE ON trades
+BEGIN
+    SELECT RAISE(ABORT, 'journal trades are never deleted');
+END;
+
+CREATE TRIGGER trades_opening_facts_fixed
+BEFORE UPDATE OF uid, parent_id, structure, underlying, quantity, multiplier, mode, source,
+    opened_at, session, entry_price, entry_effect, max_loss_cents, max_profit_cents,
+    open_fees_cents, setup, profit_target_cents, stop_loss_cents, time_exit_at, created_at
+ON trades
+BEGIN
+    SELECT RAISE(ABORT, 'the opening facts of a journaled trade never change');
+END;
+
+CREATE TRIGGER trades_close_written_once
+BEFORE UPDATE OF closed_at, close_session, exit_price, exit_effect, fees_cents, net_pnl_cents,
+    close_reason ON trades
+WHEN OLD.closed_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a closed trade''s close is never rewritten');
+END;
+
+CREATE TRIGGER trades_plan_answer_once
+BEFORE UPDATE OF followed_plan ON trades
+WHEN OLD.followed_plan IS NOT NULL AND NEW.followed_plan IS NOT OLD.followed_plan
+BEGIN
+    SELECT RAISE(ABORT, 'the followed-plan answer is given once');
+END;
+
+CREATE TRIGGER trade_legs_fixed BEFORE UPDATE ON trade_legs
+BEGIN
+    SELECT RAISE(ABORT, 'the legs of a journaled trade never change');
+END;
+
+CREATE TRIGGER trade_legs_never_deleted BEFORE DELETE ON trade_legs
+BEGIN
+    SELECT RAISE(ABORT, 'the legs of a journaled trade are never deleted');
+END;
+
+CREATE TRIGGER journal_events_append_only BEFORE UPDATE ON journal_events
+BEGIN
+    SELECT RAISE(ABORT, 'journal events are append-only');
+END;
+
+CREATE TRIGGER journal_events_never_deleted BEFORE DELETE ON journal_events
+BEGIN
+    SELECT RAISE(ABORT, 'journal events are append-only');
+END;
+"""
+
+JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1,)
