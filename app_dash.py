@@ -12,7 +12,16 @@ import flask_bootstrap
 from dash import Dash, html
 from flask import abort, request, send_from_directory
 
-from components import alerts, broker, discipline, expectancy, export, graduation, ticket
+from components import (
+    alerts,
+    broker,
+    discipline,
+    expectancy,
+    export,
+    graduation,
+    refresh,
+    ticket,
+)
 from components.context import CockpitContext, build_context
 from utils.config import PROJECT_ROOT, ConfigError, Settings, credential_notes, load_settings
 from utils.env_hygiene import check_env_hygiene
@@ -63,6 +72,7 @@ def create_app(ctx: CockpitContext) -> Dash:
                 "It says 'not yet' until the evidence says you are ready, and shows why.",
                 className="lead",
             ),
+            refresh.layout(),
             *[
                 dbc.Row(
                     [dbc.Col(card.layout(ctx), lg=width, className="mb-3") for card, width in row]
@@ -75,6 +85,7 @@ def create_app(ctx: CockpitContext) -> Dash:
     for card in CARDS:
         if hasattr(card, "register"):
             card.register(app, ctx)
+    refresh.register(app, ctx)
     return app
 
 

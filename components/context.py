@@ -9,6 +9,10 @@ from components.jobs import JobRunner
 from utils.alerts import AlertStore
 from utils.audit import AuditLog
 from utils.config import Settings
+from utils.evidence import CockpitEvidence, EvidenceStores, gather_evidence
+from utils.gates import RollbackLatchStore
+from utils.journal import Journal
+from utils.sandbox_record import SandboxValidationStore
 from utils.sessions import Clock, utc_now
 
 
@@ -20,8 +24,24 @@ class CockpitContext:
     root: Path
     clock: Clock
     jobs: JobRunner
-    alerts: AlertStore
+    stores: EvidenceStores
     audit: AuditLog
+
+    @property
+    def alerts(self) -> AlertStore:
+        """The HIGH alert and halt store."""
+        return self.stores.alerts
+
+    @property
+    def journal(self) -> Journal:
+        """The trade journal."""
+        return self.stores.journal
+
+    def evidence(self) -> CockpitEvidence:
+        """Everything the gates decide on, read now."""
+        return gather_evidence(
+            self.stores, settings=self.settings, root=self.root, now=self.clock()
+        )
 
 
 def build_context(settings: Settings, root: Path, clock: Clock = utc_now) -> CockpitContext:
@@ -33,6 +53,11 @@ def build_context(settings: Settings, root: Path, clock: Clock = utc_now) -> Coc
         root=root,
         clock=clock,
         jobs=JobRunner(),
-        alerts=AlertStore.open(data_dir, halt_hours=settings.halt_hours, clock=clock),
+        stores=EvidenceStores(
+            journal=Journal.open(data_dir, now=clock),
+            alerts=AlertStore.open(data_dir, halt_hours=settings.halt_hours, clock=clock),
+            latch=RollbackLatchStore.open(data_dir, clock=clock),
+            sandbox=SandboxValidationStore.open(data_dir, clock=clock),
+        ),
         audit=AuditLog.open(data_dir, clock=clock, secret_values=settings.secret_values()),
     )

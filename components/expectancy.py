@@ -1,17 +1,195 @@
-"""Expectancy card."""
+"""Expectancy card: the edge in $ and R, the rollback watch, and the charts that show it.
+
+Charts use float dollars (statistics over many trades); the gate itself is decided in Decimal.
+"""
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
+from datetime import timedelta
 
-from components.card import cockpit_card, not_built_yet
+import dash_bootstrap_components as dbc
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from components.card import cockpit_card
 from components.context import CockpitContext
+from utils.evidence import CockpitEvidence
+from utils.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
 
 CARD_ID = "card-expectancy"
+BODY = "expectancy-body"
+UNIT = "expectancy-unit"
+CALENDAR_WEEKS = 26
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def _figure(text: str | None, fmt: str, suffix: str = "") -> str:
+    return "-" if text is None else f"{text:{fmt}}{suffix}"
+
+
+def _stat(label: str, value: str, definition_key: str, stat_id: str) -> dbc.Col:
+    """A headline figure whose tooltip is its formula."""
+    return dbc.Col(
+        html.Div(
+            [
+                html.Div(value, className="fs-5 fw-semibold", id=stat_id),
+                html.Abbr(label, title=METRIC_DEFINITIONS[definition_key], className="small"),
+            ]
+        ),
+        xs=6,
+        md=3,
+        className="mb-2",
+    )
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+
+
+def stats(evidence: CockpitEvidence) -> dbc.Row:
+    """The headline figures."""
+    m, last = evidence.metrics, evidence.last_10
+    pf = (
+        "-"
+        if m.profit_factor is None
+        else "inf" if np.isinf(m.profit_factor) else f"{m.profit_factor:.2f}"
+    )
+    last_text = _money(last.expectancy_usd) + ("" if last.complete else f" ({last.trades_used}/10)")
+    sqn = _figure(m.sqn, ".2f") + (" (n<30)" if m.sqn_small_sample and m.sqn is not None else "")
+    return dbc.Row(
+        [
+            _stat("$ expectancy", _money(m.expectancy_usd), "expectancy_usd", "stat-expectancy"),
+            _stat("R expectancy", _figure(m.r_expectancy, "+.2f", " R"), "r_expectancy", "stat-r"),
+            _stat("Last 10 (rollback)", last_text, "rolling_expectancy_usd", "stat-last10"),
+            _stat("Win rate", _figure(m.win_rate, ".0%"), "win_rate", "stat-winrate"),
+            _stat(
+                "Win rate excl. BE",
+                _figure(m.win_rate_excl_breakeven, ".0%"),
+                "win_rate_excl_breakeven",
+                "stat-winrate-ex",
+            ),
+            _stat("Profit factor", pf, "profit_factor", "stat-pf"),
+            _stat("Max drawdown", _money(-m.max_drawdown_usd), "max_drawdown_usd", "stat-dd"),
+            _stat("SQN", sqn, "sqn", "stat-sqn"),
+        ],
+        className="g-1",
+    )
+
+
+def equity_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
+    """Cumulative P&L after each closed trade, in $ or in R."""
+    curve = equity_curve(closed)
+    if unit == "R":
+        y = np.cumsum(closed["r_multiple"].to_numpy(dtype="float64"))
+        title = "cumulative R"
+    else:
+        y = curve["equity_usd"].to_numpy()
+        title = "equity ($)"
+    figure = go.Figure(
+        go.Scatter(x=np.arange(1, len(y) + 1), y=y, mode="lines", line_shape="hv", name=title)
+    )
+    figure.add_hline(y=0, line_color="grey", line_width=1)
+    figure.update_layout(
+        title=dict(text="Equity curve", font_size=13),
+        xaxis_title="closed trade #",
+        yaxis_title=title,
+        height=220,
+        margin=dict(l=45, r=10, t=30, b=35),
+    )
+    return figure
+
+
+def distribution_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
+    """Histogram of R multiples (or of $ P&L)."""
+    column, label = ("r_multiple", "R multiple") if unit == "R" else ("net_pnl_usd", "P&L ($)")
+    figure = go.Figure(
+        go.Histogram(x=closed[column].to_numpy(dtype="float64"), nbinsx=30, name=label)
+    )
+    figure.update_layout(
+        title=dict(text=f"{label} distribution", font_size=13),
+        xaxis_title=label,
+        yaxis_title="trades",
+        height=220,
+        margin=dict(l=45, r=10, t=30, b=35),
+        bargap=0.05,
+    )
+    return figure
+
+
+def calendar_figure(closed: pd.DataFrame) -> go.Figure:
+    """P&L per New York session on a weeks x weekdays grid (26 weeks to the last close)."""
+    daily = daily_pnl(closed)
+    last = max(daily.index)
+    start = last - timedelta(days=last.weekday() + 7 * (CALENDAR_WEEKS - 1))
+    weeks = [start + timedelta(weeks=i) for i in range(CALENDAR_WEEKS)]
+    z = np.full((5, CALENDAR_WEEKS), np.nan)
+    text = [["" for _ in weeks] for _ in range(5)]
+    for session, row in daily.iterrows():
+        offset = (session - start).days
+        if 0 <= offset < 7 * CALENDAR_WEEKS and session.weekday() < 5:
+            z[session.weekday(), offset // 7] = row["net_pnl_usd"]
+            text[session.weekday()][offset // 7] = f"{session}: ${row['net_pnl_usd']:,.2f}"
+    limit = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=weeks,
+            y=["Mon", "Tue", "Wed", "Thu", "Fri"],
+            text=text,
+            hoverinfo="text",
+            colorscale="RdYlGn",
+            zmid=0,
+            zmin=-limit,
+            zmax=limit,
+            xgap=2,
+            ygap=2,
+            colorbar=dict(title="$", thickness=10),
+        )
+    )
+    figure.update_layout(
+        title=dict(text="P&L calendar (New York sessions)", font_size=13),
+        height=200,
+        margin=dict(l=45, r=10, t=30, b=30),
+        yaxis_autorange="reversed",
+    )
+    return figure
+
+
+def render(evidence: CockpitEvidence, unit: str) -> list:
+    """The card's body for one reading of the evidence, charts in $ or R."""
+    closed = evidence.closed
+    if closed.empty:
+        return [
+            stats(evidence),
+            html.P(
+                "No closed trade yet: journal trades (or import a CSV) to see your edge.",
+                className="text-muted",
+            ),
+        ]
+    return [
+        stats(evidence),
+        dbc.Row(
+            [
+                dbc.Col(dcc.Graph(figure=equity_figure(closed, unit), config=CHART_CONFIG), md=6),
+                dbc.Col(
+                    dcc.Graph(figure=distribution_figure(closed, unit), config=CHART_CONFIG), md=6
+                ),
+            ],
+            className="g-1",
+        ),
+        dcc.Graph(figure=calendar_figure(closed), config=CHART_CONFIG),
+    ]
 
 
 def layout(ctx: CockpitContext) -> dbc.Card:
-    """The Expectancy card."""
-    return cockpit_card(
-        CARD_ID, "Expectancy", [not_built_yet("the expectancy figures (they need the journal)")]
+    """The card frame with its $/R toggle; the body is filled by the evidence refresh."""
+    toggle = dbc.RadioItems(
+        id=UNIT,
+        options=[{"label": "$", "value": "USD"}, {"label": "R", "value": "R"}],
+        value="USD",
+        inline=True,
+        className="small mb-1",
     )
+    return cockpit_card(CARD_ID, "Expectancy", [toggle, html.Div(id=BODY)])

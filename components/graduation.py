@@ -1,33 +1,111 @@
-"""Graduation card: are the checklist's gates met (section 0)?"""
+"""Graduation card: eligible or not yet, every gate with its evidence, and the Action Plan."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.card import cockpit_card, not_built_yet
+from components.card import cockpit_card
 from components.context import CockpitContext
-from utils.ci_status import ci_status
+from utils.evidence import CockpitEvidence
+from utils.gates import GateCode, GateResult
 
 CARD_ID = "card-graduation"
+BODY = "graduation-body"
+
+
+def _progress(gate: GateResult) -> dbc.Progress | None:
+    if gate.threshold is None or gate.actual is None:
+        return None
+    if gate.code is GateCode.POSITIVE_EXPECTANCY:
+        share = 100 if gate.passed else 0
+    else:
+        threshold = max(gate.threshold, Decimal(1))
+        share = int(min(max(gate.actual / threshold, Decimal(0)), Decimal(1)) * 100)
+    return dbc.Progress(
+        value=share,
+        color="success" if gate.passed else "warning",
+        style={"height": "6px"},
+        className="mt-1",
+    )
+
+
+def _gate_row(gate: GateResult) -> html.Tr:
+    evidence = html.Details(
+        [
+            html.Summary("evidence", className="small text-muted"),
+            html.Ul(
+                [html.Li(f"{key}: {value}") for key, value in gate.evidence.items()]
+                or [html.Li("none recorded")],
+                className="small mb-0",
+            ),
+        ]
+    )
+    return html.Tr(
+        [
+            html.Td(
+                dbc.Badge(
+                    "PASS" if gate.passed else "FAIL", color="success" if gate.passed else "danger"
+                )
+            ),
+            html.Td([html.Div(gate.name), _progress(gate), evidence]),
+            html.Td(
+                [html.Div(gate.actual_text), html.Div(gate.threshold_text, className="text-muted")]
+            ),
+            html.Td(gate.headroom_text or "-"),
+        ],
+        id=f"gate-{gate.code.value}",
+        className="small",
+    )
+
+
+def render(evidence: CockpitEvidence) -> list:
+    """The card's body for one reading of the evidence."""
+    gates = evidence.gates
+    sandbox = evidence.sandbox
+    headline = dbc.Alert(
+        [
+            html.Strong("ELIGIBLE" if gates.eligible else "NOT YET", id="graduation-verdict"),
+            html.Span(
+                " - all gates pass."
+                if gates.eligible
+                else f" - {len(gates.failing)} of {len(gates.gates)} gates fail."
+            ),
+            html.Div(
+                "Sandbox validation: "
+                + ("passed" if sandbox is not None and sandbox.passed else "not passed yet"),
+                className="small",
+            ),
+        ],
+        color="success" if gates.eligible else "secondary",
+        className="py-2",
+    )
+    table = dbc.Table(
+        [
+            html.Thead(
+                html.Tr([html.Th(""), html.Th("Gate"), html.Th("Actual / rule"), html.Th("Room")]),
+                className="small",
+            ),
+            html.Tbody([_gate_row(gate) for gate in gates.gates]),
+        ],
+        size="sm",
+        className="mb-2",
+    )
+    plan = [
+        html.H6("Action Plan", className="mt-2"),
+        (
+            html.Ol(
+                [html.Li(item.sentence) for item in evidence.coach.action_plan], className="small"
+            )
+            if evidence.coach.action_plan
+            else html.P("Nothing to do: keep journaling.", className="small")
+        ),
+    ]
+    return [headline, table, *plan]
 
 
 def layout(ctx: CockpitContext) -> dbc.Card:
-    """The gates known so far, each with its evidence."""
-    ci = ci_status(ctx.root, ctx.settings.data_dir)
-    return cockpit_card(
-        CARD_ID,
-        "Graduation",
-        [
-            html.P(
-                [
-                    dbc.Badge(
-                        "PASS" if ci.green else "FAIL", color="success" if ci.green else "danger"
-                    ),
-                    " CI green: ",
-                    ci.message,
-                ]
-            ),
-            not_built_yet("the trade, session, expectancy and discipline gates"),
-        ],
-    )
+    """The card frame; its body is filled by the evidence refresh."""
+    return cockpit_card(CARD_ID, "Graduation", [html.Div(id=BODY)])
