@@ -19,6 +19,7 @@ from components import (
     expectancy,
     export,
     graduation,
+    journal_card,
     refresh,
     ticket,
 )
@@ -32,6 +33,7 @@ PAGE_ROWS = (
     ((graduation, 5), (broker, 4), (alerts, 3)),
     ((expectancy, 7), (discipline, 5)),
     ((ticket, 8), (export, 4)),
+    ((journal_card, 12),),
 )
 CARDS = tuple(card for row in PAGE_ROWS for card, _ in row)
 # Bootstrap 5 CSS served from the installed bootstrap-flask package: no CDN, no network.

@@ -507,3 +507,24 @@ class ImportReport(BaseModel):
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
         return f"{self.file_name}: " + ", ".join(parts)
+
+
+def new_trade_from_spread(spread: Spread, **fields: Any) -> NewTrade:
+    """The journal entry for an opened `spread` (its legs, quantity, price and effect).
+
+    `fields` are the rest of `NewTrade` (opened_at, mode, plan, fees, ids...); structure, 1R and
+    max profit are computed from the legs.
+    """
+    legs = tuple(
+        TradeLeg(occ_symbol=leg.occ, action=leg.action, quantity=leg.quantity)
+        for leg in spread.legs
+    )
+    return NewTrade(
+        underlying=spread.underlying,
+        legs=legs,
+        quantity=spread.quantity,
+        multiplier=spread.multiplier,
+        entry_price=spread.price,
+        entry_effect=spread.price_effect,
+        **fields,
+    )
