@@ -1,22 +1,64 @@
-"""Export card: the compliance snapshot CSV (checklist section 3)."""
+"""Export card: the compliance snapshot CSV (checklist sections 3, 6 and 10)."""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, dcc, html
 
-from components.card import cockpit_card, not_built_yet
+from components.card import cockpit_card
 from components.context import CockpitContext
+from components.refresh import failure
+from utils.audit import AuditWriteError
+from utils.compliance import ComplianceExportError, export_compliance_snapshot
 
 CARD_ID = "card-export"
+BUTTON = "export-compliance"
+RESULT = "export-result"
+DOWNLOAD = "export-download"
 
 
 def layout(ctx: CockpitContext) -> dbc.Card:
-    """The Export card with its (not yet active) button."""
+    """The Export Compliance CSV button and where the file went."""
     return cockpit_card(
         CARD_ID,
         "Export",
         [
-            dbc.Button("Export Compliance CSV", disabled=True, className="mb-2"),
-            not_built_yet("the compliance snapshot"),
+            html.P(
+                "Writes every gate, the modes and their reasons, expectancy, discipline, alerts, "
+                "halt, latch, ramp, open risk, sandbox and CI status and the audit head hash. "
+                "Keep it with your session notes.",
+                className="small",
+            ),
+            dbc.Button("Export Compliance CSV", id=BUTTON, color="primary"),
+            dcc.Loading(html.Div(id=RESULT, className="mt-2")),
+            dcc.Download(id=DOWNLOAD),
         ],
     )
+
+
+def register(app: Dash, ctx: CockpitContext) -> None:
+    """Write the snapshot on click and offer it for download."""
+
+    @app.callback(
+        Output(RESULT, "children"),
+        Output(DOWNLOAD, "data"),
+        Input(BUTTON, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def export(_n):
+        try:
+            path, snapshot = export_compliance_snapshot(
+                ctx.evidence(), settings=ctx.settings, root=ctx.root, audit=ctx.audit
+            )
+        except (ComplianceExportError, AuditWriteError, OSError) as error:
+            return failure("write the compliance snapshot", error), None
+        message = dbc.Alert(
+            [
+                html.Strong("Written: "),
+                html.Code(str(path), id="export-path"),
+                f" ({len(snapshot.rows)} rows). The download starts now.",
+            ],
+            color="success",
+            className="py-1 small",
+        )
+        return message, dcc.send_file(str(path))

@@ -44,10 +44,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from utils.alerts import Alert, HaltState
-from utils.audit import AuditLog, redact
+from utils.audit import AuditKind, AuditLog, redact
 from utils.ci_status import CiStatus
 from utils.config import Settings
 from utils.discipline import DisciplineReport
+from utils.evidence import CockpitEvidence
 from utils.gates import (
     GateReport,
     LatchState,
@@ -60,11 +61,13 @@ from utils.gates import (
 )
 from utils.journal_models import Trade
 from utils.metrics import ROLLBACK_WINDOW_TRADES, last_n_expectancy, summarize
+from utils.git import head_commit
 from utils.sandbox_record import SandboxValidationRecord
 from utils.sessions import NEW_YORK, session_of, to_utc
 
 EXPORT_DIR = "export"
 SNAPSHOT_FILENAME = "compliance_snapshot.csv"
+APP_VERSION = "0.1.0"
 COLUMNS = ("section", "item", "value", "threshold", "passed", "headroom", "detail")
 SECTIONS = (
     "snapshot",
@@ -469,3 +472,39 @@ def write_snapshot(snapshot: ComplianceSnapshot, data_dir: Path) -> Path:
             f"cannot write {path}: {error.strerror or error.__class__.__name__}"
         ) from None
     return path
+
+
+def export_compliance_snapshot(
+    evidence: CockpitEvidence, *, settings: Settings, root: Path, audit: AuditLog
+) -> tuple[Path, ComplianceSnapshot]:
+    """Write `data/export/compliance_snapshot.csv` from one reading of the evidence; audit it."""
+    mode = evidence.mode
+    snapshot = build_snapshot(
+        generated_at=evidence.now,
+        app_version=APP_VERSION,
+        git_commit=head_commit(root),
+        requested_mode=mode.requested,
+        requested_reasons=[],
+        effective_mode=mode.label,
+        effective_reasons=[reason.sentence for reason in mode.reasons],
+        gates=evidence.gates,
+        discipline=evidence.discipline,
+        trades=evidence.trades,
+        alerts=evidence.alerts,
+        halt=evidence.halt,
+        latch=evidence.latch,
+        ramp=evidence.ramp,
+        open_risk=evidence.open_risk,
+        sandbox=evidence.sandbox,
+        ci=evidence.ci,
+        settings=settings,
+        audit=audit,
+    )
+    path = write_snapshot(snapshot, settings.data_dir)
+    audit.append(
+        AuditKind.EXPORT,
+        correlation_id=f"export-{evidence.now:%Y%m%dT%H%M%S}",
+        effective_mode=mode.label,
+        body={"path": str(path), "rows": len(snapshot.rows), "eligible": evidence.gates.eligible},
+    )
+    return path, snapshot

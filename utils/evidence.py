@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from utils.alerts import Alert, AlertStore, HaltState
+from utils.broker_mode import ModeDecision, ModeIntent, resolve_mode
 from utils.ci_status import CiStatus, ci_status
 from utils.coach import CoachReport, coach_report
 from utils.config import Settings
@@ -79,6 +80,7 @@ class CockpitEvidence(BaseModel):
     ci: CiStatus
     sandbox: SandboxValidationRecord | None
     open_risk: tuple[UnderlyingRisk, ...]
+    mode: ModeDecision
 
 
 def gather_evidence(
@@ -112,6 +114,8 @@ def gather_evidence(
         settings=settings,
         now=now,
     )
+    halt = stores.alerts.halt_state(now)
+    latch = stores.latch.state()
     return CockpitEvidence(
         now=now,
         trades=trades,
@@ -138,8 +142,8 @@ def gather_evidence(
             )
         ),
         alerts=alerts,
-        halt=stores.alerts.halt_state(now),
-        latch=stores.latch.state(),
+        halt=halt,
+        latch=latch,
         ci=ci,
         sandbox=sandbox,
         open_risk=tuple(
@@ -149,5 +153,13 @@ def gather_evidence(
                 now=now,
                 net_liquidating_value_usd=net_liquidating_value_usd,
             )
+        ),
+        mode=resolve_mode(
+            ModeIntent.from_settings(settings),
+            gates=gates,
+            sandbox=sandbox,
+            halt=halt,
+            latch=latch,
+            now=now,
         ),
     )
