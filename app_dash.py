@@ -21,6 +21,7 @@ from components import (
     graduation,
     journal_card,
     refresh,
+    signals,
     ticket,
 )
 from components.context import CockpitContext, build_context
@@ -74,7 +75,7 @@ def create_app(ctx: CockpitContext) -> Dash:
                 "It says 'not yet' until the evidence says you are ready, and shows why.",
                 className="lead",
             ),
-            refresh.layout(),
+            signals.layout(),
             *[
                 dbc.Row(
                     [dbc.Col(card.layout(ctx), lg=width, className="mb-3") for card, width in row]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
-from components.card import cockpit_card
+from components.card import cockpit_card, failure
 from components.context import CockpitContext
-from components.refresh import failure
 from utils.audit import AuditWriteError
 from utils.compliance import ComplianceExportError, export_compliance_snapshot
 

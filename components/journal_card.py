@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from components import ticket
 from components.card import cockpit_card
 from components.context import CockpitContext
-from components.refresh import JOURNAL_CHANGED
+from components.signals import JOURNAL_CHANGED
 from utils.journal import detect_format
 from utils.journal_models import (
     CloseReason,

@@ -8,34 +8,14 @@ from __future__ import annotations
 
 import logging
 
-import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output
 
-from components import discipline, expectancy, graduation
+from components import broker, discipline, expectancy, graduation
+from components.card import failure
 from components.context import CockpitContext
+from components.signals import JOURNAL_CHANGED, TICK
 
-JOURNAL_CHANGED = "journal-changed"
-TICK = "evidence-tick"
 log = logging.getLogger("cockpit")
-
-
-def layout() -> html.Div:
-    """The hidden store and timer that drive the refresh."""
-    return html.Div([dcc.Store(id=JOURNAL_CHANGED, data=0), dcc.Interval(id=TICK, interval=60_000)])
-
-
-def failure(what: str, error: Exception) -> dbc.Alert:
-    """What a card shows instead of going blank when its data cannot be read."""
-    return dbc.Alert(
-        [
-            html.Strong(f"Could not {what}: "),
-            f"{error.__class__.__name__}: {error}",
-            html.Div(
-                "Check the data folder and the logs, then reload the page.", className="small"
-            ),
-        ],
-        color="danger",
-    )
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
@@ -45,6 +25,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Output(graduation.BODY, "children"),
         Output(discipline.BODY, "children"),
         Output(expectancy.BODY, "children"),
+        Output(broker.MODE_BODY, "children"),
         Input(JOURNAL_CHANGED, "data"),
         Input(TICK, "n_intervals"),
         Input(expectancy.UNIT, "value"),
@@ -55,7 +36,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         except Exception as error:  # shown on the cards, logged, never a blank page
             log.exception("reading the evidence failed")
             shown = failure("read the journal and the gates", error)
-            return shown, shown, shown
+            return shown, shown, shown, [shown, *broker.render_mode_placeholder()[1:]]
         settings = ctx.settings
         return (
             graduation.render(evidence),
@@ -63,4 +44,5 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 evidence, settings.gate_min_discipline, settings.ramp_week2_min_discipline
             ),
             expectancy.render(evidence, unit or "USD"),
+            broker.render_mode(evidence, ctx),
         )
