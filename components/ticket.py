@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 
 from components.card import cockpit_card
 from components.context import CockpitContext
 from components.formatting import usd
+from components.signals import JOURNAL_CHANGED
+from utils.broker_models import Placement, Preview, PreviewOutcome, TradePlan
+from utils.pretrade import OrderIntent
 from utils.spreads import Spread
 from utils.ticket import STRUCTURES, TicketError, build_ticket_spread
 
@@ -24,6 +29,19 @@ QUANTITY = "ticket-quantity"
 PRICE = "ticket-price"
 SUMMARY = "ticket-summary"
 PAYOFF = "ticket-payoff"
+TARGET = "ticket-target"
+STOP = "ticket-stop"
+PREVIEW = "ticket-preview"
+CONFIRM = "ticket-confirm"
+PLACE = "ticket-place"
+PREVIEW_REF = "ticket-preview-ref"
+RESULT = "ticket-result"
+FORM_FIELDS = (UNDERLYING, STRUCTURE, EXPIRATION, STRIKES, QUANTITY, PRICE)
+OUTCOME_COLORS = {
+    PreviewOutcome.REFUSED: "danger",
+    PreviewOutcome.BLOCKED_BY_DRY_RUN: "info",
+    PreviewOutcome.READY_TO_CONFIRM: "success",
+}
 
 
 def default_expiration(today: date) -> date:
@@ -67,14 +85,22 @@ def form(ctx: CockpitContext) -> html.Div:
                     ),
                     _field(
                         "Strikes (increasing)",
-                        dbc.Input(id=STRIKES, value="570, 575", size="sm", debounce=True),
+                        dbc.Input(id=STRIKES, value="520, 525", size="sm", debounce=True),
                     ),
                     _field(
                         "Quantity", dbc.Input(id=QUANTITY, type="number", value=1, min=1, size="sm")
                     ),
                     _field(
                         "Limit price (per share)",
-                        dbc.Input(id=PRICE, value="1.20", size="sm", debounce=True),
+                        dbc.Input(id=PRICE, value="1.00", size="sm", debounce=True),
+                    ),
+                    _field(
+                        "Exit plan: profit target ($)",
+                        dbc.Input(id=TARGET, size="sm", placeholder="e.g. 50 % of max profit"),
+                    ),
+                    _field(
+                        "Exit plan: stop loss ($)",
+                        dbc.Input(id=STOP, size="sm", placeholder="e.g. 2x the credit"),
                     ),
                 ]
             ),
@@ -129,8 +155,100 @@ def payoff_figure(spread: Spread) -> go.Figure:
     return figure
 
 
+def actions() -> html.Div:
+    """Preview (dry-run), the person's confirmation of that exact order, and Place order."""
+    return html.Div(
+        [
+            dcc.Store(id=PREVIEW_REF, data=None),
+            dbc.Button("Preview (dry-run)", id=PREVIEW, color="primary", size="sm"),
+            dbc.Checkbox(
+                id=CONFIRM,
+                label="I confirm this exact order (legs, quantity, price, account)",
+                value=False,
+                className="d-inline-block ms-3 small",
+            ),
+            dbc.Button(
+                "Place order", id=PLACE, color="danger", size="sm", disabled=True, className="ms-2"
+            ),
+            dcc.Loading(html.Div(id=RESULT, className="mt-2")),
+        ],
+        className="mt-2",
+    )
+
+
+def show_preview(preview: Preview) -> list:
+    """The guard's answer: outcome, every pre-trade check, what the broker's dry-run said."""
+    checks = []
+    if preview.pretrade is not None:
+        checks = [
+            html.Tr(
+                [
+                    html.Td(
+                        dbc.Badge(
+                            "ok" if check.passed else "no",
+                            color="success" if check.passed else "danger",
+                        )
+                    ),
+                    html.Td(html.Code(check.code.value)),
+                    html.Td(check.sentence),
+                ]
+            )
+            for check in preview.pretrade.checks
+        ]
+    reasons = [html.Li(f"{r.code}: {r.sentence}") for r in (*preview.reasons, *preview.anomalies)]
+    return [
+        dbc.Alert(
+            [
+                html.Strong(preview.outcome.value.upper(), id="ticket-outcome"),
+                html.Span(f" ({preview.mode.label})" if preview.mode else ""),
+                html.Div(preview.message, className="small", id="ticket-message"),
+                html.Div(
+                    f"Dry-run: {preview.what_if.sentence}" if preview.what_if else "",
+                    className="small",
+                    id="ticket-what-if",
+                ),
+            ],
+            color=OUTCOME_COLORS[preview.outcome],
+            className="py-2 mb-1",
+        ),
+        html.Ul(reasons, className="small mb-1") if reasons else None,
+        (
+            html.Details(
+                [
+                    html.Summary(f"Pre-trade checks ({len(checks)})", className="small"),
+                    dbc.Table(html.Tbody(checks), size="sm", className="small mb-0"),
+                ],
+                open=preview.outcome is PreviewOutcome.REFUSED,
+                id="ticket-checks",
+            )
+            if checks
+            else None
+        ),
+    ]
+
+
+def show_placement(placement: Placement) -> dbc.Alert:
+    """What reached the broker and how it ended."""
+    good = placement.outcome.value in ("filled", "working", "partially filled")
+    return dbc.Alert(
+        [
+            html.Strong(placement.outcome.value.upper(), id="ticket-placement"),
+            html.Div(placement.message, className="small"),
+            html.Ul(
+                [
+                    html.Li(f"{r.code}: {r.sentence}")
+                    for r in (*placement.reasons, *placement.anomalies)
+                ],
+                className="small mb-0",
+            ),
+        ],
+        color="success" if good else "danger",
+        className="py-2",
+    )
+
+
 def layout(ctx: CockpitContext) -> dbc.Card:
-    """The ticket: form, risk summary and payoff diagram."""
+    """The ticket: form, risk summary, payoff diagram, and the guard's preview and placement."""
     return cockpit_card(
         CARD_ID,
         "Order ticket",
@@ -142,8 +260,18 @@ def layout(ctx: CockpitContext) -> dbc.Card:
                     dbc.Col(dcc.Graph(id=PAYOFF, config={"displayModeBar": False}), md=7),
                 ]
             ),
+            actions(),
         ],
     )
+
+
+def _plan_amount(field: str, text: str | None) -> Decimal | None:
+    if text is None or not str(text).strip():
+        return None
+    try:
+        return Decimal(str(text).strip())
+    except InvalidOperation:
+        raise TicketError(field, f"{text!r} is not an amount") from None
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
@@ -153,12 +281,14 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Output(SUMMARY, "children"),
         Output(PAYOFF, "figure"),
         Output(STRIKES_HINT, "children"),
+        Output(PREVIEW_REF, "data", allow_duplicate=True),
         Input(UNDERLYING, "value"),
         Input(STRUCTURE, "value"),
         Input(EXPIRATION, "value"),
         Input(STRIKES, "value"),
         Input(QUANTITY, "value"),
         Input(PRICE, "value"),
+        prevent_initial_call="initial_duplicate",
     )
     def analyse(underlying, structure, expiration, strikes, quantity, price):
         choice = STRUCTURES[structure][0] if structure in STRUCTURES else None
@@ -177,5 +307,74 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 limit_price=price,
             )
         except TicketError as error:
-            return dbc.Alert(str(error), color="warning", className="py-1"), go.Figure(), hint
-        return summary(spread), payoff_figure(spread), hint
+            return (
+                dbc.Alert(str(error), color="warning", className="py-1"),
+                go.Figure(),
+                hint,
+                None,
+            )
+        return summary(spread), payoff_figure(spread), hint, None
+
+    @app.callback(
+        Output(RESULT, "children"),
+        Output(PREVIEW_REF, "data"),
+        Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
+        Input(PREVIEW, "n_clicks"),
+        *[State(field, "value") for field in FORM_FIELDS],
+        State(TARGET, "value"),
+        State(STOP, "value"),
+        State(JOURNAL_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def preview(_n, underlying, structure, expiration, strikes, quantity, price, target, stop, v):
+        try:
+            spread = build_ticket_spread(
+                underlying=underlying,
+                structure=structure,
+                expiration=expiration,
+                strikes=strikes,
+                quantity=quantity,
+                limit_price=price,
+            )
+            plan = TradePlan(
+                profit_target_usd=_plan_amount("profit target", target),
+                stop_loss_usd=_plan_amount("stop loss", stop),
+            )
+        except TicketError as error:
+            return dbc.Alert(str(error), color="warning", className="py-1"), None, v
+        intent = OrderIntent(spread=spread, client_order_id=f"ticket-{uuid.uuid4().hex[:16]}")
+        answer = ctx.guard.preview(intent, plan=plan)
+        reference = None
+        if answer.ready and answer.confirmation_token is not None:
+            reference = answer.confirmation_ref or uuid.uuid4().hex
+            ctx.previews.keep(reference, answer.confirmation_token.get_secret_value(), intent)
+        # a refused preview may have raised a HIGH alert: refresh the judging cards
+        return show_preview(answer), reference, v + 1
+
+    @app.callback(
+        Output(PLACE, "disabled"),
+        Input(PREVIEW_REF, "data"),
+        Input(CONFIRM, "value"),
+    )
+    def place_allowed(reference, confirmed):
+        return not (reference and confirmed)
+
+    @app.callback(
+        Output(RESULT, "children", allow_duplicate=True),
+        Output(PREVIEW_REF, "data", allow_duplicate=True),
+        Output(CONFIRM, "value"),
+        Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
+        Input(PLACE, "n_clicks"),
+        State(PREVIEW_REF, "data"),
+        State(CONFIRM, "value"),
+        State(JOURNAL_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def place(_n, reference, confirmed, version):
+        pending = ctx.previews.take(reference) if reference and confirmed else None
+        if pending is None:
+            message = "Preview the order again: a confirmation is good for one order, once."
+            return dbc.Alert(message, color="warning", className="py-1"), None, False, version
+        token, intent = pending
+        placement = ctx.guard.place(token, intent=intent, confirmed_by_person=True)
+        return show_placement(placement), None, False, version + 1

@@ -344,6 +344,11 @@ class BrokerGuard:
         guard._owned = owned
         return guard
 
+    @property
+    def audit(self) -> AuditLog:
+        """The audit log every step is written to (shared with the app's own audit entries)."""
+        return self._audit
+
     def close(self) -> None:
         """Close what `open` opened (stores and the simulator)."""
         for item in self._owned:
