@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, html
+from dash import Dash, Input, Output, State, dcc, html
 
 from components import preflight_panel
 from components.card import cockpit_card
 from components.context import CockpitContext
-from components.formatting import local_time
+from components.formatting import local_time, usd
 from components.signals import JOURNAL_CHANGED
 from utils.audit import AuditKind, AuditWriteError
 from utils.broker_mode import EffectiveMode
@@ -21,6 +21,12 @@ CARD_ID = "card-broker"
 MODE_BODY = "broker-mode-body"
 LATCH_CLEAR = "broker-latch-clear"
 LATCH_MESSAGE = "broker-latch-message"
+ACCOUNT_BODY = "broker-account-body"
+ACCOUNT_REFRESH = "broker-account-refresh"
+VALIDATE = "broker-validate"
+VALIDATE_POLL = "broker-validate-poll"
+VALIDATE_OUTPUT = "broker-validate-output"
+VALIDATION_JOB = "sandbox-validation"
 MODE_COLORS = {
     EffectiveMode.SIM: "secondary",
     EffectiveMode.SANDBOX_DRY_RUN: "info",
@@ -77,6 +83,46 @@ def render_mode(evidence: CockpitEvidence, ctx: CockpitContext) -> list:
     return parts
 
 
+def render_account(ctx: CockpitContext) -> list:
+    """Accounts, balances and positions read from the broker (GETs only, never an order)."""
+    status = ctx.guard.status()
+    if status.error is not None:
+        return [
+            dbc.Alert(
+                f"{status.error.code}: {status.error.sentence}",
+                color="warning",
+                className="py-1 small",
+                id="broker-account-error",
+            )
+        ]
+    accounts = [
+        html.Li(f"{a.masked} {a.nickname or ''} ({a.authority_level or 'authority unknown'})")
+        for a in status.accounts
+    ]
+    balances = [
+        html.Li(
+            f"{b.account}: net liq {usd(b.net_liquidating_value_usd)}, "
+            f"cash {usd(b.cash_balance_usd)}, "
+            f"option buying power {usd(b.derivative_buying_power_usd)}"
+        )
+        for b in status.balances
+    ]
+    positions = [html.Li(f"{p.quantity:+} {p.symbol}") for p in status.positions]
+    return [
+        html.Div(
+            f"Read from {status.target_host} at {local_time(status.read_at, ctx.settings)}",
+            className="small text-muted",
+        ),
+        html.Ul(accounts + balances, className="small mb-1", id="broker-accounts"),
+        html.Details(
+            [
+                html.Summary(f"Positions ({len(positions)})", className="small"),
+                html.Ul(positions or [html.Li("none")], className="small"),
+            ]
+        ),
+    ]
+
+
 def layout(ctx: CockpitContext) -> dbc.Card:
     """The Broker card; the mode part is filled by the evidence refresh."""
     warnings = [w.message for w in check_env_hygiene(ctx.root)] + credential_notes(ctx.settings)
@@ -86,6 +132,17 @@ def layout(ctx: CockpitContext) -> dbc.Card:
         [
             html.Div(render_mode_placeholder(), id=MODE_BODY),
             html.Div(id=LATCH_MESSAGE),
+            html.H6("Account (read only)", className="mt-2"),
+            dcc.Loading(html.Div(id=ACCOUNT_BODY)),
+            dbc.Button("Refresh account", id=ACCOUNT_REFRESH, size="sm", color="light"),
+            html.Div(
+                [
+                    dbc.Button("Run sandbox validation", id=VALIDATE, size="sm", color="secondary"),
+                    dcc.Interval(id=VALIDATE_POLL, interval=1000, disabled=True),
+                    html.Div(id=VALIDATE_OUTPUT, className="small mt-1"),
+                ],
+                className="mt-2",
+            ),
             *[
                 dbc.Alert(text, color="warning", className="py-1 mt-2 mb-0 small")
                 for text in warnings
@@ -104,8 +161,57 @@ def render_mode_placeholder() -> list:
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
-    """The Broker card's callbacks: pre-flight checks and clearing the latch."""
+    """The Broker card's callbacks: account reads, validation, pre-flight checks, the latch."""
     preflight_panel.register(app, ctx)
+
+    @app.callback(Output(ACCOUNT_BODY, "children"), Input(ACCOUNT_REFRESH, "n_clicks"))
+    def account(_n):
+        return render_account(ctx)
+
+    @app.callback(
+        Output(VALIDATE_POLL, "disabled"),
+        Input(VALIDATE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def validate(_n):
+        ctx.jobs.start(
+            VALIDATION_JOB,
+            lambda progress: ctx.guard.run_sandbox_validation(
+                lambda step: progress(
+                    f"[{step.index}/{step.total}] {step.step}: "
+                    + ("running" if step.passed is None else "ok" if step.passed else "FAILED")
+                    + (f" - {step.detail}" if step.detail else "")
+                )
+            ),
+        )
+        return False
+
+    @app.callback(
+        Output(VALIDATE_OUTPUT, "children"),
+        Output(VALIDATE_POLL, "disabled", allow_duplicate=True),
+        Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
+        Input(VALIDATE_POLL, "n_intervals"),
+        State(JOURNAL_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def validation_progress(_n, version):
+        job = ctx.jobs.latest(VALIDATION_JOB)
+        if job is None:
+            return None, True, version
+        lines = html.Ul([html.Li(line) for line in job.lines[-12:]], className="mb-1")
+        if not job.done:
+            return [html.Div("running...", className="text-muted"), lines], False, version
+        if job.error:
+            verdict = dbc.Badge("ERROR", color="danger")
+            text = job.error
+        else:
+            verdict = dbc.Badge(
+                "PASSED" if job.result.passed else "FAILED",
+                color="success" if job.result.passed else "danger",
+                id="broker-validation-verdict",
+            )
+            text = f" sandbox validation in {job.result.mode}"
+        return [html.Div([verdict, " ", text]), lines], True, version + 1
 
     @app.callback(
         Output(LATCH_MESSAGE, "children"),

@@ -64,7 +64,7 @@ def _gate_row(gate: GateResult) -> html.Tr:
 def render(evidence: CockpitEvidence) -> list:
     """The card's body for one reading of the evidence."""
     gates = evidence.gates
-    sandbox = evidence.sandbox
+    sandbox = gates.gate(GateCode.SANDBOX_VALIDATED)
     headline = dbc.Alert(
         [
             html.Strong("ELIGIBLE" if gates.eligible else "NOT YET", id="graduation-verdict"),
@@ -75,8 +75,9 @@ def render(evidence: CockpitEvidence) -> list:
             ),
             html.Div(
                 "Sandbox validation: "
-                + ("passed" if sandbox is not None and sandbox.passed else "not passed yet"),
+                + ("passed" if sandbox.passed else f"not passed ({sandbox.actual_text})"),
                 className="small",
+                id="graduation-sandbox",
             ),
         ],
         color="success" if gates.eligible else "secondary",

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
+from dash import ctx as callback_ctx
 
 from components.card import cockpit_card
 from components.context import CockpitContext
@@ -36,6 +37,9 @@ CONFIRM = "ticket-confirm"
 PLACE = "ticket-place"
 PREVIEW_REF = "ticket-preview-ref"
 RESULT = "ticket-result"
+WORKING = "ticket-working"
+RECONCILE = "ticket-reconcile"
+CANCEL = "ticket-cancel"
 FORM_FIELDS = (UNDERLYING, STRUCTURE, EXPIRATION, STRIKES, QUANTITY, PRICE)
 OUTCOME_COLORS = {
     PreviewOutcome.REFUSED: "danger",
@@ -171,6 +175,17 @@ def actions() -> html.Div:
                 "Place order", id=PLACE, color="danger", size="sm", disabled=True, className="ms-2"
             ),
             dcc.Loading(html.Div(id=RESULT, className="mt-2")),
+            dcc.Store(id=WORKING, data=None),
+            html.Div(
+                [
+                    dbc.Button("Check fill", id=RECONCILE, size="sm", color="secondary"),
+                    dbc.Button(
+                        "Cancel order", id=CANCEL, size="sm", color="light", className="ms-2"
+                    ),
+                ],
+                id="ticket-working-actions",
+                hidden=True,
+            ),
         ],
         className="mt-2",
     )
@@ -263,6 +278,13 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             actions(),
         ],
     )
+
+
+def _working(placement: Placement) -> dict | None:
+    """What the page keeps to follow a working order: its correlation and order id."""
+    if placement.outcome.value not in ("working", "partially filled") or not placement.order_id:
+        return None
+    return {"correlation": placement.correlation_id, "order_id": placement.order_id}
 
 
 def _plan_amount(field: str, text: str | None) -> Decimal | None:
@@ -360,10 +382,39 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         return not (reference and confirmed)
 
     @app.callback(
+        Output("ticket-working-actions", "hidden"),
+        Input(WORKING, "data"),
+    )
+    def working_actions(working):
+        return not working
+
+    @app.callback(
+        Output(RESULT, "children", allow_duplicate=True),
+        Output(WORKING, "data", allow_duplicate=True),
+        Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
+        Input(RECONCILE, "n_clicks"),
+        Input(CANCEL, "n_clicks"),
+        State(WORKING, "data"),
+        State(JOURNAL_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def follow_up(_check, _cancel, working, version):
+        if not working:
+            return None, None, version
+        if callback_ctx.triggered_id == CANCEL:
+            result = ctx.guard.cancel(working["order_id"], correlation_id=working["correlation"])
+            color = "secondary" if result.outcome.value != "refused" else "danger"
+            return dbc.Alert(result.message, color=color, className="py-1"), None, version + 1
+        placement = ctx.guard.reconcile(working["correlation"])
+        still = _working(placement)
+        return show_placement(placement), still, version + 1
+
+    @app.callback(
         Output(RESULT, "children", allow_duplicate=True),
         Output(PREVIEW_REF, "data", allow_duplicate=True),
         Output(CONFIRM, "value"),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
+        Output(WORKING, "data", allow_duplicate=True),
         Input(PLACE, "n_clicks"),
         State(PREVIEW_REF, "data"),
         State(CONFIRM, "value"),
@@ -374,7 +425,8 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         pending = ctx.previews.take(reference) if reference and confirmed else None
         if pending is None:
             message = "Preview the order again: a confirmation is good for one order, once."
-            return dbc.Alert(message, color="warning", className="py-1"), None, False, version
+            alert = dbc.Alert(message, color="warning", className="py-1")
+            return alert, None, False, version, None
         token, intent = pending
         placement = ctx.guard.place(token, intent=intent, confirmed_by_person=True)
-        return show_placement(placement), None, False, version + 1
+        return show_placement(placement), None, False, version + 1, _working(placement)

@@ -55,6 +55,11 @@ def test_confirmed_order_in_sim_is_placed_once_and_journaled(tmp_path):
         page.locator("#ticket-placement").wait_for()
         placement = page.locator("#ticket-placement").inner_text()
         screenshot(page, "ticket_placed_in_sim")
+        if placement == "WORKING":
+            page.click("#ticket-cancel")
+            page.locator("#ticket-result :text('ancel')").first.wait_for()
+            after_cancel = page.locator("#ticket-result").inner_text()
+            assert "cancel" in after_cancel.lower()
     assert mode == "SIM"
     assert outcome == "READY TO CONFIRM" and disabled_before_confirming
     assert placement in ("FILLED", "WORKING")
@@ -62,3 +67,4 @@ def test_confirmed_order_in_sim_is_placed_once_and_journaled(tmp_path):
     kinds = [entry.kind for entry in audit.entries()]
     audit.close()
     assert kinds.count("submit_attempt") == 1 and "confirmation" in kinds
+    assert placement == "FILLED" or "cancel" in kinds

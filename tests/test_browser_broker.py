@@ -1,0 +1,36 @@
+"""Broker card in Chromium: the account is read without orders; sandbox validation shows progress."""
+
+from __future__ import annotations
+
+from tests.browser import chromium_page, screenshot
+from tests.live_server import cockpit_settings, serve_cockpit
+from utils.config import PROJECT_ROOT
+from utils.sandbox_record import SandboxValidationStore
+
+CANARY = "canary-client-secret-77aa"
+
+
+def test_account_read_and_sandbox_validation_in_sim(tmp_path):
+    settings = cockpit_settings(
+        tmp_path,
+        tt_live_client_id="live-id",
+        tt_live_client_secret=CANARY,
+        tt_live_refresh_token=CANARY + "-refresh",
+    )
+    with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
+        page.goto(url + "/")
+        page.locator("#broker-accounts").wait_for()
+        accounts = page.locator("#broker-accounts").inner_text()
+        page.click("#broker-validate")
+        page.locator("#broker-validation-verdict").wait_for(timeout=30_000)
+        verdict = page.locator("#broker-validation-verdict").inner_text()
+        progress = page.locator("#broker-validate-output").inner_text()
+        page.locator("#broker-effective-mode").wait_for()
+        screenshot(page, "broker_validation_sim")
+        html = page.content()
+    assert "net liq $" in accounts
+    assert verdict in ("PASSED", "FAILED") and "dry-run: ok" in progress
+    assert CANARY not in html
+    record = SandboxValidationStore.open(settings.data_dir).latest()
+    assert record is not None and record.mode == "SIM"
+    assert record.passed == (verdict == "PASSED")
