@@ -18,6 +18,15 @@ def test_account_read_and_sandbox_validation_in_sim(tmp_path):
         tt_live_refresh_token=CANARY + "-refresh",
     )
     with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
+        payloads = []
+        page.on(
+            "response",
+            lambda response: (
+                payloads.append(response.text())
+                if "/_dash-" in response.url and response.status == 200
+                else None
+            ),
+        )
         page.goto(url + "/")
         page.locator("#broker-accounts").wait_for()
         accounts = page.locator("#broker-accounts").inner_text()
@@ -28,9 +37,11 @@ def test_account_read_and_sandbox_validation_in_sim(tmp_path):
         page.locator("#broker-effective-mode").wait_for()
         screenshot(page, "broker_validation_sim")
         html = page.content()
+        storage = page.evaluate("JSON.stringify([localStorage, sessionStorage])")
     assert "net liq $" in accounts
     assert verdict in ("PASSED", "FAILED") and "dry-run: ok" in progress
-    assert CANARY not in html
+    assert CANARY not in html and CANARY not in storage
+    assert payloads and not [body for body in payloads if CANARY in body]
     record = SandboxValidationStore.open(settings.data_dir).latest()
     assert record is not None and record.mode == "SIM"
     assert record.passed == (verdict == "PASSED")
