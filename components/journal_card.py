@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import binascii
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,7 @@ from dash import ctx as callback_ctx
 from pydantic import ValidationError
 
 from components import ticket
-from components.card import cockpit_card
+from components.card import cockpit_card, failure
 from components.context import CockpitContext
 from components.signals import JOURNAL_CHANGED
 from utils.journal import detect_format
@@ -62,7 +63,9 @@ OPEN_STOP = "journal-open-stop"
 OPEN_TIME_EXIT = "journal-open-time-exit"
 OPEN_SETUP = "journal-open-setup"
 OPEN_BUTTON = "journal-open-button"
+TABLE_ERROR = "journal-table-error"
 PAGE_SIZE = 15
+log = logging.getLogger("cockpit")
 
 COLUMNS = (
     ("id", "Id"),
@@ -330,6 +333,7 @@ def layout(ctx: CockpitContext) -> dbc.Card:
         "Journal",
         [
             filters,
+            html.Div(id=TABLE_ERROR),
             table,
             html.Div(id=ACTION_MESSAGE, className="mt-2"),
             dbc.Row(
@@ -400,6 +404,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     @app.callback(
         Output(TABLE, "data"),
         Output(TABLE, "page_count"),
+        Output(TABLE_ERROR, "children"),
         Input(JOURNAL_CHANGED, "data"),
         Input(TABLE, "page_current"),
         Input(TABLE, "sort_by"),
@@ -410,7 +415,13 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     )
     def show(_changed, page, sort_by, structure, underlying, session, tag):
         filters = {"structure": structure, "underlying": underlying, "session": session, "tag": tag}
-        return table_rows(ctx.journal.trades_frame(), filters, sort_by or [], page or 0)
+        try:
+            frame = ctx.journal.trades_frame()
+        except Exception as error:  # shown on the card, logged, never a blank table
+            log.exception("reading the journal table failed")
+            return [], 1, failure("read the journal", error)
+        rows, pages = table_rows(frame, filters, sort_by or [], page or 0)
+        return rows, pages, None
 
     def selected_id(rows, selected):
         if not selected or not rows or selected[0] >= len(rows):

@@ -1,4 +1,4 @@
-"""Broker card in Chromium: the account is read without orders; sandbox validation shows progress."""
+"""Broker card in Chromium: the account is read with no order; validation shows progress."""
 
 from __future__ import annotations
 
