@@ -76,5 +76,5 @@ def test_manual_entry_then_close_from_the_table(tmp_path):
         page.locator("#journal-action-message :text('closed')").wait_for()
         closed = page.locator("#journal-action-message").inner_text()
         screenshot(page, "journal_manual_entry_closed")
-    assert "Trade 1 journaled" in opened and "1R $380.00" in opened
-    assert "net P&L $80.00" in closed
+    assert "Trade 1 journaled" in opened and "1R $400.00" in opened
+    assert "net P&L $60.00" in closed
