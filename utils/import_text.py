@@ -1,8 +1,10 @@
-"""Reading a file for import: size limit first, then strict UTF-8, or a clear refusal."""
+"""Reading a file for import: size limit first, strict UTF-8, then its CSV rows by line."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from utils.journal_models import ImportIssue
@@ -50,3 +52,30 @@ def read_import_text(path: Path, max_bytes: int) -> tuple[str, ImportIssue | Non
     if not text.strip():
         return "", ImportIssue(line=1, field=None, message="the file is empty"), digest
     return text, None, digest
+
+
+def csv_records(
+    reader: Iterator[list[str]], names: list[str], issues: list[ImportIssue]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, cells by column) for each non-blank data row of a `csv.reader`.
+
+    Rows whose cell count differs from the header, and an unreadable rest of the file, are
+    reported in `issues` by line instead of being yielded.
+    """
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            issues.append(ImportIssue(line=line, field=None, message=f"unreadable CSV: {error}"))
+            return
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(names):
+            message = f"has {len(cells)} cells but the header has {len(names)}"
+            issues.append(ImportIssue(line=start, field=None, message=message))
+            continue
+        yield start, dict(zip(names, cells))

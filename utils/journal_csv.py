@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from utils.import_text import csv_records
 from utils.journal_models import (
     ImportIssue,
     NewTrade,
@@ -531,28 +532,8 @@ def read_journal_csv(text: str) -> tuple[list[JournalCsvRecord], list[ImportIssu
     records: list[JournalCsvRecord] = []
     issues: list[ImportIssue] = []
     first_line_of: dict[str, int] = {}
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            issues.append(ImportIssue(line=line, field=None, message=f"unreadable CSV: {error}"))
-            break
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(names):
-            issues.append(
-                ImportIssue(
-                    line=start,
-                    field=None,
-                    message=f"has {len(cells)} cells but the header has {len(names)}",
-                )
-            )
-            continue
-        parsed = parse_journal_row(start, dict(zip(names, cells)))
+    for start, cells in csv_records(reader, names, issues):
+        parsed = parse_journal_row(start, cells)
         if isinstance(parsed, list):
             issues.extend(parsed)
             continue

@@ -42,6 +42,7 @@ from math import gcd
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from utils.import_text import csv_records
 from utils.journal_models import (
     CloseReason,
     ImportIssue,
@@ -303,24 +304,9 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     errors: list[ImportIssue] = []
     ignored = 0
     first_line_of: dict[str, int] = {}
-    line = reader.line_num + 1
-    while True:
+    for start, cells in csv_records(reader, names, errors):
         try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            errors.append(ImportIssue(line=line, field=None, message=f"unreadable CSV: {error}"))
-            break
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(names):
-            message = f"has {len(cells)} cells but the header has {len(names)}"
-            errors.append(ImportIssue(line=start, field=None, message=message))
-            continue
-        try:
-            row = _parse_row(start, dict(zip(names, cells)))
+            row = _parse_row(start, cells)
         except _CellError as error:
             errors.append(ImportIssue(line=start, field=error.column, message=error.message))
             continue
