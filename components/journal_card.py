@@ -29,7 +29,7 @@ from utils.journal_models import (
 )
 from utils.sessions import NEW_YORK
 from utils.spreads import PriceEffect
-from utils.ticket import TicketError, build_ticket_spread
+from utils.ticket import TicketError
 
 CARD_ID = "card-journal"
 TABLE = "journal-table"
@@ -491,12 +491,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Output(ACTION_MESSAGE, "children", allow_duplicate=True),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
         Input(OPEN_BUTTON, "n_clicks"),
-        State(ticket.UNDERLYING, "value"),
-        State(ticket.STRUCTURE, "value"),
-        State(ticket.EXPIRATION, "value"),
-        State(ticket.STRIKES, "value"),
-        State(ticket.QUANTITY, "value"),
-        State(ticket.PRICE, "value"),
+        *[State(field, "value") for field in ticket.FORM_FIELDS],
         State(OPEN_AT, "value"),
         State(OPEN_MODE, "value"),
         State(OPEN_FEES, "value"),
@@ -511,14 +506,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         _n, und, struct, exp, strikes, qty, price, at, mode, fees, target, stop, tx, setup, version
     ):
         try:
-            spread = build_ticket_spread(
-                underlying=und,
-                structure=struct,
-                expiration=exp,
-                strikes=strikes,
-                quantity=qty,
-                limit_price=price,
-            )
+            spread = ticket.spread_from_form(und, struct, exp, strikes, qty, price)
             trade = ctx.journal.open_trade(
                 new_trade_from_spread(
                     spread,

@@ -41,6 +41,7 @@ WORKING = "ticket-working"
 RECONCILE = "ticket-reconcile"
 CANCEL = "ticket-cancel"
 FORM_FIELDS = (UNDERLYING, STRUCTURE, EXPIRATION, STRIKES, QUANTITY, PRICE)
+FORM_NAMES = ("underlying", "structure", "expiration", "strikes", "quantity", "limit_price")
 OUTCOME_COLORS = {
     PreviewOutcome.REFUSED: "danger",
     PreviewOutcome.BLOCKED_BY_DRY_RUN: "info",
@@ -280,6 +281,11 @@ def layout(ctx: CockpitContext) -> dbc.Card:
     )
 
 
+def spread_from_form(*values) -> Spread:
+    """The spread the ticket's fields (in `FORM_FIELDS` order) describe; TicketError if none."""
+    return build_ticket_spread(**dict(zip(FORM_NAMES, values)))
+
+
 def _working(placement: Placement) -> dict | None:
     """What the page keeps to follow a working order: its correlation and order id."""
     if placement.outcome.value not in ("working", "partially filled") or not placement.order_id:
@@ -304,12 +310,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Output(PAYOFF, "figure"),
         Output(STRIKES_HINT, "children"),
         Output(PREVIEW_REF, "data", allow_duplicate=True),
-        Input(UNDERLYING, "value"),
-        Input(STRUCTURE, "value"),
-        Input(EXPIRATION, "value"),
-        Input(STRIKES, "value"),
-        Input(QUANTITY, "value"),
-        Input(PRICE, "value"),
+        *[Input(field, "value") for field in FORM_FIELDS],
         prevent_initial_call="initial_duplicate",
     )
     def analyse(underlying, structure, expiration, strikes, quantity, price):
@@ -320,14 +321,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             else ""
         )
         try:
-            spread = build_ticket_spread(
-                underlying=underlying,
-                structure=structure,
-                expiration=expiration,
-                strikes=strikes,
-                quantity=quantity,
-                limit_price=price,
-            )
+            spread = spread_from_form(underlying, structure, expiration, strikes, quantity, price)
         except TicketError as error:
             return (
                 dbc.Alert(str(error), color="warning", className="py-1"),
@@ -350,14 +344,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     )
     def preview(_n, underlying, structure, expiration, strikes, quantity, price, target, stop, v):
         try:
-            spread = build_ticket_spread(
-                underlying=underlying,
-                structure=structure,
-                expiration=expiration,
-                strikes=strikes,
-                quantity=quantity,
-                limit_price=price,
-            )
+            spread = spread_from_form(underlying, structure, expiration, strikes, quantity, price)
             plan = TradePlan(
                 profit_target_usd=_plan_amount("profit target", target),
                 stop_loss_usd=_plan_amount("stop loss", stop),
