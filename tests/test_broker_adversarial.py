@@ -160,7 +160,7 @@ def test_live_read_path_works_with_no_order(make_rig):
     assert [a.account_number for a in status.accounts] == [LIVE_ACCOUNT]
     assert status.balances[0].net_liquidating_value_usd == Decimal(100000)
     assert status.target_host == rig.live.url.split("//")[1]
-    assert [r.method for r in rig.live.requests] == ["POST"] + ["GET"] * 3  # token, then reads
+    assert [r.method for r in rig.live.requests] == ["POST"] + ["GET"] * 4  # token, then reads
     assert rig.live.requests[0].path == "/oauth/token"
     no_live_orders(rig, dry_runs_too=True)
 

@@ -531,3 +531,55 @@ def test_sim_broker_logins_can_be_given(tmp_path, clock):
     with SimBroker(clock=clock, logins=logins) as broker:
         assert make_client(broker, tmp_path, clock, login="legacy").accounts()
         assert broker.credentials().client_id.get_secret_value() == "given-client"
+
+
+# --- trading status (GET /accounts/{n}/trading-status) --------------------------------------
+
+TRADING_FLAGS = ("is_frozen", "is_closing_only", "is_in_margin_call", "is_closed")
+
+
+def test_trading_status_flags_start_false_over_http(client, account):
+    status = client.trading_status(account)
+    assert status.account_number == account
+    assert {flag: getattr(status, flag) for flag in TRADING_FLAGS} == dict.fromkeys(
+        TRADING_FLAGS, False
+    )
+
+
+@pytest.mark.parametrize("flag", TRADING_FLAGS)
+def test_trading_status_reports_the_flag_the_broker_sets(client, broker, account, flag):
+    broker.set_trading_status(**{flag: True})
+    status = client.trading_status(account)
+    assert [name for name in TRADING_FLAGS if getattr(status, name)] == [flag]
+    broker.set_trading_status()
+    assert getattr(client.trading_status(account), flag) is False
+
+
+def test_trading_status_is_retried_on_500(client, broker, sleeps, account):
+    broker.fail_next(500, times=2, path="/trading-status")
+    assert client.trading_status(account).is_frozen is False
+    assert sleeps.waits == [0.5, 1.0]
+
+
+def test_trading_status_without_its_flags_reads_them_as_not_sent(client, broker, account):
+    broker.answer_next({"data": {"account-number": account}}, path="/trading-status")
+    status = client.trading_status(account)
+    assert status.is_frozen is None and status.is_closing_only is None
+
+
+def test_trading_status_of_another_account_is_malformed(client, broker, account):
+    other = {"account-number": "5OTHER001", "is-frozen": False, "is-closing-only": False}
+    broker.answer_next({"data": other}, path="/trading-status")
+    with pytest.raises(MalformedResponse, match="another account"):
+        client.trading_status(account)
+
+
+def test_trading_status_without_an_account_number_is_malformed(client, broker, account):
+    broker.answer_next({"data": {"is-frozen": False}}, path="/trading-status")
+    with pytest.raises(MalformedResponse, match="account-number"):
+        client.trading_status(account)
+
+
+def test_trading_status_of_an_unknown_account_is_not_found(client):
+    with pytest.raises(NotFound):
+        client.trading_status("5NOPE0001")

@@ -41,7 +41,8 @@ class BrokerPort(Protocol):
 
     A client may also offer `trading_status(account_number)` returning an object with the
     `is_frozen`, `is_closing_only`, `is_in_margin_call` and `is_closed` flags of tastytrade's
-    `GET /accounts/{n}/trading-status`; the guard then refuses on those flags too.
+    `GET /accounts/{n}/trading-status` (`TastytradeClient.trading_status` does); the guard then
+    refuses on those flags too. It stays out of the protocol so thinner clients still fit.
     """
 
     @property
@@ -172,7 +173,9 @@ def host_of(client: BrokerPort) -> str:
 def read_trading_status(client: BrokerPort, account_number: str) -> TradingStatus | None:
     """The account's trading status when the client offers `trading_status` (else None).
 
-    Raises pydantic's ValidationError when the answer lacks the shape of a trading status.
+    `TastytradeClient.trading_status` answers a `tastytrade_models.TradingStatus`, read here by
+    attribute into the guard's model. Raises pydantic's ValidationError when the answer lacks
+    the shape of a trading status, and the client's errors (`TastytradeError`) as they come.
     """
     reader = getattr(client, "trading_status", None)
     if reader is None:

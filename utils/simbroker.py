@@ -21,7 +21,8 @@ What it speaks (documented shapes of `shared/research/tastytrade_api.md`, kebab-
 - `POST /oauth/token` (JSON or form; refresh-token grant of any registered client; 15-minute
   tokens) and the legacy `POST /sessions` / `DELETE /sessions` login with the configured user;
 - `GET /customers/me/accounts[/{n}]`, `GET /accounts/{n}/balances[/{currency}]`,
-  `GET /accounts/{n}/positions`, `GET /option-chains/{symbol}/nested`,
+  `GET /accounts/{n}/positions`, `GET /accounts/{n}/trading-status`,
+  `GET /option-chains/{symbol}/nested`,
   `GET /market-data/by-type`, `POST /accounts/{n}/orders[/dry-run]`,
   `GET /accounts/{n}/orders[/live|/{id}]`, `DELETE /accounts/{n}/orders/{id}`,
   `GET /accounts/{n}/transactions` (paged with `per-page` / `page-offset`).
@@ -38,7 +39,7 @@ e.g. 429 with `Retry-After`, 500), `answer_next` (a given JSON body), `slow_next
 delay, optionally handling the request first), `malformed_next` (truncated JSON), `drop_next`
 (close without answering), `redirect_next`; `expire_tokens` (every issued token and session
 expires now); `next_order_fill` / `set_fill_behavior` (fill, never fill, accept then reject,
-partial fill).
+partial fill); `set_trading_status` (frozen, closing-only, margin call, closed: reported only).
 Every request is recorded (`requests`): method, path, query and body with secrets masked.
 """
 
@@ -354,6 +355,23 @@ class SimBroker:
         """How the next submitted order only is filled (e.g. REJECT, PARTIAL)."""
         self.book.next_order_fill(behavior)
 
+    def set_trading_status(
+        self,
+        *,
+        is_frozen: bool = False,
+        is_closing_only: bool = False,
+        is_in_margin_call: bool = False,
+        is_closed: bool = False,
+    ) -> None:
+        """The flags `GET /accounts/{n}/trading-status` reports from now on (all False unless
+        given); reported only, orders are not refused because of them."""
+        self.book.set_trading_status(
+            is_frozen=is_frozen,
+            is_closing_only=is_closing_only,
+            is_in_margin_call=is_in_margin_call,
+            is_closed=is_closed,
+        )
+
     # -- request handling ------------------------------------------------------------------
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
@@ -510,6 +528,8 @@ class SimBroker:
                 return _single(book.balance(number, currency), path)
             case ("GET", ["accounts", number, "positions"]):
                 return _items(book.positions(number), path)
+            case ("GET", ["accounts", number, "trading-status"]):
+                return _single(book.trading_status(number), path)
             case ("GET", ["option-chains", symbol, "nested"]):
                 if symbol not in market.UNDERLYINGS:
                     raise not_found(f"option chain for {symbol}")

@@ -78,6 +78,8 @@ FILL_VENUE = "MARKET_SIMULATOR"
 # A code the research could not pin down (tastytrade_api.md section 11): a documented guess.
 INSUFFICIENT_BUYING_POWER = "margin_check_failed"
 
+TRADING_FLAGS = ("is-frozen", "is-closing-only", "is-in-margin-call", "is-closed")
+
 
 @dataclass
 class _Position:
@@ -100,6 +102,7 @@ class _Account:
     positions: dict[str, _Position] = field(default_factory=dict)
     orders: dict[int, SimOrder] = field(default_factory=dict)
     transactions: list[dict[str, Any]] = field(default_factory=list)
+    flags: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(TRADING_FLAGS, False))
 
 
 class SimBook:
@@ -146,6 +149,26 @@ class SimBook:
         """Queue a behaviour for the next submitted order only."""
         with self._lock:
             self._next_behaviors.append(behavior)
+
+    def set_trading_status(
+        self,
+        *,
+        is_frozen: bool = False,
+        is_closing_only: bool = False,
+        is_in_margin_call: bool = False,
+        is_closed: bool = False,
+    ) -> None:
+        """The flags `trading-status` reports from now on (all False unless given).
+
+        They are reported only: the book does not refuse orders because of them.
+        """
+        with self._lock:
+            self._account.flags = {
+                "is-frozen": is_frozen,
+                "is-closing-only": is_closing_only,
+                "is-in-margin-call": is_in_margin_call,
+                "is-closed": is_closed,
+            }
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -202,6 +225,27 @@ class SimBook:
                 }
             )
             return body
+
+    def trading_status(self, number: str) -> dict[str, Any]:
+        """`GET /accounts/{n}/trading-status`: the documented flags, as set by the test."""
+        with self._lock:
+            account = self._checked(number)
+            return {
+                "account-number": account.number,
+                "day-trade-count": 0,
+                "fee-schedule-name": "default",
+                "is-aggregated-at-clearing": False,
+                "is-cryptocurrency-enabled": False,
+                "is-futures-enabled": False,
+                "is-in-day-trade-equity-maintenance-call": False,
+                "is-pattern-day-trader": False,
+                "is-portfolio-margin-enabled": False,
+                "is-risk-reducing-only": False,
+                "options-level": "No Restrictions",
+                "short-calls-enabled": True,
+                **account.flags,
+                "updated-at": iso_time(self._clock()),
+            }
 
     def positions(self, number: str) -> list[dict[str, Any]]:
         """Open positions (quantity unsigned plus `quantity-direction`)."""

@@ -85,6 +85,7 @@ from utils.tastytrade_models import (
     Pagination,
     Position,
     Quote,
+    TradingStatus,
     Transaction,
 )
 from utils.tastytrade_tokens import AccessToken, TokenCache
@@ -275,6 +276,20 @@ class TastytradeClient:
         """Balances of one account in one currency (`/balances/{currency}`, a single object)."""
         path = _account_path(account_number, "balances", currency)
         return self._parse(Balance, self._get_data(path), path)
+
+    def trading_status(self, account_number: str) -> TradingStatus:
+        """What the account may trade now (`/trading-status`: frozen, closing-only, margin call).
+
+        Raises `MalformedResponse` when the answer is about another account.
+        """
+        path = _account_path(account_number, "trading-status")
+        status = self._parse(TradingStatus, self._get_data(path), path)
+        if status.account_number != account_number:
+            raise MalformedResponse(
+                f"{path}: the trading status answered is for another account, so this "
+                "account's flags (frozen, closing-only, margin call) are unknown"
+            )
+        return status
 
     def positions(self, account_number: str) -> list[Position]:
         """Open positions of one account."""

@@ -186,6 +186,7 @@ class Balance(TastyModel):
     equity_buying_power: Decimal | None = None
     maintenance_requirement: Decimal | None = None
     maintenance_excess: Decimal | None = None
+    maintenance_call_value: Decimal | None = None
     margin_equity: Decimal | None = None
     long_derivative_value: Decimal | None = None
     short_derivative_value: Decimal | None = None
@@ -196,6 +197,28 @@ class Balance(TastyModel):
     pending_cash: Decimal | None = None
     pending_cash_effect: str | None = None
     snapshot_date: date | None = None
+    updated_at: datetime | None = None
+
+
+class TradingStatus(TastyModel):
+    """`GET /accounts/{n}/trading-status`: what the account may trade now.
+
+    The flags are optional because a missing flag must read as "not sent", never as False: the
+    broker guard refuses an order when `is-frozen` or `is-closing-only` is absent. The API sends
+    about 40 more fields; those the cockpit does not read are ignored.
+    """
+
+    account_number: str
+    is_frozen: bool | None = None
+    is_closed: bool | None = None
+    is_closing_only: bool | None = None
+    is_in_margin_call: bool | None = None
+    is_risk_reducing_only: bool | None = None
+    is_pattern_day_trader: bool | None = None
+    is_in_day_trade_equity_maintenance_call: bool | None = None
+    day_trade_count: int | None = None
+    options_level: str | None = None
+    short_calls_enabled: bool | None = None
     updated_at: datetime | None = None
 
 
