@@ -12,8 +12,11 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev browser
 	$(PY) -m utils.preflight
 
+# Speed figures (minutes; never part of the test run): metrics, the judge, the whole page.
 bench: $(VENV)/.dev
-	$(PY) -m benchmarks.run_all
+	$(PY) -m benchmarks.bench_metrics
+	$(PY) -m benchmarks.bench_judge
+	$(PY) -m benchmarks.bench_cockpit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
