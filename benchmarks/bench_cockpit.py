@@ -6,7 +6,8 @@ Targets (reported, never asserted in tests): all cards <= 150 ms at 10k trades a
 
 Journals are built with the metrics benchmark's validated journal-CSV import; "all cards" is one
 reading of the evidence plus rendering the Graduation, Discipline and Expectancy bodies and the
-journal table's first page, exactly what the page's refresh callbacks do.
+journal table's first page, exactly what the page's refresh callbacks do. `list_trades` (the
+journal read) and `evidence` (the whole judging, read included) are shown on their own.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def main() -> int:
                 journal_csv(folder, size, header, row), max_bytes=10**10
             )
             print(f"{size:,} trades journaled ({report.added:,} added)")
+            print(f"  list_trades: {best_of(3, ctx.journal.list_trades) * 1000:,.0f} ms")
+            print(f"  evidence: {best_of(3, ctx.evidence) * 1000:,.0f} ms")
             print(f"  all cards built: {best_of(3, lambda: build_all_cards(ctx)) * 1000:,.0f} ms")
             export_s = best_of(
                 3,

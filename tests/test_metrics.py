@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from tests.journal_factory import START, close_for_pnl, journal_trades, new_trade
 from utils.journal import Journal
+from utils.journal_models import Mode
 from utils.metrics import (
     BREAKDOWN_COLUMNS,
     METRIC_DEFINITIONS,
@@ -28,6 +29,7 @@ from utils.metrics import (
     rolling_expectancy,
     summarize,
     summarize_pnl,
+    trades_to_frame,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -217,3 +219,52 @@ def test_frame_without_cents_column_still_summarises():
     )
     summary = summarize(frame)
     assert summary.expectancy_usd == 12.5 and summary.net_pnl_cents is None
+
+
+def _frame_from_records(trades) -> pd.DataFrame:
+    """trades_to_frame as first written: one record per trade, typed afterwards."""
+    records = [
+        {
+            "id": t.id,
+            "structure": t.structure.value,
+            "underlying": t.underlying,
+            "mode": t.mode.value,
+            "closed_at": t.closed_at,
+            "close_session": t.close_session,
+            "max_loss_usd": float(t.max_loss_usd),
+            "net_pnl_usd": None if t.net_pnl_usd is None else float(t.net_pnl_usd),
+            "net_pnl_cents": None if t.net_pnl_usd is None else int(t.net_pnl_usd * 100),
+        }
+        for t in trades
+    ]
+    frame = pd.DataFrame.from_records(records, columns=_TRADE_FRAME_MODEL_COLUMNS)
+    frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True)
+    frame["net_pnl_usd"] = frame["net_pnl_usd"].astype("float64")
+    frame["net_pnl_cents"] = frame["net_pnl_cents"].astype("Int64")
+    frame["r_multiple"] = frame["net_pnl_usd"] / frame["max_loss_usd"]
+    return frame
+
+
+_TRADE_FRAME_MODEL_COLUMNS = [
+    "id",
+    "structure",
+    "underlying",
+    "mode",
+    "closed_at",
+    "close_session",
+    "max_loss_usd",
+    "net_pnl_usd",
+    "net_pnl_cents",
+]
+
+
+@pytest.mark.parametrize("picked", [slice(0, 0), slice(0, 1), slice(-1, None), slice(None)])
+def test_frame_from_trade_models_matches_one_record_per_trade(journal, picked):
+    journal_trades(journal, [25, -40, 0, 13.37, -500])
+    journal.open_trade(new_trade(opened_at=START + timedelta(days=30), structure="iron_condor"))
+    journal.open_trade(new_trade(opened_at=START + timedelta(days=31), mode=Mode.LIVE))
+    trades = journal.list_trades()[picked]
+    expected = _frame_from_records(trades)
+    frame = trades_to_frame(trades)
+    pd.testing.assert_frame_equal(frame, expected)
+    assert list(frame.dtypes) == list(expected.dtypes)

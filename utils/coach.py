@@ -14,6 +14,7 @@ useful to say. Percentages are Decimal, rounded for display only.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -164,14 +165,17 @@ def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
     guard = timedelta(minutes=minutes)
     losses = [t for t in data.closed if t.net_pnl_usd is not None and t.net_pnl_usd < 0]
     recent = losses[-LOSSES_LOOKED_AT:]
+    # A prior losing close counts when 0 <= entry - close < guard: close in (entry - guard, entry].
+    priors = sorted((prior.closed_at, prior.id) for prior in losses if prior.closed_at is not None)
+    closes = [closed_at for closed_at, _ in priors]
     quick = [
         loss
         for loss in recent
         if any(
-            prior.closed_at is not None
-            and prior.id != loss.id
-            and timedelta(0) <= loss.opened_at - prior.closed_at < guard
-            for prior in losses
+            prior_id != loss.id
+            for _, prior_id in priors[
+                bisect_right(closes, loss.opened_at - guard) : bisect_right(closes, loss.opened_at)
+            ]
         )
     ]
     if len(quick) < MIN_QUICK_LOSSES:

@@ -49,13 +49,15 @@ exit to the session of its deadline), refused orders to the alert's session.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
+from heapq import heappop, heappush
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -63,6 +65,7 @@ from utils.alerts import Alert, AlertRule
 from utils.config import Settings
 from utils.journal_models import Trade, spread_risk
 from utils.ladder import SizeLadder
+from utils.prevalidated import build_validated, field_names
 from utils.sessions import session_of, to_utc
 from utils.spreads import underlying_family
 
@@ -126,7 +129,11 @@ class HaltWindow(BaseModel):
 @dataclass(frozen=True)
 class DisciplineContext:
     """What the rules read: every trade (by opening time), the earlier trades still open at each
-    one's entry (same order), alerts, halts, limits and now."""
+    one's entry (same order), alerts, halts, limits and now.
+
+    Figures several rules share (each trade's session and family, the family's open risk at
+    each entry) are derived once, on first use.
+    """
 
     trades: tuple[Trade, ...]
     open_at_entry: tuple[tuple[Trade, ...], ...]
@@ -137,11 +144,31 @@ class DisciplineContext:
     risk_capital_usd: Decimal
     now: datetime
 
+    @cached_property
+    def sessions(self) -> tuple[date, ...]:
+        """Each trade's opening session (same order as `trades`)."""
+        return tuple(session_of(trade.opened_at) for trade in self.trades)
 
-class Breach(BaseModel):
-    """One rule broken once, before the runner adds the rule's id and weight."""
+    @cached_property
+    def families(self) -> tuple[str, ...]:
+        """Each trade's underlying family (same order as `trades`)."""
+        family_of = {
+            symbol: underlying_family(symbol) for symbol in {t.underlying for t in self.trades}
+        }
+        return tuple(family_of[trade.underlying] for trade in self.trades)
 
-    model_config = ConfigDict(frozen=True)
+    @cached_property
+    def family_risk_before_entry(self) -> tuple[Decimal, ...]:
+        """For each trade, the max loss (1R) of the earlier trades still open at its entry on
+        its own family (same order as `trades`): `open_risk_by_family(open_at_entry[i], ...)`,
+        swept once over opens and closes instead of summed again per entry."""
+        return family_risk_at_each_entry(self.trades, self.families)
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """One rule broken once, before the runner adds the rule's id and weight and turns it into
+    a `Violation` (a plain typed record: rules yield many, the report keeps the models)."""
 
     session: date
     at: datetime
@@ -292,13 +319,42 @@ def open_risk_by_family(trades: Iterable[Trade], moment: datetime) -> dict[str, 
 
 
 def open_at_each_entry(ordered: Sequence[Trade]) -> tuple[tuple[Trade, ...], ...]:
-    """For each trade (in opening order), the earlier trades still open when it opened."""
-    active: list[Trade] = []
+    """For each trade (in opening order), the earlier trades still open when it opened.
+
+    A sweep: the open trades are kept in opening order and a heap of close times drops each one
+    at the first entry at or after its close (entries come in time order).
+    """
+    active: dict[int, Trade] = {}
+    closes: list[tuple[datetime, int]] = []
     result = []
-    for trade in ordered:
-        active = [t for t in active if t.closed_at is None or t.closed_at > trade.opened_at]
-        result.append(tuple(active))
-        active.append(trade)
+    for index, trade in enumerate(ordered):
+        while closes and closes[0][0] <= trade.opened_at:
+            del active[heappop(closes)[1]]
+        result.append(tuple(active.values()))
+        active[index] = trade
+        if trade.closed_at is not None:
+            heappush(closes, (trade.closed_at, index))
+    return tuple(result)
+
+
+def family_risk_at_each_entry(
+    ordered: Sequence[Trade], families: Sequence[str]
+) -> tuple[Decimal, ...]:
+    """For each trade (in opening order), the summed max loss of the earlier trades still open
+    at its entry on the same underlying family (`families[i]` is trade i's)."""
+    totals: dict[str, Decimal] = {}
+    closes: list[tuple[datetime, int]] = []
+    result = []
+    for index, trade in enumerate(ordered):
+        while closes and closes[0][0] <= trade.opened_at:
+            closed = heappop(closes)[1]
+            totals[families[closed]] -= ordered[closed].max_loss_usd
+        family = families[index]
+        before = totals.get(family, ZERO)
+        result.append(before)
+        totals[family] = before + trade.max_loss_usd
+        if trade.closed_at is not None:
+            heappush(closes, (trade.closed_at, index))
     return tuple(result)
 
 
@@ -334,8 +390,9 @@ def _label(trade: Trade) -> str:
     return f"Trade {trade.id} ({trade.underlying} {trade.structure.value.replace('_', ' ')})"
 
 
-def _entry_breach(trade: Trade, detail: str) -> Breach:
-    return Breach(session=trade.session, at=trade.opened_at, detail=detail, trade_id=trade.id)
+def _entry_breach(trade: Trade, detail: str, session: date) -> Breach:
+    """A breach at the trade's entry; `session` is its opening session (`ctx.sessions`)."""
+    return Breach(session=session, at=trade.opened_at, detail=detail, trade_id=trade.id)
 
 
 def _usd(amount: Decimal) -> str:
@@ -346,8 +403,12 @@ def _usd(amount: Decimal) -> str:
 
 
 def check_not_defined_risk(ctx: DisciplineContext) -> Iterator[Breach]:
-    """The legs must prove a defined-risk spread (re-checked, whatever the import said)."""
-    for trade in ctx.trades:
+    """The legs must prove a defined-risk spread. A trade whose current legs and prices already
+    passed the proof (`Trade.proved_defined_risk`: validated, or written so by the journal) is
+    not proved twice; any other (bypassed validation, altered copy) is proved here."""
+    for trade, session in zip(ctx.trades, ctx.sessions):
+        if trade.proved_defined_risk:
+            continue
         try:
             spread_risk(
                 tuple(trade.legs),
@@ -357,19 +418,28 @@ def check_not_defined_risk(ctx: DisciplineContext) -> Iterator[Breach]:
                 entry_effect=trade.entry_effect,
             )
         except ValueError as error:
-            yield _entry_breach(trade, f"{_label(trade)} is not defined-risk: {error}")
+            yield _entry_breach(trade, f"{_label(trade)} is not defined-risk: {error}", session)
 
 
 def check_opened_during_halt(ctx: DisciplineContext) -> Iterator[Breach]:
     """No trade may open while a HIGH alert's halt is in force (an alert about the trade's own
-    order does not count against it)."""
+    order does not count against it). The first such halt in alert order is named."""
+    if not ctx.halts:
+        return
     linked = {alert.id: alert.trade_id for alert in ctx.alerts}
-    for trade in ctx.trades:
+    # Only halts started within the longest halt before an entry can cover it: find them by
+    # start time, then take the first in alert order.
+    by_start = sorted(range(len(ctx.halts)), key=lambda i: ctx.halts[i].started_at)
+    starts = [ctx.halts[i].started_at for i in by_start]
+    longest = max(h.ends_at - h.started_at for h in ctx.halts)
+    for trade, session in zip(ctx.trades, ctx.sessions):
+        moment = to_utc(trade.opened_at)
+        candidates = by_start[bisect_left(starts, moment - longest) : bisect_right(starts, moment)]
         halt = next(
             (
-                h
-                for h in ctx.halts
-                if h.covers(trade.opened_at) and linked.get(h.alert_id) != trade.id
+                ctx.halts[i]
+                for i in sorted(candidates)
+                if ctx.halts[i].covers(moment) and linked.get(ctx.halts[i].alert_id) != trade.id
             ),
             None,
         )
@@ -378,13 +448,14 @@ def check_opened_during_halt(ctx: DisciplineContext) -> Iterator[Breach]:
                 trade,
                 f"{_label(trade)} opened at {trade.opened_at.isoformat()} during the halt of "
                 f"HIGH alert {halt.alert_id} (until {halt.ends_at.isoformat()}).",
+                session,
             )
 
 
 def check_over_ladder_size(ctx: DisciplineContext) -> Iterator[Breach]:
     """Units <= the ladder level's cap and max loss (1R) <= its max loss."""
     rung = SizeLadder.from_settings(ctx.settings).rung(ctx.ladder_level)
-    for trade in ctx.trades:
+    for trade, session in zip(ctx.trades, ctx.sessions):
         problems = []
         if trade.quantity > rung.max_contracts:
             problems.append(f"{trade.quantity} units (cap {rung.max_contracts})")
@@ -394,20 +465,21 @@ def check_over_ladder_size(ctx: DisciplineContext) -> Iterator[Breach]:
             yield _entry_breach(
                 trade,
                 f"{_label(trade)} is above ladder level {rung.level}: {' and '.join(problems)}.",
+                session,
             )
 
 
 def check_too_many_concurrent(ctx: DisciplineContext) -> Iterator[Breach]:
     """Opening a trade must not make more spreads open than the concurrency cap."""
     cap = ctx.settings.max_concurrent_spreads
-    for trade, earlier in zip(ctx.trades, ctx.open_at_entry):
-        already_open = [t.id for t in earlier]
-        if len(already_open) + 1 > cap:
-            shown = ", ".join(str(i) for i in already_open)
+    for trade, earlier, session in zip(ctx.trades, ctx.open_at_entry, ctx.sessions):
+        if len(earlier) + 1 > cap:
+            shown = ", ".join([str(t.id) for t in earlier])
             yield _entry_breach(
                 trade,
-                f"{_label(trade)} made {len(already_open) + 1} spreads open at once (cap {cap}; "
+                f"{_label(trade)} made {len(earlier) + 1} spreads open at once (cap {cap}; "
                 f"already open: {shown}).",
+                session,
             )
 
 
@@ -415,15 +487,16 @@ def check_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
     """Open max loss on one underlying family, the new trade included, <= pct x risk capital."""
     pct = ctx.settings.symbol_risk_max_pct
     limit = ctx.risk_capital_usd * pct / HUNDRED
-    for trade, earlier in zip(ctx.trades, ctx.open_at_entry):
-        family = underlying_family(trade.underlying)
-        before = open_risk_by_family(earlier, trade.opened_at).get(family, ZERO)
+    of_capital = f"above {pct} % of the {_usd(ctx.risk_capital_usd)} risk capital ({_usd(limit)})."
+    for trade, family, before, session in zip(
+        ctx.trades, ctx.families, ctx.family_risk_before_entry, ctx.sessions
+    ):
         total = before + trade.max_loss_usd
         if total > limit:
             yield _entry_breach(
                 trade,
-                f"{_label(trade)} put {_usd(total)} of open risk on {family}, above {pct} % of "
-                f"the {_usd(ctx.risk_capital_usd)} risk capital ({_usd(limit)}).",
+                f"{_label(trade)} put {_usd(total)} of open risk on {family}, {of_capital}",
+                session,
             )
 
 
@@ -435,7 +508,7 @@ def check_revenge_entry(ctx: DisciplineContext) -> Iterator[Breach]:
         key=lambda t: (t.closed_at, t.id),
     )
     closes = [loss.closed_at for loss in losses]
-    for trade in ctx.trades:
+    for trade, session in zip(ctx.trades, ctx.sessions):
         # The latest losing close at or before this entry, other than the trade itself.
         index = bisect_right(closes, trade.opened_at) - 1
         while index >= 0 and losses[index].id == trade.id:
@@ -450,6 +523,7 @@ def check_revenge_entry(ctx: DisciplineContext) -> Iterator[Breach]:
                 f"{_label(trade)} opened {since.total_seconds() / 60:.0f} min after trade "
                 f"{loss.id} closed at a loss of {_usd(-(loss.net_pnl_usd or ZERO))} (guard "
                 f"{ctx.settings.revenge_guard_minutes} min).",
+                session,
             )
 
 
@@ -470,11 +544,14 @@ def check_closed_beyond_stop(ctx: DisciplineContext) -> Iterator[Breach]:
 
 def check_no_planned_exit(ctx: DisciplineContext) -> Iterator[Breach]:
     """Every trade needs a profit target, a stop or a time exit when it opens."""
-    for trade in ctx.trades:
-        plan = (trade.profit_target_usd, trade.stop_loss_usd, trade.time_exit_at)
-        if all(part is None for part in plan):
+    for trade, session in zip(ctx.trades, ctx.sessions):
+        if (
+            trade.profit_target_usd is None
+            and trade.stop_loss_usd is None
+            and trade.time_exit_at is None
+        ):
             yield _entry_breach(
-                trade, f"{_label(trade)} was opened without a target, stop or time exit."
+                trade, f"{_label(trade)} was opened without a target, stop or time exit.", session
             )
 
 
@@ -619,8 +696,23 @@ def run_rules(
 ) -> list[Violation]:
     """Every violation of every rule, ordered by time, rule order, then trade."""
     order = {rule.id: index for index, rule in enumerate(rules)}
+    # Built from typed breaches without a second validation (a large journal can break rules
+    # hundreds of thousands of times); one fields-set is shared by the whole run.
+    names = field_names(Violation)
     found = [
-        Violation(rule=rule.id, points=rule.weight, **breach.model_dump())
+        build_validated(
+            Violation,
+            {
+                "rule": rule.id,
+                "points": rule.weight,
+                "session": breach.session,
+                "at": breach.at,
+                "detail": breach.detail,
+                "trade_id": breach.trade_id,
+                "alert_id": breach.alert_id,
+            },
+            names,
+        )
         for rule in rules
         for breach in rule.check(ctx)
     ]
@@ -706,11 +798,12 @@ def evaluate_discipline(
     every = run_rules(ctx, rules)
     window = ordered[-window_trades:]
     window_ids = tuple(t.id for t in window)
-    first = min((t.session for t in window), default=today)
+    first = min(ctx.sessions[-window_trades:], default=today)
+    counted = frozenset(window_ids)
     in_window = tuple(
         v
         for v in every
-        if (v.trade_id in window_ids if v.alert_id is None else first <= v.session <= today)
+        if (v.trade_id in counted if v.alert_id is None else first <= v.session <= today)
     )
     parts = _score_parts(in_window, rules)
     if journaled_sessions is None:

@@ -95,13 +95,12 @@ def gather_evidence(
     trades = tuple(stores.journal.list_trades())
     closed = closed_trades(trades_to_frame(trades))
     alerts = tuple(stores.alerts.alerts())
-    sessions = stores.journal.sessions_frame()
     discipline = evaluate_discipline(
         trades,
         settings=settings,
         now=now,
         alerts=alerts,
-        journaled_sessions=list(sessions["session"]) if len(sessions) else [],
+        journaled_sessions=stores.journal.journaled_sessions(),
     )
     ci = ci_status(root, settings.data_dir)
     sandbox = stores.sandbox.latest()

@@ -84,6 +84,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, computed_field
@@ -224,7 +225,7 @@ def closed_before(trades: Iterable[Trade], now: datetime) -> list[Trade]:
     """Trades closed at or before `now`, in close order (close time, then id)."""
     moment = to_utc(now)
     closed = [t for t in trades if t.closed_at is not None and t.closed_at <= moment]
-    return sorted(closed, key=lambda t: (t.closed_at, t.id))
+    return sorted(closed, key=attrgetter("closed_at", "id"))
 
 
 def expectancy_exact_usd(trades: Sequence[Trade]) -> Decimal | None:
@@ -682,7 +683,8 @@ def alert_is_live(alert: Alert, now: datetime, halt_hours: int) -> bool:
 
 def _trigger_last_10(trades: Sequence[Trade], now: datetime) -> RollbackTrigger | None:
     closed = closed_before(trades, now)
-    window = last_n_expectancy(closed, ROLLBACK_WINDOW_TRADES)
+    # closed_before's order is the metrics' close order: the tail is the window.
+    window = last_n_expectancy(closed[-ROLLBACK_WINDOW_TRADES:], ROLLBACK_WINDOW_TRADES)
     if not window.complete:
         return None
     by_id = {t.id: t for t in closed}

@@ -64,10 +64,10 @@ from utils.journal_frames import (
     build_sessions_frame,
     build_trades_frame,
 )
+from utils.journal_rows import load_trades
 from utils.journal_schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
-from utils.option_symbols import OptionType
 from utils.sessions import Clock, session_of, to_utc, utc_now
-from utils.spreads import LegAction, PriceEffect
+from utils.spreads import PriceEffect
 from utils.sqlite_store import connect, ensure_schema, transaction
 
 __all__ = [
@@ -255,6 +255,15 @@ class Journal:
                 ).fetchall()
             )
         return build_sessions_frame(events, pnl)
+
+    def journaled_sessions(self) -> list[date]:
+        """Sessions with at least one journaled action, oldest first: `sessions_frame()`'s
+        `session` column without counting the actions."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT DISTINCT session FROM journal_events ORDER BY session"
+            ).fetchall()
+        return [date.fromisoformat(session) for (session,) in rows]
 
     # ------------------------------------------------------------ imports and export
 
@@ -649,21 +658,8 @@ class Journal:
     # ------------------------------------------------------------ internals: reading
 
     def _load_trades(self, params: dict[str, Any], one: bool = False) -> list[Trade]:
-        trades_sql, child_sql = (
-            (_TRADE_SQL, _CHILD_OF_ONE_SQL) if one else (_TRADES_SQL, _CHILD_SQL)
-        )
         with self._lock:
-            conn = self._conn
-            conn.row_factory = sqlite3.Row
-            try:
-                rows = conn.execute(trades_sql, params).fetchall()
-                children = {
-                    name: _group(conn.execute(sql, params).fetchall())
-                    for name, sql in child_sql.items()
-                }
-            finally:
-                conn.row_factory = None
-        return [_trade_from_row(row, children) for row in rows]
+            return load_trades(self._conn, params, one)
 
 
 def _filter_params(status: TradeStatus | None, modes: Iterable[Mode] | None) -> dict[str, Any]:
@@ -680,103 +676,6 @@ class _ImportRefused(Exception):
     def __init__(self, issues: list[ImportIssue]) -> None:
         super().__init__("import refused")
         self.issues = issues
-
-
-_CHILD_SQL = {
-    "legs": "SELECT * FROM trade_legs ORDER BY trade_id, position",
-    "orders": "SELECT * FROM trade_orders ORDER BY trade_id, position",
-    "tags": "SELECT * FROM trade_tags ORDER BY trade_id, position",
-    "mistakes": "SELECT * FROM trade_mistakes ORDER BY trade_id, noted_at, mistake",
-    "notes": "SELECT * FROM trade_notes ORDER BY trade_id, id",
-}
-
-_CHILD_OF_ONE_SQL = {
-    "legs": "SELECT * FROM trade_legs WHERE trade_id = :id ORDER BY position",
-    "orders": "SELECT * FROM trade_orders WHERE trade_id = :id ORDER BY position",
-    "tags": "SELECT * FROM trade_tags WHERE trade_id = :id ORDER BY position",
-    "mistakes": "SELECT * FROM trade_mistakes WHERE trade_id = :id ORDER BY noted_at, mistake",
-    "notes": "SELECT * FROM trade_notes WHERE trade_id = :id ORDER BY id",
-}
-
-_TRADE_SQL = """
-SELECT t.*, p.uid AS parent_uid
-FROM trades t LEFT JOIN trades p ON p.id = t.parent_id
-WHERE t.id = :id
-"""
-
-_TRADES_SQL = """
-SELECT t.*, p.uid AS parent_uid
-FROM trades t LEFT JOIN trades p ON p.id = t.parent_id
-WHERE ((:want_open AND t.closed_at IS NULL) OR (:want_closed AND t.closed_at IS NOT NULL))
-  AND instr(:modes, ',' || t.mode || ',') > 0
-ORDER BY t.id
-"""
-
-
-def _group(rows: list[sqlite3.Row]) -> dict[int, list[sqlite3.Row]]:
-    grouped: dict[int, list[sqlite3.Row]] = {}
-    for row in rows:
-        grouped.setdefault(row["trade_id"], []).append(row)
-    return grouped
-
-
-def _trade_from_row(row: sqlite3.Row, children: dict[str, dict[int, list[sqlite3.Row]]]) -> Trade:
-    """A stored trade as a model. The rows were validated when written and triggers keep them
-    unchanged, so they are assembled without re-running the spread proof on every read."""
-    trade_id = row["id"]
-
-    def kids(name: str) -> list[sqlite3.Row]:
-        return children[name].get(trade_id, [])
-
-    def moment(text: str | None) -> datetime | None:
-        return datetime.fromisoformat(text) if text else None
-
-    return Trade.model_construct(
-        id=trade_id,
-        uid=row["uid"],
-        parent_id=row["parent_id"],
-        parent_uid=row["parent_uid"],
-        structure=Structure(row["structure"]),
-        underlying=row["underlying"],
-        legs=tuple(
-            TradeLeg.model_construct(
-                occ_symbol=leg["occ_symbol"],
-                option_type=OptionType(leg["option_type"]),
-                strike=Decimal(leg["strike"]),
-                expiration=date.fromisoformat(leg["expiration"]),
-                action=LegAction(leg["action"]),
-                quantity=leg["quantity"],
-            )
-            for leg in kids("legs")
-        ),
-        quantity=row["quantity"],
-        multiplier=row["multiplier"],
-        mode=Mode(row["mode"]),
-        source=row["source"],
-        opened_at=moment(row["opened_at"]),
-        entry_price=Decimal(row["entry_price"]),
-        entry_effect=PriceEffect(row["entry_effect"]),
-        max_loss_usd=_usd(row["max_loss_cents"]),
-        max_profit_usd=_usd(row["max_profit_cents"]),
-        open_fees_usd=_usd(row["open_fees_cents"]),
-        setup=row["setup"],
-        profit_target_usd=_usd(row["profit_target_cents"]),
-        stop_loss_usd=_usd(row["stop_loss_cents"]),
-        time_exit_at=moment(row["time_exit_at"]),
-        tags=tuple(tag["tag"] for tag in kids("tags")),
-        broker_order_ids=tuple(order["broker_order_id"] for order in kids("orders")),
-        closed_at=moment(row["closed_at"]),
-        exit_price=Decimal(row["exit_price"]) if row["exit_price"] is not None else None,
-        exit_effect=PriceEffect(row["exit_effect"]) if row["exit_effect"] else None,
-        fees_usd=_usd(row["fees_cents"]),
-        net_pnl_usd=_usd(row["net_pnl_cents"]),
-        close_reason=CloseReason(row["close_reason"]) if row["close_reason"] else None,
-        followed_plan=None if row["followed_plan"] is None else bool(row["followed_plan"]),
-        mistakes=tuple(m["mistake"] for m in kids("mistakes")),
-        notes=tuple(
-            Note.model_construct(at=moment(n["noted_at"]), text=n["body"]) for n in kids("notes")
-        ),
-    )
 
 
 def _refused(source: str, path: Path, errors: Sequence[ImportIssue]) -> ImportReport:

@@ -163,12 +163,12 @@ def build_sessions_frame(events: list[tuple], pnl_cents: dict[str, int]) -> pd.D
     """Sessions with journaled actions from (session, kind, trade_id) event rows."""
     per_session: dict[str, dict[str, Any]] = {}
     for session, kind, trade_id in events:
-        entry = per_session.setdefault(
-            session, {**{c: 0 for c in SESSION_COUNT_COLUMNS}, "trade_ids": []}
-        )
+        entry = per_session.get(session)
+        if entry is None:
+            entry = per_session[session] = {c: 0 for c in SESSION_COUNT_COLUMNS}
+            entry["trade_ids"] = {}  # an insertion-ordered set: first touch first
         entry[_KIND_COLUMN[kind]] += 1
-        if trade_id not in entry["trade_ids"]:
-            entry["trade_ids"].append(trade_id)
+        entry["trade_ids"][trade_id] = None
     records = [
         {
             "session": date.fromisoformat(session),

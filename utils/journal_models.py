@@ -20,9 +20,18 @@ from functools import reduce
 from math import gcd
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
 
 from utils.option_symbols import OptionType, SymbolError, parse_occ
+from utils.prevalidated import build_validated
 from utils.sessions import session_of, to_utc
 from utils.spreads import Leg, LegAction, PriceEffect, Spread, SpreadError
 from utils.spreads import Structure as ShapeName
@@ -307,9 +316,16 @@ class NewTrade(BaseModel):
     `structure`, `max_loss_usd` (1R) and `max_profit_usd` are computed from the legs and the
     entry price when omitted, and must agree with that computation (to the cent) when given.
     `quantity` is the number of spread units: the gcd of leg contracts.
+
+    The instance remembers the facts its defined-risk proof passed on (`proved_defined_risk`):
+    validating it again unchanged (e.g. as a field of another model) skips the proof, while a
+    copy with other legs or prices, or a `model_construct` that bypassed validation, is proved
+    again.
     """
 
     model_config = ConfigDict(frozen=True)
+
+    _proved_facts: tuple[Any, ...] | None = PrivateAttr(default=None)
 
     uid: str | None = Field(default=None, min_length=1, max_length=80)
     structure: Structure = None  # type: ignore[assignment]  # set from the legs when omitted
@@ -342,6 +358,8 @@ class NewTrade(BaseModel):
 
     @model_validator(mode="after")
     def _legs_make_this_spread(self) -> NewTrade:
+        if self.proved_defined_risk:
+            return self  # the same facts already passed every check below
         symbols = [leg.occ_symbol for leg in self.legs]
         if len(set(symbols)) != len(symbols):
             raise ValueError("a leg list repeats an OCC symbol; merge the quantities")
@@ -374,7 +392,33 @@ class NewTrade(BaseModel):
         object.__setattr__(self, "structure", risk.structure)
         object.__setattr__(self, "max_loss_usd", risk.max_loss_usd)
         object.__setattr__(self, "max_profit_usd", risk.max_profit_usd)
+        self._proved_facts = self._proof_facts()
         return self
+
+    def _proof_facts(self) -> tuple[Any, ...]:
+        """Every field the opening checks and the defined-risk proof read (or set)."""
+        return (
+            self.legs,
+            self.underlying,
+            self.multiplier,
+            self.quantity,
+            self.opened_at,
+            self.entry_price,
+            self.entry_effect,
+            self.structure,
+            self.max_loss_usd,
+            self.max_profit_usd,
+        )
+
+    @property
+    def proved_defined_risk(self) -> bool:
+        """True when these legs, prices and 1R are the ones the defined-risk proof passed on
+        (at validation, or when the journal wrote them); False for a bypassed or altered copy."""
+        # The private-attribute store itself: `self._proved_facts` would go through pydantic's
+        # __getattr__, a measurable cost when every trade of a large journal is checked.
+        private = self.__pydantic_private__
+        proved = None if private is None else private.get("_proved_facts")
+        return proved is not None and proved == self._proof_facts()
 
     @property
     def session(self) -> date:
@@ -427,6 +471,19 @@ class Trade(NewTrade):
     followed_plan: bool | None = None
     mistakes: Labels = ()
     notes: tuple[Note, ...] = ()
+
+    @classmethod
+    def from_journal(cls, fields: dict[str, Any], fields_set: set[str] | None = None) -> Trade:
+        """A trade from the journal's stored facts, without validating or proving them again.
+
+        Only for rows the journal validated when it wrote them (its triggers keep the opening
+        facts unchanged): the instance carries that proof (`proved_defined_risk`). `fields`
+        holds every field in declaration order and `fields_set` may be shared, as
+        `utils.prevalidated.build_validated` allows.
+        """
+        trade = build_validated(cls, fields, fields_set)
+        trade.__pydantic_private__["_proved_facts"] = trade._proof_facts()
+        return trade
 
     @property
     def status(self) -> TradeStatus:

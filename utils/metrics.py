@@ -132,33 +132,20 @@ class WindowExpectancy(BaseModel):
 
 def trades_to_frame(trades: Sequence[Trade]) -> pd.DataFrame:
     """The columns metrics need, from journal models (for callers holding `Trade` objects)."""
-    records = [
+    pnl = [t.net_pnl_usd for t in trades]
+    frame = pd.DataFrame(
         {
-            "id": t.id,
-            "structure": t.structure.value,
-            "underlying": t.underlying,
-            "mode": t.mode.value,
-            "closed_at": t.closed_at,
-            "close_session": t.close_session,
-            "max_loss_usd": float(t.max_loss_usd),
-            "net_pnl_usd": None if t.net_pnl_usd is None else float(t.net_pnl_usd),
-            "net_pnl_cents": None if t.net_pnl_usd is None else int(t.net_pnl_usd * 100),
-        }
-        for t in trades
-    ]
-    frame = pd.DataFrame.from_records(
-        records,
-        columns=[
-            "id",
-            "structure",
-            "underlying",
-            "mode",
-            "closed_at",
-            "close_session",
-            "max_loss_usd",
-            "net_pnl_usd",
-            "net_pnl_cents",
-        ],
+            "id": [t.id for t in trades],
+            "structure": [t.structure.value for t in trades],
+            "underlying": [t.underlying for t in trades],
+            "mode": [t.mode.value for t in trades],
+            "closed_at": [t.closed_at for t in trades],
+            "close_session": [t.close_session for t in trades],
+            "max_loss_usd": [float(t.max_loss_usd) for t in trades],
+            "net_pnl_usd": [None if p is None else float(p) for p in pnl],
+            "net_pnl_cents": [None if p is None else int(p * 100) for p in pnl],
+        },
+        dtype=None if trades else object,  # no rows: untyped columns, as from records
     )
     frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True)
     frame["net_pnl_usd"] = frame["net_pnl_usd"].astype("float64")
