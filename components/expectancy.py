@@ -15,6 +15,7 @@ from dash import dcc, html
 
 from components.card import cockpit_card
 from components.context import CockpitContext
+from components.formatting import usd
 from utils.evidence import CockpitEvidence
 from utils.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
 
@@ -44,10 +45,6 @@ def _stat(label: str, value: str, definition_key: str, stat_id: str) -> dbc.Col:
     )
 
 
-def _money(value: float | None) -> str:
-    return "-" if value is None else f"{'-' if value < 0 else ''}${abs(value):,.2f}"
-
-
 def stats(evidence: CockpitEvidence) -> dbc.Row:
     """The headline figures."""
     m, last = evidence.metrics, evidence.last_10
@@ -56,11 +53,11 @@ def stats(evidence: CockpitEvidence) -> dbc.Row:
         if m.profit_factor is None
         else "inf" if np.isinf(m.profit_factor) else f"{m.profit_factor:.2f}"
     )
-    last_text = _money(last.expectancy_usd) + ("" if last.complete else f" ({last.trades_used}/10)")
+    last_text = usd(last.expectancy_usd) + ("" if last.complete else f" ({last.trades_used}/10)")
     sqn = _figure(m.sqn, ".2f") + (" (n<30)" if m.sqn_small_sample and m.sqn is not None else "")
     return dbc.Row(
         [
-            _stat("$ expectancy", _money(m.expectancy_usd), "expectancy_usd", "stat-expectancy"),
+            _stat("$ expectancy", usd(m.expectancy_usd), "expectancy_usd", "stat-expectancy"),
             _stat("R expectancy", _figure(m.r_expectancy, "+.2f", " R"), "r_expectancy", "stat-r"),
             _stat("Last 10 (rollback)", last_text, "rolling_expectancy_usd", "stat-last10"),
             _stat("Win rate", _figure(m.win_rate, ".0%"), "win_rate", "stat-winrate"),
@@ -71,7 +68,7 @@ def stats(evidence: CockpitEvidence) -> dbc.Row:
                 "stat-winrate-ex",
             ),
             _stat("Profit factor", pf, "profit_factor", "stat-pf"),
-            _stat("Max drawdown", _money(-m.max_drawdown_usd), "max_drawdown_usd", "stat-dd"),
+            _stat("Max drawdown", usd(-m.max_drawdown_usd), "max_drawdown_usd", "stat-dd"),
             _stat("SQN", sqn, "sqn", "stat-sqn"),
         ],
         className="g-1",

@@ -6,7 +6,7 @@ import base64
 import logging
 import binascii
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import dash_bootstrap_components as dbc
@@ -29,7 +29,7 @@ from utils.journal_models import (
 )
 from utils.sessions import NEW_YORK
 from utils.spreads import PriceEffect
-from utils.ticket import TicketError
+from utils.ticket import TicketError, parse_amount
 
 CARD_ID = "card-journal"
 TABLE = "journal-table"
@@ -347,17 +347,6 @@ def layout(ctx: CockpitContext) -> dbc.Card:
     )
 
 
-def _money(field: str, text: str | None, *, required: bool = False) -> Decimal | None:
-    if text is None or str(text).strip() == "":
-        if required:
-            raise ValueError(f"{field}: enter an amount")
-        return None
-    try:
-        return Decimal(str(text).strip())
-    except InvalidOperation:
-        raise ValueError(f"{field}: {text!r} is not a number") from None
-
-
 def _local(field: str, text: str | None) -> datetime | None:
     if not text:
         return None
@@ -449,9 +438,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 trade_id,
                 TradeClose(
                     closed_at=ctx.clock(),
-                    exit_price=_money("exit price", price, required=True),
+                    exit_price=parse_amount("exit price", price, required=True),
                     exit_effect=effect,
-                    close_fees_usd=_money("closing fees", fees) or Decimal("0"),
+                    close_fees_usd=parse_amount("closing fees", fees) or Decimal("0"),
                     close_reason=reason,
                     followed_plan={"yes": True, "no": False}.get(followed),
                 ),
@@ -512,9 +501,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                     spread,
                     opened_at=_local("opened at", at) or ctx.clock(),
                     mode=mode,
-                    open_fees_usd=_money("opening fees", fees) or Decimal("0"),
-                    profit_target_usd=_money("profit target", target),
-                    stop_loss_usd=_money("stop loss", stop),
+                    open_fees_usd=parse_amount("opening fees", fees) or Decimal("0"),
+                    profit_target_usd=parse_amount("profit target", target),
+                    stop_loss_usd=parse_amount("stop loss", stop),
                     time_exit_at=_local("time exit", tx),
                     setup=(setup or "").strip() or None,
                 )

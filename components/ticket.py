@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -18,7 +17,7 @@ from components.signals import JOURNAL_CHANGED
 from utils.broker_models import Placement, Preview, PreviewOutcome, TradePlan
 from utils.pretrade import OrderIntent
 from utils.spreads import Spread
-from utils.ticket import STRUCTURES, TicketError, build_ticket_spread
+from utils.ticket import STRUCTURES, TicketError, build_ticket_spread, parse_amount
 
 CARD_ID = "card-ticket"
 UNDERLYING = "ticket-underlying"
@@ -293,15 +292,6 @@ def _working(placement: Placement) -> dict | None:
     return {"correlation": placement.correlation_id, "order_id": placement.order_id}
 
 
-def _plan_amount(field: str, text: str | None) -> Decimal | None:
-    if text is None or not str(text).strip():
-        return None
-    try:
-        return Decimal(str(text).strip())
-    except InvalidOperation:
-        raise TicketError(field, f"{text!r} is not an amount") from None
-
-
 def register(app: Dash, ctx: CockpitContext) -> None:
     """Recompute the spread whenever a field changes."""
 
@@ -346,8 +336,8 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         try:
             spread = spread_from_form(underlying, structure, expiration, strikes, quantity, price)
             plan = TradePlan(
-                profit_target_usd=_plan_amount("profit target", target),
-                stop_loss_usd=_plan_amount("stop loss", stop),
+                profit_target_usd=parse_amount("profit target", target),
+                stop_loss_usd=parse_amount("stop loss", stop),
             )
         except TicketError as error:
             return dbc.Alert(str(error), color="warning", className="py-1"), None, v

@@ -63,3 +63,16 @@ def test_bad_field_is_named(change, field):
 
 def test_every_menu_entry_names_its_strikes():
     assert all(choice.strikes and choice.label for choice, _ in STRUCTURES.values())
+
+
+def test_parse_amount_blank_is_none_unless_required():
+    from utils.ticket import parse_amount
+
+    assert parse_amount("stop loss", "  ") is None
+    assert parse_amount("stop loss", "200") == Decimal("200")
+    with pytest.raises(TicketError, match="exit price: enter an amount"):
+        parse_amount("exit price", "", required=True)
+    with pytest.raises(TicketError, match="profit target: 'lots' is not a number"):
+        parse_amount("profit target", "lots")
+    with pytest.raises(TicketError, match="is not a number"):
+        parse_amount("fees", "NaN")

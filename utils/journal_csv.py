@@ -332,28 +332,8 @@ def _parse_cells(row: dict[str, str]) -> tuple[dict[str, Any], list[_FieldError]
     return values, errors
 
 
-TRADE_COLUMNS = (
-    "uid",
-    "mode",
-    "structure",
-    "underlying",
-    "quantity",
-    "multiplier",
-    "legs",
-    "opened_at",
-    "entry_price",
-    "entry_effect",
-    "max_loss_usd",
-    "max_profit_usd",
-    "open_fees_usd",
-    "setup",
-    "profit_target_usd",
-    "stop_loss_usd",
-    "time_exit_at",
-    "tags",
-    "broker_order_ids",
-    "source",
-)
+# The opening facts: the journal CSV columns that are fields of `NewTrade`.
+TRADE_COLUMNS = tuple(c for c in JOURNAL_CSV_COLUMNS if c in NewTrade.model_fields)
 
 
 def _build(

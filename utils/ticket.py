@@ -159,6 +159,21 @@ def _decimal(field: str, text: str | float | int | None) -> Decimal:
     return value
 
 
+def parse_amount(field: str, text: str | float | None, *, required: bool = False) -> Decimal | None:
+    """An amount a trader typed ("1.20"), None when left blank; TicketError naming the field."""
+    if text is None or str(text).strip() == "":
+        if required:
+            raise TicketError(field, "enter an amount")
+        return None
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise TicketError(field, f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise TicketError(field, f"{text!r} is not a number")
+    return value
+
+
 def parse_strikes(text: str, expected: int) -> list[Decimal]:
     """Strikes typed as "445, 450" (increasing), exactly `expected` of them."""
     parts = [p for p in str(text or "").replace(";", ",").replace(" ", ",").split(",") if p]
