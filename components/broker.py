@@ -152,10 +152,11 @@ def layout(ctx: CockpitContext) -> dbc.Card:
     )
 
 
-def render_mode_placeholder() -> list:
-    """Shown until the first refresh: the latch button must exist for its callback."""
+def render_mode_placeholder(note=None) -> list:
+    """Shown before the first refresh, or with `note` when the evidence cannot be read; the
+    (hidden) latch button must exist for its callback."""
     return [
-        html.Div("Reading the evidence...", className="small text-muted"),
+        note or html.Div("Reading the evidence...", className="small text-muted"),
         html.Button(id=LATCH_CLEAR, hidden=True, n_clicks=0),
     ]
 

@@ -15,11 +15,6 @@ def cockpit_card(card_id: str, title: str, body: list) -> dbc.Card:
     )
 
 
-def not_built_yet(what: str) -> html.P:
-    """An honest placeholder: this part of the cockpit does not exist yet."""
-    return html.P(f"Not built yet: {what}.", className="text-muted fst-italic mb-0")
-
-
 def failure(what: str, error: Exception) -> dbc.Alert:
     """What a card shows instead of going blank when its data cannot be read."""
     return dbc.Alert(

@@ -36,7 +36,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         except Exception as error:  # shown on the cards, logged, never a blank page
             log.exception("reading the evidence failed")
             shown = failure("read the journal and the gates", error)
-            return shown, shown, shown, [shown, *broker.render_mode_placeholder()[1:]]
+            return shown, shown, shown, broker.render_mode_placeholder(shown)
         settings = ctx.settings
         return (
             graduation.render(evidence),
