@@ -148,7 +148,7 @@ def test_client_without_any_login_names_the_keys_to_set(broker, tmp_path):
 
 def test_plain_http_to_a_remote_host_is_refused(broker, tmp_path):
     remote = broker.credentials().model_copy(update={"base_url": "http://192.0.2.1"})
-    with pytest.raises(ClientConfigError, match="plain http"):
+    with pytest.raises(ClientConfigError, match="neither a tastytrade host"):
         TastytradeClient(remote, data_dir=tmp_path, user_agent="x/1")
 
 

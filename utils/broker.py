@@ -82,7 +82,7 @@ from utils.broker_mode import (
     ModeDecision,
     ModeIntent,
     resolve_mode,
-    sandbox_url_problem,
+    sandbox_problem,
 )
 from utils.broker_models import (
     AccountView,
@@ -315,9 +315,7 @@ class BrokerGuard:
         data_dir = Path(settings.data_dir)
         clients = BrokerClients(settings, clock=clock)
         intent = ModeIntent.from_settings(settings)
-        if not intent.sandbox_credentials or sandbox_url_problem(
-            intent.sandbox_base_url, intent.live_base_url
-        ):
+        if not intent.sandbox_credentials or sandbox_problem(intent):
             clients(BrokerTarget.SIM)  # start the simulator now, so its secrets are redacted
         audit = AuditLog.open(data_dir, clock=clock, secret_values=clients.secret_values())
         owned: list[Any] = [audit, clients]

@@ -19,7 +19,7 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 from utils.broker_checks import TradingStatus
-from utils.broker_mode import BrokerTarget
+from utils.broker_mode import BrokerTarget, ModeIntent, sandbox_problem
 from utils.config import Environment, Settings
 from utils.sessions import Clock, utc_now
 from utils.sim_runtime import SimRuntime
@@ -131,6 +131,10 @@ class BrokerClients:
             credentials = self._sim.credentials
             cache_name = self._sim.token_cache_name
         else:
+            if target is BrokerTarget.SANDBOX:
+                problem = sandbox_problem(ModeIntent.from_settings(settings))
+                if problem is not None:
+                    raise BrokerUnavailable(problem.sentence)
             environment = Environment(target.value.lower())
             credentials = settings.credentials(environment)
         try:

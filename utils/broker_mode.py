@@ -28,8 +28,9 @@ Overrides only move toward safety:
 - Evidence that cannot be read counts against the trader: no gate report, a gate missing from it
   or a report older than `GATE_REPORT_MAX_AGE` keeps LIVE locked; an unreadable halt or latch
   (passed as None) counts as in force.
-- A sandbox base URL that is tastytrade's production host, or the same origin as the live base
-  URL, makes the sandbox credentials unusable: "sandbox" orders would be real ones.
+- A sandbox base URL that reaches tastytrade's production API or the live server (by any
+  spelling: see `utils.broker_target`), or a sandbox login that repeats a live credential, makes
+  the sandbox unusable (`sandbox_problem`): "sandbox" orders would be real ones.
 
 Every reason is a `ModeReason` (a code and a sentence); `blocking` reasons are the ones that keep
 the trader from the mode they asked for.
@@ -39,10 +40,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.broker_target import sandbox_target_problem
 from utils.config import DEFAULT_LIVE_URL, DEFAULT_SANDBOX_URL, Environment, Settings
 from utils.gates import GateCode, GateReport, LatchState
 from utils.pretrade import HaltState
@@ -50,8 +51,6 @@ from utils.sandbox_record import SandboxMode, SandboxValidationRecord
 from utils.sessions import to_utc
 from utils.spreads import PositionEffect
 
-# tastytrade's production API hosts: a "sandbox" pointing here would trade real money.
-PRODUCTION_HOSTS = frozenset({"api.tastyworks.com", "api.tastytrade.com"})
 GATE_REPORT_MAX_AGE = timedelta(minutes=5)
 GATE_REPORT_MAX_SKEW = timedelta(minutes=1)
 
@@ -81,6 +80,7 @@ class ModeCode(StrEnum):
     PRACTICE_REQUESTED = "PRACTICE_REQUESTED"
     NO_SANDBOX_CREDENTIALS = "NO_SANDBOX_CREDENTIALS"
     SANDBOX_URL_IS_LIVE = "SANDBOX_URL_IS_LIVE"
+    SANDBOX_CREDENTIALS_ARE_LIVE = "SANDBOX_CREDENTIALS_ARE_LIVE"
     ALWAYS_DRY_RUN = "ALWAYS_DRY_RUN"
     GATES_UNAVAILABLE = "GATES_UNAVAILABLE"
     GATES_STALE = "GATES_STALE"
@@ -120,6 +120,7 @@ class ModeIntent(BaseModel):
     live_credentials: bool
     sandbox_base_url: str = DEFAULT_SANDBOX_URL
     live_base_url: str = DEFAULT_LIVE_URL
+    sandbox_shares_live_credentials: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ModeIntent:
@@ -131,6 +132,7 @@ class ModeIntent(BaseModel):
             live_credentials=settings.credentials(Environment.LIVE).present,
             sandbox_base_url=settings.tasty_base_url_sandbox,
             live_base_url=settings.tasty_base_url_live,
+            sandbox_shares_live_credentials=settings.sandbox_shares_live_credentials(),
         )
 
     @property
@@ -199,29 +201,16 @@ class ModeDecision(BaseModel):
         return f"{self.label} ({self.requested}): {flow}. {why}".strip()
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parsed = urlparse(url.rstrip("/"))
-    scheme = parsed.scheme.lower()
-    default_port = {"https": 443, "http": 80}.get(scheme)
-    try:
-        port = parsed.port or default_port
-    except ValueError:
-        port = None
-    return scheme, (parsed.hostname or "").lower(), port
-
-
-def sandbox_url_problem(sandbox_base_url: str, live_base_url: str) -> str | None:
-    """Why the sandbox base URL would reach a live account (None when it cannot)."""
-    sandbox = _origin(sandbox_base_url)
-    if sandbox[1] in PRODUCTION_HOSTS:
-        return (
-            f"TASTY_BASE_URL_SANDBOX points at {sandbox[1]}, tastytrade's production API: "
-            "sandbox orders would be real ones. Use https://api.cert.tastyworks.com."
-        )
-    if sandbox == _origin(live_base_url):
-        return (
-            "TASTY_BASE_URL_SANDBOX and TASTY_BASE_URL_LIVE are the same server: sandbox "
-            "orders would reach the live account. Point the sandbox URL at the sandbox."
+def sandbox_problem(intent: ModeIntent) -> ModeReason | None:
+    """Why the sandbox login would reach a live account (None when the sandbox is safe)."""
+    url_problem = sandbox_target_problem(intent.sandbox_base_url, intent.live_base_url)
+    if url_problem is not None:
+        return ModeReason(code=ModeCode.SANDBOX_URL_IS_LIVE, sentence=url_problem)
+    if intent.sandbox_shares_live_credentials:
+        return ModeReason(
+            code=ModeCode.SANDBOX_CREDENTIALS_ARE_LIVE,
+            sentence="The sandbox login (TT_SANDBOX_*) repeats a live credential (TT_LIVE_*): "
+            "sandbox orders could reach the live account. Use the sandbox's own credentials.",
         )
     return None
 
@@ -342,10 +331,10 @@ def resolve_mode(
     """
     moment = to_utc(now)
     reasons: list[ModeReason] = []
-    url_problem = sandbox_url_problem(intent.sandbox_base_url, intent.live_base_url)
-    sandbox_usable = intent.sandbox_credentials and url_problem is None
-    if intent.sandbox_credentials and url_problem is not None:
-        reasons.append(ModeReason(code=ModeCode.SANDBOX_URL_IS_LIVE, sentence=url_problem))
+    problem = sandbox_problem(intent)
+    sandbox_usable = intent.sandbox_credentials and problem is None
+    if intent.sandbox_credentials and problem is not None:
+        reasons.append(problem)
     practice_target = BrokerTarget.SANDBOX if sandbox_usable else BrokerTarget.SIM
     if not intent.sandbox_credentials:
         reasons.append(

@@ -10,15 +10,15 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
-
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from utils.broker_target import BaseUrlError, parse_base_url, system_resolver
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SANDBOX_URL = "https://api.cert.tastyworks.com"
 DEFAULT_LIVE_URL = "https://api.tastyworks.com"
-REAL_TASTYTRADE_HOST_SUFFIXES = ("tastyworks.com", "tastytrade.com")
+BASE_URL_FIELDS = ("tasty_base_url_sandbox", "tasty_base_url_live")
 
 # Checklist floors (section 0, 5 and 8): a setting may be stricter, never looser.
 GATE_FLOORS: dict[str, Decimal] = {
@@ -76,8 +76,10 @@ class BrokerCredentials(BaseModel):
     @property
     def targets_real_tastytrade(self) -> bool:
         """True when the base URL points at tastytrade's own servers."""
-        host = (urlparse(self.base_url).hostname or "").lower()
-        return any(host == s or host.endswith("." + s) for s in REAL_TASTYTRADE_HOST_SUFFIXES)
+        try:
+            return parse_base_url(self.base_url).is_tastytrade
+        except BaseUrlError:
+            return False
 
 
 def _filled(secret: SecretStr | None) -> bool:
@@ -149,6 +151,15 @@ class Settings(BaseSettings):
     max_bid_ask_width_usd: Decimal = Field(default=Decimal("0.50"), gt=0)
     revenge_guard_minutes: int = Field(default=30, ge=0)
 
+    @field_validator(*BASE_URL_FIELDS, mode="after")
+    @classmethod
+    def _known_broker_server(cls, url: str) -> str:
+        """Only tastytrade over https or this machine; stored in its normalised form."""
+        try:
+            return parse_base_url(url, resolve=system_resolver).url
+        except BaseUrlError as error:
+            raise ValueError(f"refused: {error}") from None
+
     @model_validator(mode="after")
     def _checklist_bounds(self) -> Settings:
         for name, floor in GATE_FLOORS.items():
@@ -177,6 +188,19 @@ class Settings(BaseSettings):
             if isinstance(value, SecretStr) and value.get_secret_value():
                 values.append(value.get_secret_value())
         return values
+
+    def sandbox_shares_live_credentials(self) -> bool:
+        """True when a sandbox secret repeats a live one (the "sandbox" would log in live)."""
+        sandbox, live = (self.credentials(env) for env in (Environment.SANDBOX, Environment.LIVE))
+
+        def secrets(creds: BrokerCredentials) -> set[str]:
+            values = {creds.client_secret, creds.refresh_token}
+            if creds.has_legacy_login and creds.username and creds.password:
+                pair = f"{creds.username.get_secret_value()}\n{creds.password.get_secret_value()}"
+                values.add(SecretStr(pair))
+            return {v.get_secret_value() for v in values if _filled(v)}
+
+        return bool(secrets(sandbox) & secrets(live))
 
     def credentials(self, environment: Environment) -> BrokerCredentials:
         """The credentials and base URL configured for one environment."""
@@ -228,7 +252,7 @@ def describe_validation_error(error: ValidationError) -> str:
         field = str(item["loc"][0]) if item["loc"] else ""
         key = field.upper() if field else "settings"
         message = str(item["msg"]).removeprefix("Value error, ")
-        if field and field not in secret_fields and "input" in item:
+        if field and field not in secret_fields | set(BASE_URL_FIELDS) and "input" in item:
             message += f" (got {str(item['input'])[:40]!r})"
         lines.append(f"{key}: {message}" if field else message)
     return "Invalid .env setting(s):\n  " + "\n  ".join(lines)

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 
 from utils.audit import AuditKind, AuditLog, AuditWriteError
 from utils.broker_checks import ACCEPTED_STATUSES, TRADING_AUTHORITIES, dry_run_findings
-from utils.broker_mode import sandbox_url_problem
+from utils.broker_target import sandbox_target_problem
 from utils.config import Settings
 from utils.sandbox_record import (
     SandboxMode,
@@ -111,8 +111,10 @@ class _Run:
         progress: Callable[[ValidationProgress], None] | None,
         total: int,
         today: date,
+        mode: SandboxMode,
     ) -> None:
         self.client = client
+        self.mode = mode
         self.settings = settings
         self.audit = audit
         self.correlation_id = correlation_id
@@ -169,7 +171,10 @@ class _Run:
 
 
 def _target(run: _Run) -> str:
-    problem = sandbox_url_problem(run.client.base_url, run.settings.tasty_base_url_live)
+    problem = sandbox_target_problem(run.client.base_url, run.settings.tasty_base_url_live)
+    if problem is None and run.mode is SandboxMode.SANDBOX:
+        if run.settings.sandbox_shares_live_credentials():
+            problem = "The sandbox login repeats a live credential."
     if problem is not None:
         raise StepFailed(f"refused to validate: the client points at the live broker. {problem}")
     return f"validating against {run.host}"
@@ -383,6 +388,7 @@ def run_sandbox_validation(
         progress,
         len(names),
         session_of(ran_at),
+        mode,
     )
     failed_at: str | None = None
     for name in names:

@@ -36,7 +36,6 @@ those names from here.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import re
 import threading
@@ -48,11 +47,12 @@ from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from utils.broker_target import BaseUrlError, parse_base_url
 from utils.config import BrokerCredentials
 from utils.sessions import Clock, utc_now
 from utils.tastytrade_errors import (
@@ -170,15 +170,6 @@ def _describe_validation(error: ValidationError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
-
-
-def _is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _retry_after_s(header: str | None, now: datetime) -> float | None:
@@ -675,21 +666,13 @@ def _isolated_session() -> requests.Session:
 
 
 def _checked_base_url(base_url: str) -> str:
-    parsed = urlparse(base_url.rstrip("/"))
-    host = parsed.hostname or ""
-    if parsed.scheme not in ("https", "http") or not host:
-        raise ClientConfigError(f"base URL {base_url!r} is not an http(s) URL")
-    if parsed.scheme == "http" and not _is_loopback_host(host):
+    """The normalised base URL: tastytrade over https or this machine, nothing else."""
+    try:
+        return parse_base_url(base_url).url
+    except BaseUrlError as error:
         raise ClientConfigError(
-            f"base URL {base_url!r} uses plain http to a non-loopback host; only the local "
-            "simulated broker may use http"
-        )
-    if parsed.username or parsed.password or parsed.query or parsed.fragment:
-        raise ClientConfigError(
-            "base URL must not carry credentials, a query or a fragment "
-            "(check the TASTY_BASE_URL_* keys)"
-        )
-    return base_url.rstrip("/")
+            f"base URL refused: {error} (check the TASTY_BASE_URL_* keys)"
+        ) from None
 
 
 def _segment(value: str) -> str:
