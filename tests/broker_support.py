@@ -18,7 +18,7 @@ from utils import simbroker_market as market
 from utils.alerts import AlertStore
 from utils.audit import AuditLog
 from utils.broker import BrokerClients, BrokerGuard, GuardEvidence, TradePlan
-from utils.config import load_settings
+from utils.config import DEFAULT_SANDBOX_URL, load_settings
 from utils.gates import GateCode, GateReport, GateResult, RollbackLatchStore, RollbackTrigger
 from utils.journal import Journal
 from utils.journal_models import Mode
@@ -64,8 +64,10 @@ def gate_report(
     return GateReport(evaluated_at=now, gates=gates)
 
 
-def sandbox_record(state: str, now: datetime) -> SandboxValidationRecord | None:
-    """`none`, `failed`, `sim` (passed against the simulator) or `passed`."""
+def sandbox_record(
+    state: str, now: datetime, server: str = DEFAULT_SANDBOX_URL
+) -> SandboxValidationRecord | None:
+    """`none`, `failed`, `sim` (passed against the simulator) or `passed`, run against `server`."""
     if state == "none":
         return None
     passed = state != "failed"
@@ -75,6 +77,7 @@ def sandbox_record(state: str, now: datetime) -> SandboxValidationRecord | None:
         ran_at=now,
         mode=mode,
         steps=(SandboxStep(name="login", passed=passed),),
+        server=server,
     )
 
 
@@ -84,6 +87,7 @@ class EvidenceStub:
 
     failing_gates: set[GateCode] = field(default_factory=set)
     sandbox: str = "passed"
+    sandbox_server: str = DEFAULT_SANDBOX_URL
     open_positions: tuple[OpenPosition, ...] = ()
     open_positions_by_mode: dict[Mode, tuple[OpenPosition, ...]] | None = None
     rollback_triggers: tuple[RollbackTrigger, ...] = ()
@@ -96,7 +100,7 @@ class EvidenceStub:
             raise RuntimeError("journal unreadable")
         return GuardEvidence(
             gates=gate_report(now, self.failing_gates),
-            sandbox=sandbox_record(self.sandbox, now),
+            sandbox=sandbox_record(self.sandbox, now, self.sandbox_server),
             ladder_level=1,
             ramp_stage=RampStage.LIVE_WEEK_1,
             open_positions=self.open_positions,
@@ -178,7 +182,7 @@ class GuardRig:
             values |= self._creds("live", self.live)
         values |= overrides
         self.settings = load_settings(env_file=tmp_path / "none.env", data_dir=tmp_path, **values)
-        self.evidence = EvidenceStub()
+        self.evidence = EvidenceStub(sandbox_server=self.sandbox.url)
         self.clients = BrokerClients(
             self.settings, clock=self.clock, sleep=SleepRecorder(), timeout_s=5.0
         )

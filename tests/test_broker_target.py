@@ -7,14 +7,16 @@ real HTTP sends nothing to the live server when the "sandbox" is the live server
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.broker_support import GuardRig, order_posts
+from tests.broker_support import GuardRig, gate_report, order_posts, sandbox_record
 from tests.tastytrade_support import SleepRecorder
 from utils.broker import BrokerClients, BrokerGuard
-from utils.broker_mode import BrokerTarget, ModeCode
+from utils.broker_mode import BrokerTarget, EffectiveMode, ModeCode, ModeIntent, resolve_mode
 from utils.broker_models import PlacementOutcome
 from utils.broker_target import (
     BaseUrlError,
@@ -22,7 +24,15 @@ from utils.broker_target import (
     parse_base_url,
     sandbox_target_problem,
 )
-from utils.config import ConfigError, Environment, load_settings
+from utils.config import (
+    DEFAULT_LIVE_URL,
+    DEFAULT_SANDBOX_URL,
+    ConfigError,
+    Environment,
+    load_settings,
+)
+from utils.gates import LatchState
+from utils.pretrade import HaltState
 from utils.sandbox_record import SandboxMode
 from utils.tastytrade import ClientConfigError, TastytradeClient
 
@@ -254,3 +264,38 @@ def test_sandbox_login_repeating_a_live_credential_is_not_a_sandbox(rig):
     finally:
         guard._clients.close()
     assert rig.live.requests == [] and order_posts(rig.sandbox) == []
+
+
+# --- a sandbox validation counts only for the server it ran against ---------------------------
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc)
+GRADUATED = ModeIntent(
+    use_live=True,
+    always_dry_run=True,
+    sandbox_credentials=True,
+    live_credentials=True,
+    sandbox_base_url=DEFAULT_SANDBOX_URL,
+    live_base_url=DEFAULT_LIVE_URL,
+)
+
+
+def _live_decision(server: str):
+    return resolve_mode(
+        GRADUATED,
+        gates=gate_report(NOW),
+        sandbox=sandbox_record("passed", NOW, server),
+        halt=HaltState(active=False),
+        latch=LatchState(active=False),
+        now=NOW,
+    )
+
+
+def test_a_validation_of_the_configured_sandbox_unlocks_live_dry_run():
+    assert _live_decision("https://api.cert.tastyworks.com").mode is EffectiveMode.LIVE_DRY_RUN
+
+
+@pytest.mark.parametrize("server", ["", "https://api.tastyworks.com", "http://127.0.0.1:9", "junk"])
+def test_a_validation_elsewhere_or_of_unknown_server_does_not_unlock_live(server):
+    decision = _live_decision(server)
+    assert decision.mode is EffectiveMode.FORCED_SANDBOX
+    assert ModeCode.SANDBOX_NOT_VALIDATED in decision.codes

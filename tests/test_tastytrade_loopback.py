@@ -6,9 +6,8 @@ import socket
 
 import pytest
 
-from tests.tastytrade_support import SleepRecorder, SteppingClock
 from utils.config import BrokerCredentials, Environment
-from utils.tastytrade import RetryPolicy, TastytradeClient, TransportError
+from utils.tastytrade import ClientConfigError, TastytradeClient
 
 UNROUTABLE = "192.0.2.1"  # TEST-NET-1 (RFC 5737): never a real host
 
@@ -38,8 +37,8 @@ def test_guard_lets_loopback_through(loopback_only):
     assert len(loopback_only) == before
 
 
-def test_client_contacts_only_its_configured_host(loopback_only, tmp_path):
-    """A client aimed at a remote host is stopped by the guard, and only that host was tried."""
+def test_client_aimed_at_a_remote_host_is_refused_before_any_connection(loopback_only, tmp_path):
+    """Neither tastytrade nor this machine: no client is built, so nothing is ever tried."""
     before = len(loopback_only)
     credentials = BrokerCredentials(
         environment=Environment.SANDBOX,
@@ -48,16 +47,7 @@ def test_client_contacts_only_its_configured_host(loopback_only, tmp_path):
         client_secret="secret-value",
         refresh_token="refresh-value",
     )
-    sleeps = SleepRecorder()
-    client = TastytradeClient(
-        credentials,
-        data_dir=tmp_path,
-        user_agent="spreads-cockpit-tests/0.1",
-        sleep=sleeps,
-        clock=SteppingClock(),
-        retry=RetryPolicy(attempts=2),
-    )
-    with pytest.raises(TransportError, match="no answer from the broker"):
-        client.accounts()
-    assert _forget(loopback_only, before) == [repr((UNROUTABLE, 443))] * 2
-    assert sleeps.waits == [0.5]
+    with pytest.raises(ClientConfigError, match="neither a tastytrade host") as refused:
+        TastytradeClient(credentials, data_dir=tmp_path, user_agent="spreads-cockpit-tests/0.1")
+    assert "secret-value" not in str(refused.value)
+    assert loopback_only[before:] == []

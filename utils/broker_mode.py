@@ -43,7 +43,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.broker_target import sandbox_target_problem
+from utils.broker_target import BaseUrlError, parse_base_url, sandbox_target_problem
 from utils.config import DEFAULT_LIVE_URL, DEFAULT_SANDBOX_URL, Environment, Settings
 from utils.gates import GateCode, GateReport, LatchState
 from utils.pretrade import HaltState
@@ -215,6 +215,16 @@ def sandbox_problem(intent: ModeIntent) -> ModeReason | None:
     return None
 
 
+def _validated_the_configured_sandbox(server: str, intent: ModeIntent) -> bool:
+    """True when `server` is the configured sandbox and not the live server (any spelling)."""
+    if not server or sandbox_target_problem(server, intent.live_base_url) is not None:
+        return False
+    try:
+        return parse_base_url(server).same_server(parse_base_url(intent.sandbox_base_url))
+    except BaseUrlError:
+        return False
+
+
 def _gate_reasons(gates: GateReport | None, now: datetime) -> list[ModeReason]:
     if gates is None:
         return [
@@ -248,7 +258,9 @@ def _gate_reasons(gates: GateReport | None, now: datetime) -> list[ModeReason]:
     return reasons
 
 
-def _sandbox_reason(sandbox: SandboxValidationRecord | None) -> ModeReason | None:
+def _sandbox_reason(
+    sandbox: SandboxValidationRecord | None, intent: ModeIntent
+) -> ModeReason | None:
     if sandbox is None:
         sentence = "Sandbox validation has not been run yet (checklist s4)."
     elif sandbox.mode is not SandboxMode.SANDBOX:
@@ -258,6 +270,11 @@ def _sandbox_reason(sandbox: SandboxValidationRecord | None) -> ModeReason | Non
         )
     elif not sandbox.passed:
         sentence = f"The latest sandbox validation failed: {sandbox.sentence}"
+    elif not _validated_the_configured_sandbox(sandbox.server, intent):
+        sentence = (
+            "The latest sandbox validation did not run against the configured sandbox "
+            f"({sandbox.server or 'server not recorded'}); run it again."
+        )
     else:
         return None
     return ModeReason(code=ModeCode.SANDBOX_NOT_VALIDATED, sentence=sentence)
@@ -270,7 +287,7 @@ def _live_blockers(
     now: datetime,
 ) -> list[ModeReason]:
     blockers = _gate_reasons(gates, now)
-    sandbox_reason = _sandbox_reason(sandbox)
+    sandbox_reason = _sandbox_reason(sandbox, intent)
     if sandbox_reason is not None:
         blockers.append(sandbox_reason)
     if not intent.live_credentials:

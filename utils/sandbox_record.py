@@ -59,6 +59,7 @@ MIGRATIONS = (
     CREATE TRIGGER sandbox_validations_no_delete BEFORE DELETE ON sandbox_validations
     BEGIN SELECT RAISE(ABORT, 'a sandbox validation record is never deleted'); END;
     """,
+    "ALTER TABLE sandbox_validations ADD COLUMN server TEXT NOT NULL DEFAULT '';",
 )
 
 
@@ -106,6 +107,7 @@ class SandboxValidationRecord(BaseModel):
     mode: SandboxMode
     steps: tuple[SandboxStep, ...] = Field(min_length=1)
     account: MaskedAccount = ""
+    server: str = ""  # the base URL validated against; "" in records made before it was kept
 
     @model_validator(mode="after")
     def _passed_matches_steps(self) -> SandboxValidationRecord:
@@ -158,8 +160,8 @@ class SandboxValidationStore:
         with self._lock, transaction(self._conn):
             self._conn.execute(
                 "INSERT INTO sandbox_validations "
-                "(ran_at, passed, mode, account, steps_json, recorded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "(ran_at, passed, mode, account, steps_json, recorded_at, server) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     rec.ran_at.isoformat(),
                     int(rec.passed),
@@ -167,6 +169,7 @@ class SandboxValidationStore:
                     rec.account,
                     steps,
                     to_utc(self._clock()).isoformat(),
+                    rec.server,
                 ),
             )
         return rec
@@ -193,4 +196,5 @@ def _from_row(row: sqlite3.Row) -> SandboxValidationRecord:
         mode=row["mode"],
         steps=tuple(SandboxStep(**step) for step in json.loads(row["steps_json"])),
         account=row["account"],
+        server=row["server"],
     )

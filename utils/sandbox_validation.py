@@ -405,5 +405,6 @@ def run_sandbox_validation(
         mode=mode,
         steps=tuple(run.steps),
         account=run.account,
+        server=run.client.base_url,
     )
     return store.record(record)
