@@ -15,7 +15,7 @@ from typing import Any
 
 from utils.alerts import Alert, AlertRule
 from utils.ci_status import CiRecord, CiStatus, ToolResult, judge_ci_record
-from utils.config import load_settings
+from utils.config import DEFAULT_SANDBOX_URL, load_settings
 from utils.journal_models import Trade
 from utils.sandbox_record import SandboxStep, SandboxValidationRecord
 from utils.sessions import session_of
@@ -173,4 +173,5 @@ def sandbox_record(passed: bool = True, mode: str = "SANDBOX") -> SandboxValidat
         mode=mode,
         steps=(SandboxStep(name="login", passed=True), SandboxStep(name="dry-run", passed=passed)),
         account="5WT0001234",
+        server=DEFAULT_SANDBOX_URL,
     )

@@ -31,7 +31,7 @@ from utils.config import (
     Environment,
     load_settings,
 )
-from utils.gates import LatchState
+from utils.gates import LatchState, gate_sandbox_validated
 from utils.pretrade import HaltState
 from utils.sandbox_record import SandboxMode
 from utils.tastytrade import ClientConfigError, TastytradeClient
@@ -299,3 +299,12 @@ def test_a_validation_elsewhere_or_of_unknown_server_does_not_unlock_live(server
     decision = _live_decision(server)
     assert decision.mode is EffectiveMode.FORCED_SANDBOX
     assert ModeCode.SANDBOX_NOT_VALIDATED in decision.codes
+
+
+def test_the_graduation_gate_reads_the_validated_server_too(tmp_path):
+    settings = load_settings(env_file=tmp_path / "none.env", data_dir=tmp_path)
+    good = sandbox_record("passed", NOW, DEFAULT_SANDBOX_URL)
+    assert gate_sandbox_validated(good, settings).passed
+    for server in ("", DEFAULT_LIVE_URL):
+        gate = gate_sandbox_validated(sandbox_record("passed", NOW, server), settings)
+        assert not gate.passed and "does not count" in gate.sentence

@@ -67,7 +67,7 @@ def test_dry_run_validation_passes_and_places_nothing(rig):
     assert rig.live.requests == []
     assert rig.sandbox_store.latest() == record
     assert record.account == "*******01" and SANDBOX_ACCOUNT not in record.model_dump_json()
-    assert gate_sandbox_validated(rig.sandbox_store.latest()).passed
+    assert gate_sandbox_validated(rig.sandbox_store.latest(), rig.settings).passed
 
 
 def test_validation_places_sees_live_and_cancels(rig):
@@ -97,7 +97,7 @@ def test_login_failure_fails_the_run_and_sends_nothing(rig):
     assert [s.name for s in record.failed_steps][0] == "login"
     assert record.steps[2].detail == "not run: 'login' failed"
     assert order_posts(rig.sandbox) == []
-    assert not gate_sandbox_validated(rig.sandbox_store.latest()).passed
+    assert not gate_sandbox_validated(rig.sandbox_store.latest(), rig.settings).passed
 
 
 def test_rejected_dry_run_fails_the_run_before_any_order(rig):
@@ -189,7 +189,7 @@ def test_validation_without_sandbox_credentials_runs_on_the_simulator(tmp_path):
     try:
         record = rig.guard.run_sandbox_validation()
         assert record.passed and record.mode is SandboxMode.SIM
-        assert not gate_sandbox_validated(record).passed  # the simulator proves less
+        assert not gate_sandbox_validated(record, rig.settings).passed  # the simulator proves less
         assert rig.sandbox.requests == [] and rig.live.requests == []
     finally:
         rig.close()

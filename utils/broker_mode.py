@@ -43,7 +43,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.broker_target import BaseUrlError, parse_base_url, sandbox_target_problem
+from utils.broker_target import sandbox_target_problem, validated_server_problem
 from utils.config import DEFAULT_LIVE_URL, DEFAULT_SANDBOX_URL, Environment, Settings
 from utils.gates import GateCode, GateReport, LatchState
 from utils.pretrade import HaltState
@@ -215,16 +215,6 @@ def sandbox_problem(intent: ModeIntent) -> ModeReason | None:
     return None
 
 
-def _validated_the_configured_sandbox(server: str, intent: ModeIntent) -> bool:
-    """True when `server` is the configured sandbox and not the live server (any spelling)."""
-    if not server or sandbox_target_problem(server, intent.live_base_url) is not None:
-        return False
-    try:
-        return parse_base_url(server).same_server(parse_base_url(intent.sandbox_base_url))
-    except BaseUrlError:
-        return False
-
-
 def _gate_reasons(gates: GateReport | None, now: datetime) -> list[ModeReason]:
     if gates is None:
         return [
@@ -270,11 +260,10 @@ def _sandbox_reason(
         )
     elif not sandbox.passed:
         sentence = f"The latest sandbox validation failed: {sandbox.sentence}"
-    elif not _validated_the_configured_sandbox(sandbox.server, intent):
-        sentence = (
-            "The latest sandbox validation did not run against the configured sandbox "
-            f"({sandbox.server or 'server not recorded'}); run it again."
-        )
+    elif problem := validated_server_problem(
+        sandbox.server, intent.sandbox_base_url, intent.live_base_url
+    ):
+        sentence = f"The latest sandbox validation does not count: {problem}."
     else:
         return None
     return ModeReason(code=ModeCode.SANDBOX_NOT_VALIDATED, sentence=sentence)

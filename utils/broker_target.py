@@ -168,6 +168,19 @@ def _check_resolves_to_loopback(host: str, resolve: Resolver) -> None:
         raise BaseUrlError(f"{host} resolves to an address that is not this machine")
 
 
+def validated_server_problem(server: str, sandbox_base_url: str, live_base_url: str) -> str | None:
+    """Why a sandbox validation run against `server` proves nothing for the configured sandbox."""
+    if not server:
+        return "the run did not record its server (it predates that record); run it again"
+    if sandbox_target_problem(server, live_base_url) is not None:
+        return f"it ran against {server}, which is the live or production server"
+    try:
+        same = parse_base_url(server).same_server(parse_base_url(sandbox_base_url))
+    except BaseUrlError:
+        same = False
+    return None if same else f"it ran against {server}, not the configured sandbox"
+
+
 def sandbox_target_problem(sandbox_base_url: str, live_base_url: str) -> str | None:
     """Why orders meant for the sandbox would reach a live account (None when they cannot).
 

@@ -96,6 +96,7 @@ from utils.discipline import DisciplineReport, open_at, open_risk_by_family
 from utils.journal_models import Mode, Trade
 from utils.ladder import RampStage, TradeLimits, limits_for
 from utils.metrics import ROLLBACK_WINDOW_TRADES, last_n_expectancy
+from utils.broker_target import validated_server_problem
 from utils.sandbox_record import SandboxMode, SandboxValidationRecord
 from utils.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads import underlying_family
@@ -434,8 +435,10 @@ def gate_ci_green(ci: CiStatus) -> GateResult:
     )
 
 
-def gate_sandbox_validated(sandbox: SandboxValidationRecord | None) -> GateResult:
-    """The latest sandbox validation passed, and ran in SANDBOX (not the simulator)."""
+def gate_sandbox_validated(
+    sandbox: SandboxValidationRecord | None, settings: Settings
+) -> GateResult:
+    """The latest sandbox validation passed, in SANDBOX, against the configured sandbox."""
     if sandbox is None:
         passed, actual, sentence = False, "none", "Sandbox validation: not run yet."
     elif sandbox.mode is not SandboxMode.SANDBOX:
@@ -444,6 +447,13 @@ def gate_sandbox_validated(sandbox: SandboxValidationRecord | None) -> GateResul
             f"Sandbox validation: the latest run was against the {sandbox.mode} broker; run it "
             "against the SANDBOX environment."
         )
+    elif sandbox.passed and (
+        problem := validated_server_problem(
+            sandbox.server, settings.tasty_base_url_sandbox, settings.tasty_base_url_live
+        )
+    ):
+        passed, actual = False, "another server"
+        sentence = f"Sandbox validation does not count: {problem}."
     else:
         passed = sandbox.passed
         actual = "passed" if passed else "failed"
@@ -495,7 +505,7 @@ def evaluate_gates(
             gate_min_discipline(discipline, settings),
             gate_no_high_alert_last_session(discipline, known_alerts, moment),
             gate_ci_green(ci),
-            gate_sandbox_validated(sandbox),
+            gate_sandbox_validated(sandbox, settings),
         ),
     )
 
