@@ -245,3 +245,22 @@ def test_python_dash_m_utils_audit_verify_runs(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("OK: 1 entries, head seq 1")
+
+
+def test_an_audit_file_from_before_anchoring_is_anchored_once_on_upgrade(tmp_path):
+    audit = AuditLog(tmp_path / "old" / "audit.sqlite3", clock=StepClock())
+    write(audit, 3)
+    audit.close()
+    raw = sqlite3.connect(tmp_path / "old" / "audit.sqlite3")
+    raw.execute("UPDATE schema_version SET version = 1 WHERE component = 'audit'")
+    raw.commit()
+    raw.close()
+    upgraded = AuditLog.open(tmp_path / "old", clock=StepClock())
+    check = upgraded.check_chain()
+    assert check.ok and check.head_seq == check.anchor_seq == 4
+    (entry,) = upgraded.entries(limit=1)
+    assert entry.kind == AuditKind.ANCHOR and entry.body["why"] == "upgrade"
+    upgraded.close()
+    again = AuditLog.open(tmp_path / "old", clock=StepClock())
+    assert again.head()[0] == 4 and again.check_chain().ok
+    again.close()
