@@ -59,6 +59,7 @@ def render_mode(evidence: CockpitEvidence, ctx: CockpitContext) -> list:
             id="broker-mode-reasons",
         ),
     ]
+    parts.append(render_audit_chain(ctx))
     latch = evidence.latch
     if latch.active:
         parts.append(
@@ -81,6 +82,29 @@ def render_mode(evidence: CockpitEvidence, ctx: CockpitContext) -> list:
     else:
         parts.append(html.Button(id=LATCH_CLEAR, hidden=True, n_clicks=0))
     return parts
+
+
+def render_audit_chain(ctx: CockpitContext):
+    """The audit chain's state: a danger line naming the first broken entry, or a quiet one."""
+    check = ctx.guard.audit_chain()
+    if check.ok:
+        return html.Div(
+            f"Audit log intact: head seq {check.head_seq}, {check.head_hash[:12]}...",
+            className="small text-muted",
+            id="broker-audit-chain",
+        )
+    where = "" if check.first_broken_seq is None else f" at entry {check.first_broken_seq}"
+    return dbc.Alert(
+        [
+            html.Strong(f"Audit chain broken{where}: "),
+            f"{check.message}. Opening orders are refused and the compliance export is "
+            "stopped; closing orders and cancels still pass. Check it from a shell with "
+            "`python -m utils.audit verify`.",
+        ],
+        color="danger",
+        className="py-1 small",
+        id="broker-audit-chain",
+    )
 
 
 def render_account(ctx: CockpitContext) -> list:

@@ -7,7 +7,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from components.card import cockpit_card, failure
 from components.context import CockpitContext
-from utils.audit import AuditWriteError
+from utils.audit import AuditChainBroken, AuditWriteError
 from utils.compliance import ComplianceExportError, export_compliance_snapshot
 
 CARD_ID = "card-export"
@@ -24,8 +24,9 @@ def layout(ctx: CockpitContext) -> dbc.Card:
         [
             html.P(
                 "Writes every gate, the modes and their reasons, expectancy, discipline, alerts, "
-                "halt, latch, ramp, open risk, sandbox and CI status and the audit head hash. "
-                "Keep it with your session notes.",
+                "halt, latch, ramp, open risk, sandbox and CI status and the audit log's head "
+                "(seq, hash); refused while the audit chain is broken. Keep it with your session "
+                "notes.",
                 className="small",
             ),
             dbc.Button("Export Compliance CSV", id=BUTTON, color="primary"),
@@ -33,6 +34,39 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             dcc.Download(id=DOWNLOAD),
         ],
     )
+
+
+def run_export(ctx: CockpitContext) -> tuple:
+    """Write the snapshot: what the card shows, and the download (None when refused)."""
+    try:
+        path, snapshot = export_compliance_snapshot(
+            ctx.evidence(), settings=ctx.settings, root=ctx.root, audit=ctx.audit
+        )
+    except AuditChainBroken as broken:
+        ctx.guard.audit_chain()  # its HIGH alert, once per cause
+        refused = dbc.Alert(
+            [
+                html.Strong("Export refused: the audit chain is broken. "),
+                f"{broken}. Restore data/audit.sqlite3 (see `python -m utils.audit verify`), "
+                "then export again.",
+            ],
+            color="danger",
+            className="py-1 small",
+            id="export-refused",
+        )
+        return refused, None
+    except (ComplianceExportError, AuditWriteError, OSError) as error:
+        return failure("write the compliance snapshot", error), None
+    message = dbc.Alert(
+        [
+            html.Strong("Written: "),
+            html.Code(str(path), id="export-path"),
+            f" ({len(snapshot.rows)} rows). The download starts now.",
+        ],
+        color="success",
+        className="py-1 small",
+    )
+    return message, dcc.send_file(str(path))
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
@@ -45,19 +79,4 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         prevent_initial_call=True,
     )
     def export(_n):
-        try:
-            path, snapshot = export_compliance_snapshot(
-                ctx.evidence(), settings=ctx.settings, root=ctx.root, audit=ctx.audit
-            )
-        except (ComplianceExportError, AuditWriteError, OSError) as error:
-            return failure("write the compliance snapshot", error), None
-        message = dbc.Alert(
-            [
-                html.Strong("Written: "),
-                html.Code(str(path), id="export-path"),
-                f" ({len(snapshot.rows)} rows). The download starts now.",
-            ],
-            color="success",
-            className="py-1 small",
-        )
-        return message, dcc.send_file(str(path))
+        return run_export(ctx)

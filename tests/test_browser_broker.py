@@ -35,10 +35,12 @@ def test_account_read_and_sandbox_validation_in_sim(tmp_path):
         verdict = page.locator("#broker-validation-verdict").inner_text()
         progress = page.locator("#broker-validate-output").inner_text()
         page.locator("#broker-effective-mode").wait_for()
+        chain = page.locator("#broker-audit-chain").inner_text()
         screenshot(page, "broker_validation_sim")
         html = page.content()
         storage = page.evaluate("JSON.stringify([localStorage, sessionStorage])")
     assert "net liq $" in accounts
+    assert chain.startswith("Audit log intact: head seq ")
     assert verdict in ("PASSED", "FAILED") and "dry-run: ok" in progress
     assert CANARY not in html and CANARY not in storage
     assert payloads and not [body for body in payloads if CANARY in body]

@@ -47,6 +47,14 @@ whose fate is unknown, account flags (closed, frozen, closing-only, margin call)
 or unreadable dry-run answer. Orders refused for risk (not defined-risk, over the ladder cap,
 over 20 % on one underlying, over the concurrency cap, an entry during a halt) raise their HIGH
 alert too. Cancels always pass to the broker the order was sent to: they only take risk off.
+
+The audit chain is checked (`AuditLog.check_chain`, edits and a truncation against the head
+anchor) in full when the guard is built (the app's start-up), and cheaply before every preview
+and placement: only the entries written since the last check, plus that the last verified one is
+unchanged (an edit of an older entry waits for the next start-up or export, which check in full).
+A broken chain refuses every opening order (AUDIT_CHAIN_BROKEN) and raises one HIGH alert per
+cause per session. Closing orders and cancels still pass, audited as ever: a broken chain makes
+the old trail untrustworthy, it does not stop new entries, and risk must always come off.
 """
 
 from __future__ import annotations
@@ -64,7 +72,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from utils.alerts import AlertRule, AlertStore
-from utils.audit import AuditKind, AuditLog, AuditWriteError
+from utils.audit import AuditKind, AuditLog, AuditVerification, AuditWriteError
 from utils.broker_checks import (
     account_refusals,
     dry_run_findings,
@@ -139,7 +147,7 @@ from utils.sandbox_record import (
 )
 from utils.sandbox_record import mask_account
 from utils.sandbox_validation import ValidationProgress, run_sandbox_validation
-from utils.sessions import Clock, to_utc, utc_now
+from utils.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads import PositionEffect, SymbolError, parse_occ
 from utils.tastytrade import (
     AuthenticationError,
@@ -297,6 +305,8 @@ class BrokerGuard:
         self._placed: dict[str, _Placed] = {}
         self._last_mode: tuple[str, str] | None = None
         self._owned: list[Any] = []
+        self._chain_alert_lock = threading.Lock()
+        self.audit_chain(full=True)
 
     @classmethod
     def open(
@@ -352,6 +362,56 @@ class BrokerGuard:
         for item in self._owned:
             item.close()
         self._owned = []
+
+    # -- audit chain -----------------------------------------------------------------------
+
+    def audit_chain(self, *, full: bool = False) -> AuditVerification:
+        """Check the audit chain and its anchor now (see the module docstring); a broken chain
+        raises its HIGH alert once per cause and session. Does not wait for an order in flight."""
+        attempt = _Attempt(correlation_id=_new_id(), now=self._now())
+        check = self._audit.check_chain(full=full)
+        try:
+            self._alert_broken_chain(attempt, check)
+        except AuditWriteError as error:
+            logger.error("the audit chain's alert could not be audited: %s", error)
+        return check
+
+    def _alert_broken_chain(self, attempt: _Attempt, check: AuditVerification) -> None:
+        """One HIGH alert per cause (its message) and session for a broken chain."""
+        if check.ok:
+            return
+        with self._chain_alert_lock:
+            try:
+                seen = any(
+                    alert.rule is AlertRule.AUDIT_CHAIN_BROKEN and alert.message == check.message
+                    for alert in self._alerts.alerts(session_of(attempt.now))
+                )
+            except sqlite3.Error as error:
+                logger.error("HIGH alerts could not be read: %s", error)
+                seen = False
+            if not seen:
+                logger.error("the audit chain is broken: %s", check.message)
+                self._raise_alert(attempt, AlertRule.AUDIT_CHAIN_BROKEN, check.message)
+
+    def _require_intact_chain(self, attempt: _Attempt, intent: OrderIntent) -> None:
+        """An opening order needs an intact audit chain; a closing order passes (audited)."""
+        check = self._audit.check_chain(full=False)
+        self._alert_broken_chain(attempt, check)
+        if check.ok or intent.position_effect is PositionEffect.CLOSING:
+            return
+        found = reason(
+            GuardCode.AUDIT_CHAIN_BROKEN,
+            f"The audit log cannot be trusted: {check.message}. Opening orders are refused "
+            "until it is restored; closing orders and cancels still pass.",
+            first_broken_seq=check.first_broken_seq,
+            problem=check.problem,
+        )
+        self._write(
+            attempt,
+            AuditKind.GUARD_DECISION,
+            {"stage": "audit_chain", "allowed": False, "codes": [found.code]},
+        )
+        raise _Refused([found])
 
     # -- mode ------------------------------------------------------------------------------
 
@@ -596,6 +656,7 @@ class BrokerGuard:
             },
         )
         self._write_decision(attempt, decision)
+        self._require_intact_chain(attempt, intent)
         evidence = self._require_evidence(attempt, evidence)
         self._require_close_link(attempt, intent, closes_trade_id)
         order = _build_order(intent)
@@ -1153,6 +1214,7 @@ class BrokerGuard:
                 GuardCode.NOT_CONFIRMED_BY_PERSON,
                 "The order was not confirmed by a person; nothing was sent.",
             )
+        self._require_intact_chain(attempt, intent)
         order = _build_order(intent)
         client = self._client(attempt, decision.target)
         pending = self._pending.get(attempt.correlation_id)

@@ -2,7 +2,8 @@
 
 One CSV a trader keeps with session notes: which mode was asked for and which ran, every gate,
 expectancy, discipline and its violations, the last session's HIGH alerts, halt and latch, ramp
-and caps, open risk per underlying, sandbox and CI status, and the audit log's head hash.
+and caps, open risk per underlying, sandbox and CI status, and the audit log's head (seq, hash),
+written only when the audit chain and its anchor check out.
 
 Format (a contract, pinned by tests/fixtures/judge/compliance_snapshot.golden.csv):
 
@@ -44,7 +45,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from utils.alerts import Alert, HaltState
-from utils.audit import AuditKind, AuditLog, redact
+from utils.audit import AuditChainBroken, AuditKind, AuditLog, redact
 from utils.ci_status import CiStatus
 from utils.config import Settings
 from utils.discipline import DisciplineReport
@@ -382,8 +383,12 @@ def _ci_rows(ci: CiStatus) -> list:
 
 def _audit_rows(audit: AuditLog | None) -> list:
     if audit is None:
-        return [_row("audit", "head_hash", "", detail="no audit log given")]
-    return [_row("audit", "head_hash", audit.head_hash())]
+        return [
+            _row("audit", "head_seq", "", detail="no audit log given"),
+            _row("audit", "head_hash", "", detail="no audit log given"),
+        ]
+    seq, digest = audit.head()
+    return [_row("audit", "head_seq", seq), _row("audit", "head_hash", digest)]
 
 
 def _neutralised(cell: str) -> str:
@@ -477,7 +482,14 @@ def write_snapshot(snapshot: ComplianceSnapshot, data_dir: Path) -> Path:
 def export_compliance_snapshot(
     evidence: CockpitEvidence, *, settings: Settings, root: Path, audit: AuditLog
 ) -> tuple[Path, ComplianceSnapshot]:
-    """Write `data/export/compliance_snapshot.csv` from one reading of the evidence; audit it."""
+    """Write `data/export/compliance_snapshot.csv` from one reading of the evidence; audit it.
+
+    The whole audit chain and its anchor are checked first: a broken chain raises
+    AuditChainBroken and nothing is written (a snapshot must not vouch for a broken log).
+    """
+    check = audit.check_chain(full=True)
+    if not check.ok:
+        raise AuditChainBroken(check, "the compliance snapshot was not written")
     mode = evidence.mode
     snapshot = build_snapshot(
         generated_at=evidence.now,
