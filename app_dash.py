@@ -1,4 +1,8 @@
-"""The Spreads Cockpit: a Dash app served on 127.0.0.1:8050 (debug off by default)."""
+"""The Spreads Cockpit: a Dash app served on 127.0.0.1:8050 (debug off by default).
+
+Start-up mistakes (a bad `.env` value, an unusable DATA_DIR, a damaged state file) stop it
+with one message naming the key or file and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,16 @@ from components import (
     signals,
     ticket,
 )
-from components.context import CockpitContext, build_context
-from utils.config import PROJECT_ROOT, ConfigError, Settings, credential_notes, load_settings
+from components.context import CockpitContext, DataFileError, build_context
+from components.http_security import CockpitRequestHandler, harden
+from utils.config import (
+    PROJECT_ROOT,
+    ConfigError,
+    Settings,
+    credential_notes,
+    ensure_data_dir,
+    load_settings,
+)
 from utils.env_hygiene import check_env_hygiene
 
 log = logging.getLogger("cockpit")
@@ -43,9 +55,10 @@ BOOTSTRAP_CSS_URL = "/vendor/bootstrap.min.css"
 
 
 def allowed_hosts(settings: Settings) -> set[str]:
-    """Host headers the app answers (a defence against DNS rebinding)."""
+    """Host headers the app answers (a defence against DNS rebinding); HOST is loopback."""
     port = settings.port
-    return {f"{settings.host}:{port}", f"127.0.0.1:{port}", f"localhost:{port}"}
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return {f"{host}:{port}", f"127.0.0.1:{port}", f"localhost:{port}"}
 
 
 def create_app(ctx: CockpitContext) -> Dash:
@@ -89,6 +102,7 @@ def create_app(ctx: CockpitContext) -> Dash:
         if hasattr(card, "register"):
             card.register(app, ctx)
     refresh.register(app, ctx)
+    harden(app)  # last: its script policy hashes every inline script the callbacks added
     return app
 
 
@@ -97,16 +111,25 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         settings = load_settings()
-    except ConfigError as error:
+        ensure_data_dir(settings)
+        for warning in check_env_hygiene(PROJECT_ROOT):
+            log.warning(warning.message)
+        for note in credential_notes(settings):
+            log.warning(note)
+        ctx = build_context(settings, PROJECT_ROOT)
+    except (ConfigError, DataFileError) as error:
         print(error, file=sys.stderr)
         return 2
-    for warning in check_env_hygiene(PROJECT_ROOT):
-        log.warning(warning.message)
-    for note in credential_notes(settings):
-        log.warning(note)
-    app = create_app(build_context(settings, PROJECT_ROOT))
+    app = create_app(ctx)
     log.info("Spreads Cockpit on http://%s:%d/", settings.host, settings.port)
-    app.run(host=settings.host, port=settings.port, debug=settings.dash_debug)
+    app.run(
+        host=settings.host,
+        port=settings.port,
+        debug=settings.dash_debug,
+        load_dotenv=False,  # settings come from load_settings; .env never enters os.environ
+        request_handler=CockpitRequestHandler,
+        dev_tools_disable_version_check=True,  # debug mode too makes no outside request
+    )
     return 0
 
 

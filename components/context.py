@@ -2,22 +2,47 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from components.jobs import JobRunner
 from utils.alerts import AlertStore
-from utils.audit import AuditLog
+from utils.audit import AUDIT_FILENAME, AuditLog
 from utils.broker import BrokerGuard
 from utils.broker_evidence import guard_evidence
 from utils.config import Settings
 from utils.evidence import CockpitEvidence, EvidenceStores, gather_evidence
 from utils.gates import RollbackLatchStore
-from utils.journal import Journal
+from utils.journal import Journal, JournalError, journal_path
+from utils.preflight import TOOLS, Tools
 from utils.pretrade import OrderIntent
 from utils.sandbox_record import SandboxValidationStore
 from utils.sessions import Clock, utc_now
+from utils.sqlite_store import SchemaError
+
+T = TypeVar("T")
+
+
+class DataFileError(Exception):
+    """A state file the cockpit cannot open at start-up; the message names the file."""
+
+
+_STORE_ERRORS = (sqlite3.Error, SchemaError, JournalError, OSError)
+
+
+def _opened(path: Path, open_store: Callable[[], T], errors: tuple = _STORE_ERRORS) -> T:
+    """Open one store; a damaged or foreign file becomes a DataFileError naming it."""
+    try:
+        return open_store()
+    except errors as error:
+        raise DataFileError(
+            f"{path} cannot be opened ({error}). Move it aside (keep it: it is your record) "
+            "and start again, or restore it from a backup."
+        ) from None
 
 
 @dataclass
@@ -49,6 +74,7 @@ class CockpitContext:
     stores: EvidenceStores
     guard: BrokerGuard
     previews: PendingPreviews
+    preflight_tools: Tools = TOOLS
 
     @property
     def alerts(self) -> AlertStore:
@@ -72,28 +98,41 @@ class CockpitContext:
         )
 
 
-def build_context(settings: Settings, root: Path, clock: Clock = utc_now) -> CockpitContext:
-    """Open the stores under the settings' data folder, start the guard, wire them together."""
+def build_context(
+    settings: Settings, root: Path, clock: Clock = utc_now, preflight_tools: Tools = TOOLS
+) -> CockpitContext:
+    """Open the stores under the settings' data folder, start the guard, wire them together.
+
+    Raises DataFileError naming the file when a store's file cannot be opened.
+    """
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
+    journal_file = journal_path(data_dir)
     stores = EvidenceStores(
-        journal=Journal.open(data_dir, now=clock),
-        alerts=AlertStore.open(data_dir, halt_hours=settings.halt_hours, clock=clock),
-        latch=RollbackLatchStore.open(data_dir, clock=clock),
-        sandbox=SandboxValidationStore.open(data_dir, clock=clock),
+        journal=_opened(journal_file, lambda: Journal.open(data_dir, now=clock)),
+        alerts=_opened(
+            journal_file,
+            lambda: AlertStore.open(data_dir, halt_hours=settings.halt_hours, clock=clock),
+        ),
+        latch=_opened(journal_file, lambda: RollbackLatchStore.open(data_dir, clock=clock)),
+        sandbox=_opened(journal_file, lambda: SandboxValidationStore.open(data_dir, clock=clock)),
     )
 
     def provide_evidence(now):
         return guard_evidence(gather_evidence(stores, settings=settings, root=root, now=now))
 
-    guard = BrokerGuard.open(
-        settings,
-        evidence=provide_evidence,
-        journal=stores.journal,
-        alerts=stores.alerts,
-        latch=stores.latch,
-        sandbox_store=stores.sandbox,
-        clock=clock,
+    guard = _opened(
+        data_dir / AUDIT_FILENAME,
+        lambda: BrokerGuard.open(
+            settings,
+            evidence=provide_evidence,
+            journal=stores.journal,
+            alerts=stores.alerts,
+            latch=stores.latch,
+            sandbox_store=stores.sandbox,
+            clock=clock,
+        ),
+        errors=(sqlite3.Error, SchemaError),  # the guard opens only the audit log's file
     )
     return CockpitContext(
         settings=settings,
@@ -103,4 +142,5 @@ def build_context(settings: Settings, root: Path, clock: Clock = utc_now) -> Coc
         stores=stores,
         guard=guard,
         previews=PendingPreviews(),
+        preflight_tools=preflight_tools,
     )

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
 from components.context import CockpitContext
-from utils.preflight import run_preflight
+from utils.preflight import DEV_TOOLS_MISSING, missing_dev_tools, run_preflight
 
 JOB_NAME = "preflight"
 RUN_BUTTON = "preflight-run"
@@ -33,21 +33,30 @@ def layout() -> html.Div:
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
-    """Start the run on click; poll its output each second until it finishes."""
+    """Start the run on click; poll its output each second until it finishes.
+
+    Without the dev tools (after `make run` alone) nothing starts and no record is written.
+    """
 
     @app.callback(
         Output(POLL, "disabled"),
+        Output(STATUS, "children", allow_duplicate=True),
         Input(RUN_BUTTON, "n_clicks"),
         prevent_initial_call=True,
     )
     def start(_clicks):
+        if missing_dev_tools(ctx.preflight_tools):
+            return True, DEV_TOOLS_MISSING
         ctx.jobs.start(
             JOB_NAME,
             lambda progress: run_preflight(
-                ctx.root, ctx.settings.data_dir, lambda tool, line: progress(f"[{tool}] {line}")
+                ctx.root,
+                ctx.settings.data_dir,
+                lambda tool, line: progress(f"[{tool}] {line}"),
+                tools=ctx.preflight_tools,
             ),
         )
-        return False
+        return False, "starting..."
 
     @app.callback(
         Output(OUTPUT, "children"),

@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from app_dash import create_app
 from components.context import build_context
+from components.http_security import CockpitRequestHandler
 from utils.config import Settings, load_settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,7 +44,13 @@ def cockpit_settings(tmp_path: Path, **overrides) -> Settings:
 def serve_cockpit(settings: Settings, root: Path, **context_overrides) -> Iterator[str]:
     """Run the cockpit until the block ends; yields its base URL."""
     app = create_app(build_context(settings, root, **context_overrides))
-    server = make_server(settings.host, settings.port, app.server, threaded=True)
+    server = make_server(
+        settings.host,
+        settings.port,
+        app.server,
+        threaded=True,
+        request_handler=CockpitRequestHandler,
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

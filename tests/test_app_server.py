@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import subprocess  # nosec B404
 import sys
@@ -98,3 +99,71 @@ def test_malformed_env_stops_startup_with_a_message(tmp_path):
     assert process.returncode == 2
     assert "USE_LIVE" in output and "Traceback" not in output
     assert "canary-pw-991" not in output
+
+
+# --- The real `python app_dash.py` process (issue 11) ----------------------------------------
+
+PROBE = (
+    "import os, signal, sys\n"
+    "import app_dash\n"
+    "def report(*_):\n"
+    "    print('PROBE dotenv-loaded=' + str('COCKPIT_PROBE_KEY' in os.environ), flush=True)\n"
+    "    sys.exit(0)\n"
+    "signal.signal(signal.SIGTERM, report)\n"
+    "sys.exit(app_dash.main())\n"
+)
+
+
+def start_serving(tmp_path, argv):
+    """Start the real cockpit from tmp_path; return once Werkzeug says it is listening."""
+    port = free_port()
+    env_file = tmp_path / "cockpit.env"
+    env_file.write_text(f"DATA_DIR={tmp_path / 'data'}\nPORT={port}\n", encoding="utf-8")
+    environment = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    environment.update(
+        COCKPIT_ENV_FILE=str(env_file), PYTHONPATH=str(PROJECT_ROOT), PYTHONUNBUFFERED="1"
+    )
+    process = subprocess.Popen(  # nosec B603  # fixed argv, no shell
+        [sys.executable, *argv],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen = []
+    for line in process.stdout:  # blocks until the next line; EOF if the process ends
+        seen.append(line)
+        if "Running on http://127.0.0.1:" in line:
+            return process, port
+    process.wait()
+    raise AssertionError("the cockpit never listened:\n" + "".join(seen))
+
+
+def test_flask_does_not_load_a_dotenv_into_the_process_environment(tmp_path):
+    # Flask's app.run() would load the nearest .env (from the working directory) into
+    # os.environ, and every child process (the pre-flight tools) would inherit its secrets.
+    (tmp_path / ".env").write_text("COCKPIT_PROBE_KEY=from-dotenv\n", encoding="utf-8")
+    process, _ = start_serving(tmp_path, ["-c", PROBE])
+    process.terminate()
+    output, _ = process.communicate(timeout=60)
+    assert "PROBE dotenv-loaded=False" in output, output
+
+
+def test_the_real_server_names_no_version_and_sends_the_security_headers(tmp_path):
+    process, port = start_serving(tmp_path, [str(PROJECT_ROOT / "app_dash.py")])
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/", headers={"Host": f"127.0.0.1:{port}"})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+    finally:
+        process.terminate()
+        process.communicate(timeout=60)
+    assert response.status == 200
+    server = response.getheader("Server", "")
+    assert "Werkzeug" not in server and "Python" not in server, server
+    assert not any(ch.isdigit() for ch in server), server
+    assert response.getheader("X-Frame-Options") == "DENY"
+    assert "frame-ancestors 'none'" in response.getheader("Content-Security-Policy", "")

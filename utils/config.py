@@ -6,19 +6,48 @@ The checklist's gate numbers are floors: a `.env` may raise them, never lower th
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import re
+import tempfile
+from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from utils.broker_target import BaseUrlError, parse_base_url, system_resolver
+from utils.env_file import (
+    EnvFileError,
+    check_env_file,
+    matches_secret,
+    raw_secret_values,
+    scrub,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SANDBOX_URL = "https://api.cert.tastyworks.com"
 DEFAULT_LIVE_URL = "https://api.tastyworks.com"
 BASE_URL_FIELDS = ("tasty_base_url_sandbox", "tasty_base_url_live")
+# Read only from the process environment: another env file instead of PROJECT_ROOT/.env.
+ENV_FILE_VARIABLE = "COCKPIT_ENV_FILE"
+# Every money or percentage setting is finite and at most this large in size.
+MAX_DECIMAL_SETTING = Decimal(10_000_000)
+# tastytrade asks for `product/version`; a comment may follow after a space. No control chars.
+USER_AGENT_SHAPE = re.compile(
+    r"^[A-Za-z0-9][\w.~+-]*/[A-Za-z0-9][\w.~+-]*( [\x20-\x7e]{1,200})?$", re.ASCII
+)
 
 # Checklist floors (section 0, 5 and 8): a setting may be stricter, never looser.
 GATE_FLOORS: dict[str, Decimal] = {
@@ -160,6 +189,58 @@ class Settings(BaseSettings):
         except BaseUrlError as error:
             raise ValueError(f"refused: {error}") from None
 
+    @field_validator("host")
+    @classmethod
+    def _loopback_only(cls, value: str) -> str:
+        if not is_loopback_host(value):
+            raise ValueError(
+                "must be a loopback address (127.0.0.1, another 127.x.y.z, ::1 or localhost): "
+                "the cockpit never listens beyond this machine"
+            )
+        return value
+
+    @field_validator("user_agent")
+    @classmethod
+    def _product_slash_version(cls, value: str) -> str:
+        if not USER_AGENT_SHAPE.match(value):
+            raise ValueError(
+                "must look like product/version (e.g. spreads-cockpit/0.1): tastytrade "
+                "requires that shape"
+            )
+        return value
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                "is not a known time zone: use an IANA name such as America/New_York"
+            ) from None
+        return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_named(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                "is empty, which would put the cockpit's state in the working folder: name a "
+                "folder, or remove the line to use data/ in the project"
+            )
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _sane_amount(cls, value: object) -> object:
+        if isinstance(value, Decimal) and (
+            not value.is_finite() or abs(value) > MAX_DECIMAL_SETTING
+        ):
+            raise ValueError(f"must be a finite number no larger than {MAX_DECIMAL_SETTING:,}")
+        return value
+
     @model_validator(mode="after")
     def _checklist_bounds(self) -> Settings:
         for name, floor in GATE_FLOORS.items():
@@ -236,6 +317,43 @@ def credential_notes(settings: Settings) -> list[str]:
     return notes
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for `localhost` and for IP addresses in 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def default_env_file() -> Path:
+    """The env file: COCKPIT_ENV_FILE from the process environment, else PROJECT_ROOT/.env."""
+    override = os.environ.get(ENV_FILE_VARIABLE, "").strip()
+    return Path(override) if override else PROJECT_ROOT / ".env"
+
+
+def ensure_data_dir(settings: Settings) -> Path:
+    """Create DATA_DIR if needed and prove it takes a file; ConfigError naming DATA_DIR if not."""
+    path = Path(settings.data_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except FileExistsError:
+        problem = "is a file, not a folder"
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        problem = f"cannot be created or written ({reason})"
+    else:
+        return path
+    message = (
+        f"DATA_DIR={path} {problem}: point DATA_DIR at a folder you can write, "
+        "or remove it to use data/ in the project"
+    )
+    raise ConfigError(scrub(message, settings.secret_values()))
+
+
 def _secret_fields() -> set[str]:
     return {
         name
@@ -244,29 +362,44 @@ def _secret_fields() -> set[str]:
     }
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    """Turn a pydantic error into lines naming each `.env` key, never echoing a secret."""
+def describe_validation_error(error: ValidationError, secrets: Iterable[str] = ()) -> str:
+    """Turn a pydantic error into lines naming each `.env` key, never echoing a secret.
+
+    `secrets` are the values given for secret keys: a value that contains one is not quoted,
+    and every line is scrubbed of them (a secret pasted as another key's value stays hidden).
+    """
     secret_fields = _secret_fields()
+    hidden = [s for s in secrets if s]
     lines = []
     for item in error.errors(include_url=False):
         field = str(item["loc"][0]) if item["loc"] else ""
         key = field.upper() if field else "settings"
         message = str(item["msg"]).removeprefix("Value error, ")
         if field and field not in secret_fields | set(BASE_URL_FIELDS) and "input" in item:
-            message += f" (got {str(item['input'])[:40]!r})"
-        lines.append(f"{key}: {message}" if field else message)
+            given = str(item["input"])
+            if matches_secret(given, hidden):
+                message += " (value not shown: it matches a configured secret)"
+            else:
+                message += f" (got {given[:40]!r})"
+        lines.append(scrub(f"{key}: {message}" if field else message, hidden))
     return "Invalid .env setting(s):\n  " + "\n  ".join(lines)
 
 
 def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read settings from `env_file` (default: the project's `.env`) and the environment.
+    """Read settings from `env_file` (default: `default_env_file()`) and the environment.
 
-    Raises ConfigError with a message that names the offending key; secrets are never echoed.
+    Raises ConfigError with a message that names the offending key (or the file and line);
+    secrets are never echoed.
     """
-    kwargs: dict[str, Any] = dict(overrides)
-    if env_file is not None:
-        kwargs["_env_file"] = env_file
+    path = Path(env_file) if env_file is not None else default_env_file()
     try:
-        return Settings(**kwargs)
+        check_env_file(path)
+    except EnvFileError as error:
+        raise ConfigError(f"Invalid env file:\n  {error}") from None
+    try:
+        return Settings(_env_file=path, **overrides)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error)) from None
+        names = sorted(_secret_fields())
+        given = [value for name, value in overrides.items() if name.lower() in names]
+        secrets = raw_secret_values(path, names, os.environ, given)
+        raise ConfigError(describe_validation_error(error, secrets)) from None

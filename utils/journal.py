@@ -806,11 +806,18 @@ def _run_stats(journal: Journal, as_json: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit code (0 done, 1 refused, 2 usage or unreadable)."""
+    from utils.config import ConfigError
+
     arguments = _parser().parse_args(argv)
     try:
-        journal = Journal.open(_data_dir(arguments))
+        data_dir = _data_dir(arguments)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        journal = Journal.open(data_dir)
     except (OSError, sqlite3.Error, JournalError) as error:
-        print(f"error: cannot open the journal: {error}", file=sys.stderr)
+        print(f"error: cannot open the journal {journal_path(data_dir)}: {error}", file=sys.stderr)
         return EXIT_USAGE
     with journal:
         if arguments.command == "import":
