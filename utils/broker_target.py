@@ -107,6 +107,13 @@ def _is_localhost_name(host: str) -> bool:
     return host == "localhost" or host.endswith(".localhost")
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for `localhost` and for addresses in 127.0.0.0/8 or ::1 (IPv4-mapped included)."""
+    text = host.strip().lower()
+    loopback = _loopback_address(text)
+    return text == "localhost" if loopback is None else loopback
+
+
 def _under_tastytrade(host: str) -> bool:
     return any(host == domain or host.endswith("." + domain) for domain in TASTYTRADE_DOMAINS)
 

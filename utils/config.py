@@ -6,7 +6,6 @@ The checklist's gate numbers are floors: a `.env` may raise them, never lower th
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tempfile
@@ -27,7 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from utils.broker_target import BaseUrlError, parse_base_url, system_resolver
+from utils.broker_target import BaseUrlError, is_loopback_host, parse_base_url, system_resolver
 from utils.env_file import (
     EnvFileError,
     check_env_file,
@@ -315,16 +314,6 @@ def credential_notes(settings: Settings) -> list[str]:
                 f"{key}_CLIENT_ID, {key}_CLIENT_SECRET and {key}_REFRESH_TOKEN."
             )
     return notes
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for `localhost` and for IP addresses in 127.0.0.0/8 or ::1."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def default_env_file() -> Path:
