@@ -10,7 +10,7 @@ run: $(VENV)/.runtime
 	$(PY) app_dash.py
 
 test: $(VENV)/.dev browser
-	$(PY) -m utils.preflight
+	$(PY) -m utils.project.preflight
 
 # Speed figures (minutes; never part of the test run): metrics, the judge, the whole page.
 bench: $(VENV)/.dev

@@ -30,7 +30,7 @@ from components import (
 )
 from components.context import CockpitContext, DataFileError, build_context
 from components.http_security import CockpitRequestHandler, harden
-from utils.config import (
+from utils.core.config import (
     PROJECT_ROOT,
     ConfigError,
     Settings,
@@ -38,7 +38,7 @@ from utils.config import (
     ensure_data_dir,
     load_settings,
 )
-from utils.env_hygiene import check_env_hygiene
+from utils.project.env_hygiene import check_env_hygiene
 
 log = logging.getLogger("cockpit")
 # Rows of (card module, width on a large screen).

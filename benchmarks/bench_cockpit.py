@@ -26,9 +26,9 @@ from benchmarks.bench_metrics import journal_csv, template_csv
 from components import discipline, expectancy, graduation
 from components.context import build_context
 from components.journal_card import table_rows
-from tests.live_server import free_port
-from utils.compliance import export_compliance_snapshot
-from utils.config import PROJECT_ROOT, load_settings
+from tests.support.live_server import free_port
+from utils.judge.compliance import export_compliance_snapshot
+from utils.core.config import PROJECT_ROOT, load_settings
 
 
 def best_of(runs: int, action) -> float:

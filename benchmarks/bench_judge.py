@@ -20,20 +20,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from utils.alerts import HaltState  # noqa: E402
-from utils.ci_status import judge_ci_record  # noqa: E402
-from utils.compliance import build_snapshot  # noqa: E402
-from utils.config import load_settings  # noqa: E402
-from utils.discipline import evaluate_discipline  # noqa: E402
-from utils.gates import (  # noqa: E402
+from utils.records.alerts import HaltState  # noqa: E402
+from utils.project.ci_status import judge_ci_record  # noqa: E402
+from utils.judge.compliance import build_snapshot  # noqa: E402
+from utils.core.config import load_settings  # noqa: E402
+from utils.judge.discipline import evaluate_discipline  # noqa: E402
+from utils.judge.gates import (  # noqa: E402
     LatchState,
     evaluate_gates,
     open_risk_by_underlying,
     ramp_level,
     rollback_triggers,
 )
-from utils.journal_models import Trade  # noqa: E402
-from utils.option_symbols import format_occ  # noqa: E402
+from utils.journal.models import Trade  # noqa: E402
+from utils.spreads.symbols import format_occ  # noqa: E402
 
 START = datetime(2000, 1, 3, 15, 0, tzinfo=timezone.utc)
 

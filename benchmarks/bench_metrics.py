@@ -4,10 +4,10 @@ Run: `.venv/bin/python benchmarks/bench_metrics.py [--sizes 10000 100000 1000000
 (about 3-4 minutes for the default sizes on a laptop; nothing here is a pass/fail test).
 
 - Journals of 10k and 100k closed trades are built through the real journal-CSV import (every
-  row validated, 1R proved by utils.spreads), which also gives the import throughput.
+  row validated, 1R proved by utils.spreads.model), which also gives the import throughput.
 - The 1M journal is the 100k one copied ten times inside SQLite (new ids and uids): a validated
   import of a million trades would take several minutes and measure nothing new. Only this
-  benchmark writes journal tables outside utils/journal.py, on its own scratch file.
+  benchmark writes journal tables outside utils/journal/store.py, on its own scratch file.
 - "Bare numpy" computes the same headline figures (expectancy, R-expectancy, win/loss counts,
   averages, profit factor, drawdown with a 0 start, SQN) directly on float arrays: the floor any
   implementation pays. The headline is summarize(frame) / bare numpy at 1M (target within 3x).
@@ -31,11 +31,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from utils.journal import Journal  # noqa: E402
-from utils.journal_models import Mode, NewTrade, TradeClose, TradeLeg  # noqa: E402
-from utils.metrics import breakdown, daily_pnl, equity_curve, summarize  # noqa: E402
-from utils.option_symbols import format_occ  # noqa: E402
-from utils.tasty_csv import HEADER_21  # noqa: E402
+from utils.journal.store import Journal  # noqa: E402
+from utils.journal.models import Mode, NewTrade, TradeClose, TradeLeg  # noqa: E402
+from utils.judge.metrics import breakdown, daily_pnl, equity_curve, summarize  # noqa: E402
+from utils.spreads.symbols import format_occ  # noqa: E402
+from utils.journal.tastytrade_csv import HEADER_21  # noqa: E402
 
 START = datetime(2020, 1, 6, 15, 0, tzinfo=timezone.utc)
 REPLICATED_FROM = 100_000
@@ -52,7 +52,7 @@ def best_of(runs: int, action: Callable[[], object]) -> float:
 
 
 def bare_numpy(pnl: np.ndarray, r: np.ndarray, band: float = 1.0) -> tuple:
-    """The same headline figures as utils.metrics.summarize, straight on arrays."""
+    """The same headline figures as utils.judge.metrics.summarize, straight on arrays."""
     wins, losses = pnl > band, pnl < -band
     equity = np.cumsum(pnl)
     peak = np.maximum.accumulate(np.maximum(equity, 0.0))

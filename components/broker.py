@@ -10,12 +10,12 @@ from components.card import cockpit_card
 from components.context import CockpitContext
 from components.formatting import local_time, usd
 from components.signals import JOURNAL_CHANGED
-from utils.audit import AuditKind, AuditWriteError
-from utils.broker_mode import EffectiveMode
-from utils.config import credential_notes
-from utils.env_hygiene import check_env_hygiene
-from utils.evidence import CockpitEvidence
-from utils.gates import LatchClearRefused
+from utils.records.audit import AuditKind, AuditWriteError
+from utils.judge.mode import EffectiveMode
+from utils.core.config import credential_notes
+from utils.project.env_hygiene import check_env_hygiene
+from utils.judge.evidence import CockpitEvidence
+from utils.judge.gates import LatchClearRefused
 
 CARD_ID = "card-broker"
 MODE_BODY = "broker-mode-body"
@@ -99,7 +99,7 @@ def render_audit_chain(ctx: CockpitContext):
             html.Strong(f"Audit chain broken{where}: "),
             f"{check.message}. Opening orders are refused and the compliance export is "
             "stopped; closing orders and cancels still pass. Check it from a shell with "
-            "`python -m utils.audit verify`.",
+            "`python -m utils.records.audit verify`.",
         ],
         color="danger",
         className="py-1 small",

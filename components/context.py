@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,19 +9,20 @@ from pathlib import Path
 from typing import TypeVar
 
 from components.jobs import JobRunner
-from utils.alerts import AlertStore
-from utils.audit import AUDIT_FILENAME, AuditLog
-from utils.broker import BrokerGuard
-from utils.broker_evidence import guard_evidence
-from utils.config import Settings
-from utils.evidence import CockpitEvidence, EvidenceStores, gather_evidence
-from utils.gates import RollbackLatchStore
-from utils.journal import Journal, JournalError, journal_path
-from utils.preflight import TOOLS, Tools
-from utils.pretrade import OrderIntent
-from utils.sandbox_record import SandboxValidationStore
-from utils.sessions import Clock, utc_now
-from utils.sqlite_store import SchemaError
+from utils.records.alerts import AlertStore
+from utils.records.audit import AUDIT_FILENAME, AuditLog
+from utils.broker.guard import BrokerGuard
+from utils.broker.evidence import guard_evidence
+from utils.core.config import Settings
+from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
+from utils.judge.gates import RollbackLatchStore
+from utils.core.sqlite_store import journal_path
+from utils.journal.store import Journal, JournalError
+from utils.project.preflight import TOOLS, Tools
+from utils.broker.pretrade import OrderIntent
+from utils.records.sandbox import SandboxValidationStore
+from utils.core.sessions import Clock, utc_now
+from utils.core.sqlite_store import DATABASE_ERRORS
 
 T = TypeVar("T")
 
@@ -31,7 +31,7 @@ class DataFileError(Exception):
     """A state file the cockpit cannot open at start-up; the message names the file."""
 
 
-_STORE_ERRORS = (sqlite3.Error, SchemaError, JournalError, OSError)
+_STORE_ERRORS = (*DATABASE_ERRORS, JournalError, OSError)
 
 
 def _opened(path: Path, open_store: Callable[[], T], errors: tuple = _STORE_ERRORS) -> T:
@@ -132,7 +132,7 @@ def build_context(
             sandbox_store=stores.sandbox,
             clock=clock,
         ),
-        errors=(sqlite3.Error, SchemaError),  # the guard opens only the audit log's file
+        errors=DATABASE_ERRORS,  # the guard opens only the audit log's file
     )
     return CockpitContext(
         settings=settings,

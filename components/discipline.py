@@ -7,7 +7,7 @@ from dash import html
 
 from components.card import cockpit_card
 from components.context import CockpitContext
-from utils.evidence import CockpitEvidence
+from utils.judge.evidence import CockpitEvidence
 
 CARD_ID = "card-discipline"
 BODY = "discipline-body"

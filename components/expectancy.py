@@ -16,8 +16,8 @@ from dash import dcc, html
 from components.card import cockpit_card
 from components.context import CockpitContext
 from components.formatting import usd
-from utils.evidence import CockpitEvidence
-from utils.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
+from utils.judge.evidence import CockpitEvidence
+from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
 
 CARD_ID = "card-expectancy"
 BODY = "expectancy-body"

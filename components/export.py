@@ -7,8 +7,8 @@ from dash import Dash, Input, Output, dcc, html
 
 from components.card import cockpit_card, failure
 from components.context import CockpitContext
-from utils.audit import AuditChainBroken, AuditWriteError
-from utils.compliance import ComplianceExportError, export_compliance_snapshot
+from utils.records.audit import AuditChainBroken, AuditWriteError
+from utils.judge.compliance import ComplianceExportError, export_compliance_snapshot
 
 CARD_ID = "card-export"
 BUTTON = "export-compliance"
@@ -47,7 +47,8 @@ def run_export(ctx: CockpitContext) -> tuple:
         refused = dbc.Alert(
             [
                 html.Strong("Export refused: the audit chain is broken. "),
-                f"{broken}. Restore data/audit.sqlite3 (see `python -m utils.audit verify`), "
+                f"{broken}. Restore data/audit.sqlite3 "
+                "(see `python -m utils.records.audit verify`), "
                 "then export again.",
             ],
             color="danger",

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from utils.config import Settings
+from utils.core.config import Settings
 
 
 def local_time(moment: datetime | None, settings: Settings) -> str:

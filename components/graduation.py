@@ -9,8 +9,8 @@ from dash import html
 
 from components.card import cockpit_card
 from components.context import CockpitContext
-from utils.evidence import CockpitEvidence
-from utils.gates import GateCode, GateResult
+from utils.judge.evidence import CockpitEvidence
+from utils.judge.gates import GateCode, GateResult
 
 CARD_ID = "card-graduation"
 BODY = "graduation-body"

@@ -25,7 +25,7 @@ from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
 
-from utils.import_text import DEFAULT_MAX_IMPORT_BYTES
+from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 
 MIB = 1024 * 1024
 # dcc.Upload sends a file base64-encoded (4/3 of its size) inside the callback's JSON body:

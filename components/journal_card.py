@@ -19,17 +19,17 @@ from components import ticket
 from components.card import cockpit_card, failure
 from components.context import CockpitContext
 from components.signals import JOURNAL_CHANGED
-from utils.journal import detect_format
-from utils.journal_models import (
+from utils.journal.store import detect_format
+from utils.journal.models import (
     CloseReason,
     JournalError,
     Mode,
     TradeClose,
     new_trade_from_spread,
 )
-from utils.sessions import NEW_YORK
-from utils.spreads import PriceEffect
-from utils.ticket import TicketError, parse_amount
+from utils.core.sessions import NEW_YORK
+from utils.spreads.model import PriceEffect
+from utils.spreads.ticket import TicketError, parse_amount
 
 CARD_ID = "card-journal"
 TABLE = "journal-table"

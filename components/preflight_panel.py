@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
 from components.context import CockpitContext
-from utils.preflight import DEV_TOOLS_MISSING, missing_dev_tools, run_preflight
+from utils.project.preflight import DEV_TOOLS_MISSING, missing_dev_tools, run_preflight
 
 JOB_NAME = "preflight"
 RUN_BUTTON = "preflight-run"

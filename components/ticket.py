@@ -14,10 +14,10 @@ from components.card import cockpit_card
 from components.context import CockpitContext
 from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
-from utils.broker_models import Placement, Preview, PreviewOutcome, TradePlan
-from utils.pretrade import OrderIntent
-from utils.spreads import Spread
-from utils.ticket import STRUCTURES, TicketError, build_ticket_spread, parse_amount
+from utils.broker.models import Placement, Preview, PreviewOutcome, TradePlan
+from utils.broker.pretrade import OrderIntent
+from utils.spreads.model import Spread
+from utils.spreads.ticket import STRUCTURES, TicketError, build_ticket_spread, parse_amount
 
 CARD_ID = "card-ticket"
 UNDERLYING = "ticket-underlying"

@@ -1,0 +1,49 @@
+"""Broker card in Chromium: the account is read with no order; validation shows progress."""
+
+from __future__ import annotations
+
+from tests.support.browser import chromium_page, screenshot
+from tests.support.live_server import cockpit_settings, serve_cockpit
+from utils.core.config import PROJECT_ROOT
+from utils.records.sandbox import SandboxValidationStore
+
+CANARY = "canary-client-secret-77aa"
+
+
+def test_account_read_and_sandbox_validation_in_sim(tmp_path):
+    settings = cockpit_settings(
+        tmp_path,
+        tt_live_client_id="live-id",
+        tt_live_client_secret=CANARY,
+        tt_live_refresh_token=CANARY + "-refresh",
+    )
+    with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
+        payloads = []
+        page.on(
+            "response",
+            lambda response: (
+                payloads.append(response.text())
+                if "/_dash-" in response.url and response.status == 200
+                else None
+            ),
+        )
+        page.goto(url + "/")
+        page.locator("#broker-accounts").wait_for()
+        accounts = page.locator("#broker-accounts").inner_text()
+        page.click("#broker-validate")
+        page.locator("#broker-validation-verdict").wait_for(timeout=30_000)
+        verdict = page.locator("#broker-validation-verdict").inner_text()
+        progress = page.locator("#broker-validate-output").inner_text()
+        page.locator("#broker-effective-mode").wait_for()
+        chain = page.locator("#broker-audit-chain").inner_text()
+        screenshot(page, "broker_validation_sim")
+        html = page.content()
+        storage = page.evaluate("JSON.stringify([localStorage, sessionStorage])")
+    assert "net liq $" in accounts
+    assert chain.startswith("Audit log intact: head seq ")
+    assert verdict in ("PASSED", "FAILED") and "dry-run: ok" in progress
+    assert CANARY not in html and CANARY not in storage
+    assert payloads and not [body for body in payloads if CANARY in body]
+    record = SandboxValidationStore.open(settings.data_dir).latest()
+    assert record is not None and record.mode == "SIM"
+    assert record.passed == (verdict == "PASSED")

@@ -1,0 +1,120 @@
+"""HIGH alerts and the 24 h halt: persisted, never deleted, expiring by themselves."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from utils.records.alerts import AlertRule, AlertStore
+
+T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
+
+
+class FixedClock:
+    def __init__(self, now=T0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return FixedClock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    alerts = AlertStore.open(tmp_path, clock=clock)
+    yield alerts
+    alerts.close()
+
+
+def test_alert_is_high_and_linked(store):
+    alert = store.raise_alert(
+        AlertRule.OVER_LADDER_CAP, "3 contracts over the 1-unit cap", order_ref="c-1"
+    )
+    assert alert.severity == "HIGH"
+    assert alert.session == date(2026, 11, 24)
+    assert alert.order_ref == "c-1" and alert.raised_at == T0
+
+
+def test_alert_starts_a_24h_halt(store, clock):
+    store.raise_alert(AlertRule.AUTH_ANOMALY, "401 in LIVE")
+    halt = store.halt_state()
+    assert halt.active and halt.until == T0 + timedelta(hours=24)
+    assert "AUTH_ANOMALY" in halt.reason
+    assert halt.remaining(T0 + timedelta(hours=1)) == timedelta(hours=23)
+
+
+def test_halt_still_active_one_microsecond_before_24h(store):
+    store.raise_alert(AlertRule.ORDER_ANOMALY, "rejected")
+    assert store.halt_state(T0 + timedelta(hours=24) - timedelta(microseconds=1)).active
+
+
+def test_halt_expires_at_exactly_24h(store):
+    store.raise_alert(AlertRule.ORDER_ANOMALY, "rejected")
+    halt = store.halt_state(T0 + timedelta(hours=24))
+    assert not halt.active and halt.remaining(T0 + timedelta(hours=24)) == timedelta(0)
+
+
+def test_halt_survives_a_restart(tmp_path, clock):
+    first = AlertStore.open(tmp_path, clock=clock)
+    first.raise_alert(AlertRule.JOURNAL_WRITE_FAILURE, "disk full")
+    first.close()
+    clock.now = T0 + timedelta(hours=23)
+    second = AlertStore.open(tmp_path, clock=clock)
+    assert second.halt_state().active
+    assert len(second.alerts()) == 1
+    second.close()
+
+
+def test_second_alert_starts_its_own_halt_not_a_silent_extension(store, clock):
+    store.raise_alert(AlertRule.ORDER_ANOMALY, "first")
+    clock.now = T0 + timedelta(hours=10)
+    second = store.raise_alert(AlertRule.ORDER_ANOMALY, "second")
+    halt = store.halt_state()
+    assert halt.alert_id == second.id
+    assert halt.until == T0 + timedelta(hours=34)
+
+
+def test_acknowledge_keeps_the_alert_and_the_halt(store, clock):
+    alert = store.raise_alert(AlertRule.ENTRY_DURING_HALT, "tried to open during halt")
+    clock.now = T0 + timedelta(minutes=5)
+    acked = store.acknowledge(alert.id, "understood")
+    assert acked.acknowledged_at == clock.now and acked.ack_note == "understood"
+    assert store.halt_state().active
+    with pytest.raises(KeyError):
+        store.acknowledge(alert.id)
+
+
+def test_alerts_cannot_be_deleted_or_rewritten(store, tmp_path):
+    store.raise_alert(AlertRule.AUTH_ANOMALY, "401")
+    raw = sqlite3.connect(tmp_path / "journal.sqlite3")
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        raw.execute("DELETE FROM high_alerts")
+    with pytest.raises(sqlite3.IntegrityError, match="only be acknowledged"):
+        raw.execute("UPDATE high_alerts SET message = 'nothing happened'")
+    with pytest.raises(sqlite3.IntegrityError, match="expires by itself"):
+        raw.execute("UPDATE entry_halts SET ends_at = '2000-01-01T00:00:00+00:00'")
+    raw.close()
+
+
+def test_counts_by_session_use_new_york_days(store, clock):
+    clock.now = datetime(2026, 11, 25, 4, 30, tzinfo=timezone.utc)  # 23:30 New York, Nov 24
+    store.raise_alert(AlertRule.ORDER_ANOMALY, "late")
+    clock.now = datetime(2026, 11, 25, 5, 30, tzinfo=timezone.utc)  # 00:30 New York, Nov 25
+    store.raise_alert(AlertRule.ORDER_ANOMALY, "after midnight")
+    store.raise_alert(AlertRule.AUTH_ANOMALY, "again")
+    assert store.alert_counts_by_session() == {date(2026, 11, 24): 1, date(2026, 11, 25): 2}
+    assert [a.message for a in store.alerts(session=date(2026, 11, 25))] == [
+        "after midnight",
+        "again",
+    ]
+
+
+def test_no_alert_means_no_halt(store):
+    halt = store.halt_state()
+    assert not halt.active and halt.until is None

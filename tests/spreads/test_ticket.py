@@ -1,0 +1,78 @@
+"""The order ticket's form: each structure builds the right spread; bad fields are named."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from utils.spreads.ticket import STRUCTURES, TicketError, build_ticket_spread
+
+BASE = dict(underlying="spy", expiration="2026-12-18", quantity=1)
+
+
+@pytest.mark.parametrize(
+    "structure, strikes, price, max_loss, max_profit",
+    [
+        ("bull_put", "445, 450", "1.20", "380.00", "120.00"),
+        ("bear_call", "470, 475", "1.00", "400.00", "100.00"),
+        ("bull_call", "450, 455", "2.00", "200.00", "300.00"),
+        ("bear_put", "445, 450", "2.00", "200.00", "300.00"),
+        ("iron_condor", "440, 445, 465, 470", "1.50", "350.00", "150.00"),
+        ("iron_butterfly", "440, 450, 460", "6.00", "400.00", "600.00"),
+        ("call_butterfly", "440, 450, 460", "2.00", "200.00", "800.00"),
+        ("put_butterfly", "440, 450, 460", "2.00", "200.00", "800.00"),
+    ],
+)
+def test_each_structure_builds_its_spread(structure, strikes, price, max_loss, max_profit):
+    spread = build_ticket_spread(structure=structure, strikes=strikes, limit_price=price, **BASE)
+    assert spread.is_defined_risk
+    assert spread.underlying == "SPY"
+    assert spread.max_loss_usd == Decimal(max_loss)
+    assert spread.max_profit_usd == Decimal(max_profit)
+
+
+def test_quantity_scales_the_risk():
+    spread = build_ticket_spread(
+        structure="bull_put", strikes="445 450", limit_price="1.20", **{**BASE, "quantity": "3"}
+    )
+    assert spread.quantity == 3 and spread.max_loss_usd == Decimal("1140.00")
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"underlying": " "}, "underlying"),
+        ({"structure": "naked_put"}, "structure"),
+        ({"expiration": "next friday"}, "expiration"),
+        ({"quantity": "two"}, "quantity"),
+        ({"quantity": 0}, "quantity"),
+        ({"limit_price": "abc"}, "limit price"),
+        ({"limit_price": "-1"}, "limit price"),
+        ({"strikes": "445"}, "strikes"),
+        ({"strikes": "450, 445"}, "strikes"),
+        ({"strikes": "445, 445"}, "strikes"),
+    ],
+)
+def test_bad_field_is_named(change, field):
+    values = {**BASE, "structure": "bull_put", "strikes": "445, 450", "limit_price": "1.20"}
+    with pytest.raises(TicketError) as raised:
+        build_ticket_spread(**{**values, **change})
+    assert raised.value.field == field and str(raised.value).startswith(field)
+
+
+def test_every_menu_entry_names_its_strikes():
+    assert all(choice.strikes and choice.label for choice, _ in STRUCTURES.values())
+
+
+def test_parse_amount_blank_is_none_unless_required():
+    from utils.spreads.ticket import parse_amount
+
+    assert parse_amount("stop loss", "  ") is None
+    assert parse_amount("stop loss", "200") == Decimal("200")
+    with pytest.raises(TicketError, match="exit price: enter an amount"):
+        parse_amount("exit price", "", required=True)
+    with pytest.raises(TicketError, match="profit target: 'lots' is not a number"):
+        parse_amount("profit target", "lots")
+    with pytest.raises(TicketError, match="is not a number"):
+        parse_amount("fees", "NaN")

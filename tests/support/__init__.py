@@ -1,0 +1,1 @@
+"""Shared test helpers: rigs, factories, the live app server, the browser."""

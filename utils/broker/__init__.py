@@ -1,0 +1,1 @@
+"""The broker guard: target, mode, pre-trade checks, confirmation, the order path."""

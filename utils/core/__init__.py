@@ -1,0 +1,1 @@
+"""Foundations every package stands on: settings, time, SQLite, validated models."""

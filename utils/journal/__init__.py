@@ -1,0 +1,1 @@
+"""The trade journal: SQLite store, models, CSV formats and the command line."""

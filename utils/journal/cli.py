@@ -1,0 +1,159 @@
+"""The journal's command line (exit codes: 0 done, 1 refused with reasons, 2 usage or unreadable):
+
+python -m utils.journal [--data-dir DIR] import FILE [--mode LIVE|SANDBOX] [--skip-bad]
+                                               [--max-mb N]
+python -m utils.journal [--data-dir DIR] export FILE
+python -m utils.journal [--data-dir DIR] stats [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
+from utils.journal.models import JournalError, Mode, TradeStatus
+from utils.core.sqlite_store import journal_path
+from utils.journal.store import Journal, detect_format
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m utils.journal",
+        description="Import, export and summarise the spreads journal (data/journal.sqlite3).",
+    )
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: DATA_DIR from .env)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    importing = commands.add_parser("import", help="import a journal or tastytrade CSV")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--format", choices=("auto", "journal", "tastytrade"), default="auto")
+    importing.add_argument(
+        "--mode",
+        choices=[Mode.LIVE.value, Mode.SANDBOX.value],
+        help="the account a tastytrade export came from",
+    )
+    importing.add_argument(
+        "--skip-bad", action="store_true", help="import the good rows, list the bad ones"
+    )
+    importing.add_argument(
+        "--max-mb", type=float, default=DEFAULT_MAX_IMPORT_BYTES / 1_048_576, help="size limit"
+    )
+    exporting = commands.add_parser("export", help="write every trade to a journal CSV")
+    exporting.add_argument("file", type=Path)
+    stats = commands.add_parser("stats", help="print the headline metrics of closed trades")
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _data_dir(arguments: argparse.Namespace) -> Path:
+    if arguments.data_dir is not None:
+        return Path(arguments.data_dir)
+    from utils.core.config import load_settings
+
+    return load_settings().data_dir
+
+
+def _run_import(journal: Journal, arguments: argparse.Namespace) -> int:
+    path: Path = arguments.file
+    if not path.is_file():
+        print(f"error: {path} is not a file", file=sys.stderr)
+        return EXIT_USAGE
+    kind = detect_format(path) if arguments.format == "auto" else arguments.format
+    max_bytes = int(arguments.max_mb * 1_048_576)
+    if kind == "tastytrade":
+        if arguments.mode is None:
+            print(
+                f"error: {path.name} is a tastytrade export: say which account it came from "
+                "with --mode LIVE or --mode SANDBOX",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        report = journal.import_tastytrade_csv(
+            path, mode=Mode(arguments.mode), skip_bad=arguments.skip_bad, max_bytes=max_bytes
+        )
+    else:
+        report = journal.import_journal_csv(path, skip_bad=arguments.skip_bad, max_bytes=max_bytes)
+    print(report.summary())
+    for issue in report.errors:
+        print(f"error: {path.name} {issue}", file=sys.stderr)
+    for issue in report.warnings:
+        print(f"warning: {path.name} {issue}", file=sys.stderr)
+    return EXIT_OK if report.committed else EXIT_REFUSED
+
+
+def _format_stat(value: object) -> str:
+    if value is None:
+        return "undefined"
+    if isinstance(value, float):
+        return "infinite" if value == float("inf") else f"{value:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _json_number(value: object) -> object:
+    """JSON has no infinity: an infinite ratio is written as the string "inf"."""
+    return "inf" if isinstance(value, float) and math.isinf(value) else value
+
+
+def _run_stats(journal: Journal, as_json: bool) -> int:
+    from utils.judge.metrics import last_n_expectancy, summarize
+
+    frame = journal.trades_frame()
+    summary = summarize(frame)
+    window = last_n_expectancy(frame)
+    open_count = int((frame["status"] == TradeStatus.OPEN.value).sum())
+    if as_json:
+        payload = {
+            **summary.model_dump(),
+            "open_trades": open_count,
+            "last_10_expectancy_usd": window.expectancy_usd,
+            "last_10_complete": window.complete,
+        }
+        print(json.dumps({k: _json_number(v) for k, v in payload.items()}))
+        return EXIT_OK
+    print(f"journal: {journal.path}")
+    print(f"open trades: {open_count}")
+    for name, value in summary.model_dump().items():
+        print(f"{name}: {_format_stat(value)}")
+    print(
+        f"last {window.window} trades expectancy_usd: {_format_stat(window.expectancy_usd)}"
+        + ("" if window.complete else f" (only {window.trades_used} closed)")
+    )
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; returns the exit code (0 done, 1 refused, 2 usage or unreadable)."""
+    from utils.core.config import ConfigError
+
+    arguments = _parser().parse_args(argv)
+    try:
+        data_dir = _data_dir(arguments)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        journal = Journal.open(data_dir)
+    except (OSError, sqlite3.Error, JournalError) as error:
+        print(f"error: cannot open the journal {journal_path(data_dir)}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    with journal:
+        if arguments.command == "import":
+            return _run_import(journal, arguments)
+        if arguments.command == "export":
+            count = journal.export_journal_csv(arguments.file)
+            print(f"exported {count} trade(s) to {arguments.file}")
+            return EXIT_OK
+        return _run_stats(journal, arguments.json)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Reading a file for import: size limit first, strict UTF-8, then its CSV rows by line."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from utils.journal.models import ImportIssue
+
+DEFAULT_MAX_IMPORT_BYTES = 25 * 1024 * 1024
+
+
+def read_import_text(path: Path, max_bytes: int) -> tuple[str, ImportIssue | None, str]:
+    """A file's text for import, or the one reason it cannot be read (size, encoding, empty)."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        return "", ImportIssue(line=None, field=None, message=f"cannot read: {error.strerror}"), ""
+    if size > max_bytes:
+        return (
+            "",
+            ImportIssue(
+                line=None,
+                field=None,
+                message=(
+                    f"is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB "
+                    "import limit; split it by date range, or raise the limit (--max-mb)"
+                ),
+            ),
+            "",
+        )
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return (
+            "",
+            ImportIssue(
+                line=line,
+                field=None,
+                message=(
+                    f"byte 0x{data[error.start]:02x} is not UTF-8; re-export the file as UTF-8 "
+                    "(in a spreadsheet: Save As, CSV UTF-8)"
+                ),
+            ),
+            digest,
+        )
+    if not text.strip():
+        return "", ImportIssue(line=1, field=None, message="the file is empty"), digest
+    return text, None, digest
+
+
+def csv_records(
+    reader: Iterator[list[str]], names: list[str], issues: list[ImportIssue]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, cells by column) for each non-blank data row of a `csv.reader`.
+
+    Rows whose cell count differs from the header, and an unreadable rest of the file, are
+    reported in `issues` by line instead of being yielded.
+    """
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            issues.append(ImportIssue(line=line, field=None, message=f"unreadable CSV: {error}"))
+            return
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(names):
+            message = f"has {len(cells)} cells but the header has {len(names)}"
+            issues.append(ImportIssue(line=start, field=None, message=message))
+            continue
+        yield start, dict(zip(names, cells))

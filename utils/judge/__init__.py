@@ -1,0 +1,1 @@
+"""The judge: metrics, discipline, coach, gates, ladder, evidence, compliance."""

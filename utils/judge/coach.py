@@ -1,0 +1,324 @@
+"""The discipline coach (the checklist's "Discipline AI"): non-critical notes and an Action Plan.
+
+Derived by plain rules from the journal, the discipline report and (optionally) the gate report.
+The coach never raises a HIGH alert and never blocks anything: alerts are HIGH only, the coach is
+advice only (checklist Notes). It imports nothing from `utils.records.alerts` on purpose.
+
+    report = coach_report(trades, discipline=discipline, settings=settings, now=now, gates=gates)
+    report.notes        -> tuple[CoachNote(code, level INFO|WATCH, sentence, evidence)]
+    report.action_plan  -> tuple[ActionItem(priority, code, sentence)]   (1 = do first)
+
+Each note is a small named function in `COACH_RULES`; a rule returns None when it has nothing
+useful to say. Percentages are Decimal, rounded for display only.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from utils.core.config import Settings
+from utils.judge.discipline import DisciplineReport
+from utils.judge.gates import GateCode, GateReport, closed_before
+from utils.journal.models import Trade
+from utils.core.sessions import to_utc
+
+DEFAULT_TARGET_PCT = Decimal(50)
+WINNERS_LOOKED_AT = 10
+MIN_WINNERS = 3
+TARGET_SLACK_PCT = Decimal(10)
+LOSSES_LOOKED_AT = 5
+MIN_QUICK_LOSSES = 2
+FULL_LOSS_R = Decimal("-0.9")
+TRADES_FOR_FULL_LOSSES = 10
+MIN_FULL_LOSSES = 2
+MIN_REPEATS = 2
+MIN_STREAK = 3
+MAX_ACTIONS = 5
+HUNDRED = Decimal(100)
+
+
+class CoachLevel(StrEnum):
+    """How much a note matters. There is deliberately no HIGH: that is the alerts' job."""
+
+    INFO = "info"
+    WATCH = "watch"
+
+
+class CoachNote(BaseModel):
+    """One observation from the journal, with the numbers behind it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    level: CoachLevel
+    sentence: str
+    evidence: dict[str, str] = {}
+
+
+class ActionItem(BaseModel):
+    """One step of the Action Plan (priority 1 first)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    priority: int
+    code: str
+    sentence: str
+
+
+class CoachAdvice(BaseModel):
+    """What one coach rule found: a note and, optionally, the action it suggests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    note: CoachNote
+    action: str | None = None
+    priority: int = 5
+
+
+class CoachReport(BaseModel):
+    """Every note, and the Action Plan built from them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    evaluated_at: datetime
+    notes: tuple[CoachNote, ...]
+    action_plan: tuple[ActionItem, ...]
+
+
+@dataclass(frozen=True)
+class CoachInput:
+    """What the coach rules read."""
+
+    closed: tuple[Trade, ...]
+    discipline: DisciplineReport
+    gates: GateReport | None
+    settings: Settings
+    window_trades: tuple[Trade, ...]
+
+
+def _pct(value: Decimal) -> str:
+    return str(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def _mean(values: Sequence[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values)
+
+
+def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
+    """Winners closed well before (or after) the planned share of max profit."""
+    winners = [
+        t
+        for t in data.closed
+        if t.net_pnl_usd is not None and t.net_pnl_usd > 0 and t.max_profit_usd
+    ][-WINNERS_LOOKED_AT:]
+    if len(winners) < MIN_WINNERS:
+        return None
+    captured = _mean([(t.net_pnl_usd + t.fees_usd) / t.max_profit_usd * HUNDRED for t in winners])
+    targets = [
+        t.profit_target_usd / t.max_profit_usd * HUNDRED
+        for t in winners
+        if t.profit_target_usd is not None
+    ]
+    plan = _mean(targets) if targets else DEFAULT_TARGET_PCT
+    evidence = {
+        "winners": str(len(winners)),
+        "captured_pct": _pct(captured),
+        "plan_pct": _pct(plan),
+        "trade_ids": ", ".join(str(t.id) for t in winners),
+    }
+    if captured < plan - TARGET_SLACK_PCT:
+        note = CoachNote(
+            code="WINNERS_CLOSED_EARLY",
+            level=CoachLevel.WATCH,
+            sentence=f"You closed winners at {_pct(captured)} % of max profit against a "
+            f"{_pct(plan)} % plan (last {len(winners)} winners).",
+            evidence=evidence,
+        )
+        action = (
+            f"Let winners reach your {_pct(plan)} % target: place the closing order at the "
+            "target when you open."
+        )
+        return CoachAdvice(note=note, action=action, priority=3)
+    if captured > plan + TARGET_SLACK_PCT:
+        note = CoachNote(
+            code="WINNERS_HELD_PAST_TARGET",
+            level=CoachLevel.INFO,
+            sentence=f"You held winners to {_pct(captured)} % of max profit against a "
+            f"{_pct(plan)} % plan: the last dollars carry the most risk.",
+            evidence=evidence,
+        )
+        return CoachAdvice(note=note, action="Take profits at your planned target.", priority=4)
+    return None
+
+
+def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
+    """Losses that came soon after a previous losing close (a tilt pattern)."""
+    minutes = data.settings.revenge_guard_minutes
+    guard = timedelta(minutes=minutes)
+    losses = [t for t in data.closed if t.net_pnl_usd is not None and t.net_pnl_usd < 0]
+    recent = losses[-LOSSES_LOOKED_AT:]
+    # A prior losing close counts when 0 <= entry - close < guard: close in (entry - guard, entry].
+    priors = sorted((prior.closed_at, prior.id) for prior in losses if prior.closed_at is not None)
+    closes = [closed_at for closed_at, _ in priors]
+    quick = [
+        loss
+        for loss in recent
+        if any(
+            prior_id != loss.id
+            for _, prior_id in priors[
+                bisect_right(closes, loss.opened_at - guard) : bisect_right(closes, loss.opened_at)
+            ]
+        )
+    ]
+    if len(quick) < MIN_QUICK_LOSSES:
+        return None
+    note = CoachNote(
+        code="LOSSES_AFTER_LOSSES",
+        level=CoachLevel.WATCH,
+        sentence=f"{len(quick)} of your last {len(recent)} losses came within {minutes} minutes "
+        "of a previous loss.",
+        evidence={"trade_ids": ", ".join(str(t.id) for t in quick)},
+    )
+    action = f"After a losing close, step away for {minutes} minutes before the next entry."
+    return CoachAdvice(note=note, action=action, priority=2)
+
+
+def coach_full_losses(data: CoachInput) -> CoachAdvice | None:
+    """Trades that ran to (nearly) full max loss: the exit plan was not used."""
+    recent = data.closed[-TRADES_FOR_FULL_LOSSES:]
+    full = [t for t in recent if t.r_multiple is not None and t.r_multiple <= FULL_LOSS_R]
+    if len(full) < MIN_FULL_LOSSES:
+        return None
+    note = CoachNote(
+        code="FULL_LOSSES",
+        level=CoachLevel.WATCH,
+        sentence=f"{len(full)} of your last {len(recent)} trades lost 90 % or more of their max "
+        "loss.",
+        evidence={"trade_ids": ", ".join(str(t.id) for t in full)},
+    )
+    action = "Set a stop when you open (for credit spreads, about 2x the credit) and honour it."
+    return CoachAdvice(note=note, action=action, priority=2)
+
+
+def coach_costliest_rule(data: CoachInput) -> CoachAdvice | None:
+    """The discipline rule that cost the most points in the window."""
+    if not data.discipline.parts:
+        return None
+    part = max(data.discipline.parts, key=lambda p: p.points)  # first in rule order on ties
+    note = CoachNote(
+        code="COSTLIEST_RULE",
+        level=CoachLevel.WATCH,
+        sentence=f"{part.rule} cost you {part.points} discipline points ({part.count} time(s)) "
+        f"in your last {data.discipline.trades_in_window} trades.",
+        evidence={"rule": str(part.rule), "points": str(part.points)},
+    )
+    return CoachAdvice(note=note, action=part.sentence, priority=1)
+
+
+def coach_repeated_mistake(data: CoachInput) -> CoachAdvice | None:
+    """A mistake label the trader keeps tagging."""
+    counts = Counter(label for t in data.window_trades for label in t.mistakes)
+    if not counts:
+        return None
+    label, count = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+    if count < MIN_REPEATS:
+        return None
+    note = CoachNote(
+        code="REPEATED_MISTAKE",
+        level=CoachLevel.INFO,
+        sentence=f"You tagged '{label}' {count} times in your last "
+        f"{len(data.window_trades)} trades.",
+        evidence={"mistake": label, "count": str(count)},
+    )
+    action = f"Write one rule into your plan that prevents '{label}', and check it before entry."
+    return CoachAdvice(note=note, action=action, priority=3)
+
+
+def coach_gate_progress(data: CoachInput) -> CoachAdvice | None:
+    """How far the trade and clean-session gates still are."""
+    if data.gates is None:
+        return None
+    trades = data.gates.gate(GateCode.MIN_TRADES)
+    sessions = data.gates.gate(GateCode.MIN_CLEAN_SESSIONS)
+    missing = []
+    if not trades.passed and trades.headroom is not None:
+        missing.append(f"{-trades.headroom} more trades")
+    if not sessions.passed and sessions.headroom is not None:
+        missing.append(f"{-sessions.headroom} more clean sessions")
+    if not missing:
+        return None
+    sentence = f"Journal {' and '.join(missing)} to reach the gates."
+    note = CoachNote(
+        code="GATE_PROGRESS",
+        level=CoachLevel.INFO,
+        sentence=sentence,
+        evidence={"trades": trades.actual_text, "clean_sessions": sessions.actual_text},
+    )
+    return CoachAdvice(note=note, action=sentence, priority=4)
+
+
+def coach_clean_streak(data: CoachInput) -> CoachAdvice | None:
+    """Praise a run of clean sessions (the latest sessions in a row)."""
+    streak = 0
+    for verdict in reversed(data.discipline.sessions):
+        if not verdict.clean:
+            break
+        streak += 1
+    if streak < MIN_STREAK:
+        return None
+    note = CoachNote(
+        code="CLEAN_STREAK",
+        level=CoachLevel.INFO,
+        sentence=f"{streak} clean sessions in a row: keep the same routine.",
+        evidence={"streak": str(streak)},
+    )
+    return CoachAdvice(note=note)
+
+
+CoachRule = Callable[[CoachInput], CoachAdvice | None]
+
+COACH_RULES: tuple[CoachRule, ...] = (
+    coach_costliest_rule,
+    coach_losses_after_losses,
+    coach_full_losses,
+    coach_winners_closed_early,
+    coach_repeated_mistake,
+    coach_gate_progress,
+    coach_clean_streak,
+)
+
+
+def coach_report(
+    trades: Sequence[Trade],
+    *,
+    discipline: DisciplineReport,
+    settings: Settings,
+    now: datetime,
+    gates: GateReport | None = None,
+    rules: Sequence[CoachRule] = COACH_RULES,
+) -> CoachReport:
+    """Run every coach rule; the Action Plan takes the notes' actions by priority (at most 5)."""
+    moment = to_utc(now)
+    window_ids = set(discipline.window_trade_ids)
+    data = CoachInput(
+        closed=tuple(closed_before(trades, moment)),
+        discipline=discipline,
+        gates=gates,
+        settings=settings,
+        window_trades=tuple(t for t in trades if t.id in window_ids),
+    )
+    advice = [found for rule in rules if (found := rule(data)) is not None]
+    with_actions = sorted((a for a in advice if a.action), key=lambda a: a.priority)[:MAX_ACTIONS]
+    plan = tuple(
+        ActionItem(priority=rank, code=a.note.code, sentence=a.action or "")
+        for rank, a in enumerate(with_actions, start=1)
+    )
+    return CoachReport(evaluated_at=moment, notes=tuple(a.note for a in advice), action_plan=plan)

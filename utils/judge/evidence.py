@@ -1,0 +1,164 @@
+"""All the evidence the cockpit judges by, gathered once: journal, metrics, discipline, gates.
+
+The cards, the compliance export and the broker guard read the same `CockpitEvidence`, so they
+can never disagree. Stores are read here and nowhere else on the way to a decision:
+
+    evidence = gather_evidence(stores, settings=settings, root=PROJECT_ROOT, now=now)
+    evidence.gates.eligible, evidence.discipline.score, evidence.metrics.expectancy_usd
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from utils.records.alerts import Alert, AlertStore, HaltState
+from utils.judge.mode import ModeDecision, ModeIntent, resolve_mode
+from utils.project.ci_status import CiStatus, ci_status
+from utils.judge.coach import CoachReport, coach_report
+from utils.core.config import Settings
+from utils.judge.discipline import DisciplineReport, evaluate_discipline
+from utils.judge.gates import (
+    GateReport,
+    LatchState,
+    RampDecision,
+    RollbackLatchStore,
+    RollbackTrigger,
+    UnderlyingRisk,
+    evaluate_gates,
+    first_live_order_at,
+    open_risk_by_underlying,
+    ramp_level,
+    rollback_triggers,
+)
+from utils.journal.store import Journal
+from utils.journal.models import Trade
+from utils.judge.metrics import (
+    MetricsSummary,
+    WindowExpectancy,
+    closed_trades,
+    last_n_expectancy,
+    summarize,
+    trades_to_frame,
+)
+from utils.records.sandbox import SandboxValidationRecord, SandboxValidationStore
+
+
+@dataclass(frozen=True)
+class EvidenceStores:
+    """The persisted stores the evidence is read from (all in the data folder)."""
+
+    journal: Journal
+    alerts: AlertStore
+    latch: RollbackLatchStore
+    sandbox: SandboxValidationStore
+
+
+class CockpitEvidence(BaseModel):
+    """One consistent reading of everything the gates, cards and guard decide on."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    now: datetime
+    trades: tuple[Trade, ...]
+    closed: pd.DataFrame
+    metrics: MetricsSummary
+    last_10: WindowExpectancy
+    discipline: DisciplineReport
+    gates: GateReport
+    coach: CoachReport
+    ramp: RampDecision
+    triggers: tuple[RollbackTrigger, ...]
+    alerts: tuple[Alert, ...]
+    halt: HaltState
+    latch: LatchState
+    ci: CiStatus
+    sandbox: SandboxValidationRecord | None
+    open_risk: tuple[UnderlyingRisk, ...]
+    mode: ModeDecision
+
+
+def gather_evidence(
+    stores: EvidenceStores,
+    *,
+    settings: Settings,
+    root: Path,
+    now: datetime,
+    net_liquidating_value_usd: Decimal | None = None,
+) -> CockpitEvidence:
+    """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers."""
+    trades = tuple(stores.journal.list_trades())
+    closed = closed_trades(trades_to_frame(trades))
+    alerts = tuple(stores.alerts.alerts())
+    discipline = evaluate_discipline(
+        trades,
+        settings=settings,
+        now=now,
+        alerts=alerts,
+        journaled_sessions=stores.journal.journaled_sessions(),
+    )
+    ci = ci_status(root, settings.data_dir)
+    sandbox = stores.sandbox.latest()
+    gates = evaluate_gates(
+        trades=trades,
+        discipline=discipline,
+        alerts=alerts,
+        ci=ci,
+        sandbox=sandbox,
+        settings=settings,
+        now=now,
+    )
+    halt = stores.alerts.halt_state(now)
+    latch = stores.latch.state()
+    return CockpitEvidence(
+        now=now,
+        trades=trades,
+        closed=closed,
+        metrics=summarize(closed),
+        last_10=last_n_expectancy(closed),
+        discipline=discipline,
+        gates=gates,
+        coach=coach_report(trades, discipline=discipline, settings=settings, now=now, gates=gates),
+        ramp=ramp_level(
+            settings=settings,
+            now=now,
+            first_live_order_at=first_live_order_at(trades),
+            trades=trades,
+            discipline_score=discipline.score,
+        ),
+        triggers=tuple(
+            rollback_triggers(
+                trades=trades,
+                discipline_score=discipline.score,
+                alerts=alerts,
+                settings=settings,
+                now=now,
+            )
+        ),
+        alerts=alerts,
+        halt=halt,
+        latch=latch,
+        ci=ci,
+        sandbox=sandbox,
+        open_risk=tuple(
+            open_risk_by_underlying(
+                trades,
+                settings=settings,
+                now=now,
+                net_liquidating_value_usd=net_liquidating_value_usd,
+            )
+        ),
+        mode=resolve_mode(
+            ModeIntent.from_settings(settings),
+            gates=gates,
+            sandbox=sandbox,
+            halt=halt,
+            latch=latch,
+            now=now,
+        ),
+    )

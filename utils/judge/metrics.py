@@ -1,0 +1,354 @@
+"""Edge and risk statistics over closed spreads: expectancy ($ and R), win rates, drawdown, SQN.
+
+Statistics over many trades use float dollars (exact to well below a cent at any journal size);
+the exact sign of total P&L, which a gate may need, is `MetricsSummary.net_pnl_cents`.
+Only closed trades count; open trades are ignored. Trades are taken in close order (close time,
+then id). Every definition is in `METRIC_DEFINITIONS` and docs/METRICS.md (same text).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from utils.journal.models import Trade
+
+DEFAULT_BREAKEVEN_BAND_USD = 1.00
+SMALL_SAMPLE_TRADES = 30
+ROLLBACK_WINDOW_TRADES = 10
+# Float dollars come from integer cents; this slack (a millionth of a cent) keeps the band
+# comparison exact: |net P&L| <= band + FLOAT_SLACK_USD is a breakeven.
+FLOAT_SLACK_USD = 1e-8
+
+METRIC_DEFINITIONS: dict[str, str] = {
+    "trades": "Closed trades counted. Open trades are excluded from every metric.",
+    "net_pnl_usd": (
+        "Net P&L of a trade = multiplier x quantity x (signed entry price + signed exit price)"
+        " - all fees (credit positive, debit negative). Total = sum over closed trades."
+    ),
+    "breakeven_band_usd": (
+        "A trade whose |net P&L| <= the band ($1.00 by default) is a breakeven; above the band"
+        " it is a win, below minus the band a loss. With the default, +$1.00 is a breakeven and"
+        " +$1.01 a win."
+    ),
+    "expectancy_usd": (
+        "$ expectancy = sum(net P&L) / N over all N closed trades, fees included and"
+        " breakevens kept in N. Equal to win rate x average win + loss rate x average loss +"
+        " breakeven rate x average breakeven."
+    ),
+    "r_multiple": (
+        "R multiple of a trade = net P&L / 1R, where 1R is the spread's max loss at entry for"
+        " the whole quantity (before fees). A full max loss plus fees is a little below -1R."
+    ),
+    "r_expectancy": "R-expectancy = mean of the R multiples of all N closed trades.",
+    "win_rate": "Win rate = wins / N (breakevens in the denominator).",
+    "win_rate_excl_breakeven": (
+        "Win rate excluding breakevens = wins / (wins + losses); undefined when there are"
+        " neither wins nor losses."
+    ),
+    "avg_win_usd": "Average win = sum of winning P&L / wins; undefined without wins.",
+    "avg_loss_usd": (
+        "Average loss = sum of losing P&L / losses, shown negative; undefined without losses."
+    ),
+    "payoff_ratio": (
+        "Payoff ratio = average win / |average loss|; infinite with wins and no losses, 0 with"
+        " losses and no wins, undefined with neither."
+    ),
+    "profit_factor": (
+        "Profit factor = sum of winning P&L / |sum of losing P&L| (breakevens in neither);"
+        " infinite with wins and no losses, 0 with losses and no wins, undefined with neither."
+    ),
+    "max_drawdown_usd": (
+        "Max drawdown = the largest fall of closed-trade equity (cumulative net P&L in close"
+        " order) from its running peak, where the peak starts at 0 before the first trade, so"
+        " a first-trade loss counts. Reported as a positive amount; 0 without trades."
+    ),
+    "sqn": (
+        "SQN (System Quality Number) = sqrt(N) x mean(R) / stdev(R), with the sample standard"
+        " deviation (N - 1). Undefined under 2 trades or when every R is equal. Flagged as a"
+        " small sample under 30 trades, where it is unreliable."
+    ),
+    "rolling_expectancy_usd": (
+        "Rolling expectancy = mean net P&L of the last N closed trades (N = 10 for the"
+        " rollback trigger). The rolling series is undefined until N trades have closed; the"
+        " last-N figure uses the trades there are and says whether the window is complete."
+    ),
+    "equity_curve": (
+        "Equity curve = cumulative net P&L after each closed trade, in close order, starting"
+        " from 0; drawdown = running peak (including the 0 start) - equity."
+    ),
+    "daily_pnl": (
+        "Daily P&L = sum of net P&L of the trades closed in each New York trading session"
+        " (the America/New_York calendar day of the close); only sessions with closes appear."
+    ),
+    "breakdown": (
+        "Per-structure and per-underlying breakdowns apply the same definitions to each group"
+        " of closed trades."
+    ),
+}
+
+
+class MetricsSummary(BaseModel):
+    """The headline statistics of a set of closed trades (None = undefined, see definitions)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trades: int
+    wins: int
+    losses: int
+    breakevens: int
+    breakeven_band_usd: float
+    net_pnl_usd: float
+    net_pnl_cents: int | None
+    expectancy_usd: float | None
+    r_expectancy: float | None
+    win_rate: float | None
+    win_rate_excl_breakeven: float | None
+    avg_win_usd: float | None
+    avg_loss_usd: float | None
+    payoff_ratio: float | None
+    profit_factor: float | None
+    max_drawdown_usd: float
+    sqn: float | None
+    sqn_small_sample: bool
+
+
+class WindowExpectancy(BaseModel):
+    """Expectancy over the last `window` closed trades (the rollback trigger's input)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    window: int
+    trades_used: int
+    complete: bool
+    expectancy_usd: float | None
+    trade_ids: tuple[int, ...]
+
+
+def trades_to_frame(trades: Sequence[Trade]) -> pd.DataFrame:
+    """The columns metrics need, from journal models (for callers holding `Trade` objects)."""
+    pnl = [t.net_pnl_usd for t in trades]
+    frame = pd.DataFrame(
+        {
+            "id": [t.id for t in trades],
+            "structure": [t.structure.value for t in trades],
+            "underlying": [t.underlying for t in trades],
+            "mode": [t.mode.value for t in trades],
+            "closed_at": [t.closed_at for t in trades],
+            "close_session": [t.close_session for t in trades],
+            "max_loss_usd": [float(t.max_loss_usd) for t in trades],
+            "net_pnl_usd": [None if p is None else float(p) for p in pnl],
+            "net_pnl_cents": [None if p is None else int(p * 100) for p in pnl],
+        },
+        dtype=None if trades else object,  # no rows: untyped columns, as from records
+    )
+    frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True)
+    frame["net_pnl_usd"] = frame["net_pnl_usd"].astype("float64")
+    frame["net_pnl_cents"] = frame["net_pnl_cents"].astype("Int64")
+    frame["r_multiple"] = frame["net_pnl_usd"] / frame["max_loss_usd"]
+    return frame
+
+
+def closed_trades(trades: pd.DataFrame | Sequence[Trade]) -> pd.DataFrame:
+    """Closed trades only, in close order (close time, then id)."""
+    frame = trades if isinstance(trades, pd.DataFrame) else trades_to_frame(trades)
+    closed = frame[frame["closed_at"].notna()] if frame["closed_at"].hasnans else frame
+    stamps = closed["closed_at"].to_numpy(dtype="datetime64[ns]").view("int64")
+    ids = closed["id"].to_numpy()
+    in_order = bool(
+        np.all((stamps[1:] > stamps[:-1]) | ((stamps[1:] == stamps[:-1]) & (ids[1:] > ids[:-1])))
+    )
+    if in_order:
+        return closed
+    return closed.sort_values(["closed_at", "id"], kind="stable")
+
+
+def summarize(
+    trades: pd.DataFrame | Sequence[Trade],
+    *,
+    breakeven_band_usd: float = DEFAULT_BREAKEVEN_BAND_USD,
+) -> MetricsSummary:
+    """All headline metrics of the closed trades (see `METRIC_DEFINITIONS`)."""
+    closed = closed_trades(trades)
+    cents = closed["net_pnl_cents"] if "net_pnl_cents" in closed else None
+    total_cents = None if cents is None else int(cents.sum())
+    return summarize_pnl(
+        closed["net_pnl_usd"].to_numpy(dtype="float64"),
+        closed["r_multiple"].to_numpy(dtype="float64"),
+        breakeven_band_usd=breakeven_band_usd,
+        net_pnl_cents=total_cents,
+    )
+
+
+def _ratio(gains: float, losses: float, has_wins: bool, has_losses: bool) -> float | None:
+    if not has_wins and not has_losses:
+        return None
+    if not has_losses:
+        return math.inf
+    return gains / losses
+
+
+def summarize_pnl(
+    pnl_usd: np.ndarray,
+    r_multiples: np.ndarray,
+    *,
+    breakeven_band_usd: float = DEFAULT_BREAKEVEN_BAND_USD,
+    net_pnl_cents: int | None = None,
+) -> MetricsSummary:
+    """Headline metrics of closed-trade net P&L and R multiples, both in close order."""
+    pnl = np.asarray(pnl_usd, dtype="float64")
+    r = np.asarray(r_multiples, dtype="float64")
+    count = int(pnl.size)
+    band = breakeven_band_usd + FLOAT_SLACK_USD
+    win_mask = pnl > band
+    loss_mask = pnl < -band
+    wins, losses = int(np.count_nonzero(win_mask)), int(np.count_nonzero(loss_mask))
+    gross_win = float(pnl[win_mask].sum())
+    gross_loss = float(-pnl[loss_mask].sum())
+    total = float(pnl.sum())
+    avg_win = gross_win / wins if wins else None
+    avg_loss = -gross_loss / losses if losses else None
+    return MetricsSummary(
+        trades=count,
+        wins=wins,
+        losses=losses,
+        breakevens=count - wins - losses,
+        breakeven_band_usd=breakeven_band_usd,
+        net_pnl_usd=total,
+        net_pnl_cents=net_pnl_cents,
+        expectancy_usd=total / count if count else None,
+        r_expectancy=float(r.mean()) if count else None,
+        win_rate=wins / count if count else None,
+        win_rate_excl_breakeven=wins / (wins + losses) if wins + losses else None,
+        avg_win_usd=avg_win,
+        avg_loss_usd=avg_loss,
+        payoff_ratio=_ratio(avg_win or 0.0, -(avg_loss or 0.0), bool(wins), bool(losses)),
+        profit_factor=_ratio(gross_win, gross_loss, bool(wins), bool(losses)),
+        max_drawdown_usd=max_drawdown_usd(pnl),
+        sqn=sqn(r),
+        sqn_small_sample=count < SMALL_SAMPLE_TRADES,
+    )
+
+
+def max_drawdown_usd(pnl_usd: np.ndarray) -> float:
+    """Largest fall of cumulative P&L from its running peak, the peak starting at 0."""
+    pnl = np.asarray(pnl_usd, dtype="float64")
+    if pnl.size == 0:
+        return 0.0
+    equity = np.cumsum(pnl)
+    peak = np.maximum.accumulate(np.maximum(equity, 0.0))
+    return float(np.max(peak - equity))
+
+
+def sqn(r_multiples: np.ndarray) -> float | None:
+    """sqrt(N) * mean(R) / sample stdev(R); None under 2 trades or with zero spread."""
+    r = np.asarray(r_multiples, dtype="float64")
+    if r.size < 2:
+        return None
+    spread = float(r.std(ddof=1))
+    if spread <= 1e-12:
+        return None
+    return math.sqrt(r.size) * float(r.mean()) / spread
+
+
+def rolling_expectancy(
+    trades: pd.DataFrame | Sequence[Trade], window: int = ROLLBACK_WINDOW_TRADES
+) -> pd.Series:
+    """Mean net P&L of the last `window` closed trades after each close (NaN until full).
+
+    Indexed by trade id, in close order.
+    """
+    if window < 1:
+        raise ValueError("the rolling window must be at least 1 trade")
+    closed = closed_trades(trades)
+    series = pd.Series(closed["net_pnl_usd"].to_numpy(dtype="float64"), index=closed["id"])
+    return series.rolling(window, min_periods=window).mean().rename("rolling_expectancy_usd")
+
+
+def last_n_expectancy(
+    trades: pd.DataFrame | Sequence[Trade], window: int = ROLLBACK_WINDOW_TRADES
+) -> WindowExpectancy:
+    """Expectancy of the last `window` closed trades; `complete` is False with fewer trades."""
+    if window < 1:
+        raise ValueError("the window must be at least 1 trade")
+    tail = closed_trades(trades).tail(window)
+    used = len(tail)
+    return WindowExpectancy(
+        window=window,
+        trades_used=used,
+        complete=used == window,
+        expectancy_usd=float(tail["net_pnl_usd"].mean()) if used else None,
+        trade_ids=tuple(int(i) for i in tail["id"]),
+    )
+
+
+def equity_curve(trades: pd.DataFrame | Sequence[Trade]) -> pd.DataFrame:
+    """Equity after each closed trade, with its running peak (from 0) and drawdown."""
+    closed = closed_trades(trades)
+    pnl = closed["net_pnl_usd"].to_numpy(dtype="float64")
+    equity = np.cumsum(pnl)
+    peak = np.maximum.accumulate(np.maximum(equity, 0.0)) if pnl.size else equity
+    return pd.DataFrame(
+        {
+            "id": closed["id"].to_numpy(),
+            "closed_at": closed["closed_at"].reset_index(drop=True),
+            "net_pnl_usd": pnl,
+            "equity_usd": equity,
+            "peak_usd": peak,
+            "drawdown_usd": peak - equity,
+        }
+    )
+
+
+def daily_pnl(trades: pd.DataFrame | Sequence[Trade]) -> pd.DataFrame:
+    """Net P&L per New York session of close: trades, net_pnl_usd, cumulative_usd."""
+    closed = closed_trades(trades)
+    sessions = closed["close_session"]
+    grouped = closed.groupby(sessions.astype(object), sort=True)["net_pnl_usd"]
+    frame = pd.DataFrame({"trades": grouped.size(), "net_pnl_usd": grouped.sum()})
+    frame.index = pd.Index([_as_date(s) for s in frame.index], name="session", dtype=object)
+    frame["cumulative_usd"] = frame["net_pnl_usd"].cumsum()
+    return frame
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+BREAKDOWN_COLUMNS = (
+    "trades",
+    "wins",
+    "losses",
+    "breakevens",
+    "win_rate",
+    "net_pnl_usd",
+    "expectancy_usd",
+    "r_expectancy",
+    "profit_factor",
+)
+
+
+def breakdown(
+    trades: pd.DataFrame | Sequence[Trade],
+    by: str,
+    *,
+    breakeven_band_usd: float = DEFAULT_BREAKEVEN_BAND_USD,
+) -> pd.DataFrame:
+    """The headline metrics per group of closed trades (e.g. by="structure" or "underlying")."""
+    closed = closed_trades(trades)
+    rows = {}
+    for key, group in closed.groupby(closed[by].astype(object), sort=True):
+        summary = summarize_pnl(
+            group["net_pnl_usd"].to_numpy(dtype="float64"),
+            group["r_multiple"].to_numpy(dtype="float64"),
+            breakeven_band_usd=breakeven_band_usd,
+        )
+        rows[key] = {column: getattr(summary, column) for column in BREAKDOWN_COLUMNS}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(BREAKDOWN_COLUMNS))
+    frame.index.name = by
+    return frame

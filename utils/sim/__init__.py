@@ -1,0 +1,1 @@
+"""The local tastytrade-compatible broker: server, book, market, orders, runtime."""

@@ -1,0 +1,1 @@
+"""REST client for the tastytrade Open API: client, models, errors, tokens."""
