@@ -233,7 +233,7 @@ def show_preview(preview: Preview) -> list:
                     html.Summary(f"Pre-trade checks ({len(checks)})", className="small"),
                     dbc.Table(html.Tbody(checks), size="sm", className="small mb-0"),
                 ],
-                open=preview.outcome is PreviewOutcome.REFUSED,
+                open=preview.outcome.refused,
                 id="ticket-checks",
             )
             if checks
@@ -244,7 +244,7 @@ def show_preview(preview: Preview) -> list:
 
 def show_placement(placement: Placement) -> dbc.Alert:
     """What reached the broker and how it ended."""
-    good = placement.outcome.value in ("filled", "working", "partially filled")
+    good = placement.outcome.accepted
     return dbc.Alert(
         [
             html.Strong(placement.outcome.value.upper(), id="ticket-placement"),
@@ -287,7 +287,7 @@ def spread_from_form(*values) -> Spread:
 
 def _working(placement: Placement) -> dict | None:
     """What the page keeps to follow a working order: its correlation and order id."""
-    if placement.outcome.value not in ("working", "partially filled") or not placement.order_id:
+    if not placement.outcome.working or not placement.order_id:
         return None
     return {"correlation": placement.correlation_id, "order_id": placement.order_id}
 
@@ -344,7 +344,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         intent = OrderIntent(spread=spread, client_order_id=f"ticket-{uuid.uuid4().hex[:16]}")
         answer = ctx.guard.preview(intent, plan=plan)
         reference = None
-        if answer.ready and answer.confirmation_token is not None:
+        if answer.outcome.ready and answer.confirmation_token is not None:
             reference = answer.confirmation_ref or uuid.uuid4().hex
             ctx.previews.keep(reference, answer.confirmation_token.get_secret_value(), intent)
         # a refused preview may have raised a HIGH alert: refresh the judging cards
@@ -380,7 +380,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             return None, None, version
         if callback_ctx.triggered_id == CANCEL:
             result = ctx.guard.cancel(working["order_id"], correlation_id=working["correlation"])
-            color = "secondary" if result.outcome.value != "refused" else "danger"
+            color = "danger" if result.outcome.refused else "secondary"
             return dbc.Alert(result.message, color=color, className="py-1"), None, version + 1
         placement = ctx.guard.reconcile(working["correlation"])
         still = _working(placement)

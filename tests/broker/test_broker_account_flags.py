@@ -45,7 +45,7 @@ def live_rig(tmp_path):
 def confirmed(rig: GuardRig, intent: OrderIntent, **kwargs) -> str:
     """The confirmation token of a ready preview (the person saw it and said yes)."""
     preview = rig.guard.preview(intent, plan=rig.plan(), **kwargs)
-    assert preview.ready, preview.message
+    assert preview.outcome.ready, preview.message
     assert preview.mode.mode is EffectiveMode.LIVE
     return preview.confirmation_token.get_secret_value()
 
@@ -141,7 +141,7 @@ def test_flag_refuses_the_live_preview_before_any_dry_run(live_rig, flags, code)
 
 def test_a_flag_refusal_halts_entries_after_the_flag_clears(live_rig):
     live_rig.live.set_trading_status(is_frozen=True)
-    assert not live_rig.guard.preview(live_rig.intent(), plan=live_rig.plan()).ready
+    assert not live_rig.guard.preview(live_rig.intent(), plan=live_rig.plan()).outcome.ready
     assert live_rig.latch.state().active
     live_rig.live.set_trading_status()
     preview = live_rig.guard.preview(live_rig.intent("order-2"), plan=live_rig.plan())

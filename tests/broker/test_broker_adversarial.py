@@ -57,7 +57,7 @@ def live_rig(make_rig) -> GuardRig:
 
 def confirm(rig: GuardRig, intent: OrderIntent, **kwargs):
     preview = rig.guard.preview(intent, plan=rig.plan(), **kwargs)
-    assert preview.ready, preview.message
+    assert preview.outcome.ready, preview.message
     token = preview.confirmation_token.get_secret_value()
     return preview, token
 
@@ -511,7 +511,7 @@ def test_next_session_notice_is_not_a_blocking_warning(live_rig):
     answer["warnings"] = [{"code": "tif.next_valid_session", "message": "Next session."}]
     live_rig.live.answer_next({"data": answer}, status=201, method="POST", path=DRY_RUN_PATH)
     preview = live_rig.guard.preview(intent)
-    assert preview.ready
+    assert preview.outcome.ready
     assert "tif.next_valid_session" in preview.message
 
 
@@ -695,7 +695,7 @@ def test_closing_order_passes_during_a_halt_and_closes_the_journaled_trade(live_
     )
     preview = live_rig.guard.preview(close, closes_trade_id=opened.journal_trade_id)
     assert preview.mode.mode is EffectiveMode.LIVE_DRY_RUN
-    assert preview.ready, preview.message
+    assert preview.outcome.ready, preview.message
     token = preview.confirmation_token.get_secret_value()
     placement = live_rig.guard.place(token, intent=close, confirmed_by_person=True)
     assert placement.outcome is PlacementOutcome.FILLED, placement.message
@@ -809,4 +809,4 @@ def test_live_concurrency_counts_the_live_book(live_rig):
 
 def test_practice_spreads_do_not_fill_the_live_book(live_rig):
     live_rig.evidence.open_positions_by_mode = {Mode.SIM: _other_spreads(live_rig)}
-    assert live_rig.guard.preview(live_rig.intent()).ready
+    assert live_rig.guard.preview(live_rig.intent()).outcome.ready

@@ -116,7 +116,7 @@ def test_failed_audit_write_refuses_the_preview(rig, kind, dry_runs):
 def test_failed_audit_write_refuses_the_order_with_no_post(rig, kind):
     intent = rig.intent()
     preview = rig.guard.preview(intent)
-    assert preview.ready
+    assert preview.outcome.ready
     fail_audit_writes_of(rig, kind)
     token = preview.confirmation_token.get_secret_value()
     placement = rig.guard.place(token, intent=intent, confirmed_by_person=True)
@@ -132,7 +132,7 @@ def test_failed_audit_write_after_the_post_still_reports_the_order(rig):
     fail_audit_writes_of(rig, AuditKind.BROKER_ANSWER)
     token = preview.confirmation_token.get_secret_value()
     placement = rig.guard.place(token, intent=intent, confirmed_by_person=True)
-    assert placement.reached_broker
+    assert placement.outcome.sent
     assert placement.order_id is not None
     assert GuardCode.AUDIT_WRITE_FAILED in placement.codes
     assert "nothing was sent" not in placement.message

@@ -48,7 +48,7 @@ def open_one(rig: GuardRig):
     """Place and fill one opening spread; return its intent and placement."""
     intent = rig.intent()
     preview = rig.guard.preview(intent, plan=rig.plan())
-    assert preview.ready, preview.message
+    assert preview.outcome.ready, preview.message
     token = preview.confirmation_token.get_secret_value()
     placement = rig.guard.place(token, intent=intent, confirmed_by_person=True)
     assert placement.outcome is PlacementOutcome.FILLED, placement.message
@@ -104,7 +104,7 @@ def test_truncated_newest_entries_refuse_openings_through_the_anchor(rig):
 def test_a_confirmed_opening_is_refused_at_place_when_the_chain_broke_meanwhile(rig):
     intent = rig.intent()
     preview = rig.guard.preview(intent)
-    assert preview.ready
+    assert preview.outcome.ready
     edit_entry(rig.audit.path, rig.audit.head()[0])
     placement = rig.guard.place(
         preview.confirmation_token.get_secret_value(), intent=intent, confirmed_by_person=True
@@ -129,7 +129,7 @@ def test_closing_order_still_passes_and_is_audited_when_the_chain_is_broken(rig)
         client_order_id="close-1",
     )
     preview = rig.guard.preview(close, closes_trade_id=opened.journal_trade_id)
-    assert preview.ready, preview.message
+    assert preview.outcome.ready, preview.message
     placement = rig.guard.place(
         preview.confirmation_token.get_secret_value(), intent=close, confirmed_by_person=True
     )

@@ -84,7 +84,7 @@ def test_a_person_must_confirm_with_true_itself(make_rig):
     placement = rig.guard.place(token, intent=intent, confirmed_by_person="yes")  # type: ignore
     assert GuardCode.NOT_CONFIRMED_BY_PERSON in placement.codes
     assert order_posts(rig.sandbox, dry_run=False) == []
-    assert rig.guard.place(token, intent=intent, confirmed_by_person=True).reached_broker
+    assert rig.guard.place(token, intent=intent, confirmed_by_person=True).outcome.sent
 
 
 def test_fill_that_cannot_be_journaled_is_a_high_alert_not_a_crash(make_rig):
@@ -129,7 +129,7 @@ def test_closing_order_must_close_exactly_the_named_open_trade(make_rig):
     for trade_id, wrong in ((999, "could not be read"), (opened.journal_trade_id, None)):
         result = rig.guard.preview(closing(intent), closes_trade_id=trade_id)
         if wrong is None:
-            assert result.ready, result.message
+            assert result.outcome.ready, result.message
         else:
             assert GuardCode.CLOSE_MISMATCH in result.codes and wrong in result.message
     half = closing(rig.intent(quantity=2))

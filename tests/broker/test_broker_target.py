@@ -243,7 +243,7 @@ def test_sandbox_alias_of_the_live_server_sends_nothing_to_it(rig, alias):
         assert record.mode is SandboxMode.SIM  # proves nothing for LIVE's sandbox gate
         intent = rig.intent()
         preview = guard.preview(intent)
-        assert preview.ready and preview.mode.target is BrokerTarget.SIM, preview.message
+        assert preview.outcome.ready and preview.mode.target is BrokerTarget.SIM, preview.message
         placed = guard.place(
             preview.confirmation_token.get_secret_value(), intent=intent, confirmed_by_person=True
         )

@@ -728,7 +728,7 @@ class BrokerGuard:
         why = reason(
             GuardCode.BLOCKED_BY_DRY_RUN,
             f"Blocked by dry-run ({decision.label}): nothing was placed. "
-            + " ".join(r.sentence for r in decision.reasons if r.blocking or "DRY_RUN" in r.code),
+            + " ".join(r.sentence for r in decision.dry_run_reasons),
         )
         self._write(
             attempt,
@@ -998,7 +998,7 @@ class BrokerGuard:
         refusals, anomalies = [], []
         for check in decision.denials:
             found = GuardReason(
-                code=str(check.code), sentence=check.sentence, evidence=dict(check.evidence)
+                code=check.code, sentence=check.sentence, evidence=dict(check.evidence)
             )
             if duplicate_is_anomaly and check.code is ReasonCode.DUPLICATE_ORDER:
                 duplicate = reason(

@@ -1,8 +1,9 @@
 """What the broker guard returns to the cards: frozen models with codes, sentences and evidence.
 
-Every refusal carries at least one `GuardReason` (a named code and a sentence); anomalies are
-listed apart (each also raised a HIGH alert and set the rollback latch). `.message` is the text a
-card shows as is. Money is `Decimal` dollars; account numbers in reasons and messages are masked.
+Every refusal carries at least one `GuardReason` (a typed code, a sentence and the evidence);
+anomalies are listed apart (each also raised a HIGH alert and set the rollback latch). `.message`
+is the text a card shows as is. Money is `Decimal` dollars; account numbers in reasons and
+messages are masked.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from utils.broker.confirmation import RefusalCode
+from utils.core.reasons import Reason, as_evidence
 from utils.judge.mode import ModeDecision
 from utils.judge.gates import GateReport, RollbackTrigger
 from utils.journal.models import Mode
 from utils.judge.ladder import RampStage
-from utils.broker.pretrade import OpenPosition, PretradeDecision
+from utils.broker.pretrade import OpenPosition, PretradeDecision, ReasonCode
 from utils.records.sandbox import SandboxValidationRecord
 
 
 class GuardCode(StrEnum):
-    """Named reasons the guard refuses an order, or flags an anomaly (pre-trade check codes and
-    confirmation refusal codes are used as they are)."""
+    """Named reasons the guard refuses an order, or flags an anomaly (beside the pre-trade
+    checks' `ReasonCode` and the confirmation's `RefusalCode`: see `GuardReasonCode`)."""
 
     AUDIT_WRITE_FAILED = "AUDIT_WRITE_FAILED"
     AUDIT_UNREADABLE = "AUDIT_UNREADABLE"
@@ -67,21 +70,18 @@ class GuardCode(StrEnum):
     CANCEL_REFUSED = "CANCEL_REFUSED"
 
 
-class GuardReason(BaseModel):
-    """One reason: a named code, a sentence a trader can act on, and the evidence."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    sentence: str
-    evidence: dict[str, str] = Field(default_factory=dict)
+# A guard reason's code: the guard's own, or a pre-trade check's or a confirmation refusal's
+# code kept as that step named it (the three enums share no value).
+GuardReasonCode = GuardCode | ReasonCode | RefusalCode
 
 
-def reason(code: str, sentence: str, **evidence: object) -> GuardReason:
-    """Build a GuardReason with its evidence as text."""
-    return GuardReason(
-        code=str(code), sentence=sentence, evidence={k: str(v) for k, v in evidence.items()}
-    )
+class GuardReason(Reason[GuardReasonCode]):
+    """Why the guard refused an order or flagged an anomaly: its code, a sentence, the evidence."""
+
+
+def reason(code: GuardReasonCode, sentence: str, **evidence: object) -> GuardReason:
+    """A GuardReason with its evidence as text."""
+    return GuardReason(code=code, sentence=sentence, evidence=as_evidence(**evidence))
 
 
 class TradePlan(BaseModel):
@@ -167,6 +167,16 @@ class PreviewOutcome(StrEnum):
     BLOCKED_BY_DRY_RUN = "blocked by dry-run"
     READY_TO_CONFIRM = "ready to confirm"
 
+    @property
+    def refused(self) -> bool:
+        """True when a check, the broker's dry-run or a failure refused the order."""
+        return self is PreviewOutcome.REFUSED
+
+    @property
+    def ready(self) -> bool:
+        """True when the order may be confirmed (a token was minted)."""
+        return self is PreviewOutcome.READY_TO_CONFIRM
+
 
 class Preview(BaseModel):
     """The answer to `BrokerGuard.preview`: a refusal, a dry-run block, or a confirmation token."""
@@ -189,14 +199,9 @@ class Preview(BaseModel):
     message: str
 
     @property
-    def codes(self) -> tuple[str, ...]:
+    def codes(self) -> tuple[GuardReasonCode, ...]:
         """Every reason and anomaly code."""
         return tuple(r.code for r in (*self.reasons, *self.anomalies))
-
-    @property
-    def ready(self) -> bool:
-        """True when the order may be confirmed (a token was minted)."""
-        return self.outcome is PreviewOutcome.READY_TO_CONFIRM
 
 
 class PlacementOutcome(StrEnum):
@@ -210,6 +215,25 @@ class PlacementOutcome(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
+
+    @property
+    def sent(self) -> bool:
+        """True when an order exists (or may exist) at the broker."""
+        return self not in (PlacementOutcome.REFUSED, PlacementOutcome.BLOCKED_BY_DRY_RUN)
+
+    @property
+    def accepted(self) -> bool:
+        """True when the broker took the order: working, partially filled or filled."""
+        return self in (
+            PlacementOutcome.WORKING,
+            PlacementOutcome.PARTIALLY_FILLED,
+            PlacementOutcome.FILLED,
+        )
+
+    @property
+    def working(self) -> bool:
+        """True while the order may still fill or be cancelled (working or partially filled)."""
+        return self in (PlacementOutcome.WORKING, PlacementOutcome.PARTIALLY_FILLED)
 
 
 class Placement(BaseModel):
@@ -233,14 +257,9 @@ class Placement(BaseModel):
     message: str
 
     @property
-    def codes(self) -> tuple[str, ...]:
+    def codes(self) -> tuple[GuardReasonCode, ...]:
         """Every reason and anomaly code."""
         return tuple(r.code for r in (*self.reasons, *self.anomalies))
-
-    @property
-    def reached_broker(self) -> bool:
-        """True when an order exists (or may exist) at the broker."""
-        return self.outcome not in (PlacementOutcome.REFUSED, PlacementOutcome.BLOCKED_BY_DRY_RUN)
 
 
 class CancelOutcome(StrEnum):
@@ -249,6 +268,11 @@ class CancelOutcome(StrEnum):
     REFUSED = "refused"
     CANCEL_REQUESTED = "cancel requested"
     CANCELLED = "cancelled"
+
+    @property
+    def refused(self) -> bool:
+        """True when the cancel was not sent or the broker refused it."""
+        return self is CancelOutcome.REFUSED
 
 
 class CancelResult(BaseModel):

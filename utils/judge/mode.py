@@ -32,8 +32,8 @@ Overrides only move toward safety:
   spelling: see `utils.core.broker_target`), or a sandbox login that repeats a live credential,
   makes the sandbox unusable (`sandbox_problem`): "sandbox" orders would be real ones.
 
-Every reason is a `ModeReason` (a code and a sentence); `blocking` reasons are the ones that keep
-the trader from the mode they asked for.
+Every reason is a `ModeReason` (a `ModeCode`, a sentence and the evidence); `blocking` reasons
+are the ones that keep the trader from the mode they asked for.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict
 
 from utils.core.broker_target import sandbox_target_problem, validated_server_problem
 from utils.core.config import DEFAULT_LIVE_URL, DEFAULT_SANDBOX_URL, Environment, Settings
+from utils.core.reasons import Reason
 from utils.judge.gates import GateCode, GateReport, LatchState
 from utils.records.alerts import HaltState
 from utils.records.sandbox import SandboxMode, SandboxValidationRecord
@@ -75,7 +76,8 @@ class BrokerTarget(StrEnum):
 
 
 class ModeCode(StrEnum):
-    """Named reasons of a mode decision (gate failures are `GATE_<gate code>`)."""
+    """Named reasons of a mode decision: a failing gate is `GATE_<gate>`, a gate the report
+    lacks is `GATE_MISSING_<gate>` (one of each for every `GateCode`)."""
 
     PRACTICE_REQUESTED = "PRACTICE_REQUESTED"
     NO_SANDBOX_CREDENTIALS = "NO_SANDBOX_CREDENTIALS"
@@ -84,7 +86,20 @@ class ModeCode(StrEnum):
     ALWAYS_DRY_RUN = "ALWAYS_DRY_RUN"
     GATES_UNAVAILABLE = "GATES_UNAVAILABLE"
     GATES_STALE = "GATES_STALE"
-    GATE_MISSING = "GATE_MISSING"
+    GATE_MIN_TRADES = "GATE_MIN_TRADES"
+    GATE_MIN_CLEAN_SESSIONS = "GATE_MIN_CLEAN_SESSIONS"
+    GATE_POSITIVE_EXPECTANCY = "GATE_POSITIVE_EXPECTANCY"
+    GATE_MIN_DISCIPLINE = "GATE_MIN_DISCIPLINE"
+    GATE_NO_HIGH_ALERT_LAST_SESSION = "GATE_NO_HIGH_ALERT_LAST_SESSION"
+    GATE_CI_GREEN = "GATE_CI_GREEN"
+    GATE_SANDBOX_VALIDATED = "GATE_SANDBOX_VALIDATED"
+    GATE_MISSING_MIN_TRADES = "GATE_MISSING_MIN_TRADES"
+    GATE_MISSING_MIN_CLEAN_SESSIONS = "GATE_MISSING_MIN_CLEAN_SESSIONS"
+    GATE_MISSING_POSITIVE_EXPECTANCY = "GATE_MISSING_POSITIVE_EXPECTANCY"
+    GATE_MISSING_MIN_DISCIPLINE = "GATE_MISSING_MIN_DISCIPLINE"
+    GATE_MISSING_NO_HIGH_ALERT_LAST_SESSION = "GATE_MISSING_NO_HIGH_ALERT_LAST_SESSION"
+    GATE_MISSING_CI_GREEN = "GATE_MISSING_CI_GREEN"
+    GATE_MISSING_SANDBOX_VALIDATED = "GATE_MISSING_SANDBOX_VALIDATED"
     SANDBOX_NOT_VALIDATED = "SANDBOX_NOT_VALIDATED"
     LIVE_CREDENTIALS_MISSING = "LIVE_CREDENTIALS_MISSING"
     HALT_IN_FORCE = "HALT_IN_FORCE"
@@ -94,18 +109,20 @@ class ModeCode(StrEnum):
     LIVE_CONDITIONS_MET = "LIVE_CONDITIONS_MET"
 
 
-def gate_reason_code(gate: GateCode) -> str:
+def gate_reason_code(gate: GateCode) -> ModeCode:
     """The mode reason code of a failing gate, e.g. `GATE_MIN_TRADES`."""
-    return f"GATE_{gate}"
+    return ModeCode(f"GATE_{gate}")
 
 
-class ModeReason(BaseModel):
-    """One reason behind a mode decision."""
+def missing_gate_code(gate: GateCode) -> ModeCode:
+    """The mode reason code of a gate the report lacks, e.g. `GATE_MISSING_MIN_TRADES`."""
+    return ModeCode(f"GATE_MISSING_{gate}")
 
-    model_config = ConfigDict(frozen=True)
 
-    code: str
-    sentence: str
+class ModeReason(Reason[ModeCode]):
+    """One reason behind a mode decision; `blocking` when it keeps the trader from the mode
+    they asked for."""
+
     blocking: bool = True
 
 
@@ -165,7 +182,7 @@ class ModeDecision(BaseModel):
         return self.mode.value
 
     @property
-    def codes(self) -> tuple[str, ...]:
+    def codes(self) -> tuple[ModeCode, ...]:
         """Every reason code, in order."""
         return tuple(reason.code for reason in self.reasons)
 
@@ -173,6 +190,15 @@ class ModeDecision(BaseModel):
     def blocking(self) -> tuple[ModeReason, ...]:
         """The reasons that keep the trader from the mode they asked for."""
         return tuple(reason for reason in self.reasons if reason.blocking)
+
+    @property
+    def dry_run_reasons(self) -> tuple[ModeReason, ...]:
+        """Why orders stop at the dry-run: the blocking reasons and ALWAYS_DRY_RUN."""
+        return tuple(
+            reason
+            for reason in self.reasons
+            if reason.blocking or reason.code is ModeCode.ALWAYS_DRY_RUN
+        )
 
     def submits(self, position_effect: PositionEffect) -> bool:
         """True when an order with this effect goes to `/orders` (after confirmation)."""
@@ -239,7 +265,7 @@ def _gate_reasons(gates: GateReport | None, now: datetime) -> list[ModeReason]:
         if code not in present:
             reasons.append(
                 ModeReason(
-                    code=f"{ModeCode.GATE_MISSING}_{code}",
+                    code=missing_gate_code(code),
                     sentence=f"The gate report has no {code} gate, so it cannot count as passed.",
                 )
             )
