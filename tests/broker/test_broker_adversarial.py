@@ -16,7 +16,8 @@ import pytest
 from tests.support.broker_support import LIVE_ACCOUNT, GuardRig, order_posts, put_credit_spread
 from tests.support.tastytrade_support import USER_AGENT, SleepRecorder
 from utils.records.alerts import AlertRule
-from utils.broker.guard import BrokerClients, BrokerGuard
+from utils.broker.clients import BrokerClients
+from utils.broker.guard import BrokerGuard
 from utils.broker.checks import TradingStatus
 from utils.judge.mode import BrokerTarget, EffectiveMode
 from utils.broker.models import CancelOutcome, GuardCode, PlacementOutcome, PreviewOutcome

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from tests.support.broker_support import GuardRig, gate_report, order_posts, sandbox_record
 from tests.support.tastytrade_support import SleepRecorder
-from utils.broker.guard import BrokerClients, BrokerGuard
+from utils.broker.clients import BrokerClients
+from utils.broker.guard import BrokerGuard
 from utils.judge.mode import BrokerTarget, EffectiveMode, ModeCode, ModeIntent, resolve_mode
 from utils.broker.models import PlacementOutcome
 from utils.core.broker_target import (

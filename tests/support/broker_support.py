@@ -17,7 +17,9 @@ from tests.support.tastytrade_support import USER_AGENT, SleepRecorder, Stepping
 from utils.sim import market
 from utils.records.alerts import AlertStore
 from utils.records.audit import AuditLog
-from utils.broker.guard import BrokerClients, BrokerGuard, GuardEvidence, TradePlan
+from utils.broker.clients import BrokerClients
+from utils.broker.guard import BrokerGuard
+from utils.broker.models import GuardEvidence, TradePlan
 from utils.core.config import DEFAULT_SANDBOX_URL, load_settings
 from utils.judge.gates import GateCode, GateReport, GateResult, RollbackLatchStore, RollbackTrigger
 from utils.journal.store import Journal
