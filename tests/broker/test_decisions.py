@@ -15,7 +15,7 @@ from utils.broker.decisions import (
     Verdict,
     account_verdict,
     blocked_by_dry_run,
-    broker_failure,
+    broker_error_verdict,
     chain_verdict,
     confirmation_verdict,
     dry_run_error_verdict,
@@ -148,7 +148,9 @@ def test_no_account_flag_passes():
 
 
 def test_live_login_refused_is_an_auth_anomaly():
-    verdict = broker_failure(api_error(AuthenticationError, 401), BrokerTarget.LIVE, "Reading")
+    verdict = broker_error_verdict(
+        api_error(AuthenticationError, 401), BrokerTarget.LIVE, "Reading"
+    )
     assert verdict.refusals == ()
     (anomaly,) = verdict.anomalies
     assert anomaly.rule is AlertRule.AUTH_ANOMALY
@@ -157,7 +159,7 @@ def test_live_login_refused_is_an_auth_anomaly():
 
 
 def test_sandbox_login_refused_is_a_plain_refusal():
-    verdict = broker_failure(api_error(AuthenticationError, 401), BrokerTarget.SANDBOX)
+    verdict = broker_error_verdict(api_error(AuthenticationError, 401), BrokerTarget.SANDBOX)
     assert [r.code for r in verdict.refusals] == [GuardCode.BROKER_AUTH_FAILED]
     assert verdict.anomalies == ()
 
@@ -171,7 +173,7 @@ def test_sandbox_login_refused_is_a_plain_refusal():
     ],
 )
 def test_other_read_failures_are_refusals(error, code):
-    verdict = broker_failure(error, BrokerTarget.LIVE)
+    verdict = broker_error_verdict(error, BrokerTarget.LIVE)
     assert [r.code for r in verdict.refusals] == [code] and verdict.anomalies == ()
 
 

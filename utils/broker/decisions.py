@@ -110,7 +110,9 @@ def chain_verdict(check: AuditVerification, position_effect: PositionEffect) -> 
     )
 
 
-def broker_failure(error: TastytradeError, target: BrokerTarget | None, what: str = "") -> Verdict:
+def broker_error_verdict(
+    error: TastytradeError, target: BrokerTarget | None, what: str = ""
+) -> Verdict:
     """A broker error on a read: an auth failure against LIVE is an anomaly, else a refusal.
 
     `what` names the step ("Reading the account") at the head of the sentence.
@@ -230,7 +232,7 @@ def dry_run_error_verdict(error: TastytradeError, target: BrokerTarget | None) -
         )
     if isinstance(error, AuthenticationError):
         return DryRunVerdict(
-            outcome="auth_failed", verdict=broker_failure(error, target, "The dry-run")
+            outcome="auth_failed", verdict=broker_error_verdict(error, target, "The dry-run")
         )
     if isinstance(error, TastytradeApiError):
         code = (
@@ -271,7 +273,7 @@ def submit_error_verdict(
     may exist, so the place stage looks it up.
     """
     if isinstance(error, AuthenticationError):
-        return PlacementOutcome.REFUSED, broker_failure(error, target)
+        return PlacementOutcome.REFUSED, broker_error_verdict(error, target)
     if isinstance(error, RateLimited):
         return PlacementOutcome.REFUSED, refuse(
             GuardCode.BROKER_RATE_LIMITED, f"The order was not accepted: {error}"

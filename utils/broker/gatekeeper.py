@@ -28,7 +28,7 @@ from utils.broker.clients import (
 from utils.broker.confirmation import TargetBinding
 from utils.broker.decisions import (
     account_verdict,
-    broker_failure,
+    broker_error_verdict,
     close_mismatch,
     pretrade_verdict,
 )
@@ -87,9 +87,9 @@ class Gatekeeper:
         attempt.host = host_of(client)
         return client
 
-    def broker_failure(self, attempt: Attempt, error: TastytradeError, what: str) -> Refused:
+    def refuse_broker_error(self, attempt: Attempt, error: TastytradeError, what: str) -> Refused:
         """A broker error on a read step as a refusal (an auth failure on LIVE is an anomaly)."""
-        return self._recorder.refusal(attempt, broker_failure(error, attempt.target, what))
+        return self._recorder.refusal(attempt, broker_error_verdict(error, attempt.target, what))
 
     def choose_account(
         self, attempt: Attempt, client: BrokerPort, wanted: str | None
@@ -98,7 +98,7 @@ class Gatekeeper:
         try:
             accounts = client.accounts()
         except TastytradeError as error:
-            raise self.broker_failure(attempt, error, "Reading the account") from None
+            raise self.refuse_broker_error(attempt, error, "Reading the account") from None
         return pick_account(accounts, wanted)
 
     def account(
@@ -116,7 +116,7 @@ class Gatekeeper:
             balance = client.balances(number)
             status = read_trading_status(client, number)
         except TastytradeError as error:
-            raise self.broker_failure(attempt, error, "Reading the account") from None
+            raise self.refuse_broker_error(attempt, error, "Reading the account") from None
         except ValidationError:
             raise refusal(
                 GuardCode.ACCOUNT_FLAGS_UNREADABLE,

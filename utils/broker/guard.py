@@ -78,7 +78,7 @@ from utils.broker.clients import (
     host_of,
 )
 from utils.broker.confirmation import ConfirmationBook
-from utils.broker.decisions import broker_failure
+from utils.broker.decisions import broker_error_verdict
 from utils.broker.gatekeeper import Gatekeeper
 from utils.broker.in_flight import InFlight
 from utils.broker.mode_reader import ModeReader
@@ -161,20 +161,28 @@ class GuardStages:
             in_flight=in_flight,
             journal=journal,
         )
-        shared = dict(
+        preview = PreviewStage(
             modes=modes,
             gate=gate,
             recorder=recorder,
             confirmations=confirmations,
             in_flight=in_flight,
         )
+        place = PlaceStage(
+            modes=modes,
+            gate=gate,
+            recorder=recorder,
+            confirmations=confirmations,
+            in_flight=in_flight,
+            reconcile=reconcile,
+        )
         return cls(
             recorder=recorder,
             modes=modes,
             confirmations=confirmations,
             in_flight=in_flight,
-            preview=PreviewStage(**shared),
-            place=PlaceStage(**shared, reconcile=reconcile),
+            preview=preview,
+            place=place,
             reconcile=reconcile,
         )
 
@@ -321,9 +329,10 @@ class BrokerGuard:
         try:
             return read_broker_status(decision, client, attempt)
         except TastytradeError as error:
-            verdict = broker_failure(error, decision.target)
+            verdict = broker_error_verdict(error, decision.target)
             refusals, anomalies = self._stages.recorder.record(attempt, verdict)
-            return status_error(decision, attempt, (*refusals, *anomalies)[0])
+            (found,) = (*refusals, *anomalies)  # a refusal, or the auth anomaly against LIVE
+            return status_error(decision, attempt, found)
         except ValidationError:
             found = reason(
                 GuardCode.ACCOUNT_FLAGS_UNREADABLE, "The account's trading status is unreadable."
