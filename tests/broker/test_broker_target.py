@@ -31,7 +31,8 @@ from utils.core.config import (
     Environment,
     load_settings,
 )
-from utils.judge.gates import LatchState, gate_sandbox_validated
+from utils.judge.gates import gate_sandbox_validated
+from utils.records.latch import LatchState
 from utils.records.alerts import HaltState
 from utils.records.sandbox import SandboxMode
 from utils.tastytrade.client import ClientConfigError, TastytradeClient

@@ -10,18 +10,12 @@ import pytest
 
 from tests.support.spread_vectors import vectors
 from utils.core.config import load_settings
-from utils.judge.ladder import RampStage
-from utils.broker.pretrade import (
-    PRETRADE_CHECKS,
-    HaltState,
-    OpenPosition,
-    OrderIntent,
-    Quote,
-    ReasonCode,
-    RecentOrder,
-    check_halt,
-    run_pretrade_checks,
-)
+from utils.judge.ramp import RampStage
+from utils.broker.order_intent import OpenPosition, OrderIntent, Quote, RecentOrder
+from utils.broker.pretrade import PRETRADE_CHECKS, run_pretrade_checks
+from utils.broker.pretrade_context import ReasonCode
+from utils.broker.pretrade_risk_checks import check_halt
+from utils.records.alerts import HaltState
 from utils.spreads.fees import FeeSchedule
 from utils.spreads.model import (
     Leg,

@@ -19,12 +19,13 @@ from utils.records.alerts import AlertStore
 from utils.records.audit import AuditLog
 from utils.broker.guard import BrokerClients, BrokerGuard, GuardEvidence, TradePlan
 from utils.core.config import DEFAULT_SANDBOX_URL, load_settings
-from utils.judge.gates import GateCode, GateReport, GateResult, RollbackLatchStore, RollbackTrigger
+from utils.judge.gates import GateCode, GateReport, GateResult
+from utils.records.latch import RollbackLatchStore, RollbackTrigger
 from utils.journal.store import Journal
 from utils.journal.models import Mode
-from utils.judge.ladder import RampStage
+from utils.judge.ramp import RampStage
 from utils.spreads.symbols import OptionSymbol, OptionType
-from utils.broker.pretrade import OpenPosition, OrderIntent
+from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.records.sandbox import (
     SandboxMode,
     SandboxStep,

@@ -71,7 +71,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from utils.records.alerts import AlertRule, AlertStore
+from utils.records.alerts import AlertRule, AlertStore, HaltState
 from utils.records.audit import AuditKind, AuditLog, AuditVerification, AuditWriteError
 from utils.broker.checks import (
     account_refusals,
@@ -119,7 +119,7 @@ from utils.broker.confirmation import (
     TargetBinding,
     token_reference,
 )
-from utils.judge.gates import LatchState, RollbackLatchStore, RollbackTrigger, TriggerCode
+from utils.records.latch import LatchState, RollbackLatchStore, RollbackTrigger, TriggerCode
 from utils.broker.clients import (
     BrokerClients,
     BrokerPort,
@@ -129,16 +129,9 @@ from utils.broker.clients import (
     read_trading_status,
 )
 from utils.broker.fills import MODE_OF_TARGET, FilledOrder, journal_fill, placement_outcome
-from utils.broker.pretrade import (
-    HaltState,
-    OpenPosition,
-    OrderIntent,
-    PretradeDecision,
-    Quote,
-    ReasonCode,
-    RecentOrder,
-    run_pretrade_checks,
-)
+from utils.broker.order_intent import OpenPosition, OrderIntent, Quote, RecentOrder
+from utils.broker.pretrade import PretradeDecision, run_pretrade_checks
+from utils.broker.pretrade_context import ReasonCode
 from utils.records.sandbox import (
     SandboxMode,
     SandboxStep,
@@ -185,14 +178,6 @@ RECENT_ORDERS_WINDOW = timedelta(minutes=2)
 RECENT_AUDIT_ENTRIES = 2000
 PENDING_KEEP = timedelta(minutes=30)
 
-# Pre-trade denials that are HIGH alerts (utils.records.alerts): refused for risk, or during a halt.
-RISK_ALERT_RULES: dict[ReasonCode, AlertRule] = {
-    ReasonCode.NOT_DEFINED_RISK: AlertRule.NOT_DEFINED_RISK,
-    ReasonCode.EXCEEDS_LADDER_CAP: AlertRule.OVER_LADDER_CAP,
-    ReasonCode.SYMBOL_RISK_OVER_20PCT: AlertRule.OVER_SYMBOL_RISK,
-    ReasonCode.TOO_MANY_CONCURRENT: AlertRule.OVER_CONCURRENCY,
-    ReasonCode.HALTED: AlertRule.ENTRY_DURING_HALT,
-}
 ACCOUNT_FLAG_ANOMALIES = frozenset(
     {
         GuardCode.ACCOUNT_CLOSED,
@@ -434,7 +419,7 @@ class BrokerGuard:
             logger.exception("the guard's evidence could not be read")
             attempt.evidence_error = f"{type(error).__name__}: {error}"
             evidence = None
-        halt = self._read_halt(now)
+        halt = self._read_halt()
         latch = self._read_latch()
         triggers = () if evidence is None else evidence.rollback_triggers
         if triggers:
@@ -462,9 +447,9 @@ class BrokerGuard:
             self._note_mode(attempt, decision)
         return decision, evidence, halt
 
-    def _read_halt(self, now: datetime) -> HaltState | None:
+    def _read_halt(self) -> HaltState | None:
         try:
-            return self._alerts.halt_state(now)
+            return self._alerts.halt_state()
         except sqlite3.Error as error:
             logger.error("the entry halt could not be read: %s", error)
             return None
@@ -1007,9 +992,7 @@ class BrokerGuard:
                 anomalies.append(self._anomaly(attempt, duplicate, AlertRule.ORDER_ANOMALY))
                 continue
             refusals.append(found)
-        for rule in dict.fromkeys(
-            RISK_ALERT_RULES[c] for c in decision.codes if c in RISK_ALERT_RULES
-        ):
+        for rule in decision.refusal_alerts:
             self._raise_alert(attempt, rule, decision.sentence)
         raise _Refused(refusals, anomalies, what_if=figures, pretrade=decision)
 
@@ -1112,7 +1095,7 @@ class BrokerGuard:
         except sqlite3.Error as error:
             logger.error("HIGH alert %s could not be stored: %s", rule, error)
             return None
-        halt = self._read_halt(attempt.now)
+        halt = self._read_halt()
         self._write(
             attempt,
             AuditKind.HALT,
@@ -1130,7 +1113,7 @@ class BrokerGuard:
     def _set_latch(self, attempt: _Attempt, triggers: Sequence[RollbackTrigger]) -> None:
         try:
             before = self._latch.state()
-            after = self._latch.set(triggers, attempt.now)
+            after = self._latch.set(triggers)
         except sqlite3.Error as error:
             logger.error("the rollback latch could not be set: %s", error)
             return
@@ -1721,7 +1704,7 @@ class BrokerGuard:
             raise RuntimeError("no sandbox validation store was given to the guard")
         with self._lock:
             attempt = _Attempt(correlation_id=_new_id(), now=self._now())
-            halt, latch = self._read_halt(attempt.now), self._read_latch()
+            halt, latch = self._read_halt(), self._read_latch()
             practice = resolve_mode(
                 self._intent.model_copy(update={"use_live": False}),
                 gates=None,

@@ -15,10 +15,12 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from utils.judge.mode import ModeDecision
-from utils.judge.gates import GateReport, RollbackTrigger
+from utils.judge.gates import GateReport
+from utils.records.latch import RollbackTrigger
 from utils.journal.models import Mode
-from utils.judge.ladder import RampStage
-from utils.broker.pretrade import OpenPosition, PretradeDecision
+from utils.judge.ramp import RampStage
+from utils.broker.order_intent import OpenPosition
+from utils.broker.pretrade import PretradeDecision
 from utils.records.sandbox import SandboxValidationRecord
 
 

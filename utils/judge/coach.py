@@ -26,7 +26,8 @@ from pydantic import BaseModel, ConfigDict
 
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport
-from utils.judge.gates import GateCode, GateReport, closed_before
+from utils.judge.gates import GateCode, GateReport
+from utils.judge.metrics import closed_before
 from utils.journal.models import Trade
 from utils.core.sessions import to_utc
 

@@ -2,7 +2,7 @@
 
     decision = resolve_mode(
         ModeIntent.from_settings(settings), gates=report, sandbox=latest_record,
-        halt=alert_store.halt_state(now), latch=latch_store.state(), now=now,
+        halt=alert_store.halt_state(), latch=latch_store.state(), now=now,
     )
     decision.mode, decision.target, decision.dry_run, decision.reasons, decision.sentence
 
@@ -45,7 +45,8 @@ from pydantic import BaseModel, ConfigDict
 
 from utils.core.broker_target import sandbox_target_problem, validated_server_problem
 from utils.core.config import DEFAULT_LIVE_URL, DEFAULT_SANDBOX_URL, Environment, Settings
-from utils.judge.gates import GateCode, GateReport, LatchState
+from utils.judge.gates import GateCode, GateReport
+from utils.records.latch import LatchState
 from utils.records.alerts import HaltState
 from utils.records.sandbox import SandboxMode, SandboxValidationRecord
 from utils.core.sessions import to_utc
