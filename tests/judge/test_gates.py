@@ -157,7 +157,9 @@ def _golden_gate(name, settings):
 def test_gate_fails_with_discipline_69(settings):
     gate = _golden_gate("score_69_one_step_below_the_gate", settings)
     assert not gate.passed and gate.actual == 69 and gate.headroom == -1
-    assert "OPENED_DURING_HALT -25" in gate.sentence
+    assert gate.sentence == (
+        "Discipline: 69/100 is below 70; violations: OPENED_DURING_HALT -25; MANUAL_MISTAKE -6."
+    )
 
 
 def test_gate_passes_with_discipline_70(settings):

@@ -25,6 +25,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.config import Settings
+from utils.core.reasons import Reason
 from utils.judge.discipline import DisciplineReport
 from utils.judge.gates import GateCode, GateReport
 from utils.judge.metrics import closed_before
@@ -53,25 +54,29 @@ class CoachLevel(StrEnum):
     WATCH = "watch"
 
 
-class CoachNote(BaseModel):
+class CoachCode(StrEnum):
+    """What a coach note is about (one code per rule's finding)."""
+
+    COSTLIEST_RULE = "COSTLIEST_RULE"
+    LOSSES_AFTER_LOSSES = "LOSSES_AFTER_LOSSES"
+    FULL_LOSSES = "FULL_LOSSES"
+    WINNERS_CLOSED_EARLY = "WINNERS_CLOSED_EARLY"
+    WINNERS_HELD_PAST_TARGET = "WINNERS_HELD_PAST_TARGET"
+    REPEATED_MISTAKE = "REPEATED_MISTAKE"
+    GATE_PROGRESS = "GATE_PROGRESS"
+    CLEAN_STREAK = "CLEAN_STREAK"
+
+
+class CoachNote(Reason[CoachCode]):
     """One observation from the journal, with the numbers behind it."""
 
-    model_config = ConfigDict(frozen=True)
-
-    code: str
     level: CoachLevel
-    sentence: str
-    evidence: dict[str, str] = {}
 
 
-class ActionItem(BaseModel):
-    """One step of the Action Plan (priority 1 first)."""
-
-    model_config = ConfigDict(frozen=True)
+class ActionItem(Reason[CoachCode]):
+    """One step of the Action Plan (priority 1 first); its code is the note it comes from."""
 
     priority: int
-    code: str
-    sentence: str
 
 
 class CoachAdvice(BaseModel):
@@ -137,7 +142,7 @@ def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
     }
     if captured < plan - TARGET_SLACK_PCT:
         note = CoachNote(
-            code="WINNERS_CLOSED_EARLY",
+            code=CoachCode.WINNERS_CLOSED_EARLY,
             level=CoachLevel.WATCH,
             sentence=f"You closed winners at {_pct(captured)} % of max profit against a "
             f"{_pct(plan)} % plan (last {len(winners)} winners).",
@@ -150,7 +155,7 @@ def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
         return CoachAdvice(note=note, action=action, priority=3)
     if captured > plan + TARGET_SLACK_PCT:
         note = CoachNote(
-            code="WINNERS_HELD_PAST_TARGET",
+            code=CoachCode.WINNERS_HELD_PAST_TARGET,
             level=CoachLevel.INFO,
             sentence=f"You held winners to {_pct(captured)} % of max profit against a "
             f"{_pct(plan)} % plan: the last dollars carry the most risk.",
@@ -182,7 +187,7 @@ def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
     if len(quick) < MIN_QUICK_LOSSES:
         return None
     note = CoachNote(
-        code="LOSSES_AFTER_LOSSES",
+        code=CoachCode.LOSSES_AFTER_LOSSES,
         level=CoachLevel.WATCH,
         sentence=f"{len(quick)} of your last {len(recent)} losses came within {minutes} minutes "
         "of a previous loss.",
@@ -199,7 +204,7 @@ def coach_full_losses(data: CoachInput) -> CoachAdvice | None:
     if len(full) < MIN_FULL_LOSSES:
         return None
     note = CoachNote(
-        code="FULL_LOSSES",
+        code=CoachCode.FULL_LOSSES,
         level=CoachLevel.WATCH,
         sentence=f"{len(full)} of your last {len(recent)} trades lost 90 % or more of their max "
         "loss.",
@@ -215,7 +220,7 @@ def coach_costliest_rule(data: CoachInput) -> CoachAdvice | None:
         return None
     part = max(data.discipline.parts, key=lambda p: p.points)  # first in rule order on ties
     note = CoachNote(
-        code="COSTLIEST_RULE",
+        code=CoachCode.COSTLIEST_RULE,
         level=CoachLevel.WATCH,
         sentence=f"{part.rule} cost you {part.points} discipline points ({part.count} time(s)) "
         f"in your last {data.discipline.trades_in_window} trades.",
@@ -233,7 +238,7 @@ def coach_repeated_mistake(data: CoachInput) -> CoachAdvice | None:
     if count < MIN_REPEATS:
         return None
     note = CoachNote(
-        code="REPEATED_MISTAKE",
+        code=CoachCode.REPEATED_MISTAKE,
         level=CoachLevel.INFO,
         sentence=f"You tagged '{label}' {count} times in your last "
         f"{len(data.window_trades)} trades.",
@@ -258,7 +263,7 @@ def coach_gate_progress(data: CoachInput) -> CoachAdvice | None:
         return None
     sentence = f"Journal {' and '.join(missing)} to reach the gates."
     note = CoachNote(
-        code="GATE_PROGRESS",
+        code=CoachCode.GATE_PROGRESS,
         level=CoachLevel.INFO,
         sentence=sentence,
         evidence={"trades": trades.actual_text, "clean_sessions": sessions.actual_text},
@@ -276,7 +281,7 @@ def coach_clean_streak(data: CoachInput) -> CoachAdvice | None:
     if streak < MIN_STREAK:
         return None
     note = CoachNote(
-        code="CLEAN_STREAK",
+        code=CoachCode.CLEAN_STREAK,
         level=CoachLevel.INFO,
         sentence=f"{streak} clean sessions in a row: keep the same routine.",
         evidence={"streak": str(streak)},
