@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
@@ -29,6 +29,7 @@ from utils.core.reasons import Reason
 from utils.judge.discipline import DisciplineReport
 from utils.judge.gates import GateCode, GateReport
 from utils.judge.metrics import closed_before
+from utils.judge.risk import RevengeGuard
 from utils.journal.models import Trade
 from utils.core.sessions import to_utc
 
@@ -168,10 +169,11 @@ def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
 def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
     """Losses that came soon after a previous losing close (a tilt pattern)."""
     minutes = data.settings.revenge_guard_minutes
-    guard = timedelta(minutes=minutes)
+    guard = RevengeGuard(minutes).window
     losses = [t for t in data.closed if t.net_pnl_usd is not None and t.net_pnl_usd < 0]
     recent = losses[-LOSSES_LOOKED_AT:]
-    # A prior losing close counts when 0 <= entry - close < guard: close in (entry - guard, entry].
+    # A prior losing close counts when the revenge guard would have refused the entry:
+    # 0 <= entry - close < guard, i.e. close in (entry - guard, entry].
     priors = sorted((prior.closed_at, prior.id) for prior in losses if prior.closed_at is not None)
     closes = [closed_at for closed_at, _ in priors]
     quick = [
