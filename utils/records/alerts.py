@@ -5,6 +5,9 @@ stored with its time, session, rule and linked trade or order; it can be acknowl
 deleted (a trigger refuses DELETE, and UPDATE may only set the acknowledgement). Each alert
 starts its own halt from the alert's time: a later alert starts a new, visible halt rather than
 silently stretching the old one. Halts expire by themselves; closing orders still pass.
+
+A halt holds from its start (included) to its end (excluded): `halt_covers` is that rule, for
+the store's halt state, the guard's pre-trade check, the mode and the discipline score alike.
 """
 
 from __future__ import annotations
