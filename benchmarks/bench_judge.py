@@ -25,13 +25,11 @@ from utils.project.ci_status import judge_ci_record  # noqa: E402
 from utils.judge.compliance import build_snapshot  # noqa: E402
 from utils.core.config import load_settings  # noqa: E402
 from utils.judge.discipline import evaluate_discipline  # noqa: E402
-from utils.judge.gates import (  # noqa: E402
-    LatchState,
-    evaluate_gates,
-    open_risk_by_underlying,
-    ramp_level,
-    rollback_triggers,
-)
+from utils.judge.gates import evaluate_gates  # noqa: E402
+from utils.judge.ramp import ramp_level  # noqa: E402
+from utils.judge.risk import open_risk_by_underlying  # noqa: E402
+from utils.judge.rollback import rollback_triggers  # noqa: E402
+from utils.records.latch import LatchState  # noqa: E402
 from utils.journal.models import Trade  # noqa: E402
 from utils.spreads.symbols import format_occ  # noqa: E402
 

@@ -17,7 +17,7 @@ ACK_BUTTON = "alerts-ack"
 
 def _body(ctx: CockpitContext) -> list:
     now = ctx.clock()
-    halt = ctx.alerts.halt_state(now)
+    halt = ctx.alerts.halt_state()
     alerts = ctx.alerts.alerts()
     parts: list = []
     if halt.active:

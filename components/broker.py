@@ -15,7 +15,7 @@ from utils.judge.mode import EffectiveMode
 from utils.core.config import credential_notes
 from utils.project.env_hygiene import check_env_hygiene
 from utils.judge.evidence import CockpitEvidence
-from utils.judge.gates import LatchClearRefused
+from utils.records.latch import LatchClearRefused
 
 CARD_ID = "card-broker"
 MODE_BODY = "broker-mode-body"
@@ -250,7 +250,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             return None, version
         evidence = ctx.evidence()
         try:
-            state = ctx.stores.latch.clear(evidence.triggers, evidence.now, note="cleared on page")
+            state = ctx.stores.latch.clear(evidence.triggers, note="cleared on page")
             ctx.audit.append(
                 AuditKind.LATCH,
                 correlation_id=f"latch-{evidence.now:%Y%m%dT%H%M%S}",

@@ -15,11 +15,12 @@ from utils.broker.guard import BrokerGuard
 from utils.broker.evidence import guard_evidence
 from utils.core.config import Settings
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
-from utils.judge.gates import RollbackLatchStore
+from utils.records.latch import RollbackLatchStore
 from utils.core.sqlite_store import journal_path
-from utils.journal.store import Journal, JournalError
+from utils.journal.store import Journal
+from utils.journal.models import JournalError
 from utils.project.preflight import TOOLS, Tools
-from utils.broker.pretrade import OrderIntent
+from utils.broker.order_intent import OrderIntent
 from utils.records.sandbox import SandboxValidationStore
 from utils.core.sessions import Clock, utc_now
 from utils.core.sqlite_store import DATABASE_ERRORS

@@ -58,7 +58,7 @@ def render(evidence: CockpitEvidence, gate: int, ramp: int) -> list:
         else html.P("No violation in the window.", className="small")
     )
     violations = [
-        html.Li(f"{v.session} trade {v.trade_id or '-'}: {v.rule} (-{v.points}) {v.detail}")
+        html.Li(f"{v.session} trade {v.trade_id or '-'}: {v.code} (-{v.points}) {v.sentence}")
         for v in reversed(report.violations[-VIOLATIONS_SHOWN:])
     ]
     clean = len(report.clean_sessions)

@@ -15,7 +15,7 @@ from components.context import CockpitContext
 from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
 from utils.broker.models import Placement, Preview, PreviewOutcome, TradePlan
-from utils.broker.pretrade import OrderIntent
+from utils.broker.order_intent import OrderIntent
 from utils.spreads.model import Spread
 from utils.spreads.ticket import STRUCTURES, TicketError, build_ticket_spread, parse_amount
 

@@ -19,7 +19,7 @@ from utils.broker.checks import TradingStatus as GuardTradingStatus
 from utils.broker.clients import read_trading_status
 from utils.broker.models import GuardCode, PlacementOutcome, PreviewOutcome
 from utils.judge.mode import EffectiveMode
-from utils.broker.pretrade import OpenPosition, OrderIntent
+from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.spreads.model import PriceEffect, Spread
 from utils.tastytrade.models import Balance, TradingStatus
 

@@ -23,9 +23,11 @@ from utils.judge.mode import BrokerTarget, EffectiveMode
 from utils.broker.models import CancelOutcome, GuardCode, PlacementOutcome, PreviewOutcome
 from utils.core.config import Environment
 from utils.broker.confirmation import RefusalCode
-from utils.judge.gates import GateCode, RollbackTrigger, TriggerCode
+from utils.judge.gates import GateCode
+from utils.records.latch import RollbackTrigger, TriggerCode
 from utils.journal.models import Mode, TradeStatus
-from utils.broker.pretrade import OpenPosition, OrderIntent, ReasonCode
+from utils.broker.order_intent import OpenPosition, OrderIntent
+from utils.broker.pretrade_context import ReasonCode
 from utils.sim.orders import FillBehavior
 from utils.spreads.model import Leg, PriceEffect, Spread
 from utils.tastytrade.client import TastytradeClient, build_spread_order

@@ -16,7 +16,7 @@ from utils.records.audit import AuditChainBroken, AuditKind
 from utils.broker.guard import BrokerGuard
 from utils.broker.models import GuardCode, PlacementOutcome, PreviewOutcome
 from utils.journal.models import TradeStatus
-from utils.broker.pretrade import OpenPosition, OrderIntent
+from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.spreads.model import PriceEffect, Spread
 
 

@@ -19,10 +19,10 @@ from utils.judge.mode import BrokerTarget, EffectiveMode
 from utils.broker.models import GuardCode, GuardEvidence, PlacementOutcome, PreviewOutcome
 from utils.core.config import PROJECT_ROOT, load_settings
 from utils.judge.evidence import EvidenceStores, gather_evidence
-from utils.judge.gates import RollbackLatchStore, RollbackTrigger, TriggerCode
+from utils.records.latch import RollbackLatchStore, RollbackTrigger, TriggerCode
 from utils.journal.store import Journal
 from utils.journal.models import Mode
-from utils.broker.pretrade import OpenPosition, OrderIntent
+from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.records.sandbox import SandboxValidationStore
 from utils.spreads.model import PriceEffect, Spread
 

@@ -24,7 +24,8 @@ from utils.judge.mode import (
     resolve_mode,
 )
 from utils.core.config import load_settings
-from utils.judge.gates import GateCode, LatchState, RollbackTrigger, TriggerCode
+from utils.judge.gates import GateCode
+from utils.records.latch import LatchState, RollbackTrigger, TriggerCode
 from utils.records.alerts import HaltState
 from utils.spreads.model import PositionEffect
 

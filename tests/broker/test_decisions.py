@@ -23,13 +23,14 @@ from utils.broker.decisions import (
     submit_error_verdict,
 )
 from utils.broker.models import GuardCode, GuardReason, PlacementOutcome, reason
-from utils.broker.pretrade import CheckResult, PretradeDecision, ReasonCode
-from utils.judge.gates import LatchState
+from utils.broker.pretrade import PretradeDecision
+from utils.broker.pretrade_context import CheckResult, ReasonCode
+from utils.records.latch import LatchState
 from utils.judge.mode import BrokerTarget, ModeCode, ModeIntent, resolve_mode
 from utils.records.alerts import AlertRule, HaltState
 from utils.records.audit import AuditVerification, ChainProblem
 from utils.spreads.model import PositionEffect
-from utils.tastytrade.client import (
+from utils.tastytrade.errors import (
     AuthenticationError,
     InvalidRequest,
     MalformedResponse,

@@ -14,8 +14,9 @@ from utils.broker.confirmation import RefusalCode
 from utils.broker.decisions import Anomaly, Verdict
 from utils.broker.guard import GuardStages
 from utils.broker.models import GuardCode, PlacementOutcome, reason
-from utils.broker.pretrade import OrderIntent, ReasonCode
-from utils.judge.gates import TriggerCode
+from utils.broker.order_intent import OrderIntent
+from utils.broker.pretrade_context import ReasonCode
+from utils.records.latch import TriggerCode
 from utils.judge.mode import BrokerTarget
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind

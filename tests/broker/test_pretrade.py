@@ -10,18 +10,12 @@ import pytest
 
 from tests.support.spread_vectors import vectors
 from utils.core.config import load_settings
-from utils.judge.ladder import RampStage
-from utils.broker.pretrade import (
-    PRETRADE_CHECKS,
-    HaltState,
-    OpenPosition,
-    OrderIntent,
-    Quote,
-    ReasonCode,
-    RecentOrder,
-    check_halt,
-    run_pretrade_checks,
-)
+from utils.judge.ramp import RampStage
+from utils.broker.order_intent import OpenPosition, OrderIntent, Quote, RecentOrder
+from utils.broker.pretrade import PRETRADE_CHECKS, run_pretrade_checks
+from utils.broker.pretrade_context import ReasonCode
+from utils.broker.pretrade_risk_checks import check_halt
+from utils.records.alerts import AlertRule, HaltState
 from utils.spreads.fees import FeeSchedule
 from utils.spreads.model import (
     Leg,
@@ -375,6 +369,28 @@ def test_halt_from_another_module_is_accepted_by_attributes(evaluate):
     foreign = SimpleNamespace(active=True, until=NOW + timedelta(hours=1), started_at=NOW)
     decision = evaluate(intent_for(bull_put()), halt=foreign)
     assert decision.codes == (ReasonCode.HALTED,)
+
+
+def test_a_halt_that_has_not_started_yet_is_not_in_force(evaluate):
+    later = HaltState(
+        active=True, started_at=NOW + timedelta(seconds=1), until=NOW + timedelta(hours=24)
+    )
+    assert evaluate(intent_for(bull_put()), halt=later).allowed
+
+
+def test_a_refusal_for_risk_names_each_high_alert_it_raises_once(evaluate):
+    halt = HaltState(active=True, until=NOW + timedelta(hours=3), reason="HIGH alert")
+    decision = evaluate(intent_for(bull_put(quantity=3)), halt=halt)
+    assert decision.codes == (ReasonCode.HALTED, ReasonCode.EXCEEDS_LADDER_CAP)
+    assert decision.refusal_alerts == (AlertRule.ENTRY_DURING_HALT, AlertRule.OVER_LADDER_CAP)
+
+
+def test_revenge_and_order_refusals_raise_no_high_alert(evaluate):
+    decision = evaluate(
+        intent_for(bull_put(expiry=SESSION)), last_loss_at=NOW - timedelta(minutes=1)
+    )
+    assert decision.codes == (ReasonCode.DTE_OUTSIDE_WINDOW, ReasonCode.REVENGE_GUARD)
+    assert decision.refusal_alerts == ()
 
 
 def test_closing_order_that_reduces_risk_passes_during_a_halt(evaluate):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from utils.core.config import PROJECT_ROOT, Settings
-from utils.judge.discipline import DISCIPLINE_RULES
+from utils.judge.discipline_rules import DISCIPLINE_RULES
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from tests.support.journal_factory import START, close_for_pnl, journal_trades, new_trade
 from utils.core.sqlite_store import JOURNAL_FILE_NAME, journal_path
-from utils.journal.store import TRADES_FRAME_COLUMNS, Journal
+from utils.journal.store import Journal
+from utils.journal.frames import TRADES_FRAME_COLUMNS
 from utils.journal.models import (
     CloseReason,
     JournalError,

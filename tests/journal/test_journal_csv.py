@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.journal_factory import START, close_for_pnl, journal_trades, new_trade
-from utils.journal.store import DEFAULT_MAX_IMPORT_BYTES, Journal
+from utils.journal.store import Journal
+from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.cockpit_csv import JOURNAL_CSV_COLUMNS, neutralise_formula, restore_formula
 from utils.journal.models import TradeStatus
 

@@ -17,7 +17,7 @@ from tests.support.judge_factory import (
     settings_for,
     utc,
 )
-from utils.judge.coach import CoachLevel, coach_report
+from utils.judge.coach import CoachCode, CoachLevel, coach_report
 from utils.judge.discipline import evaluate_discipline
 from utils.judge.gates import evaluate_gates
 
@@ -54,7 +54,7 @@ def winners(net: str, count: int = 3):
 
 
 def test_winners_closed_at_22_pct_against_a_50_pct_plan(settings):
-    note = notes_by_code(run_coach(winners("20.00"), settings))["WINNERS_CLOSED_EARLY"]
+    note = notes_by_code(run_coach(winners("20.00"), settings))[CoachCode.WINNERS_CLOSED_EARLY]
     assert note.level is CoachLevel.WATCH
     assert note.sentence == (
         "You closed winners at 22 % of max profit against a 50 % plan (last 3 winners)."
@@ -62,15 +62,19 @@ def test_winners_closed_at_22_pct_against_a_50_pct_plan(settings):
 
 
 def test_winners_at_40_pct_are_within_the_slack_of_a_50_pct_plan(settings):
-    assert "WINNERS_CLOSED_EARLY" not in notes_by_code(run_coach(winners("38.00"), settings))
+    assert CoachCode.WINNERS_CLOSED_EARLY not in notes_by_code(
+        run_coach(winners("38.00"), settings)
+    )
 
 
 def test_two_winners_are_too_few_to_judge(settings):
-    assert "WINNERS_CLOSED_EARLY" not in notes_by_code(run_coach(winners("20.00", 2), settings))
+    assert CoachCode.WINNERS_CLOSED_EARLY not in notes_by_code(
+        run_coach(winners("20.00", 2), settings)
+    )
 
 
 def test_winners_held_well_past_the_target_get_an_info_note(settings):
-    note = notes_by_code(run_coach(winners("78.00"), settings))["WINNERS_HELD_PAST_TARGET"]
+    note = notes_by_code(run_coach(winners("78.00"), settings))[CoachCode.WINNERS_HELD_PAST_TARGET]
     assert note.level is CoachLevel.INFO and "80 % of max profit" in note.sentence
 
 
@@ -87,20 +91,20 @@ def chain_of_losses(gaps_min: list[int]):
 
 def test_three_of_the_last_five_losses_came_within_30_minutes(settings):
     trades = chain_of_losses([10, 45, 29, 60 * 20, 5])
-    note = notes_by_code(run_coach(trades, settings))["LOSSES_AFTER_LOSSES"]
+    note = notes_by_code(run_coach(trades, settings))[CoachCode.LOSSES_AFTER_LOSSES]
     assert note.sentence == ("3 of your last 5 losses came within 30 minutes of a previous loss.")
     assert note.evidence["trade_ids"] == "2, 4, 6"
 
 
 def test_losses_spaced_30_minutes_apart_are_not_a_pattern(settings):
     trades = chain_of_losses([30, 30, 30])
-    assert "LOSSES_AFTER_LOSSES" not in notes_by_code(run_coach(trades, settings))
+    assert CoachCode.LOSSES_AFTER_LOSSES not in notes_by_code(run_coach(trades, settings))
 
 
 def test_full_losses_are_noted(settings):
     trades = daily_trades(2, first_session=date(2026, 11, 2), pnl="-400.00")
     trades[1] = trades[1].model_copy(update={"stop_loss_usd": None})
-    note = notes_by_code(run_coach(trades, settings))["FULL_LOSSES"]
+    note = notes_by_code(run_coach(trades, settings))[CoachCode.FULL_LOSSES]
     assert note.sentence == "2 of your last 2 trades lost 90 % or more of their max loss."
 
 
@@ -109,7 +113,7 @@ def test_gate_progress_names_what_is_missing(settings):
     for index in range(7):
         trades[index] = trades[index].model_copy(update={"mistakes": (f"mistake {index}",)})
     report = run_coach(trades, settings, with_gates=True)
-    note = notes_by_code(report)["GATE_PROGRESS"]
+    note = notes_by_code(report)[CoachCode.GATE_PROGRESS]
     assert note.sentence == "Journal 7 more trades and 4 more clean sessions to reach the gates."
 
 
@@ -119,20 +123,21 @@ def test_action_plan_starts_with_the_costliest_rule(settings):
     trades[1] = trades[1].model_copy(update={"mistakes": ("chased",)})
     report = run_coach(trades, settings)
     codes = notes_by_code(report)
-    assert codes["COSTLIEST_RULE"].sentence == (
+    assert codes[CoachCode.COSTLIEST_RULE].sentence == (
         "MANUAL_MISTAKE cost you 9 discipline points (3 time(s)) in your last 4 trades."
     )
     assert (
-        codes["REPEATED_MISTAKE"].sentence == "You tagged 'chased' 2 times in your last 4 trades."
+        codes[CoachCode.REPEATED_MISTAKE].sentence
+        == "You tagged 'chased' 2 times in your last 4 trades."
     )
     assert [item.priority for item in report.action_plan] == [1, 2]
-    assert report.action_plan[0].code == "COSTLIEST_RULE"
+    assert report.action_plan[0].code is CoachCode.COSTLIEST_RULE
     assert report.action_plan[0].sentence.startswith("Each mistake you tag")
 
 
 def test_a_clean_streak_is_praised_without_an_action(settings):
     report = run_coach(daily_trades(3, first_session=date(2026, 11, 2)), settings)
-    assert notes_by_code(report)["CLEAN_STREAK"].sentence == (
+    assert notes_by_code(report)[CoachCode.CLEAN_STREAK].sentence == (
         "3 clean sessions in a row: keep the same routine."
     )
     assert report.action_plan == ()

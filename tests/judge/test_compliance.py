@@ -24,6 +24,7 @@ from tests.support.judge_factory import (
     settings_for,
     utc,
 )
+from tests.support.tastytrade_support import SteppingClock
 from utils.records.alerts import AlertRule, AlertStore
 from utils.records.audit import AuditLog
 from utils.judge.compliance import (
@@ -35,14 +36,11 @@ from utils.judge.compliance import (
     write_snapshot,
 )
 from utils.judge.discipline import evaluate_discipline
-from utils.judge.gates import (
-    RollbackLatchStore,
-    evaluate_gates,
-    first_live_order_at,
-    open_risk_by_underlying,
-    ramp_level,
-    rollback_triggers,
-)
+from utils.judge.gates import evaluate_gates
+from utils.judge.ramp import first_live_order_at, ramp_level
+from utils.judge.risk import open_risk_by_underlying
+from utils.judge.rollback import rollback_triggers
+from utils.records.latch import RollbackLatchStore
 
 NOW = utc("2026-08-01T15:00:00Z")
 GOLDEN = FIXTURES / "compliance_snapshot.golden.csv"
@@ -88,10 +86,12 @@ def snapshot_for(
     effective_reasons=("forced to SANDBOX: NO_HIGH_ALERT_LAST_SESSION fails", "latch set"),
 ):
     trades = journal()
-    alerts_store = AlertStore.open(data_dir, clock=lambda: NOW - timedelta(hours=1))
+    clock = SteppingClock(NOW - timedelta(hours=1))
+    alerts_store = AlertStore.open(data_dir, clock=clock)
     alerts_store.raise_alert(AlertRule.ORDER_ANOMALY, alert_message, order_ref="c-42")
     alerts = alerts_store.alerts()
-    halt = alerts_store.halt_state(NOW)
+    clock.advance(hours=1)
+    halt = alerts_store.halt_state()
     alerts_store.close()
     audit = AuditLog.open(data_dir, clock=lambda: NOW)
     audit.append("intent", correlation_id="c-42", effective_mode="SANDBOX", body={"qty": 1})
@@ -109,8 +109,8 @@ def snapshot_for(
     found = rollback_triggers(
         trades=trades, discipline_score=discipline.score, alerts=alerts, settings=settings, now=NOW
     )
-    latch_store = RollbackLatchStore.open(data_dir)
-    latch = latch_store.set(found, NOW)
+    latch_store = RollbackLatchStore.open(data_dir, clock=clock)
+    latch = latch_store.set(found)
     latch_store.close()
     snapshot = build_snapshot(
         generated_at=NOW,

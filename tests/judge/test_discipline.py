@@ -19,12 +19,9 @@ from tests.support.judge_factory import (
     utc,
 )
 from utils.records.alerts import AlertRule
-from utils.judge.discipline import (
-    DISCIPLINE_RULES,
-    RuleId,
-    evaluate_discipline,
-    open_risk_by_family,
-)
+from utils.judge.discipline import evaluate_discipline
+from utils.judge.discipline_rules import DISCIPLINE_RULES, RuleId
+from utils.judge.risk import open_risk_by_family
 from utils.journal.models import Trade
 
 NOW = utc("2026-11-10T15:00:00Z")
@@ -37,7 +34,7 @@ def settings(tmp_path):
 
 
 def rules_broken(report) -> list[str]:
-    return [str(v.rule) for v in report.all_violations]
+    return [str(v.code) for v in report.all_violations]
 
 
 @pytest.mark.parametrize("scenario", GOLDEN, ids=[s["name"] for s in GOLDEN])
@@ -86,7 +83,7 @@ def test_window_keeps_only_the_last_20_trades(settings):
     assert report.score == 100
     assert report.window_trade_ids == tuple(range(2, 22))
     assert len(report.clean_sessions) == 20
-    assert [str(v.rule) for v in report.all_violations] == ["NO_PLANNED_EXIT"]
+    assert [str(v.code) for v in report.all_violations] == ["NO_PLANNED_EXIT"]
 
 
 def test_violation_inside_the_window_costs_points(settings):
@@ -134,7 +131,7 @@ def test_third_open_spread_breaks_the_concurrency_cap(settings):
         make_trade(3, opened_at="2026-11-02T15:02:00Z", underlying="IWM"),
     ]
     report = evaluate_discipline(trades, settings=settings, now=NOW)
-    assert [(str(v.rule), v.trade_id) for v in report.all_violations] == [
+    assert [(str(v.code), v.trade_id) for v in report.all_violations] == [
         ("TOO_MANY_CONCURRENT", 3)
     ]
 
@@ -209,7 +206,7 @@ def test_entry_29_minutes_after_a_loss_is_revenge_30_is_not(settings):
     early = make_trade(2, opened_at="2026-11-02T15:59:00Z", underlying="QQQ")
     on_time = make_trade(3, opened_at="2026-11-02T16:00:00Z", underlying="IWM")
     report = evaluate_discipline([loss, early, on_time], settings=settings, now=NOW)
-    assert [(str(v.rule), v.trade_id) for v in report.all_violations] == [("REVENGE_ENTRY", 2)]
+    assert [(str(v.code), v.trade_id) for v in report.all_violations] == [("REVENGE_ENTRY", 2)]
 
 
 def test_entry_after_a_winner_is_not_revenge(settings):
@@ -236,7 +233,7 @@ def test_loss_one_cent_beyond_the_stop_is_a_violation(settings):
     )
     report = evaluate_discipline([trade], settings=settings, now=NOW)
     assert rules_broken(report) == ["CLOSED_BEYOND_STOP"]
-    assert "$200.01 before fees" in report.violations[0].detail
+    assert "$200.01 before fees" in report.violations[0].sentence
 
 
 def test_close_exactly_at_time_exit_is_within_one_second_late_is_not(settings):
@@ -255,7 +252,7 @@ def test_close_exactly_at_time_exit_is_within_one_second_late_is_not(settings):
         time_exit_at="2026-11-03T20:00:00Z",
     )
     report = evaluate_discipline([on_time, late], settings=settings, now=NOW)
-    assert [(str(v.rule), v.trade_id) for v in report.all_violations] == [
+    assert [(str(v.code), v.trade_id) for v in report.all_violations] == [
         ("HELD_PAST_TIME_EXIT", 2)
     ]
 

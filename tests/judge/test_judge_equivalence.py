@@ -21,16 +21,12 @@ from tests.support.judge_reference import (
 )
 from utils.records.alerts import Alert, AlertRule
 from utils.judge.coach import MIN_QUICK_LOSSES, CoachInput, coach_losses_after_losses
-from utils.judge.discipline import (
-    Violation,
-    evaluate_discipline,
-    family_risk_at_each_entry,
-    open_at_each_entry,
-    open_risk_by_family,
-)
-from utils.judge.gates import TriggerCode, closed_before, rollback_triggers
+from utils.judge.discipline import Violation, evaluate_discipline
+from utils.judge.risk import family_risk_at_each_entry, open_at_each_entry, open_risk_by_family
+from utils.judge.rollback import rollback_triggers
+from utils.records.latch import TriggerCode
 from utils.journal.models import Trade
-from utils.judge.metrics import last_n_expectancy
+from utils.judge.metrics import closed_before, last_n_expectancy
 from utils.core.sessions import session_of
 from utils.spreads.model import underlying_family
 
@@ -138,7 +134,7 @@ def test_random_journals_exercise_every_optimised_rule(settings):
     seen: Counter[str] = Counter()
     for seed in SEEDS:
         fast, _ = judge_both(seed, settings)
-        seen.update(str(v.rule) for v in fast.all_violations)
+        seen.update(str(v.code) for v in fast.all_violations)
     for rule in (
         "NOT_DEFINED_RISK",
         "OPENED_DURING_HALT",

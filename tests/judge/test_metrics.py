@@ -26,7 +26,6 @@ from utils.judge.metrics import (
     equity_curve,
     last_n_expectancy,
     max_drawdown_usd,
-    rolling_expectancy,
     summarize,
     summarize_pnl,
     trades_to_frame,
@@ -100,9 +99,13 @@ def test_profit_factor_is_infinite_without_losses_and_says_so():
 def test_golden_rolling_expectancy_for_the_rollback_trigger(journal, case):
     journal_trades(journal, case["pnl_usd"])
     frame = journal.trades_frame()
-    series = rolling_expectancy(frame, case["window"])
+    # The rollback trigger reads the last-N window after each close: undefined until it is full.
+    after_each_close = [
+        last_n_expectancy(frame.head(count), case["window"]) for count in range(1, len(frame) + 1)
+    ]
+    series = [w.expectancy_usd if w.complete else None for w in after_each_close]
     expected = [math.nan if v is None else v for v in case["expected_series"]]
-    assert series.to_numpy() == pytest.approx(np.array(expected), nan_ok=True)
+    assert np.array(series, dtype="float64") == pytest.approx(np.array(expected), nan_ok=True)
     window = last_n_expectancy(frame, case["window"])
     assert window.expectancy_usd == pytest.approx(case["expected_last"])
     assert window.complete is (len(case["pnl_usd"]) >= case["window"])

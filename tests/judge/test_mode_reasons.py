@@ -9,7 +9,8 @@ import pytest
 
 from tests.support.broker_support import gate_report, sandbox_record
 from utils.core.reasons import Reason
-from utils.judge.gates import GateCode, GateReport, LatchState
+from utils.judge.gates import GateCode, GateReport
+from utils.records.latch import LatchState
 from utils.judge.mode import (
     EffectiveMode,
     ModeCode,

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 
 from tests.support.judge_factory import daily_trades, make_alert, settings_for, utc
 from utils.records.alerts import AlertRule, AlertStore
-from utils.judge.gates import (
-    ROLLBACK_SEQUENCE,
-    LatchClearRefused,
-    LatchEventKind,
-    RollbackLatchStore,
-    TriggerCode,
-    rollback_triggers,
-)
+from utils.judge.rollback import rollback_triggers
+from utils.records.latch import TriggerCode
 
 NOW = utc("2026-08-01T15:00:00Z")
 
@@ -141,141 +133,16 @@ def test_triggers_come_in_checklist_order(settings):
     assert codes(found) == list(TriggerCode)
 
 
-# --- the latch ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def latch(tmp_path):
-    store = RollbackLatchStore.open(tmp_path, clock=lambda: NOW)
-    yield store
-    store.close()
-
-
-def test_latch_starts_clear(latch):
-    state = latch.state()
-    assert (
-        not state.active
-        and not state.forces_dry_run
-        and state.sentence == ("Rollback latch clear.")
-    )
-
-
-def test_trigger_sets_the_latch_which_forces_dry_run_and_shows_the_sequence(latch, settings):
-    state = latch.set(triggers(settings, score=69), NOW)
-    assert state.active and state.forces_dry_run and state.set_at == NOW
-    assert state.codes == (TriggerCode.DISCIPLINE_BELOW_MIN,)
-    assert state.rollback_sequence == ROLLBACK_SEQUENCE
-    assert "ALWAYS_DRY_RUN=true" in state.sentence and "Close risk" in state.sentence
-
-
-def test_latch_survives_a_restart(tmp_path, settings):
-    store = RollbackLatchStore.open(tmp_path)
-    store.set(triggers(settings, score=50), NOW)
-    store.close()
-    reopened = RollbackLatchStore.open(tmp_path)
-    state = reopened.state()
-    reopened.close()
-    assert state.active and state.set_at == NOW
-    assert state.triggers[0].sentence == "Discipline 50/100 is below 70."
-
-
-def test_latch_and_alerts_keep_separate_schemas_in_the_journal_file(tmp_path, settings):
-    alerts = AlertStore.open(tmp_path, clock=lambda: NOW)
-    latch = RollbackLatchStore.open(tmp_path)
-    alerts.raise_alert(AlertRule.AUTH_ANOMALY, "401")
-    latch.set(triggers(settings, score=60), NOW)
-    alerts.close()
-    latch.close()
-    conn = sqlite3.connect(tmp_path / "journal.sqlite3")
-    try:
-        versions = dict(conn.execute("SELECT component, version FROM schema_version"))
-    finally:
-        conn.close()
-    assert versions == {"alerts": 1, "rollback_latch": 1}
-
-
-def test_clear_is_refused_while_a_trigger_holds(latch, settings):
-    current = triggers(settings, score=69)
-    latch.set(current, NOW)
-    with pytest.raises(LatchClearRefused, match="Discipline 69/100 is below 70"):
-        latch.clear(current, NOW)
-    assert latch.state().active
-
-
-def test_trader_clears_the_latch_once_no_trigger_holds(latch, settings):
-    latch.set(triggers(settings, score=69), NOW)
-    later = NOW + timedelta(days=3)
-    state = latch.clear(triggers(settings, score=75, now=later), later, note="back to plan")
-    assert not state.active and state.cleared_at == later
-    events = latch.events()
-    assert [e.kind for e in events] == [LatchEventKind.SET, LatchEventKind.CLEAR]
-    assert events[1].note == "back to plan"
-
-
-def test_setting_the_same_trigger_twice_records_one_event(latch, settings):
-    latch.set(triggers(settings, score=60), NOW)
-    latch.set(triggers(settings, score=55), NOW + timedelta(minutes=5))
-    assert len(latch.events()) == 1
-
-
-def test_a_new_trigger_is_added_without_moving_set_at(latch, settings):
-    latch.set(triggers(settings, score=60), NOW)
-    alert_pile = [
-        make_alert(1, "2026-08-01T15:10:00Z", AlertRule.OVER_LADDER_CAP),
-        make_alert(2, "2026-08-01T15:20:00Z", AlertRule.OVER_LADDER_CAP),
-    ]
-    later = NOW + timedelta(hours=1)
-    state = latch.set(triggers(settings, score=60, alerts=alert_pile, now=later), later)
-    assert state.set_at == NOW
-    assert state.codes == (
-        TriggerCode.DISCIPLINE_BELOW_MIN,
-        TriggerCode.TWO_HIGH_ALERTS_ONE_SESSION,
-    )
-    assert len(latch.events()) == 2
-
-
-def test_latch_needs_a_trigger_to_be_set(latch):
-    with pytest.raises(ValueError, match="at least one trigger"):
-        latch.set([], NOW)
-
-
-def test_clearing_a_clear_latch_records_nothing(latch):
-    assert not latch.clear([], NOW).active
-    assert latch.events() == []
-
-
-def test_latch_events_can_be_neither_changed_nor_deleted(latch, settings, tmp_path):
-    latch.set(triggers(settings, score=60), NOW)
-    conn = sqlite3.connect(tmp_path / "journal.sqlite3")
-    try:
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute("UPDATE rollback_latch_events SET kind = 'clear'")
-        with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
-            conn.execute("DELETE FROM rollback_latch_events")
-    finally:
-        conn.close()
-    assert latch.state().active
-
-
-def test_latch_set_and_clear_across_a_restart_with_the_real_clock(tmp_path, settings):
-    with time_machine.travel(datetime(2026, 8, 1, 15, 0, tzinfo=timezone.utc), tick=False):
-        store = RollbackLatchStore.open(tmp_path)
-        store.set(triggers(settings, score=60))
-        store.close()
-    with time_machine.travel(datetime(2026, 8, 4, 15, 0, tzinfo=timezone.utc), tick=False):
-        store = RollbackLatchStore.open(tmp_path)
-        state = store.clear([])
-        store.close()
-    assert not state.active and state.cleared_at == datetime(2026, 8, 4, 15, tzinfo=timezone.utc)
+# --- across a restart ---------------------------------------------------------------------
 
 
 def test_halt_and_its_trigger_survive_a_restart(tmp_path, settings):
     store = AlertStore.open(tmp_path, clock=lambda: NOW)
     store.raise_alert(AlertRule.ORDER_ANOMALY, "fill far from the limit", order_ref="c-9")
     store.close()
-    reopened = AlertStore.open(tmp_path, clock=lambda: NOW)
+    reopened = AlertStore.open(tmp_path, clock=lambda: NOW + timedelta(hours=23))
     alerts = reopened.alerts()
-    halt = reopened.halt_state(NOW + timedelta(hours=23))
+    halt = reopened.halt_state()
     reopened.close()
     assert halt.active and halt.until == NOW + timedelta(hours=24)
     assert codes(triggers(settings, alerts=alerts, now=NOW + timedelta(hours=23))) == [

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from utils.records.alerts import AlertRule, AlertStore
+from utils.records.alerts import AlertRule, AlertStore, HaltState, HaltWindow, halt_covers
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 
@@ -45,18 +45,20 @@ def test_alert_starts_a_24h_halt(store, clock):
     store.raise_alert(AlertRule.AUTH_ANOMALY, "401 in LIVE")
     halt = store.halt_state()
     assert halt.active and halt.until == T0 + timedelta(hours=24)
-    assert "AUTH_ANOMALY" in halt.reason
+    assert halt.reason == "AUTH_ANOMALY: 401 in LIVE"
     assert halt.remaining(T0 + timedelta(hours=1)) == timedelta(hours=23)
 
 
-def test_halt_still_active_one_microsecond_before_24h(store):
+def test_halt_still_active_one_microsecond_before_24h(store, clock):
     store.raise_alert(AlertRule.ORDER_ANOMALY, "rejected")
-    assert store.halt_state(T0 + timedelta(hours=24) - timedelta(microseconds=1)).active
+    clock.now = T0 + timedelta(hours=24) - timedelta(microseconds=1)
+    assert store.halt_state().active
 
 
-def test_halt_expires_at_exactly_24h(store):
+def test_halt_expires_at_exactly_24h(store, clock):
     store.raise_alert(AlertRule.ORDER_ANOMALY, "rejected")
-    halt = store.halt_state(T0 + timedelta(hours=24))
+    clock.now = T0 + timedelta(hours=24)
+    halt = store.halt_state()
     assert not halt.active and halt.remaining(T0 + timedelta(hours=24)) == timedelta(0)
 
 
@@ -102,17 +104,54 @@ def test_alerts_cannot_be_deleted_or_rewritten(store, tmp_path):
     raw.close()
 
 
-def test_counts_by_session_use_new_york_days(store, clock):
+def test_alert_sessions_are_new_york_days(store, clock):
     clock.now = datetime(2026, 11, 25, 4, 30, tzinfo=timezone.utc)  # 23:30 New York, Nov 24
     store.raise_alert(AlertRule.ORDER_ANOMALY, "late")
     clock.now = datetime(2026, 11, 25, 5, 30, tzinfo=timezone.utc)  # 00:30 New York, Nov 25
     store.raise_alert(AlertRule.ORDER_ANOMALY, "after midnight")
     store.raise_alert(AlertRule.AUTH_ANOMALY, "again")
-    assert store.alert_counts_by_session() == {date(2026, 11, 24): 1, date(2026, 11, 25): 2}
+    assert [a.session for a in store.alerts()] == [
+        date(2026, 11, 24),
+        date(2026, 11, 25),
+        date(2026, 11, 25),
+    ]
+    assert [a.message for a in store.alerts(session=date(2026, 11, 24))] == ["late"]
     assert [a.message for a in store.alerts(session=date(2026, 11, 25))] == [
         "after midnight",
         "again",
     ]
+
+
+def test_overlapping_halts_show_the_one_ending_last_and_the_oldest_on_a_tie(store, clock):
+    first = store.raise_alert(AlertRule.ORDER_ANOMALY, "first")
+    store.raise_alert(AlertRule.AUTH_ANOMALY, "same moment")
+    assert store.halt_state().alert_id == first.id
+    clock.now = T0 + timedelta(hours=1)
+    later = store.raise_alert(AlertRule.ORDER_ANOMALY, "an hour later")
+    halt = store.halt_state()
+    assert (halt.alert_id, halt.started_at, halt.until) == (
+        later.id,
+        T0 + timedelta(hours=1),
+        T0 + timedelta(hours=25),
+    )
+    clock.now = T0 + timedelta(hours=24, minutes=30)
+    assert store.halt_state().alert_id == later.id
+    clock.now = T0 + timedelta(hours=25)
+    assert not store.halt_state().active
+
+
+def test_a_halt_covers_from_its_start_to_just_before_its_end():
+    start, end = T0, T0 + timedelta(hours=24)
+    assert not halt_covers(start, end, start - timedelta(microseconds=1))
+    assert halt_covers(start, end, start)
+    assert halt_covers(start, end, end - timedelta(microseconds=1))
+    assert not halt_covers(start, end, end)
+    assert halt_covers(None, None, end)
+    window = HaltWindow(alert_id=1, started_at=start, ends_at=end)
+    state = HaltState(active=True, started_at=start, until=end)
+    for moment in (start - timedelta(seconds=1), start, end - timedelta(seconds=1), end):
+        assert window.covers(moment) == state.in_force(moment) == halt_covers(start, end, moment)
+    assert not state.model_copy(update={"active": False}).in_force(start)
 
 
 def test_no_alert_means_no_halt(store):

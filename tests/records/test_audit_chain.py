@@ -15,7 +15,8 @@ import pytest
 from tests.support.audit_support import drop_entries_after, edit_entry
 from utils.records.audit import GENESIS_HASH, AuditKind, AuditLog, ChainProblem, ReanchorRefused
 from utils.records.audit_anchor import AuditAnchorStore
-from utils.records.audit_cli import EXIT_BROKEN, EXIT_OK, EXIT_USAGE, main
+from utils.records.audit_cli import EXIT_BROKEN, main
+from utils.journal.cli import EXIT_OK, EXIT_USAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 

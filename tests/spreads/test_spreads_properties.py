@@ -14,16 +14,12 @@ from utils.spreads.probability import probability_of_profit
 from utils.spreads.model import (
     Leg,
     LegAction,
-    OptionSymbol,
-    OptionType,
     Spread,
     expiration_profile,
-    format_occ,
-    parse_occ,
-    parse_streamer,
     prove_defined_risk,
     recognize_structure,
 )
+from utils.spreads.symbols import OptionSymbol, OptionType, format_occ, parse_occ, parse_streamer
 
 EXPIRY = date(2025, 1, 17)
 HALF = Decimal("0.5")

@@ -21,12 +21,13 @@ from utils.broker.clients import BrokerClients
 from utils.broker.guard import BrokerGuard
 from utils.broker.models import GuardEvidence, TradePlan
 from utils.core.config import DEFAULT_SANDBOX_URL, load_settings
-from utils.judge.gates import GateCode, GateReport, GateResult, RollbackLatchStore, RollbackTrigger
+from utils.judge.gates import GateCode, GateReport, GateResult
+from utils.records.latch import RollbackLatchStore, RollbackTrigger
 from utils.journal.store import Journal
 from utils.journal.models import Mode
-from utils.judge.ladder import RampStage
+from utils.judge.ramp import RampStage
 from utils.spreads.symbols import OptionSymbol, OptionType
-from utils.broker.pretrade import OpenPosition, OrderIntent
+from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.records.sandbox import (
     SandboxMode,
     SandboxStep,

@@ -18,32 +18,32 @@ from utils.records.alerts import Alert
 from utils.judge.coach import LOSSES_LOOKED_AT, CoachInput
 from utils.core.config import Settings
 from utils.judge.discipline import (
-    DISCIPLINE_RULES,
     FULL_SCORE,
-    HUNDRED,
-    ZERO,
-    Breach,
-    DisciplineContext,
     DisciplineReport,
-    DisciplineRule,
-    RuleId,
     ScorePart,
     SessionVerdict,
     Violation,
+    action_sessions_from_trades,
+)
+from utils.judge.discipline_rules import (
+    DISCIPLINE_RULES,
+    Breach,
+    DisciplineContext,
+    DisciplineRule,
+    RuleId,
     _label,
     _usd,
-    action_sessions_from_trades,
     halt_windows,
-    open_risk_by_family,
 )
 from utils.journal.models import Trade, spread_risk
-from utils.judge.ladder import SizeLadder
+from utils.judge.ramp import SizeLadder
+from utils.judge.risk import HUNDRED, ZERO, open_risk_by_family
 from utils.core.sessions import session_of, to_utc
 from utils.spreads.model import underlying_family
 
 
-def _entry_breach(trade: Trade, detail: str) -> Breach:
-    return Breach(session=trade.session, at=trade.opened_at, detail=detail, trade_id=trade.id)
+def _entry_breach(trade: Trade, sentence: str) -> Breach:
+    return Breach(session=trade.session, at=trade.opened_at, sentence=sentence, trade_id=trade.id)
 
 
 def reference_open_at_each_entry(ordered: Sequence[Trade]) -> tuple[tuple[Trade, ...], ...]:
@@ -215,18 +215,18 @@ def reference_evaluate_discipline(
     every = sorted(
         (
             Violation(
-                rule=rule.id,
+                code=rule.id,
+                sentence=breach.sentence,
                 points=rule.weight,
                 session=breach.session,
                 at=breach.at,
-                detail=breach.detail,
                 trade_id=breach.trade_id,
                 alert_id=breach.alert_id,
             )
             for rule in REFERENCE_RULES
             for breach in rule.check(ctx)
         ),
-        key=lambda v: (v.at, order[v.rule], v.trade_id or 0, v.alert_id or 0, v.detail),
+        key=lambda v: (v.at, order[v.code], v.trade_id or 0, v.alert_id or 0, v.sentence),
     )
     window = ordered[-window_trades:]
     window_ids = tuple(t.id for t in window)
@@ -236,7 +236,7 @@ def reference_evaluate_discipline(
         for v in every
         if (v.trade_id in window_ids if v.alert_id is None else first <= v.session <= today)
     )
-    counts = Counter(v.rule for v in in_window)
+    counts = Counter(v.code for v in in_window)
     parts = tuple(
         ScorePart(
             rule=rule.id,
@@ -255,7 +255,7 @@ def reference_evaluate_discipline(
     )
     broken: dict[date, list[RuleId]] = {}
     for violation in every:
-        broken.setdefault(violation.session, []).append(violation.rule)
+        broken.setdefault(violation.session, []).append(violation.code)
     alert_counts = Counter(alert.session for alert in known_alerts)
     sessions = sorted(s for s in set(actions) | set(broken) | set(alert_counts) if s <= today)
     return DisciplineReport(

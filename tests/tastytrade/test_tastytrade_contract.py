@@ -24,7 +24,8 @@ from tests.support.tastytrade_support import (
 )
 from utils.sim.server import SimBroker, SimLogins
 from utils.sim.orders import FillBehavior
-from utils.tastytrade.client import (
+from utils.tastytrade.client import RetryPolicy, build_spread_order
+from utils.tastytrade.errors import (
     AuthenticationError,
     ClientConfigError,
     MalformedResponse,
@@ -32,11 +33,9 @@ from utils.tastytrade.client import (
     OrderOutcomeUnknown,
     PreflightRejected,
     RateLimited,
-    RetryPolicy,
     ServerError,
     TastytradeApiError,
     TransportError,
-    build_spread_order,
 )
 from utils.tastytrade.models import OrderStatus
 

@@ -23,7 +23,8 @@ from utils.judge.mode import BrokerTarget, ModeIntent, sandbox_problem
 from utils.core.config import Environment, Settings
 from utils.core.sessions import Clock, utc_now
 from utils.sim.runtime import SimRuntime
-from utils.tastytrade.client import TastytradeClient, TastytradeError
+from utils.tastytrade.client import TastytradeClient
+from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.models import (
     Balance,
     CustomerAccount,

@@ -18,12 +18,14 @@ from utils.broker.checks import dry_run_findings, what_if
 from utils.broker.confirmation import ConfirmationRefused, RefusalCode
 from utils.broker.fills import MODE_OF_TARGET
 from utils.broker.models import GuardCode, GuardReason, PlacementOutcome, WhatIf, reason
-from utils.broker.pretrade import OrderIntent, PretradeDecision, ReasonCode
+from utils.broker.pretrade import PretradeDecision
+from utils.broker.order_intent import OrderIntent
+from utils.broker.pretrade_context import ReasonCode
 from utils.judge.mode import BrokerTarget, ModeDecision
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditVerification
 from utils.spreads.model import PositionEffect
-from utils.tastytrade.client import (
+from utils.tastytrade.errors import (
     AuthenticationError,
     MalformedResponse,
     PreflightRejected,
@@ -35,14 +37,6 @@ from utils.tastytrade.client import (
 )
 from utils.tastytrade.models import NewOrder, OrderResponse
 
-# Pre-trade denials that are HIGH alerts (utils.records.alerts): refused for risk, or during a halt.
-RISK_ALERT_RULES: dict[ReasonCode, AlertRule] = {
-    ReasonCode.NOT_DEFINED_RISK: AlertRule.NOT_DEFINED_RISK,
-    ReasonCode.EXCEEDS_LADDER_CAP: AlertRule.OVER_LADDER_CAP,
-    ReasonCode.SYMBOL_RISK_OVER_20PCT: AlertRule.OVER_SYMBOL_RISK,
-    ReasonCode.TOO_MANY_CONCURRENT: AlertRule.OVER_CONCURRENCY,
-    ReasonCode.HALTED: AlertRule.ENTRY_DURING_HALT,
-}
 # Account flags that are anomalies (a HIGH alert and the latch), not only refusals.
 ACCOUNT_FLAG_ANOMALIES = frozenset(
     {
@@ -176,11 +170,12 @@ def pretrade_verdict(decision: PretradeDecision, *, duplicate_is_anomaly: bool) 
         refusals.append(
             GuardReason(code=check.code, sentence=check.sentence, evidence=dict(check.evidence))
         )
-    rules = dict.fromkeys(RISK_ALERT_RULES[c] for c in decision.codes if c in RISK_ALERT_RULES)
     return Verdict(
         refusals=tuple(refusals),
         anomalies=tuple(anomalies),
-        risk_alerts=tuple(RiskAlert(rule=rule, message=decision.sentence) for rule in rules),
+        risk_alerts=tuple(
+            RiskAlert(rule=rule, message=decision.sentence) for rule in decision.refusal_alerts
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from utils.broker.models import GuardEvidence
 from utils.judge.evidence import CockpitEvidence
 from utils.journal.models import Mode, Trade, TradeStatus
-from utils.broker.pretrade import OpenPosition
+from utils.broker.order_intent import OpenPosition
 from utils.spreads.model import Leg
 
 

@@ -34,22 +34,18 @@ from utils.broker.decisions import (
 )
 from utils.broker.fills import MODE_OF_TARGET
 from utils.broker.models import GuardCode, GuardEvidence, WhatIf
-from utils.broker.pretrade import (
-    OpenPosition,
-    OrderIntent,
-    PretradeDecision,
-    Quote,
-    RecentOrder,
-    run_pretrade_checks,
-)
+from utils.broker.pretrade import PretradeDecision, Quote, run_pretrade_checks
+from utils.broker.order_intent import OpenPosition, OrderIntent, RecentOrder
 from utils.broker.recorder import Recorder
 from utils.core.config import Settings
 from utils.judge.mode import BrokerTarget, ModeDecision
 from utils.records.alerts import HaltState
 from utils.records.audit import AuditKind
 from utils.records.sandbox import mask_account
-from utils.spreads.model import PositionEffect, SymbolError, parse_occ
-from utils.tastytrade.client import TastytradeError, build_spread_order
+from utils.spreads.model import PositionEffect
+from utils.spreads.symbols import SymbolError, parse_occ
+from utils.tastytrade.client import build_spread_order
+from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.models import Balance, CustomerAccount, NewOrder
 
 RECENT_ORDERS_WINDOW = timedelta(minutes=2)

@@ -94,7 +94,7 @@ from utils.broker.models import (
     reason,
 )
 from utils.broker.place import PlaceStage
-from utils.broker.pretrade import OrderIntent
+from utils.broker.order_intent import OrderIntent
 from utils.broker.preview import PreviewStage
 from utils.broker.reconcile import ReconcileStage
 from utils.broker.recorder import Recorder
@@ -102,7 +102,7 @@ from utils.broker.sandbox_validation import ValidationProgress, run_sandbox_vali
 from utils.broker.status import read_broker_status
 from utils.core.config import Settings
 from utils.core.sessions import Clock, to_utc, utc_now
-from utils.judge.gates import RollbackLatchStore
+from utils.records.latch import RollbackLatchStore
 from utils.judge.mode import BrokerTarget, ModeDecision, ModeIntent, resolve_mode, sandbox_problem
 from utils.records.alerts import AlertStore
 from utils.records.audit import AuditLog, AuditVerification, AuditWriteError
@@ -112,7 +112,7 @@ from utils.records.sandbox import (
     SandboxValidationRecord,
     SandboxValidationStore,
 )
-from utils.tastytrade.client import TastytradeError
+from utils.tastytrade.errors import TastytradeError
 
 logger = logging.getLogger(__name__)
 
@@ -441,7 +441,7 @@ class BrokerGuard:
                 self._stages.modes.intent.model_copy(update={"use_live": False}),
                 gates=None,
                 sandbox=None,
-                halt=recorder.read_halt(attempt.now),
+                halt=recorder.read_halt(),
                 latch=recorder.read_latch(),
                 now=attempt.now,
             )

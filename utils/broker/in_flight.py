@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from utils.broker.models import GuardReason, TradePlan, WhatIf
-from utils.broker.pretrade import OrderIntent
+from utils.broker.order_intent import OrderIntent
 from utils.judge.mode import BrokerTarget
 
 PENDING_KEEP = timedelta(minutes=30)

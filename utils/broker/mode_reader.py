@@ -16,7 +16,7 @@ from utils.broker.attempt import Attempt
 from utils.broker.clients import BrokerUnavailable, ClientFactory, host_of
 from utils.broker.models import EvidenceProvider, GuardEvidence
 from utils.broker.recorder import Recorder
-from utils.judge.gates import LatchState
+from utils.records.latch import LatchState
 from utils.judge.mode import ModeDecision, ModeIntent, resolve_mode
 from utils.records.alerts import HaltState
 from utils.records.audit import AuditKind
@@ -63,7 +63,7 @@ class ModeReader:
             logger.exception("the guard's evidence could not be read")
             attempt.evidence_error = f"{type(error).__name__}: {error}"
             evidence = None
-        halt = self._recorder.read_halt(now)
+        halt = self._recorder.read_halt()
         latch = self._recorder.read_latch()
         triggers = () if evidence is None else evidence.rollback_triggers
         if triggers:

@@ -18,10 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from utils.broker.confirmation import RefusalCode
 from utils.core.reasons import Reason, as_evidence
 from utils.judge.mode import ModeDecision
-from utils.judge.gates import GateReport, RollbackTrigger
+from utils.judge.gates import GateReport
+from utils.records.latch import RollbackTrigger
 from utils.journal.models import Mode
-from utils.judge.ladder import RampStage
-from utils.broker.pretrade import OpenPosition, PretradeDecision, ReasonCode
+from utils.judge.ramp import RampStage
+from utils.broker.order_intent import OpenPosition
+from utils.broker.pretrade import PretradeDecision
+from utils.broker.pretrade_context import ReasonCode
 from utils.records.sandbox import SandboxValidationRecord
 
 

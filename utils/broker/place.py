@@ -29,13 +29,13 @@ from utils.broker.gatekeeper import Gatekeeper, build_order, target_binding
 from utils.broker.in_flight import InFlight, Pending, Placed
 from utils.broker.mode_reader import ModeReader
 from utils.broker.models import GuardCode, Placement, PlacementOutcome, reason
-from utils.broker.pretrade import OrderIntent
+from utils.broker.order_intent import OrderIntent
 from utils.broker.reconcile import ReconcileStage
 from utils.broker.recorder import Recorder
 from utils.judge.mode import ModeDecision
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind
-from utils.tastytrade.client import OrderOutcomeUnknown, ServerError, TastytradeError
+from utils.tastytrade.errors import OrderOutcomeUnknown, ServerError, TastytradeError
 from utils.tastytrade.models import NewOrder, OrderPlacement
 
 

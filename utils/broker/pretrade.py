@@ -12,6 +12,12 @@ Every check is a small named function in `PRETRADE_CHECKS`; all of them run, so 
 every reason at once. Risk figures use the fee-aware max loss: max loss + this order's fees + the
 estimated fees to close it (the dry-run's fee breakdown when the intent carries one).
 
+The checks that apply the judge's risk rules (`utils.judge.risk`: the same definitions the
+discipline score charges) are `pretrade_risk_checks`; the checks on the order and its market are
+`pretrade_order_checks`; what a check reads and returns is `pretrade_context`; the intent and the
+account state are `order_intent`. A refusal by a risk rule raises the HIGH alert of
+`PretradeDecision.refusal_alerts`.
+
 Rules (research options_math.md section 11; thresholds from `utils.core.config.Settings`):
 
 - NOT_DEFINED_RISK: an opening order must pass `Spread.proof`; a closing order must not leave
@@ -40,176 +46,45 @@ Rules (research options_math.md section 11; thresholds from `utils.core.config.S
 Exactly at a limit passes; one step past it fails.
 
 Halt state: `utils.records.alerts.HaltState(active, until, reason)`, or any object with
-`.active` and `.until` (and optionally `.reason`). A halt is in force while `active`
-is true and `until` is None or still in the future.
+`.active` and `.until` (and optionally `.reason`, `.started_at`). A halt is in force while
+`active` is true and it covers the moment (`utils.records.alerts.halt_covers`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict
 
-from utils.core.config import Settings
-from utils.records.alerts import HaltState
-from utils.judge.ladder import RampStage, TradeLimits, limits_for
-from utils.core.sessions import session_of, to_utc
-from utils.spreads.fees import FeeSchedule, OrderFees, fee_aware_max_loss_usd, order_fees
-from utils.spreads.model import (
-    Leg,
-    OptionType,
-    PositionEffect,
-    PriceEffect,
-    Spread,
-    parse_occ,
-    parse_streamer,
-    underlying_family,
+from utils.broker.order_intent import OpenPosition, OrderIntent, Quote, RecentOrder
+from utils.broker.pretrade_context import CheckResult, PretradeContext, ReasonCode
+from utils.broker.pretrade_order_checks import (
+    check_bid_ask_width,
+    check_dte_window,
+    check_duplicate,
+    check_min_credit,
+    check_not_mixed,
+    check_price_sane,
+    check_rate_limit,
 )
-
-DUPLICATE_WINDOW_S = 60
-RATE_WINDOW = timedelta(seconds=60)
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-
-
-class ReasonCode(StrEnum):
-    """Named reasons a pre-trade check passes or refuses an order."""
-
-    NOT_DEFINED_RISK = "NOT_DEFINED_RISK"
-    MIXED_OPEN_AND_CLOSE = "MIXED_OPEN_AND_CLOSE"
-    CLOSE_WITHOUT_POSITION = "CLOSE_WITHOUT_POSITION"
-    PRICE_ANOMALY = "PRICE_ANOMALY"
-    HALTED = "HALTED"
-    EXCEEDS_LADDER_CAP = "EXCEEDS_LADDER_CAP"
-    TOO_MANY_CONCURRENT = "TOO_MANY_CONCURRENT"
-    SYMBOL_RISK_OVER_20PCT = "SYMBOL_RISK_OVER_20PCT"
-    DUPLICATE_ORDER = "DUPLICATE_ORDER"
-    RATE_LIMITED = "RATE_LIMITED"
-    DTE_OUTSIDE_WINDOW = "DTE_OUTSIDE_WINDOW"
-    CREDIT_BELOW_MIN_PCT_OF_WIDTH = "CREDIT_BELOW_MIN_PCT_OF_WIDTH"
-    BID_ASK_TOO_WIDE = "BID_ASK_TOO_WIDE"
-    QUOTE_MISSING = "QUOTE_MISSING"
-    REVENGE_GUARD = "REVENGE_GUARD"
-
-
-class Quote(BaseModel):
-    """A leg's current bid and ask per share."""
-
-    model_config = ConfigDict(frozen=True)
-
-    bid: Decimal = Field(ge=0)
-    ask: Decimal = Field(ge=0)
-
-    @model_validator(mode="after")
-    def _not_crossed(self) -> Quote:
-        if self.ask < self.bid:
-            raise ValueError(f"quote is crossed: ask {self.ask} is below bid {self.bid}")
-        return self
-
-    @property
-    def width(self) -> Decimal:
-        """Ask minus bid."""
-        return self.ask - self.bid
-
-
-class OpenPosition(BaseModel):
-    """One open spread: its underlying, its max loss (1R, ideally fee-aware) and its legs.
-
-    The legs are needed only to verify closing orders against what is really open.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    position_id: str
-    underlying: str
-    max_loss_usd: Decimal = Field(ge=0)
-    legs: tuple[Leg, ...] = ()
-
-    @classmethod
-    def from_spread(
-        cls, position_id: str, spread: Spread, max_loss_usd: Decimal | None = None
-    ) -> OpenPosition:
-        """An open position from the spread that opened it (max loss defaults to the spread's)."""
-        risk = spread.max_loss_usd if max_loss_usd is None else max_loss_usd
-        if risk is None:
-            raise ValueError(f"position {position_id} has no finite max loss: pass max_loss_usd")
-        return cls(
-            position_id=position_id,
-            underlying=spread.underlying,
-            max_loss_usd=risk,
-            legs=spread.legs,
-        )
-
-    @property
-    def family(self) -> str:
-        """The underlying family it counts in."""
-        return underlying_family(self.underlying)
-
-
-class RecentOrder(BaseModel):
-    """An order already sent (or attempted): for the duplicate and rate-limit checks."""
-
-    model_config = ConfigDict(frozen=True)
-
-    client_order_id: str
-    submitted_at: datetime
-    fingerprint: str = ""
-
-
-class OrderIntent(BaseModel):
-    """What the trader wants to send: the spread (legs, quantity, limit price and effect) and a
-    client order id; optionally the broker dry-run's `data` object, whose fees are preferred."""
-
-    model_config = ConfigDict(frozen=True)
-
-    spread: Spread
-    client_order_id: str = Field(min_length=1)
-    dry_run: dict[str, Any] | None = None
-
-    @property
-    def quantity(self) -> int:
-        """Spread units."""
-        return self.spread.quantity
-
-    @property
-    def limit_price(self) -> Decimal:
-        """Limit price per share per unit."""
-        return self.spread.price
-
-    @property
-    def position_effect(self) -> PositionEffect:
-        """Opening, closing or mixed, from the leg actions."""
-        return self.spread.position_effect
-
-    @property
-    def fingerprint(self) -> str:
-        """The order's content (legs, price, effect), independent of the client order id."""
-        legs = sorted(f"{leg.action.value} {leg.quantity} {leg.occ}" for leg in self.spread.legs)
-        return f"{' | '.join(legs)} @ {self.spread.price.normalize():f} {self.spread.price_effect}"
-
-    def recorded(self, submitted_at: datetime) -> RecentOrder:
-        """This intent as a `RecentOrder`, for the next order's checks."""
-        return RecentOrder(
-            client_order_id=self.client_order_id,
-            submitted_at=submitted_at,
-            fingerprint=self.fingerprint,
-        )
-
-
-class CheckResult(BaseModel):
-    """One check's outcome: its code, whether it passed, a sentence and the evidence."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: ReasonCode
-    passed: bool
-    sentence: str
-    evidence: dict[str, str] = Field(default_factory=dict)
+from utils.broker.pretrade_risk_checks import (
+    check_close_matches_position,
+    check_concurrency,
+    check_defined_risk,
+    check_halt,
+    check_ladder_cap,
+    check_revenge_guard,
+    check_symbol_risk,
+)
+from utils.core.config import Settings
+from utils.judge.ramp import RampStage, limits_for
+from utils.judge.risk import REFUSAL_ALERTS
+from utils.records.alerts import AlertRule, HaltState
+from utils.spreads.fees import FeeSchedule, fee_aware_max_loss_usd, order_fees
+from utils.spreads.model import PositionEffect
 
 
 class PretradeDecision(BaseModel):
@@ -234,519 +109,18 @@ class PretradeDecision(BaseModel):
         return tuple(check.code for check in self.denials)
 
     @property
+    def refusal_alerts(self) -> tuple[AlertRule, ...]:
+        """The HIGH alerts this refusal raises: one per risk rule it broke, in check order (a
+        revenge refusal raises none)."""
+        rules = (code.risk_rule for code in self.codes)
+        return tuple(dict.fromkeys(REFUSAL_ALERTS[r] for r in rules if r in REFUSAL_ALERTS))
+
+    @property
     def sentence(self) -> str:
         """A summary a trader can read."""
         if self.allowed:
             return f"Allowed: all {len(self.checks)} pre-trade checks passed."
         return "Refused: " + " ".join(check.sentence for check in self.denials)
-
-
-class PretradeContext(BaseModel):
-    """Everything the checks read besides the intent, with the derived figures computed once."""
-
-    model_config = ConfigDict(frozen=True)
-
-    settings: Settings
-    now: datetime
-    limits: TradeLimits
-    open_positions: tuple[OpenPosition, ...]
-    halt: HaltState | None
-    recent_orders: tuple[RecentOrder, ...]
-    last_loss_at: datetime | None
-    net_liquidating_value_usd: Decimal | None
-    quotes: dict[str, Quote]
-    fees: OrderFees
-    max_loss_with_fees_usd: Decimal | None
-
-    @field_validator("now", "last_loss_at")
-    @classmethod
-    def _utc(cls, moment: datetime | None) -> datetime | None:
-        return None if moment is None else to_utc(moment)
-
-    @field_validator("quotes", mode="before")
-    @classmethod
-    def _occ_keys(cls, quotes: Mapping[str, Any]) -> dict[str, Any]:
-        return {_normalized_symbol(symbol): quote for symbol, quote in quotes.items()}
-
-    @property
-    def risk_capital_usd(self) -> Decimal:
-        """min(net liquidating value, risk budget); the budget alone when net liq is unknown."""
-        budget = self.settings.risk_budget_usd
-        if self.net_liquidating_value_usd is None:
-            return budget
-        return min(self.net_liquidating_value_usd, budget)
-
-    @property
-    def session_day(self) -> date:
-        """Today's New York trading session."""
-        return session_of(self.now)
-
-
-def _normalized_symbol(symbol: str) -> str:
-    return (parse_streamer(symbol) if symbol.startswith(".") else parse_occ(symbol)).occ
-
-
-def _money(amount: Decimal | None) -> str:
-    """Dollars with cents, or every digit when cents would hide a difference."""
-    if amount is None:
-        return "unbounded"
-    cents = amount.quantize(Decimal("0.01"))
-    return str(cents) if cents == amount else f"{amount.normalize():f}"
-
-
-def _result(code: ReasonCode, passed: bool, sentence: str, **evidence: object) -> CheckResult:
-    return CheckResult(
-        code=code,
-        passed=passed,
-        sentence=sentence,
-        evidence={key: str(value) for key, value in evidence.items()},
-    )
-
-
-def _opening_only(code: ReasonCode, intent: OrderIntent) -> CheckResult | None:
-    if intent.position_effect is PositionEffect.OPENING:
-        return None
-    sentence = (
-        "Not applied: the order opens nothing."
-        if intent.position_effect is PositionEffect.CLOSING
-        else "Not applied: a mixed order is refused as a whole (MIXED_OPEN_AND_CLOSE)."
-    )
-    return _result(code, True, sentence, position_effect=intent.position_effect.value)
-
-
-def check_not_mixed(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Refuse orders that both close and open legs (rolls): send them as two orders."""
-    mixed = intent.position_effect is PositionEffect.MIXED
-    sentence = (
-        "The order both closes and opens legs (a roll); send the close and the new position as "
-        "two orders so each is checked on its own."
-        if mixed
-        else "The order only opens or only closes."
-    )
-    return _result(
-        ReasonCode.MIXED_OPEN_AND_CLOSE,
-        not mixed,
-        sentence,
-        actions=", ".join(leg.action.value for leg in intent.spread.legs),
-    )
-
-
-def _open_book(positions: Sequence[OpenPosition]) -> tuple[dict[str, int], dict[str, Leg]]:
-    book: dict[str, int] = defaultdict(int)
-    legs: dict[str, Leg] = {}
-    for position in positions:
-        for leg in position.legs:
-            book[leg.occ] += leg.signed_quantity
-            legs[leg.occ] = leg
-    return book, legs
-
-
-def _unmatched_closing_legs(intent: OrderIntent, ctx: PretradeContext) -> list[str]:
-    book, _ = _open_book(ctx.open_positions)
-    unmatched = []
-    for leg in intent.spread.legs:
-        held = book.get(leg.occ, 0)
-        closes_short = leg.action.is_buy and held <= -leg.quantity
-        closes_long = not leg.action.is_buy and held >= leg.quantity
-        if not (closes_short or closes_long):
-            unmatched.append(f"{leg.describe()} (open: {held:+d})")
-    return unmatched
-
-
-def check_close_matches_position(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """A closing order must close legs that are open, in at most the open quantity."""
-    if intent.position_effect is not PositionEffect.CLOSING:
-        return _result(ReasonCode.CLOSE_WITHOUT_POSITION, True, "Not applied: not a closing order.")
-    unmatched = _unmatched_closing_legs(intent, ctx)
-    if unmatched:
-        return _result(
-            ReasonCode.CLOSE_WITHOUT_POSITION,
-            False,
-            f"Closing leg(s) without a matching open position: {'; '.join(unmatched)}.",
-            open_positions=len(ctx.open_positions),
-        )
-    return _result(
-        ReasonCode.CLOSE_WITHOUT_POSITION,
-        True,
-        "Every closing leg matches an open leg.",
-        open_positions=len(ctx.open_positions),
-    )
-
-
-def _uncovered_shorts(book: Mapping[str, int], legs: Mapping[str, Leg]) -> dict[str, int]:
-    longs: dict[str, int] = defaultdict(int)
-    shorts: dict[str, int] = defaultdict(int)
-    for occ, held in book.items():
-        leg = legs[occ]
-        kind = "calls" if leg.option_type is OptionType.CALL else "puts"
-        group = f"{leg.underlying} {leg.expiration} {kind} (x{leg.multiplier})"
-        if held > 0:
-            longs[group] += held
-        else:
-            shorts[group] += -held
-    return {group: shorts[group] - longs[group] for group in shorts if shorts[group] > longs[group]}
-
-
-def _closing_adds_uncovered(intent: OrderIntent, ctx: PretradeContext) -> dict[str, str]:
-    book, legs = _open_book(ctx.open_positions)
-    before = _uncovered_shorts(book, legs)
-    after_book = dict(book)
-    for leg in intent.spread.legs:
-        after_book[leg.occ] = after_book.get(leg.occ, 0) + leg.signed_quantity
-        legs.setdefault(leg.occ, leg)
-    after = _uncovered_shorts(after_book, legs)
-    return {
-        group: f"{before.get(group, 0)} -> {count}"
-        for group, count in after.items()
-        if count > before.get(group, 0)
-    }
-
-
-def check_defined_risk(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Opening: the spread must be proven defined-risk. Closing: it must not uncover a short."""
-    code = ReasonCode.NOT_DEFINED_RISK
-    if intent.position_effect is PositionEffect.CLOSING:
-        worse = _closing_adds_uncovered(intent, ctx)
-        if worse:
-            groups = "; ".join(
-                f"{group}: uncovered shorts {change}" for group, change in worse.items()
-            )
-            return _result(
-                code,
-                False,
-                f"Closing these legs would leave short options uncovered ({groups}); close the "
-                "short leg first or the whole spread.",
-                **worse,
-            )
-        return _result(code, True, "The close leaves no short uncovered.")
-    proof = intent.spread.proof
-    return _result(
-        code,
-        proof.defined_risk,
-        proof.sentence,
-        structure=intent.spread.structure.value,
-        findings=", ".join(proof.codes) or "none",
-        coverage="; ".join(group.describe() for group in proof.coverage),
-    )
-
-
-def check_price_sane(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """A credit at or beyond the width, or a debit at or beyond it, is a data anomaly."""
-    skipped = _opening_only(ReasonCode.PRICE_ANOMALY, intent)
-    if skipped is not None:
-        return skipped
-    spread = intent.spread
-    max_loss, max_profit = spread.max_loss_usd, spread.max_profit_usd
-    if max_loss is not None and max_loss <= 0:
-        sentence = (
-            f"The {spread.price_effect.value.lower()} of {spread.price} leaves a max loss of "
-            f"${max_loss}: the price is at or beyond the width, a stale or crossed quote."
-        )
-        passed = False
-    elif max_profit is not None and max_profit <= 0:
-        sentence = (
-            f"The debit of {spread.price} leaves a max profit of ${max_profit}: the order "
-            "cannot make money at expiration."
-        )
-        passed = False
-    else:
-        sentence = "The price leaves both a possible loss and a possible profit."
-        passed = True
-    return _result(
-        ReasonCode.PRICE_ANOMALY,
-        passed,
-        sentence,
-        max_loss_usd=_money(max_loss),
-        max_profit_usd=_money(max_profit),
-    )
-
-
-def check_halt(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """No opening order while a halt is in force; closing orders that reduce risk pass."""
-    halt = ctx.halt
-    in_force = halt is not None and halt.in_force(ctx.now)
-    evidence: dict[str, object] = {"halt_active": in_force}
-    if halt is not None and in_force:
-        evidence |= {
-            "until": halt.until.isoformat() if halt.until else "none",
-            "reason": halt.reason,
-        }
-    if not in_force:
-        return _result(ReasonCode.HALTED, True, "No halt is in force.", **evidence)
-    until = f" until {halt.until.isoformat()}" if halt and halt.until else ""
-    if intent.position_effect is PositionEffect.CLOSING:
-        return _result(
-            ReasonCode.HALTED,
-            True,
-            f"Entries are halted{until}, but closing orders that reduce risk still pass.",
-            **evidence,
-        )
-    reason = f" ({halt.reason})" if halt and halt.reason else ""
-    return _result(
-        ReasonCode.HALTED,
-        False,
-        f"New entries are halted{until}{reason}; only closing orders are accepted.",
-        **evidence,
-    )
-
-
-def check_ladder_cap(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Units <= the rung's contracts, and fee-aware max loss <= the rung's max loss."""
-    skipped = _opening_only(ReasonCode.EXCEEDS_LADDER_CAP, intent)
-    if skipped is not None:
-        return skipped
-    limits, risk = ctx.limits, ctx.max_loss_with_fees_usd
-    too_many = intent.quantity > limits.max_contracts
-    too_risky = risk is None or risk > limits.max_loss_usd
-    problems = []
-    if too_many:
-        problems.append(f"{intent.quantity} units is above the cap of {limits.max_contracts}")
-    if too_risky:
-        problems.append(
-            f"max loss with fees ${_money(risk)} is above the cap of ${limits.max_loss_usd}"
-        )
-    sentence = (
-        f"Ladder level {limits.effective_level}: {' and '.join(problems)}."
-        if problems
-        else f"Within ladder level {limits.effective_level}: {intent.quantity} unit(s), max loss "
-        f"with fees ${_money(risk)} of ${limits.max_loss_usd}."
-    )
-    return _result(
-        ReasonCode.EXCEEDS_LADDER_CAP,
-        not problems,
-        sentence,
-        units=intent.quantity,
-        max_units=limits.max_contracts,
-        max_loss_with_fees_usd=_money(risk),
-        max_loss_cap_usd=limits.max_loss_usd,
-        level=limits.effective_level,
-        ramp_stage=limits.ramp_stage.value,
-    )
-
-
-def check_concurrency(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Open spreads + this one <= the concurrent-spread cap."""
-    skipped = _opening_only(ReasonCode.TOO_MANY_CONCURRENT, intent)
-    if skipped is not None:
-        return skipped
-    open_now, cap = len(ctx.open_positions), ctx.limits.max_concurrent_spreads
-    passed = open_now + 1 <= cap
-    sentence = (
-        f"{open_now} spread(s) open; this one makes {open_now + 1} of at most {cap}."
-        if passed
-        else f"{open_now} spread(s) already open: at most {cap} may be open at once "
-        f"({ctx.limits.ramp_stage.value.replace('_', ' ')}); close one first."
-    )
-    return _result(ReasonCode.TOO_MANY_CONCURRENT, passed, sentence, open_spreads=open_now, cap=cap)
-
-
-def check_symbol_risk(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Open max loss on the order's underlying family, after the order, <= pct x risk capital."""
-    skipped = _opening_only(ReasonCode.SYMBOL_RISK_OVER_20PCT, intent)
-    if skipped is not None:
-        return skipped
-    family = intent.spread.family
-    open_risk = sum(
-        (position.max_loss_usd for position in ctx.open_positions if position.family == family),
-        ZERO,
-    )
-    order_risk = ctx.max_loss_with_fees_usd
-    capital = ctx.risk_capital_usd
-    pct = ctx.settings.symbol_risk_max_pct
-    limit = capital * pct / HUNDRED
-    basis = (
-        "risk budget (net liquidating value unknown)"
-        if ctx.net_liquidating_value_usd is None
-        else "lower of net liquidating value and risk budget"
-    )
-    evidence = {
-        "family": family,
-        "open_family_risk_usd": _money(open_risk),
-        "order_risk_usd": _money(order_risk),
-        "risk_capital_usd": _money(capital),
-        "risk_capital_basis": basis,
-        "limit_pct": pct,
-        "limit_usd": _money(limit),
-    }
-    if order_risk is None:
-        return _result(
-            ReasonCode.SYMBOL_RISK_OVER_20PCT,
-            False,
-            f"The order's max loss on {family} is unbounded, above any share of capital.",
-            **evidence,
-        )
-    total = open_risk + order_risk
-    share = total / capital * HUNDRED if capital > 0 else None
-    evidence["after_order_usd"] = _money(total)
-    evidence["after_order_pct"] = "n/a" if share is None else f"{share:.2f}"
-    passed = capital > 0 and total <= limit
-    shown = "n/a" if share is None else f"{share:.2f} %"
-    sentence = (
-        f"Open risk on {family} after the order is ${_money(total)} ({shown} of the "
-        f"${_money(capital)} risk capital, the {basis}); the limit is {pct} % "
-        f"(${_money(limit)})."
-    )
-    return _result(ReasonCode.SYMBOL_RISK_OVER_20PCT, passed, sentence, **evidence)
-
-
-def check_duplicate(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Refuse a reused client order id, or identical content within DUPLICATE_WINDOW_S."""
-    for order in ctx.recent_orders:
-        if order.client_order_id == intent.client_order_id:
-            return _result(
-                ReasonCode.DUPLICATE_ORDER,
-                False,
-                f"Client order id {intent.client_order_id} was already used at "
-                f"{to_utc(order.submitted_at).isoformat()}.",
-                client_order_id=intent.client_order_id,
-            )
-    window = timedelta(seconds=DUPLICATE_WINDOW_S)
-    for order in ctx.recent_orders:
-        age = ctx.now - to_utc(order.submitted_at)
-        if order.fingerprint == intent.fingerprint and age < window:
-            return _result(
-                ReasonCode.DUPLICATE_ORDER,
-                False,
-                f"The same order ({intent.fingerprint}) was sent {age.total_seconds():.0f} s ago "
-                f"as {order.client_order_id}; wait {DUPLICATE_WINDOW_S} s or change it.",
-                previous_client_order_id=order.client_order_id,
-            )
-    return _result(
-        ReasonCode.DUPLICATE_ORDER,
-        True,
-        "Not a repeat of a recent order.",
-        client_order_id=intent.client_order_id,
-    )
-
-
-def check_rate_limit(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """At most `orders_per_minute` orders in the 60 s ending now, this one included."""
-    start = ctx.now - RATE_WINDOW
-    in_window = sum(1 for order in ctx.recent_orders if to_utc(order.submitted_at) > start)
-    cap = ctx.settings.orders_per_minute
-    passed = in_window + 1 <= cap
-    sentence = (
-        f"{in_window} order(s) in the last minute; this one makes {in_window + 1} of {cap}."
-        if passed
-        else f"{in_window} orders in the last minute already: at most {cap} per minute."
-    )
-    return _result(ReasonCode.RATE_LIMITED, passed, sentence, orders_last_minute=in_window, cap=cap)
-
-
-def check_dte_window(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Entries only between entry_dte_min and entry_dte_max calendar days to expiration."""
-    skipped = _opening_only(ReasonCode.DTE_OUTSIDE_WINDOW, intent)
-    if skipped is not None:
-        return skipped
-    dte = (intent.spread.expiration - ctx.session_day).days
-    low, high = ctx.settings.entry_dte_min, ctx.settings.entry_dte_max
-    passed = low <= dte <= high
-    sentence = (
-        f"{dte} days to expiration, inside the {low}-{high} day entry window."
-        if passed
-        else f"{dte} days to expiration is outside the {low}-{high} day entry window "
-        "(tastytrade's practice: enter around 45 DTE)."
-    )
-    return _result(
-        ReasonCode.DTE_OUTSIDE_WINDOW,
-        passed,
-        sentence,
-        dte=dte,
-        expiration=intent.spread.expiration,
-        min=low,
-        max=high,
-    )
-
-
-def check_min_credit(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """A credit entry must collect at least min_credit_pct_of_width % of the width at risk."""
-    skipped = _opening_only(ReasonCode.CREDIT_BELOW_MIN_PCT_OF_WIDTH, intent)
-    if skipped is not None:
-        return skipped
-    spread = intent.spread
-    width = spread.risk_width
-    if spread.price_effect is PriceEffect.DEBIT or width is None or width <= 0:
-        return _result(
-            ReasonCode.CREDIT_BELOW_MIN_PCT_OF_WIDTH,
-            True,
-            "Not applied: only credit entries with a finite width are measured.",
-            price_effect=spread.price_effect.value,
-        )
-    pct = spread.price / width * HUNDRED
-    floor = ctx.settings.min_credit_pct_of_width
-    passed = pct >= floor
-    sentence = (
-        f"Credit {spread.price} is {pct:.2f} % of the {width} width (minimum {floor} %)."
-        if passed
-        else f"Credit {spread.price} is only {pct:.2f} % of the {width} width; the minimum is "
-        f"{floor} % (tastytrade aims for about a third)."
-    )
-    return _result(
-        ReasonCode.CREDIT_BELOW_MIN_PCT_OF_WIDTH,
-        passed,
-        sentence,
-        credit=spread.price,
-        width=width,
-        credit_pct=f"{pct:.2f}",
-        min_pct=floor,
-    )
-
-
-def check_bid_ask_width(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Every leg of an entry needs a quote whose ask - bid is at most max_bid_ask_width_usd."""
-    skipped = _opening_only(ReasonCode.BID_ASK_TOO_WIDE, intent)
-    if skipped is not None:
-        return skipped
-    cap = ctx.settings.max_bid_ask_width_usd
-    missing = [leg.occ for leg in intent.spread.legs if leg.occ not in ctx.quotes]
-    if missing:
-        return _result(
-            ReasonCode.QUOTE_MISSING,
-            False,
-            f"No bid/ask quote for {', '.join(missing)}: liquidity cannot be checked.",
-            missing=", ".join(missing),
-        )
-    widths = {leg.occ: ctx.quotes[leg.occ].width for leg in intent.spread.legs}
-    too_wide = {occ: width for occ, width in widths.items() if width > cap}
-    sentence = (
-        "Too wide a market: "
-        + ", ".join(f"{occ} {width}" for occ, width in too_wide.items())
-        + f" (maximum ask - bid {cap})."
-        if too_wide
-        else f"Every leg's ask - bid is at most {cap} (widest {max(widths.values())})."
-    )
-    return _result(
-        ReasonCode.BID_ASK_TOO_WIDE,
-        not too_wide,
-        sentence,
-        max_width_usd=cap,
-        **{occ.replace(" ", "_"): width for occ, width in widths.items()},
-    )
-
-
-def check_revenge_guard(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """No new entry within revenge_guard_minutes of the last losing close."""
-    skipped = _opening_only(ReasonCode.REVENGE_GUARD, intent)
-    if skipped is not None:
-        return skipped
-    minutes = ctx.settings.revenge_guard_minutes
-    if ctx.last_loss_at is None:
-        return _result(ReasonCode.REVENGE_GUARD, True, "No recent loss.", guard_minutes=minutes)
-    since = ctx.now - ctx.last_loss_at
-    passed = since >= timedelta(minutes=minutes)
-    sentence = (
-        f"The last loss was {since.total_seconds() / 60:.1f} minutes ago (guard {minutes} min)."
-        if passed
-        else f"The last loss was only {since.total_seconds() / 60:.1f} minutes ago: no new entry "
-        f"within {minutes} minutes of a loss (revenge-trade guard)."
-    )
-    return _result(
-        ReasonCode.REVENGE_GUARD,
-        passed,
-        sentence,
-        last_loss_at=ctx.last_loss_at.isoformat(),
-        guard_minutes=minutes,
-    )
 
 
 PretradeCheck = Callable[[OrderIntent, PretradeContext], CheckResult]

@@ -21,11 +21,11 @@ from utils.broker.gatekeeper import Gatekeeper, build_order, target_binding
 from utils.broker.in_flight import InFlight, Pending
 from utils.broker.mode_reader import ModeReader
 from utils.broker.models import Preview, TradePlan
-from utils.broker.pretrade import OrderIntent
+from utils.broker.order_intent import OrderIntent
 from utils.broker.recorder import Recorder
 from utils.records.audit import AuditKind
 from utils.records.sandbox import mask_account
-from utils.tastytrade.client import TastytradeError
+from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.models import CustomerAccount, NewOrder, OrderResponse
 
 

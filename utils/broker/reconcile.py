@@ -35,7 +35,7 @@ from utils.core.sessions import to_utc
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind, AuditWriteError
 from utils.records.sandbox import mask_account
-from utils.tastytrade.client import TastytradeError
+from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.models import Order
 
 logger = logging.getLogger(__name__)

@@ -13,14 +13,14 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from utils.broker.attempt import Attempt, Refused
 from utils.broker.decisions import Verdict, chain_verdict
 from utils.broker.models import GuardCode, GuardReason, WhatIf, reason
 from utils.broker.pretrade import PretradeDecision
-from utils.judge.gates import ANOMALY_TRIGGERS, LatchState, RollbackLatchStore, RollbackTrigger
+from utils.judge.rollback import ANOMALY_TRIGGERS
+from utils.records.latch import LatchState, RollbackLatchStore, RollbackTrigger
 from utils.judge.mode import ModeDecision
 from utils.records.alerts import AlertRule, AlertStore, HaltState
 from utils.records.audit import AuditKind, AuditLog, AuditVerification, AuditWriteError
@@ -133,7 +133,7 @@ class Recorder:
         alert_id = self.store_alert(rule, message, attempt.correlation_id)
         if alert_id is None:
             return None
-        halt = self.read_halt(attempt.now)
+        halt = self.read_halt()
         self.write(
             attempt,
             AuditKind.HALT,
@@ -152,7 +152,7 @@ class Recorder:
         """Set the rollback latch for these triggers; audit it when it changed."""
         try:
             before = self._latch.state()
-            after = self._latch.set(triggers, attempt.now)
+            after = self._latch.set(triggers)
         except sqlite3.Error as error:
             logger.error("the rollback latch could not be set: %s", error)
             return
@@ -210,10 +210,10 @@ class Recorder:
 
     # -- halt and latch as the mode reads them ---------------------------------------------
 
-    def read_halt(self, now: datetime) -> HaltState | None:
-        """The entry halt at `now`; None when it cannot be read (it then counts as in force)."""
+    def read_halt(self) -> HaltState | None:
+        """The entry halt now; None when it cannot be read (it then counts as in force)."""
         try:
-            return self._alerts.halt_state(now)
+            return self._alerts.halt_state()
         except sqlite3.Error as error:
             logger.error("the entry halt could not be read: %s", error)
             return None

@@ -43,7 +43,8 @@ from utils.records.sandbox import (
 )
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads.model import Leg, PriceEffect, Spread
-from utils.tastytrade.client import TastytradeError, build_spread_order
+from utils.tastytrade.client import build_spread_order
+from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.models import NewOrder, Order
 
 VALIDATION_UNDERLYING = "SPY"

@@ -18,15 +18,18 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.config import Settings
+from utils.core.reasons import Reason
 from utils.judge.discipline import DisciplineReport
-from utils.judge.gates import GateCode, GateReport, closed_before
+from utils.judge.gates import GateCode, GateReport
+from utils.judge.metrics import closed_before
+from utils.judge.risk import RevengeGuard
 from utils.journal.models import Trade
 from utils.core.sessions import to_utc
 
@@ -52,25 +55,29 @@ class CoachLevel(StrEnum):
     WATCH = "watch"
 
 
-class CoachNote(BaseModel):
+class CoachCode(StrEnum):
+    """What a coach note is about (one code per rule's finding)."""
+
+    COSTLIEST_RULE = "COSTLIEST_RULE"
+    LOSSES_AFTER_LOSSES = "LOSSES_AFTER_LOSSES"
+    FULL_LOSSES = "FULL_LOSSES"
+    WINNERS_CLOSED_EARLY = "WINNERS_CLOSED_EARLY"
+    WINNERS_HELD_PAST_TARGET = "WINNERS_HELD_PAST_TARGET"
+    REPEATED_MISTAKE = "REPEATED_MISTAKE"
+    GATE_PROGRESS = "GATE_PROGRESS"
+    CLEAN_STREAK = "CLEAN_STREAK"
+
+
+class CoachNote(Reason[CoachCode]):
     """One observation from the journal, with the numbers behind it."""
 
-    model_config = ConfigDict(frozen=True)
-
-    code: str
     level: CoachLevel
-    sentence: str
-    evidence: dict[str, str] = {}
 
 
-class ActionItem(BaseModel):
-    """One step of the Action Plan (priority 1 first)."""
-
-    model_config = ConfigDict(frozen=True)
+class ActionItem(Reason[CoachCode]):
+    """One step of the Action Plan (priority 1 first); its code is the note it comes from."""
 
     priority: int
-    code: str
-    sentence: str
 
 
 class CoachAdvice(BaseModel):
@@ -136,7 +143,7 @@ def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
     }
     if captured < plan - TARGET_SLACK_PCT:
         note = CoachNote(
-            code="WINNERS_CLOSED_EARLY",
+            code=CoachCode.WINNERS_CLOSED_EARLY,
             level=CoachLevel.WATCH,
             sentence=f"You closed winners at {_pct(captured)} % of max profit against a "
             f"{_pct(plan)} % plan (last {len(winners)} winners).",
@@ -149,7 +156,7 @@ def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
         return CoachAdvice(note=note, action=action, priority=3)
     if captured > plan + TARGET_SLACK_PCT:
         note = CoachNote(
-            code="WINNERS_HELD_PAST_TARGET",
+            code=CoachCode.WINNERS_HELD_PAST_TARGET,
             level=CoachLevel.INFO,
             sentence=f"You held winners to {_pct(captured)} % of max profit against a "
             f"{_pct(plan)} % plan: the last dollars carry the most risk.",
@@ -162,10 +169,11 @@ def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
 def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
     """Losses that came soon after a previous losing close (a tilt pattern)."""
     minutes = data.settings.revenge_guard_minutes
-    guard = timedelta(minutes=minutes)
+    guard = RevengeGuard(minutes).window
     losses = [t for t in data.closed if t.net_pnl_usd is not None and t.net_pnl_usd < 0]
     recent = losses[-LOSSES_LOOKED_AT:]
-    # A prior losing close counts when 0 <= entry - close < guard: close in (entry - guard, entry].
+    # A prior losing close counts when the revenge guard would have refused the entry:
+    # 0 <= entry - close < guard, i.e. close in (entry - guard, entry].
     priors = sorted((prior.closed_at, prior.id) for prior in losses if prior.closed_at is not None)
     closes = [closed_at for closed_at, _ in priors]
     quick = [
@@ -181,7 +189,7 @@ def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
     if len(quick) < MIN_QUICK_LOSSES:
         return None
     note = CoachNote(
-        code="LOSSES_AFTER_LOSSES",
+        code=CoachCode.LOSSES_AFTER_LOSSES,
         level=CoachLevel.WATCH,
         sentence=f"{len(quick)} of your last {len(recent)} losses came within {minutes} minutes "
         "of a previous loss.",
@@ -198,7 +206,7 @@ def coach_full_losses(data: CoachInput) -> CoachAdvice | None:
     if len(full) < MIN_FULL_LOSSES:
         return None
     note = CoachNote(
-        code="FULL_LOSSES",
+        code=CoachCode.FULL_LOSSES,
         level=CoachLevel.WATCH,
         sentence=f"{len(full)} of your last {len(recent)} trades lost 90 % or more of their max "
         "loss.",
@@ -214,7 +222,7 @@ def coach_costliest_rule(data: CoachInput) -> CoachAdvice | None:
         return None
     part = max(data.discipline.parts, key=lambda p: p.points)  # first in rule order on ties
     note = CoachNote(
-        code="COSTLIEST_RULE",
+        code=CoachCode.COSTLIEST_RULE,
         level=CoachLevel.WATCH,
         sentence=f"{part.rule} cost you {part.points} discipline points ({part.count} time(s)) "
         f"in your last {data.discipline.trades_in_window} trades.",
@@ -232,7 +240,7 @@ def coach_repeated_mistake(data: CoachInput) -> CoachAdvice | None:
     if count < MIN_REPEATS:
         return None
     note = CoachNote(
-        code="REPEATED_MISTAKE",
+        code=CoachCode.REPEATED_MISTAKE,
         level=CoachLevel.INFO,
         sentence=f"You tagged '{label}' {count} times in your last "
         f"{len(data.window_trades)} trades.",
@@ -257,7 +265,7 @@ def coach_gate_progress(data: CoachInput) -> CoachAdvice | None:
         return None
     sentence = f"Journal {' and '.join(missing)} to reach the gates."
     note = CoachNote(
-        code="GATE_PROGRESS",
+        code=CoachCode.GATE_PROGRESS,
         level=CoachLevel.INFO,
         sentence=sentence,
         evidence={"trades": trades.actual_text, "clean_sessions": sessions.actual_text},
@@ -275,7 +283,7 @@ def coach_clean_streak(data: CoachInput) -> CoachAdvice | None:
     if streak < MIN_STREAK:
         return None
     note = CoachNote(
-        code="CLEAN_STREAK",
+        code=CoachCode.CLEAN_STREAK,
         level=CoachLevel.INFO,
         sentence=f"{streak} clean sessions in a row: keep the same routine.",
         evidence={"streak": str(streak)},

@@ -50,18 +50,18 @@ from utils.project.ci_status import CiStatus
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport
 from utils.judge.evidence import CockpitEvidence
-from utils.judge.gates import (
-    GateReport,
-    LatchState,
-    RampDecision,
-    UnderlyingRisk,
+from utils.judge.gates import GateReport, last_session, money_text
+from utils.journal.models import Trade
+from utils.judge.metrics import (
+    ROLLBACK_WINDOW_TRADES,
     closed_before,
     expectancy_exact_usd,
-    last_session,
-    money_text,
+    last_n_expectancy,
+    summarize,
 )
-from utils.journal.models import Trade
-from utils.judge.metrics import ROLLBACK_WINDOW_TRADES, last_n_expectancy, summarize
+from utils.judge.ramp import RampDecision
+from utils.judge.risk import UnderlyingRisk
+from utils.records.latch import LatchState
 from utils.project.git import head_commit
 from utils.records.sandbox import SandboxValidationRecord
 from utils.core.sessions import NEW_YORK, session_of, to_utc
@@ -251,10 +251,10 @@ def _discipline_rows(discipline: DisciplineReport, settings: Settings) -> list:
         rows.append(
             _row(
                 "discipline",
-                f"violation:{violation.rule}",
+                f"violation:{violation.code}",
                 -violation.points,
                 detail=f"{where}, session {violation.session}, {iso_utc(violation.at)}: "
-                f"{violation.detail}",
+                f"{violation.sentence}",
             )
         )
     return rows

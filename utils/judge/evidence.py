@@ -23,19 +23,10 @@ from utils.project.ci_status import CiStatus, ci_status
 from utils.judge.coach import CoachReport, coach_report
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport, evaluate_discipline
-from utils.judge.gates import (
-    GateReport,
-    LatchState,
-    RampDecision,
-    RollbackLatchStore,
-    RollbackTrigger,
-    UnderlyingRisk,
-    evaluate_gates,
-    first_live_order_at,
-    open_risk_by_underlying,
-    ramp_level,
-    rollback_triggers,
-)
+from utils.judge.gates import GateReport, evaluate_gates
+from utils.judge.ramp import RampDecision, first_live_order_at, ramp_level
+from utils.judge.risk import UnderlyingRisk, open_risk_by_underlying
+from utils.judge.rollback import rollback_triggers
 from utils.journal.store import Journal
 from utils.journal.models import Trade
 from utils.judge.metrics import (
@@ -46,6 +37,7 @@ from utils.judge.metrics import (
     summarize,
     trades_to_frame,
 )
+from utils.records.latch import LatchState, RollbackLatchStore, RollbackTrigger
 from utils.records.sandbox import SandboxValidationRecord, SandboxValidationStore
 
 
@@ -113,7 +105,7 @@ def gather_evidence(
         settings=settings,
         now=now,
     )
-    halt = stores.alerts.halt_state(now)
+    halt = stores.alerts.halt_state()
     latch = stores.latch.state()
     return CockpitEvidence(
         now=now,

@@ -1,7 +1,9 @@
 """Edge and risk statistics over closed spreads: expectancy ($ and R), win rates, drawdown, SQN.
 
 Statistics over many trades use float dollars (exact to well below a cent at any journal size);
-the exact sign of total P&L, which a gate may need, is `MetricsSummary.net_pnl_cents`.
+the exact sign of total P&L, which a gate may need, is `MetricsSummary.net_pnl_cents`, and the
+exact expectancy the gates and the ramp decide on is `expectancy_exact_usd` / `expectancy_above`
+over the `Trade` models of `closed_before`.
 Only closed trades count; open trades are ignored. Trades are taken in close order (close time,
 then id). Every definition is in `METRIC_DEFINITIONS` and docs/METRICS.md (same text).
 """
@@ -9,18 +11,22 @@ then id). Every definition is in `METRIC_DEFINITIONS` and docs/METRICS.md (same 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from utils.core.sessions import to_utc
 from utils.journal.models import Trade
 
 DEFAULT_BREAKEVEN_BAND_USD = 1.00
 SMALL_SAMPLE_TRADES = 30
 ROLLBACK_WINDOW_TRADES = 10
+ZERO = Decimal(0)
 # Float dollars come from integer cents; this slack (a millionth of a cent) keeps the band
 # comparison exact: |net P&L| <= band + FLOAT_SLACK_USD is a breakeven.
 FLOAT_SLACK_USD = 1e-8
@@ -168,6 +174,27 @@ def closed_trades(trades: pd.DataFrame | Sequence[Trade]) -> pd.DataFrame:
     return closed.sort_values(["closed_at", "id"], kind="stable")
 
 
+def closed_before(trades: Iterable[Trade], now: datetime) -> list[Trade]:
+    """Trades closed at or before `now`, in close order (close time, then id)."""
+    moment = to_utc(now)
+    closed = [t for t in trades if t.closed_at is not None and t.closed_at <= moment]
+    return sorted(closed, key=attrgetter("closed_at", "id"))
+
+
+def expectancy_exact_usd(closed: Sequence[Trade]) -> Decimal | None:
+    """Mean net P&L of closed trades as an exact Decimal (None without closed trades)."""
+    pnl = [t.net_pnl_usd for t in closed if t.net_pnl_usd is not None]
+    if not pnl:
+        return None
+    return sum(pnl, ZERO) / len(pnl)
+
+
+def expectancy_above(closed: Sequence[Trade], threshold_usd: Decimal) -> bool:
+    """$ expectancy > threshold, decided exactly: sum(net P&L) > threshold x N (N >= 1)."""
+    pnl = [t.net_pnl_usd for t in closed if t.net_pnl_usd is not None]
+    return bool(pnl) and sum(pnl, ZERO) > threshold_usd * len(pnl)
+
+
 def summarize(
     trades: pd.DataFrame | Sequence[Trade],
     *,
@@ -254,20 +281,6 @@ def sqn(r_multiples: np.ndarray) -> float | None:
     if spread <= 1e-12:
         return None
     return math.sqrt(r.size) * float(r.mean()) / spread
-
-
-def rolling_expectancy(
-    trades: pd.DataFrame | Sequence[Trade], window: int = ROLLBACK_WINDOW_TRADES
-) -> pd.Series:
-    """Mean net P&L of the last `window` closed trades after each close (NaN until full).
-
-    Indexed by trade id, in close order.
-    """
-    if window < 1:
-        raise ValueError("the rolling window must be at least 1 trade")
-    closed = closed_trades(trades)
-    series = pd.Series(closed["net_pnl_usd"].to_numpy(dtype="float64"), index=closed["id"])
-    return series.rolling(window, min_periods=window).mean().rename("rolling_expectancy_usd")
 
 
 def last_n_expectancy(

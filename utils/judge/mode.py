@@ -46,7 +46,8 @@ from pydantic import BaseModel, ConfigDict
 from utils.core.broker_target import sandbox_target_problem, validated_server_problem
 from utils.core.config import DEFAULT_LIVE_URL, DEFAULT_SANDBOX_URL, Environment, Settings
 from utils.core.reasons import Reason
-from utils.judge.gates import GateCode, GateReport, LatchState
+from utils.judge.gates import GateCode, GateReport
+from utils.records.latch import LatchState
 from utils.records.alerts import HaltState
 from utils.records.sandbox import SandboxMode, SandboxValidationRecord
 from utils.core.sessions import to_utc

@@ -5,6 +5,9 @@ stored with its time, session, rule and linked trade or order; it can be acknowl
 deleted (a trigger refuses DELETE, and UPDATE may only set the acknowledgement). Each alert
 starts its own halt from the alert's time: a later alert starts a new, visible halt rather than
 silently stretching the old one. Halts expire by themselves; closing orders still pass.
+
+A halt holds from its start (included) to its end (excluded): `halt_covers` is that rule, for
+the store's halt state, the guard's pre-trade check, the mode and the discipline score alike.
 """
 
 from __future__ import annotations
@@ -95,6 +98,28 @@ class Alert(BaseModel):
         return "HIGH"
 
 
+def halt_covers(started_at: datetime | None, ends_at: datetime | None, moment: datetime) -> bool:
+    """The one halt rule: a halt holds from its start (included) until its end (excluded); an
+    unknown start or end leaves that side open."""
+    when = to_utc(moment)
+    started = started_at is None or to_utc(started_at) <= when
+    return started and (ends_at is None or when < to_utc(ends_at))
+
+
+class HaltWindow(BaseModel):
+    """A HIGH alert's halt on new entries: [started_at, ends_at)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    alert_id: int
+    started_at: datetime
+    ends_at: datetime
+
+    def covers(self, moment: datetime) -> bool:
+        """True when `moment` falls inside the halt (the end itself is outside)."""
+        return halt_covers(self.started_at, self.ends_at, moment)
+
+
 class HaltState(BaseModel):
     """The entry halt after a HIGH alert: new entries refused while in force."""
 
@@ -107,9 +132,8 @@ class HaltState(BaseModel):
     alert_id: int | None = None
 
     def in_force(self, now: datetime) -> bool:
-        """Active, and either open-ended or not yet expired at `now`."""
-        moment = to_utc(now)
-        return self.active and (self.until is None or moment < to_utc(self.until))
+        """Active, and covering `now` (started, and open-ended or not yet expired)."""
+        return self.active and halt_covers(self.started_at, self.until, now)
 
     def remaining(self, now: datetime) -> timedelta:
         """Time left on the halt at `now` (zero when none is active)."""
@@ -198,30 +222,35 @@ class AlertStore:
             rows = self._conn.execute(sql + " ORDER BY id", params).fetchall()
         return [Alert(**dict(row)) for row in rows]
 
-    def alert_counts_by_session(self) -> dict[date, int]:
-        """How many HIGH alerts each session had."""
+    def halt_state(self) -> HaltState:
+        """The halt in force now (the one ending last when several overlap; the oldest alert's
+        on a tie)."""
+        moment = self._clock()
         with self._lock:
             rows = self._conn.execute(
-                "SELECT session, COUNT(*) AS n FROM high_alerts GROUP BY session"
+                "SELECT h.alert_id, h.started_at, h.ends_at, a.rule, a.message FROM entry_halts h "
+                "JOIN high_alerts a ON a.id = h.alert_id ORDER BY h.alert_id"
             ).fetchall()
-        return {date.fromisoformat(row["session"]): row["n"] for row in rows}
-
-    def halt_state(self, now: datetime | None = None) -> HaltState:
-        """The halt in force at `now` (the one ending last when several overlap)."""
-        moment = to_utc(now or self._clock())
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT h.*, a.rule, a.message FROM entry_halts h "
-                "JOIN high_alerts a ON a.id = h.alert_id "
-                "WHERE h.started_at <= ? AND h.ends_at > ? ORDER BY h.ends_at DESC LIMIT 1",
-                (moment.isoformat(), moment.isoformat()),
-            ).fetchone()
-        if row is None:
+        reasons = {row["alert_id"]: f"{row['rule']}: {row['message']}" for row in rows}
+        in_force = [
+            halt
+            for halt in (
+                HaltWindow(
+                    alert_id=row["alert_id"],
+                    started_at=datetime.fromisoformat(row["started_at"]),
+                    ends_at=datetime.fromisoformat(row["ends_at"]),
+                )
+                for row in rows
+            )
+            if halt.covers(moment)
+        ]
+        if not in_force:
             return HaltState(active=False)
+        halt = max(in_force, key=lambda h: (h.ends_at, -h.alert_id))
         return HaltState(
             active=True,
-            until=datetime.fromisoformat(row["ends_at"]),
-            started_at=datetime.fromisoformat(row["started_at"]),
-            alert_id=row["alert_id"],
-            reason=f"{row['rule']}: {row['message']}",
+            until=halt.ends_at,
+            started_at=halt.started_at,
+            alert_id=halt.alert_id,
+            reason=reasons[halt.alert_id],
         )

@@ -39,7 +39,7 @@ Public API (names are stable; other modules build on them):
 - `UNDERLYING_FAMILIES`, `underlying_family(symbol)`: SPY/SPX/XSP... count as one underlying.
 - Fees live in `utils.spreads.fees` (`FeeSchedule`, `order_fees`, `fee_aware_max_loss_usd`),
   probabilities in `utils.spreads.probability` (`probability_of_profit`, `expected_value_usd`),
-  the size ladder in `utils.judge.ladder`, the pre-trade checks in `utils.broker.pretrade`.
+  the size ladder in `utils.judge.ramp`, the pre-trade checks in `utils.broker.pretrade`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from decimal import Decimal
 from math import exp, log, sqrt
 from statistics import NormalDist
 
-from utils.spreads.model import ExpirationProfile, OptionType, Spread, SpreadError
+from utils.spreads.model import ExpirationProfile, Spread, SpreadError
+from utils.spreads.symbols import OptionType
 
 _N = NormalDist()
 DAYS_PER_YEAR = 365

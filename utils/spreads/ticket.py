@@ -22,7 +22,6 @@ from decimal import Decimal, InvalidOperation
 from pydantic import BaseModel, ConfigDict
 
 from utils.spreads.model import (
-    OptionType,
     Spread,
     SpreadError,
     bear_call_credit,
@@ -33,6 +32,7 @@ from utils.spreads.model import (
     iron_condor,
     long_butterfly,
 )
+from utils.spreads.symbols import OptionType
 
 
 class TicketError(ValueError):
