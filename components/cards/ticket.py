@@ -424,12 +424,8 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             return dbc.Alert(str(error), color="warning", className="py-1"), None, v
         intent = OrderIntent(spread=spread, client_order_id=f"ticket-{uuid.uuid4().hex[:16]}")
         answer = ctx.guard.preview(intent, plan=plan)
-        reference = None
-        if answer.ready and answer.confirmation_token is not None:
-            reference = answer.confirmation_ref or uuid.uuid4().hex
-            ctx.previews.keep(reference, answer.confirmation_token.get_secret_value(), intent)
         # a refused preview may have raised a HIGH alert: refresh the judging cards
-        return show_preview(answer), reference, v + 1
+        return show_preview(answer), ctx.previews.keep(answer, intent), v + 1
 
     @app.callback(
         Output(Ids.PLACE, "disabled"),
