@@ -9,23 +9,19 @@ from __future__ import annotations
 import logging
 import sys
 
-from pathlib import Path
-
 import dash_bootstrap_components as dbc
-import flask_bootstrap
 from dash import Dash, html
-from flask import abort, request, send_from_directory
+from flask import abort, request
 
-from components import (
+from components import refresh, signals
+from components.cards import (
     alerts,
     broker,
     discipline,
     expectancy,
     export,
     graduation,
-    journal_card,
-    refresh,
-    signals,
+    journal,
     ticket,
 )
 from components.context import CockpitContext, DataFileError, build_context
@@ -46,12 +42,11 @@ PAGE_ROWS = (
     ((graduation, 5), (broker, 4), (alerts, 3)),
     ((expectancy, 7), (discipline, 5)),
     ((ticket, 8), (export, 4)),
-    ((journal_card, 12),),
+    ((journal, 12),),
 )
-CARDS = tuple(card for row in PAGE_ROWS for card, _ in row)
-# Bootstrap 5 CSS served from the installed bootstrap-flask package: no CDN, no network.
-BOOTSTRAP_CSS_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css"
-BOOTSTRAP_CSS_URL = "/vendor/bootstrap.min.css"
+# What registers callbacks: the cards with controls of their own, then the evidence refresh
+# that fills the judging cards (Graduation, Discipline, Expectancy, the Broker's mode).
+CALLBACKS = (alerts, broker, export, ticket, journal, refresh)
 
 
 def allowed_hosts(settings: Settings) -> set[str]:
@@ -64,17 +59,9 @@ def allowed_hosts(settings: Settings) -> set[str]:
 def create_app(ctx: CockpitContext) -> Dash:
     """Build the Dash app from the cards; nothing here touches money or rules."""
     ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = Dash(
-        __name__,
-        title="Spreads Cockpit",
-        external_stylesheets=[BOOTSTRAP_CSS_URL],
-        serve_locally=True,
-    )
+    # Bootstrap 5's CSS and the page's own script come from assets/: no CDN, no network.
+    app = Dash(__name__, title="Spreads Cockpit", serve_locally=True)
     hosts = allowed_hosts(ctx.settings)
-
-    @app.server.route(BOOTSTRAP_CSS_URL)
-    def _bootstrap_css():
-        return send_from_directory(BOOTSTRAP_CSS_DIR, "bootstrap.min.css")
 
     @app.server.before_request
     def _refuse_foreign_host():
@@ -98,10 +85,8 @@ def create_app(ctx: CockpitContext) -> Dash:
         ],
         fluid=True,
     )
-    for card in CARDS:
-        if hasattr(card, "register"):
-            card.register(app, ctx)
-    refresh.register(app, ctx)
+    for module in CALLBACKS:
+        module.register(app, ctx)
     harden(app)  # last: its script policy hashes every inline script the callbacks added
     return app
 

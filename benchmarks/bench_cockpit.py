@@ -23,9 +23,9 @@ from pathlib import Path
 import requests
 
 from benchmarks.bench_metrics import journal_csv, template_csv
-from components import discipline, expectancy, graduation
+from components.cards import discipline, expectancy, graduation
 from components.context import build_context
-from components.journal_card import table_rows
+from utils.journal.table_view import TableFilters, table_page
 from tests.support.live_server import free_port
 from utils.judge.compliance import export_compliance_snapshot
 from utils.core.config import PROJECT_ROOT, load_settings
@@ -47,7 +47,7 @@ def build_all_cards(ctx) -> None:
     graduation.render(evidence)
     discipline.render(evidence, 70, 80)
     expectancy.render(evidence, "USD")
-    table_rows(ctx.journal.trades_frame(), {}, [], 0)
+    table_page(ctx.journal.trades_frame(), TableFilters(), None)
 
 
 def cold_start_s(data_dir: Path) -> float:

@@ -1,1 +1,1 @@
-"""Dash cards of the cockpit: one module per card, each with layout() and its callbacks."""
+"""The cockpit's Dash side: the cards (`components.cards`) and what they share."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from utils.core.sqlite_store import journal_path
 from utils.journal.store import Journal
 from utils.journal.models import JournalError
 from utils.project.preflight import TOOLS, Tools
+from utils.broker.models import Preview
 from utils.broker.order_intent import OrderIntent
 from utils.records.sandbox import SandboxValidationStore
 from utils.core.sessions import Clock, utc_now
@@ -53,10 +55,15 @@ class PendingPreviews:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: dict[str, tuple[str, OrderIntent]] = field(default_factory=dict)
 
-    def keep(self, reference: str, token: str, intent: OrderIntent) -> None:
-        """Remember a minted token and the exact intent it was minted for."""
+    def keep(self, preview: Preview, intent: OrderIntent) -> str | None:
+        """Remember the token a ready preview minted, with the exact intent it was minted for;
+        return the reference the page holds (None when the preview is not ready to confirm)."""
+        if not preview.outcome.ready or preview.confirmation_token is None:
+            return None
+        reference = preview.confirmation_ref or uuid.uuid4().hex
         with self._lock:
-            self._pending[reference] = (token, intent)
+            self._pending[reference] = (preview.confirmation_token.get_secret_value(), intent)
+        return reference
 
     def take(self, reference: str) -> tuple[str, OrderIntent] | None:
         """Hand out a token once (None when unknown or already used)."""

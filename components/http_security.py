@@ -10,7 +10,7 @@
 
 CSP, checked in Chromium with the charts drawn: scripts come only from the app itself plus
 the hash of Dash's one inline renderer script (no 'unsafe-inline', no 'unsafe-eval');
-styles need 'unsafe-inline' because Plotly and the DataTable write <style> elements and
+styles need 'unsafe-inline' because Plotly and AG Grid write <style> elements and
 style attributes; images need data: for Bootstrap's inline SVG icons and Plotly's images.
 """
 

@@ -6,29 +6,48 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
 from components.context import CockpitContext
+from components.jobs import Job
 from utils.project.preflight import DEV_TOOLS_MISSING, missing_dev_tools, run_preflight
 
 JOB_NAME = "preflight"
-RUN_BUTTON = "preflight-run"
-POLL = "preflight-poll"
-OUTPUT = "preflight-output"
-STATUS = "preflight-status"
+LINES_SHOWN = 60
+OUTPUT_STYLE = {"maxHeight": "12rem", "overflowY": "auto"}
+
+
+class Ids:
+    """Every id the pre-flight panel puts on the page."""
+
+    RUN_BUTTON = "preflight-run"
+    POLL = "preflight-poll"
+    OUTPUT = "preflight-output"
+    STATUS = "preflight-status"
 
 
 def layout() -> html.Div:
     """Button, status line and a scrolling output box."""
     return html.Div(
         [
-            dbc.Button("Run pre-flight checks", id=RUN_BUTTON, color="secondary", size="sm"),
-            html.Span(id=STATUS, className="ms-2 small"),
-            dcc.Interval(id=POLL, interval=1000, disabled=True),
+            dbc.Button("Run pre-flight checks", id=Ids.RUN_BUTTON, color="secondary", size="sm"),
+            html.Span(id=Ids.STATUS, className="ms-2 small"),
+            dcc.Interval(id=Ids.POLL, interval=1000, disabled=True),
             html.Pre(
-                id=OUTPUT,
+                id=Ids.OUTPUT,
                 className="small bg-light p-2 mt-2 mb-0",
-                style={"maxHeight": "12rem", "overflowY": "auto", "display": "none"},
+                style={**OUTPUT_STYLE, "display": "none"},
             ),
         ],
         className="mt-2",
+    )
+
+
+def render_status(job: Job) -> str:
+    """The status line: running, failed with the error, or each tool's PASS/FAIL."""
+    if not job.done:
+        return "running..."
+    if job.error:
+        return f"failed: {job.error}"
+    return ", ".join(
+        f"{tool.name} {'PASS' if tool.passed else 'FAIL'}" for tool in job.result.tools
     )
 
 
@@ -39,9 +58,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     """
 
     @app.callback(
-        Output(POLL, "disabled"),
-        Output(STATUS, "children", allow_duplicate=True),
-        Input(RUN_BUTTON, "n_clicks"),
+        Output(Ids.POLL, "disabled"),
+        Output(Ids.STATUS, "children", allow_duplicate=True),
+        Input(Ids.RUN_BUTTON, "n_clicks"),
         prevent_initial_call=True,
     )
     def start(_clicks):
@@ -59,23 +78,16 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         return False, "starting..."
 
     @app.callback(
-        Output(OUTPUT, "children"),
-        Output(OUTPUT, "style"),
-        Output(STATUS, "children"),
-        Output(POLL, "disabled", allow_duplicate=True),
-        Input(POLL, "n_intervals"),
+        Output(Ids.OUTPUT, "children"),
+        Output(Ids.OUTPUT, "style"),
+        Output(Ids.STATUS, "children"),
+        Output(Ids.POLL, "disabled", allow_duplicate=True),
+        Input(Ids.POLL, "n_intervals"),
         prevent_initial_call=True,
     )
     def poll(_n):
         job = ctx.jobs.latest(JOB_NAME)
-        style = {"maxHeight": "12rem", "overflowY": "auto", "display": "block"}
+        style = {**OUTPUT_STYLE, "display": "block"}
         if job is None:
             return "", style, "", True
-        if not job.done:
-            return "\n".join(job.lines[-60:]), style, "running...", False
-        if job.error:
-            return "\n".join(job.lines[-60:]), style, f"failed: {job.error}", True
-        summary = ", ".join(
-            f"{tool.name} {'PASS' if tool.passed else 'FAIL'}" for tool in job.result.tools
-        )
-        return "\n".join(job.lines[-60:]), style, summary, True
+        return "\n".join(job.lines[-LINES_SHOWN:]), style, render_status(job), job.done

@@ -10,8 +10,8 @@ import logging
 
 from dash import Dash, Input, Output
 
-from components import broker, discipline, expectancy, graduation
 from components.card import failure
+from components.cards import broker, discipline, expectancy, graduation
 from components.context import CockpitContext
 from components.signals import JOURNAL_CHANGED, TICK
 
@@ -22,13 +22,13 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     """Gather the evidence once and render each judging card from it."""
 
     @app.callback(
-        Output(graduation.BODY, "children"),
-        Output(discipline.BODY, "children"),
-        Output(expectancy.BODY, "children"),
-        Output(broker.MODE_BODY, "children"),
+        Output(graduation.Ids.BODY, "children"),
+        Output(discipline.Ids.BODY, "children"),
+        Output(expectancy.Ids.BODY, "children"),
+        Output(broker.Ids.MODE_BODY, "children"),
         Input(JOURNAL_CHANGED, "data"),
         Input(TICK, "n_intervals"),
-        Input(expectancy.UNIT, "value"),
+        Input(expectancy.Ids.UNIT, "value"),
     )
     def refresh(_changed, _tick, unit):
         try:
@@ -44,5 +44,5 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 evidence, settings.gate_min_discipline, settings.ramp_week2_min_discipline
             ),
             expectancy.render(evidence, unit or "USD"),
-            broker.render_mode(evidence, ctx),
+            broker.mode_body(evidence, ctx),
         )

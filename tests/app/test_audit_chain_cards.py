@@ -5,39 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from components import broker, export
+from components.cards import broker, export
 from components.context import build_context
+from tests.app.dash_tree import find, text
 from tests.support.audit_support import edit_entry
 from tests.support.live_server import cockpit_settings
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind, AuditLog
 from utils.core.config import PROJECT_ROOT
-
-
-def find(component, component_id):
-    """The component with `component_id` inside a Dash tree (None when absent)."""
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    if children is None and isinstance(component, (list, tuple)):
-        children = component
-    if isinstance(children, (list, tuple)):
-        for child in children:
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    elif children is not None and not isinstance(children, str):
-        return find(children, component_id)
-    return None
-
-
-def text(component) -> str:
-    if isinstance(component, str):
-        return component
-    if isinstance(component, (list, tuple)):
-        return " ".join(text(c) for c in component)
-    children = getattr(component, "children", None)
-    return "" if children is None else text(children)
 
 
 def make_context(tmp_path, *, broken_seq: int | None):
@@ -64,12 +39,12 @@ def contexts():
 def test_broker_card_names_the_first_broken_entry_and_export_is_refused(tmp_path, contexts):
     ctx = make_context(tmp_path, broken_seq=4)
     contexts.append(ctx)
-    line = find(broker.render_mode(ctx.evidence(), ctx), "broker-audit-chain")
+    line = find(broker.mode_body(ctx.evidence(), ctx), broker.Ids.AUDIT_CHAIN)
     assert line is not None and line.color == "danger"
     assert "entry 4" in text(line) and "Opening orders are refused" in text(line)
     shown, download = export.run_export(ctx)
     assert download is None
-    assert shown.id == "export-refused" and "entry 4" in text(shown)
+    assert shown.id == export.Ids.REFUSED and "entry 4" in text(shown)
     assert not (ctx.settings.data_dir / "export" / "compliance_snapshot.csv").exists()
     rules = [a.rule for a in ctx.alerts.alerts()]
     assert rules.count(AlertRule.AUDIT_CHAIN_BROKEN) == 1
@@ -78,8 +53,8 @@ def test_broker_card_names_the_first_broken_entry_and_export_is_refused(tmp_path
 def test_broker_card_shows_an_intact_chain_and_export_writes(tmp_path, contexts):
     ctx = make_context(tmp_path, broken_seq=None)
     contexts.append(ctx)
-    line = find(broker.render_mode(ctx.evidence(), ctx), "broker-audit-chain")
+    line = find(broker.mode_body(ctx.evidence(), ctx), broker.Ids.AUDIT_CHAIN)
     assert line is not None and "intact" in text(line) and "seq 6" in text(line)
     shown, download = export.run_export(ctx)
-    assert download is not None and find(shown, "export-path") is not None
+    assert download is not None and find(shown, export.Ids.PATH) is not None
     assert ctx.alerts.alerts() == []

@@ -16,6 +16,8 @@ from dash import Input, Output, html
 from app_dash import create_app
 from components.context import build_context
 from components.http_security import MAX_REQUEST_BYTES
+from components.cards.expectancy import Ids as ExpectancyIds
+from components.cards.ticket import Ids as TicketIds
 from tests.support.browser import chromium_page
 from tests.support.journal_factory import seed_journal
 from tests.support.live_server import cockpit_settings, serve_cockpit
@@ -290,9 +292,9 @@ def test_the_hardened_page_loads_in_chromium_without_a_console_error(tmp_path):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
         response = page.goto(url + "/")
-        page.locator("#stat-expectancy").wait_for()
+        page.locator(f"#{ExpectancyIds.EXPECTANCY}").wait_for()
         page.locator(".js-plotly-plot .main-svg").first.wait_for()
-        page.locator("#ticket-payoff .main-svg").first.wait_for()
+        page.locator(f"#{TicketIds.PAYOFF} .main-svg").first.wait_for()
         page.wait_for_load_state("networkidle")
         charts = page.locator(".js-plotly-plot").count()
         headers = response.all_headers()

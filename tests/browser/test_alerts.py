@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.cards.alerts import Ids as AlertsIds
 from tests.support.browser import chromium_page, screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from utils.records.alerts import AlertRule, AlertStore
@@ -15,14 +16,14 @@ def test_high_alert_shows_halt_and_can_be_acknowledged(tmp_path):
     store.close()
     with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page() as page:
         page.goto(url + "/")
-        banner = page.locator("#halt-banner")
+        banner = page.locator(f"#{AlertsIds.HALT_BANNER}")
         banner.wait_for()
         assert "New entries halted" in banner.inner_text()
         assert "23 h 59 m left" in banner.inner_text() or "24 h 00 m left" in banner.inner_text()
-        card = page.locator("#card-alerts")
+        card = page.locator(f"#{AlertsIds.CARD}")
         assert "ORDER_DENIED_OVER_LADDER_CAP" in card.inner_text()
         card.get_by_role("button", name="Acknowledge").click()
-        page.locator("#card-alerts :text('acknowledged')").wait_for()
+        page.locator(f"#{AlertsIds.CARD} :text('acknowledged')").wait_for()
         screenshot(page, "alerts_acknowledged")
     reopened = AlertStore.open(settings.data_dir)
     (alert,) = reopened.alerts()

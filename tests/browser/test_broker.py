@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.cards.broker import Ids as BrokerIds
 from tests.support.browser import chromium_page, screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from utils.core.config import PROJECT_ROOT
@@ -28,14 +29,14 @@ def test_account_read_and_sandbox_validation_in_sim(tmp_path):
             ),
         )
         page.goto(url + "/")
-        page.locator("#broker-accounts").wait_for()
-        accounts = page.locator("#broker-accounts").inner_text()
-        page.click("#broker-validate")
-        page.locator("#broker-validation-verdict").wait_for(timeout=30_000)
-        verdict = page.locator("#broker-validation-verdict").inner_text()
-        progress = page.locator("#broker-validate-output").inner_text()
-        page.locator("#broker-effective-mode").wait_for()
-        chain = page.locator("#broker-audit-chain").inner_text()
+        page.locator(f"#{BrokerIds.ACCOUNTS}").wait_for()
+        accounts = page.locator(f"#{BrokerIds.ACCOUNTS}").inner_text()
+        page.click(f"#{BrokerIds.VALIDATE}")
+        page.locator(f"#{BrokerIds.VALIDATION_VERDICT}").wait_for(timeout=30_000)
+        verdict = page.locator(f"#{BrokerIds.VALIDATION_VERDICT}").inner_text()
+        progress = page.locator(f"#{BrokerIds.VALIDATE_OUTPUT}").inner_text()
+        page.locator(f"#{BrokerIds.EFFECTIVE_MODE}").wait_for()
+        chain = page.locator(f"#{BrokerIds.AUDIT_CHAIN}").inner_text()
         screenshot(page, "broker_validation_sim")
         html = page.content()
         storage = page.evaluate("JSON.stringify([localStorage, sessionStorage])")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from components.cards.graduation import Ids as GraduationIds
+from components.cards.journal import Ids as JournalIds
 from tests.support.browser import chromium_page, screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from utils.core.config import PROJECT_ROOT
@@ -19,10 +21,10 @@ def test_unreadable_journal_shows_the_failure_on_the_cards(tmp_path):
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(url + "/")
-        page.locator("#card-graduation .alert-danger").wait_for()
-        graduation = page.locator("#card-graduation").inner_text()
-        page.locator("#journal-table-error .alert-danger").wait_for()
-        journal = page.locator("#card-journal").inner_text()
+        page.locator(f"#{GraduationIds.CARD} .alert-danger").wait_for()
+        graduation = page.locator(f"#{GraduationIds.CARD}").inner_text()
+        page.locator(f"#{JournalIds.TABLE_ERROR} .alert-danger").wait_for()
+        journal = page.locator(f"#{JournalIds.CARD}").inner_text()
         titles = page.locator(".card-title").all_inner_texts()
         screenshot(page, "error_unreadable_journal")
     assert "Could not read the journal and the gates" in graduation

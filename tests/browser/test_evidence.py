@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from components.cards.discipline import Ids as DisciplineIds
+from components.cards.expectancy import Ids as ExpectancyIds
+from components.cards.graduation import Ids as GraduationIds
+from utils.judge.gates import GateCode
 from tests.support.browser import chromium_page, screenshot
 from tests.support.journal_factory import SEEDED_PNLS, seed_journal
 from tests.support.live_server import cockpit_settings, serve_cockpit
@@ -14,11 +18,11 @@ def test_empty_journal_says_not_yet_with_reasons(tmp_path):
     settings = cockpit_settings(tmp_path)
     with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page() as page:
         page.goto(url + "/")
-        page.locator("#graduation-verdict").wait_for()
-        verdict = page.locator("#graduation-verdict").inner_text()
-        trades_gate = page.locator("#gate-MIN_TRADES").inner_text()
-        expectancy = page.locator("#card-expectancy").inner_text()
-        plan = page.locator("#card-graduation").inner_text()
+        page.locator(f"#{GraduationIds.VERDICT}").wait_for()
+        verdict = page.locator(f"#{GraduationIds.VERDICT}").inner_text()
+        trades_gate = page.locator(f"#{GraduationIds.gate(GateCode.MIN_TRADES)}").inner_text()
+        expectancy = page.locator(f"#{ExpectancyIds.CARD}").inner_text()
+        plan = page.locator(f"#{GraduationIds.CARD}").inner_text()
         screenshot(page, "cockpit_empty_journal")
     assert verdict == "NOT YET"
     assert "FAIL" in trades_gate and "25" in trades_gate
@@ -31,15 +35,17 @@ def test_seeded_journal_shows_edge_gates_and_charts(tmp_path):
     seed_journal(settings.data_dir)
     with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=1600) as page:
         page.goto(url + "/")
-        page.locator("#stat-expectancy").wait_for()
-        page.locator("#card-expectancy .js-plotly-plot").nth(2).wait_for()
-        trades_gate = page.locator("#gate-MIN_TRADES").inner_text()
-        expectancy_gate = page.locator("#gate-POSITIVE_EXPECTANCY").inner_text()
-        expectancy = page.locator("#stat-expectancy").inner_text()
-        score = page.locator("#discipline-score").inner_text()
-        charts = page.locator("#card-expectancy .js-plotly-plot").count()
-        page.locator("#expectancy-unit").get_by_text("R", exact=True).click()
-        page.locator("#card-expectancy :text('cumulative R')").first.wait_for()
+        page.locator(f"#{ExpectancyIds.EXPECTANCY}").wait_for()
+        page.locator(f"#{ExpectancyIds.CARD} .js-plotly-plot").nth(2).wait_for()
+        trades_gate = page.locator(f"#{GraduationIds.gate(GateCode.MIN_TRADES)}").inner_text()
+        expectancy_gate = page.locator(
+            f"#{GraduationIds.gate(GateCode.POSITIVE_EXPECTANCY)}"
+        ).inner_text()
+        expectancy = page.locator(f"#{ExpectancyIds.EXPECTANCY}").inner_text()
+        score = page.locator(f"#{DisciplineIds.SCORE}").inner_text()
+        charts = page.locator(f"#{ExpectancyIds.CARD} .js-plotly-plot").count()
+        page.locator(f"#{ExpectancyIds.UNIT}").get_by_text("R", exact=True).click()
+        page.locator(f"#{ExpectancyIds.CARD} :text('cumulative R')").first.wait_for()
         screenshot(page, "cockpit_seeded_journal")
     expected = sum(Decimal(str(p)) for p in SEEDED_PNLS) / len(SEEDED_PNLS)
     assert expectancy == f"${expected:,.2f}"

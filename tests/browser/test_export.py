@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from components.cards.export import Ids as ExportIds
 from tests.support.browser import chromium_page, screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from utils.records.audit import AuditLog
@@ -23,9 +24,9 @@ def test_export_button_writes_the_snapshot_without_secrets(tmp_path):
     with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page() as page:
         page.goto(url + "/")
         with page.expect_download() as download:
-            page.click("#export-compliance")
-        page.locator("#export-path").wait_for()
-        shown = page.locator("#export-path").inner_text()
+            page.click(f"#{ExportIds.BUTTON}")
+        page.locator(f"#{ExportIds.PATH}").wait_for()
+        shown = page.locator(f"#{ExportIds.PATH}").inner_text()
         html = page.content()
         screenshot(page, "export_written")
         assert download.value.suggested_filename == "compliance_snapshot.csv"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from components.cards.journal import Ids as JournalIds
 from tests.support.browser import chromium_page, screenshot
+from tests.support.journal_factory import SEEDED_PNLS, seed_journal
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from utils.core.config import PROJECT_ROOT
 from utils.journal.store import Journal
+from utils.journal.table_view import PAGE_SIZE
 
 TASTY_FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "journal" / "tasty_history.csv"
 
@@ -21,20 +25,24 @@ def with_bad_row(tmp_path: Path) -> Path:
     return bad
 
 
+TABLE = f"#{JournalIds.TABLE}"
+TABLE_ROWS = f"{TABLE} .ag-center-cols-container .ag-row"
+
+
 def upload(page, path: Path) -> None:
-    page.locator("#journal-upload input[type=file]").set_input_files(str(path))
+    page.locator(f"#{JournalIds.UPLOAD} input[type=file]").set_input_files(str(path))
 
 
 def test_bad_row_is_named_and_nothing_is_imported(tmp_path):
     settings = cockpit_settings(tmp_path)
     with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
         page.goto(url + "/")
-        page.locator("#journal-table").wait_for()
+        page.locator(TABLE).wait_for()
         upload(page, with_bad_row(tmp_path))
-        errors = page.locator("#journal-import-errors")
+        errors = page.locator(f"#{JournalIds.IMPORT_ERRORS}")
         errors.wait_for()
         error_text = errors.inner_text()
-        report = page.locator("#journal-import-report").inner_text()
+        report = page.locator(f"#{JournalIds.IMPORT_REPORT}").inner_text()
         screenshot(page, "journal_import_bad_row")
     assert "line 3" in error_text and "Date" in error_text
     assert "nothing imported" in report
@@ -47,34 +55,72 @@ def test_good_import_fills_the_table(tmp_path):
     settings = cockpit_settings(tmp_path)
     with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
         page.goto(url + "/")
-        page.locator("#journal-table").wait_for()
+        page.locator(TABLE).wait_for()
         upload(page, TASTY_FIXTURE)
-        page.locator("#journal-import-report #journal-ok").wait_for()
-        page.locator("#journal-table td[data-dash-column=underlying]").first.wait_for()
-        rows = page.locator("#journal-table tbody tr").count()
-        report = page.locator("#journal-import-report").inner_text()
-    journal = Journal.open(settings.data_dir)
-    trades = journal.list_trades()
-    journal.close()
+        page.locator(f"#{JournalIds.IMPORT_OK}").wait_for()
+        journal = Journal.open(settings.data_dir)
+        trades = journal.list_trades()
+        journal.close()
+        shown = min(len(trades), PAGE_SIZE)
+        paging = f"1 to {shown} of {len(trades)}"
+        page.locator(f"{TABLE} .ag-paging-panel", has_text=paging).wait_for()
+        page.locator(f"{TABLE_ROWS}[row-index='{shown - 1}'] [col-id=underlying]").wait_for()
+        rows = page.locator(TABLE_ROWS).count()
+        report = page.locator(f"#{JournalIds.IMPORT_REPORT}").inner_text()
     assert trades and "added" in report
-    assert rows - 1 == min(len(trades), 15)  # the header row is a tr too
+    assert rows == shown
 
 
 def test_manual_entry_then_close_from_the_table(tmp_path):
     settings = cockpit_settings(tmp_path)
     with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
         page.goto(url + "/")
-        page.locator("#journal-table").wait_for()
-        page.fill("#journal-open-target", "60")
-        page.fill("#journal-open-stop", "240")
-        page.click("#journal-open-button")
-        page.locator("#journal-action-message #journal-ok").wait_for()
-        opened = page.locator("#journal-action-message").inner_text()
-        page.locator("#journal-table input[type=radio]").first.check()
-        page.fill("#journal-close-price", "0.40")
-        page.click("#journal-close-button")
-        page.locator("#journal-action-message :text('closed')").wait_for()
-        closed = page.locator("#journal-action-message").inner_text()
+        page.locator(TABLE).wait_for()
+        page.fill(f"#{JournalIds.OPEN_TARGET}", "60")
+        page.fill(f"#{JournalIds.OPEN_STOP}", "240")
+        page.click(f"#{JournalIds.OPEN_BUTTON}")
+        page.locator(f"#{JournalIds.ACTION_OK}").wait_for()
+        opened = page.locator(f"#{JournalIds.ACTION_MESSAGE}").inner_text()
+        page.locator(f"{TABLE_ROWS} [col-id=status]", has_text="open").wait_for()
+        page.locator(f"{TABLE_ROWS} .ag-selection-checkbox input").first.check()
+        page.fill(f"#{JournalIds.CLOSE_PRICE}", "0.40")
+        page.click(f"#{JournalIds.CLOSE_BUTTON}")
+        page.locator(f"#{JournalIds.ACTION_MESSAGE} :text('closed')").wait_for()
+        closed = page.locator(f"#{JournalIds.ACTION_MESSAGE}").inner_text()
+        page.locator(f"{TABLE_ROWS} [col-id=status]", has_text="closed").wait_for()
         screenshot(page, "journal_manual_entry_closed")
     assert "Trade 1 journaled" in opened and "1R $400.00" in opened
     assert "net P&L $60.00" in closed
+
+
+def ids_on_page(page, first_row: int) -> list[str]:
+    """The Id column of one full page of the grid, top to bottom, once every row has loaded."""
+    rows = [f"{TABLE_ROWS}[row-index='{first_row + n}'] [col-id=id]" for n in range(PAGE_SIZE)]
+    for row in rows:
+        page.locator(row, has_text=re.compile("[0-9]")).wait_for()
+    return [page.locator(row).inner_text() for row in rows]
+
+
+def test_table_pages_sorts_and_filters_on_the_server(tmp_path):
+    settings = cockpit_settings(tmp_path)
+    seed_journal(settings.data_dir)
+    with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url + "/")
+        newest = ids_on_page(page, 0)
+        page.locator(f"{TABLE} .ag-paging-button[aria-label='Next Page']").click()
+        page.locator(f"{TABLE} .ag-paging-panel", has_text="16 to 30 of 30").wait_for()
+        second_page = ids_on_page(page, PAGE_SIZE)
+        page.locator(f"{TABLE} .ag-header-cell[col-id=net_pnl_usd] .ag-header-cell-label").click()
+        page.locator(f"{TABLE} .ag-paging-panel", has_text="1 to 15 of 30").wait_for()
+        page.locator(f"{TABLE} .ag-header-cell[col-id=net_pnl_usd][aria-sort=ascending]").wait_for()
+        worst = page.locator(f"{TABLE_ROWS}[row-index='0'] [col-id=net_pnl_usd]").inner_text()
+        page.fill(f"#{JournalIds.FILTER_UNDERLYING}", "qqq")
+        page.press(f"#{JournalIds.FILTER_UNDERLYING}", "Enter")
+        page.locator(f"{TABLE} .ag-paging-panel", has_text="0 to 0 of 0").wait_for()
+        screenshot(page, "journal_table_filtered")
+    assert newest == [str(n) for n in range(30, 15, -1)]
+    assert second_page == [str(n) for n in range(15, 0, -1)]
+    assert float(worst) == min(SEEDED_PNLS)
+    assert errors == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.cards.export import Ids as ExportIds
 from tests.support.browser import chromium_page, screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from utils.core.config import PROJECT_ROOT
@@ -15,7 +16,7 @@ def test_chromium_shows_the_six_cards(tmp_path):
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(url + "/")
-        page.wait_for_selector("#card-export")
+        page.wait_for_selector(f"#{ExportIds.CARD}")
         titles = page.locator(".card-title").all_inner_texts()
         path = screenshot(page, "shell_empty_journal")
     assert [t for t in CARD_TITLES if t in titles] == list(CARD_TITLES)

@@ -151,7 +151,7 @@ def test_a_missing_tool_writes_no_record_at_all(tmp_path):
 
 def _start_callback(app):
     for key, entry in app.callback_map.items():
-        if entry["inputs"] == [{"id": preflight_panel.RUN_BUTTON, "property": "n_clicks"}]:
+        if entry["inputs"] == [{"id": preflight_panel.Ids.RUN_BUTTON, "property": "n_clicks"}]:
             return key, entry
     raise AssertionError("no callback listens to the pre-flight button")
 
@@ -173,8 +173,8 @@ def test_the_button_says_plainly_that_the_tools_are_missing(tmp_path):
         json={
             "output": key,
             "outputs": _outputs(entry),
-            "inputs": [{"id": preflight_panel.RUN_BUTTON, "property": "n_clicks", "value": 1}],
-            "changedPropIds": [f"{preflight_panel.RUN_BUTTON}.n_clicks"],
+            "inputs": [{"id": preflight_panel.Ids.RUN_BUTTON, "property": "n_clicks", "value": 1}],
+            "changedPropIds": [f"{preflight_panel.Ids.RUN_BUTTON}.n_clicks"],
             "state": [],
         },
         headers={"Host": f"127.0.0.1:{settings.port}"},

@@ -2,7 +2,7 @@
 
     decision = resolve_mode(
         ModeIntent.from_settings(settings), gates=report, sandbox=latest_record,
-        halt=alert_store.halt_state(now), latch=latch_store.state(), now=now,
+        halt=alert_store.halt_state(), latch=latch_store.state(), now=now,
     )
     decision.mode, decision.target, decision.dry_run, decision.reasons, decision.sentence
 

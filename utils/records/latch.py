@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -181,17 +181,30 @@ class RollbackLatchStore:
                 self._append(at, LatchEventKind.SET, new, "")
             return _replay(self._events())
 
-    def clear(self, current_triggers: Sequence[RollbackTrigger], note: str = "") -> LatchState:
-        """Clear the latch (the trader's act); refused while any current trigger holds."""
+    def clear(
+        self,
+        current_triggers: Sequence[RollbackTrigger],
+        note: str = "",
+        *,
+        record: Callable[[], object] | None = None,
+    ) -> LatchState:
+        """Clear the latch (the trader's act); refused while any current trigger holds.
+
+        `record` (e.g. the audit entry) runs after that check and before the clear is written:
+        when it raises, the latch stays set (fail closed).
+        """
         if current_triggers:
             held = "; ".join(t.sentence for t in current_triggers)
             raise LatchClearRefused(
                 f"the rollback latch cannot be cleared while a trigger holds: {held}"
             )
-        at = to_utc(self._clock())
-        with self._lock, transaction(self._conn):
-            if _replay(self._events()).active:
-                self._append(at, LatchEventKind.CLEAR, [], note)
+        with self._lock:
+            if not _replay(self._events()).active:
+                return _replay(self._events())
+            if record is not None:
+                record()
+            with transaction(self._conn):
+                self._append(to_utc(self._clock()), LatchEventKind.CLEAR, [], note)
             return _replay(self._events())
 
     def _events(self) -> list[LatchEvent]:

@@ -7,7 +7,9 @@ order. N is `statistics.NormalDist` from the standard library (research options_
     E[(S_T - K)+] = F N(d1) - K N(d2),  E[(K - S_T)+] = K N(-d2) - F N(-d1),  F = S0 e^((r-q)T)
 
 T = calendar days / 365. Label results "lognormal, s, r, T": tastytrade's exact inputs are not
-published, so the numbers will not match its ticket to the digit.
+published, so the numbers will not match its ticket to the digit. Without an implied volatility
+for the underlying, use `DEFAULT_VOLATILITY` (20 % a year, about the long-run level of the S&P
+500's implied volatility, the VIX) and say that it is assumed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from utils.spreads.symbols import OptionType
 
 _N = NormalDist()
 DAYS_PER_YEAR = 365
+DEFAULT_VOLATILITY = 0.20
 
 
 class LognormalInputs:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -14,32 +13,61 @@ from components.card import cockpit_card
 from components.context import CockpitContext
 from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
-from utils.broker.models import Placement, Preview, PreviewOutcome, TradePlan
+from utils.broker.models import (
+    Placement,
+    Preview,
+    PreviewOutcome,
+    TradePlan,
+)
 from utils.broker.order_intent import OrderIntent
+from utils.spreads.expirations import default_expiration
 from utils.spreads.model import Spread
+from utils.spreads.probability import DEFAULT_VOLATILITY
+from utils.spreads.ticket_odds import (
+    ODDS_FORMULA,
+    OddsEstimate,
+    OddsGap,
+    estimate_ticket_odds,
+)
 from utils.spreads.ticket import STRUCTURES, TicketError, build_ticket_spread, parse_amount
 
-CARD_ID = "card-ticket"
-UNDERLYING = "ticket-underlying"
-STRUCTURE = "ticket-structure"
-EXPIRATION = "ticket-expiration"
-STRIKES = "ticket-strikes"
-STRIKES_HINT = "ticket-strikes-hint"
-QUANTITY = "ticket-quantity"
-PRICE = "ticket-price"
-SUMMARY = "ticket-summary"
-PAYOFF = "ticket-payoff"
-TARGET = "ticket-target"
-STOP = "ticket-stop"
-PREVIEW = "ticket-preview"
-CONFIRM = "ticket-confirm"
-PLACE = "ticket-place"
-PREVIEW_REF = "ticket-preview-ref"
-RESULT = "ticket-result"
-WORKING = "ticket-working"
-RECONCILE = "ticket-reconcile"
-CANCEL = "ticket-cancel"
-FORM_FIELDS = (UNDERLYING, STRUCTURE, EXPIRATION, STRIKES, QUANTITY, PRICE)
+
+class Ids:
+    """Every id the Order ticket card puts on the page."""
+
+    CARD = "card-ticket"
+    UNDERLYING = "ticket-underlying"
+    STRUCTURE = "ticket-structure"
+    EXPIRATION = "ticket-expiration"
+    STRIKES = "ticket-strikes"
+    STRIKES_HINT = "ticket-strikes-hint"
+    QUANTITY = "ticket-quantity"
+    PRICE = "ticket-price"
+    UNDERLYING_PRICE = "ticket-underlying-price"
+    IMPLIED_VOLATILITY = "ticket-implied-volatility"
+    SUMMARY = "ticket-summary"
+    ODDS = "ticket-odds"
+    PAYOFF = "ticket-payoff"
+    TARGET = "ticket-target"
+    STOP = "ticket-stop"
+    PREVIEW = "ticket-preview"
+    CONFIRM = "ticket-confirm"
+    PLACE = "ticket-place"
+    PREVIEW_REF = "ticket-preview-ref"
+    RESULT = "ticket-result"
+    OUTCOME = "ticket-outcome"
+    MESSAGE = "ticket-message"
+    WHAT_IF = "ticket-what-if"
+    CHECKS = "ticket-checks"
+    PLACEMENT = "ticket-placement"
+    WORKING = "ticket-working"
+    WORKING_ACTIONS = "ticket-working-actions"
+    RECONCILE = "ticket-reconcile"
+    CANCEL = "ticket-cancel"
+
+
+# The fields that describe the spread, in `spread_from_form` order (the Journal card reuses them).
+FORM_FIELDS = (Ids.UNDERLYING, Ids.STRUCTURE, Ids.EXPIRATION, Ids.STRIKES, Ids.QUANTITY, Ids.PRICE)
 FORM_NAMES = ("underlying", "structure", "expiration", "strikes", "quantity", "limit_price")
 OUTCOME_COLORS = {
     PreviewOutcome.REFUSED: "danger",
@@ -48,67 +76,51 @@ OUTCOME_COLORS = {
 }
 
 
-def default_expiration(today: date) -> date:
-    """The third Friday about a month out: a common 30-45 DTE entry."""
-    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-    return first + timedelta(days=(4 - first.weekday()) % 7 + 14)
-
-
-def _field(label: str, control) -> dbc.Col:
+def _field(label: str, field_id: str, **input_props) -> dbc.Col:
+    control = dbc.Input(id=field_id, size="sm", **input_props)
     return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=4, className="mb-2")
 
 
 def form(ctx: CockpitContext) -> html.Div:
     """The ticket's inputs with sensible defaults (a SPY bull put one month out)."""
-    today = ctx.clock().date()
+    expiration = default_expiration(ctx.clock().date()).isoformat()
+    structures = [{"label": choice.label, "value": key} for key, (choice, _) in STRUCTURES.items()]
+    structure = dbc.Select(id=Ids.STRUCTURE, value="bull_put", size="sm", options=structures)
     return html.Div(
         [
             dbc.Row(
                 [
-                    _field("Underlying", dbc.Input(id=UNDERLYING, value="SPY", size="sm")),
+                    _field("Underlying", Ids.UNDERLYING, value="SPY"),
+                    dbc.Col(
+                        [dbc.Label("Structure", className="small mb-0"), structure],
+                        md=4,
+                        className="mb-2",
+                    ),
+                    _field("Expiration", Ids.EXPIRATION, type="date", value=expiration),
+                    _field("Strikes (increasing)", Ids.STRIKES, value="520, 525", debounce=True),
+                    _field("Quantity", Ids.QUANTITY, type="number", value=1, min=1),
+                    _field("Limit price (per share)", Ids.PRICE, value="1.00", debounce=True),
                     _field(
-                        "Structure",
-                        dbc.Select(
-                            id=STRUCTURE,
-                            value="bull_put",
-                            size="sm",
-                            options=[
-                                {"label": choice.label, "value": key}
-                                for key, (choice, _) in STRUCTURES.items()
-                            ],
-                        ),
+                        "Underlying price (for the odds)",
+                        Ids.UNDERLYING_PRICE,
+                        debounce=True,
+                        placeholder="e.g. 560.00",
                     ),
                     _field(
-                        "Expiration",
-                        dbc.Input(
-                            id=EXPIRATION,
-                            type="date",
-                            value=default_expiration(today).isoformat(),
-                            size="sm",
-                        ),
-                    ),
-                    _field(
-                        "Strikes (increasing)",
-                        dbc.Input(id=STRIKES, value="520, 525", size="sm", debounce=True),
-                    ),
-                    _field(
-                        "Quantity", dbc.Input(id=QUANTITY, type="number", value=1, min=1, size="sm")
-                    ),
-                    _field(
-                        "Limit price (per share)",
-                        dbc.Input(id=PRICE, value="1.00", size="sm", debounce=True),
+                        "Implied volatility (%)",
+                        Ids.IMPLIED_VOLATILITY,
+                        debounce=True,
+                        placeholder=f"blank: {DEFAULT_VOLATILITY:.0%} assumed",
                     ),
                     _field(
                         "Exit plan: profit target ($)",
-                        dbc.Input(id=TARGET, size="sm", placeholder="e.g. 50 % of max profit"),
+                        Ids.TARGET,
+                        placeholder="e.g. 50 % of max profit",
                     ),
-                    _field(
-                        "Exit plan: stop loss ($)",
-                        dbc.Input(id=STOP, size="sm", placeholder="e.g. 2x the credit"),
-                    ),
+                    _field("Exit plan: stop loss ($)", Ids.STOP, placeholder="e.g. 2x the credit"),
                 ]
             ),
-            html.Div(id=STRIKES_HINT, className="small text-muted mb-2"),
+            html.Div(id=Ids.STRIKES_HINT, className="small text-muted mb-2"),
         ]
     )
 
@@ -131,6 +143,45 @@ def summary(spread: Spread) -> html.Div:
                 html.Tbody([html.Tr([html.Th(k), html.Td(v)]) for k, v in facts]),
                 size="sm",
                 className="small mb-0",
+            ),
+        ]
+    )
+
+
+def odds(estimate: OddsEstimate | OddsGap) -> html.Div:
+    """Probability of profit and expected value, marked as estimates, the formula in a tooltip;
+    or why there is no estimate."""
+    if isinstance(estimate, OddsGap):
+        return html.Div(estimate.sentence, className="small text-muted")
+    assumed = (
+        " (assumed: no IV entered; the model's default)" if estimate.volatility_assumed else ""
+    )
+    facts = [
+        ("Probability of profit", f"{estimate.probability_of_profit:.1%}"),
+        ("Expected value", usd(estimate.expected_value_usd)),
+    ]
+    return html.Div(
+        [
+            dbc.Table(
+                html.Tbody(
+                    [
+                        html.Tr(
+                            [
+                                html.Th(html.Abbr(f"{label} (estimate)", title=ODDS_FORMULA)),
+                                html.Td(value),
+                            ]
+                        )
+                        for label, value in facts
+                    ]
+                ),
+                size="sm",
+                className="small mb-0",
+            ),
+            html.Div(
+                f"Estimate, before fees: lognormal model, underlying "
+                f"{usd(estimate.underlying_price)}, IV {estimate.volatility:.1%}{assumed}, "
+                f"{estimate.days:.1f} days to expiration.",
+                className="small text-muted",
             ),
         ]
     )
@@ -163,27 +214,32 @@ def actions() -> html.Div:
     """Preview (dry-run), the person's confirmation of that exact order, and Place order."""
     return html.Div(
         [
-            dcc.Store(id=PREVIEW_REF, data=None),
-            dbc.Button("Preview (dry-run)", id=PREVIEW, color="primary", size="sm"),
+            dcc.Store(id=Ids.PREVIEW_REF, data=None),
+            dbc.Button("Preview (dry-run)", id=Ids.PREVIEW, color="primary", size="sm"),
             dbc.Checkbox(
-                id=CONFIRM,
+                id=Ids.CONFIRM,
                 label="I confirm this exact order (legs, quantity, price, account)",
                 value=False,
                 className="d-inline-block ms-3 small",
             ),
             dbc.Button(
-                "Place order", id=PLACE, color="danger", size="sm", disabled=True, className="ms-2"
+                "Place order",
+                id=Ids.PLACE,
+                color="danger",
+                size="sm",
+                disabled=True,
+                className="ms-2",
             ),
-            dcc.Loading(html.Div(id=RESULT, className="mt-2")),
-            dcc.Store(id=WORKING, data=None),
+            dcc.Loading(html.Div(id=Ids.RESULT, className="mt-2")),
+            dcc.Store(id=Ids.WORKING, data=None),
             html.Div(
                 [
-                    dbc.Button("Check fill", id=RECONCILE, size="sm", color="secondary"),
+                    dbc.Button("Check fill", id=Ids.RECONCILE, size="sm", color="secondary"),
                     dbc.Button(
-                        "Cancel order", id=CANCEL, size="sm", color="light", className="ms-2"
+                        "Cancel order", id=Ids.CANCEL, size="sm", color="light", className="ms-2"
                     ),
                 ],
-                id="ticket-working-actions",
+                id=Ids.WORKING_ACTIONS,
                 hidden=True,
             ),
         ],
@@ -214,13 +270,13 @@ def show_preview(preview: Preview) -> list:
     return [
         dbc.Alert(
             [
-                html.Strong(preview.outcome.value.upper(), id="ticket-outcome"),
+                html.Strong(preview.outcome.value.upper(), id=Ids.OUTCOME),
                 html.Span(f" ({preview.mode.label})" if preview.mode else ""),
-                html.Div(preview.message, className="small", id="ticket-message"),
+                html.Div(preview.message, className="small", id=Ids.MESSAGE),
                 html.Div(
                     f"Dry-run: {preview.what_if.sentence}" if preview.what_if else "",
                     className="small",
-                    id="ticket-what-if",
+                    id=Ids.WHAT_IF,
                 ),
             ],
             color=OUTCOME_COLORS[preview.outcome],
@@ -234,7 +290,7 @@ def show_preview(preview: Preview) -> list:
                     dbc.Table(html.Tbody(checks), size="sm", className="small mb-0"),
                 ],
                 open=preview.outcome.refused,
-                id="ticket-checks",
+                id=Ids.CHECKS,
             )
             if checks
             else None
@@ -247,7 +303,7 @@ def show_placement(placement: Placement) -> dbc.Alert:
     good = placement.outcome.accepted
     return dbc.Alert(
         [
-            html.Strong(placement.outcome.value.upper(), id="ticket-placement"),
+            html.Strong(placement.outcome.value.upper(), id=Ids.PLACEMENT),
             html.Div(placement.message, className="small"),
             html.Ul(
                 [
@@ -265,14 +321,14 @@ def show_placement(placement: Placement) -> dbc.Alert:
 def layout(ctx: CockpitContext) -> dbc.Card:
     """The ticket: form, risk summary, payoff diagram, and the guard's preview and placement."""
     return cockpit_card(
-        CARD_ID,
+        Ids.CARD,
         "Order ticket",
         [
             form(ctx),
             dbc.Row(
                 [
-                    dbc.Col(html.Div(id=SUMMARY), md=5),
-                    dbc.Col(dcc.Graph(id=PAYOFF, config={"displayModeBar": False}), md=7),
+                    dbc.Col([html.Div(id=Ids.SUMMARY), html.Div(id=Ids.ODDS)], md=5),
+                    dbc.Col(dcc.Graph(id=Ids.PAYOFF, config={"displayModeBar": False}), md=7),
                 ]
             ),
             actions(),
@@ -296,10 +352,10 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     """Recompute the spread whenever a field changes."""
 
     @app.callback(
-        Output(SUMMARY, "children"),
-        Output(PAYOFF, "figure"),
-        Output(STRIKES_HINT, "children"),
-        Output(PREVIEW_REF, "data", allow_duplicate=True),
+        Output(Ids.SUMMARY, "children"),
+        Output(Ids.PAYOFF, "figure"),
+        Output(Ids.STRIKES_HINT, "children"),
+        Output(Ids.PREVIEW_REF, "data", allow_duplicate=True),
         *[Input(field, "value") for field in FORM_FIELDS],
         prevent_initial_call="initial_duplicate",
     )
@@ -322,13 +378,30 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         return summary(spread), payoff_figure(spread), hint, None
 
     @app.callback(
-        Output(RESULT, "children"),
-        Output(PREVIEW_REF, "data"),
+        Output(Ids.ODDS, "children"),
+        *[Input(field, "value") for field in FORM_FIELDS],
+        Input(Ids.UNDERLYING_PRICE, "value"),
+        Input(Ids.IMPLIED_VOLATILITY, "value"),
+    )
+    def estimate(underlying, structure, expiration, strikes, quantity, price, spot, iv):
+        try:
+            spread = spread_from_form(underlying, structure, expiration, strikes, quantity, price)
+        except TicketError:
+            return None  # the summary beside it already says what to fix
+        return odds(
+            estimate_ticket_odds(
+                spread, underlying_price=spot, implied_volatility_pct=iv, now=ctx.clock()
+            )
+        )
+
+    @app.callback(
+        Output(Ids.RESULT, "children"),
+        Output(Ids.PREVIEW_REF, "data"),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
-        Input(PREVIEW, "n_clicks"),
+        Input(Ids.PREVIEW, "n_clicks"),
         *[State(field, "value") for field in FORM_FIELDS],
-        State(TARGET, "value"),
-        State(STOP, "value"),
+        State(Ids.TARGET, "value"),
+        State(Ids.STOP, "value"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
@@ -343,42 +416,38 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             return dbc.Alert(str(error), color="warning", className="py-1"), None, v
         intent = OrderIntent(spread=spread, client_order_id=f"ticket-{uuid.uuid4().hex[:16]}")
         answer = ctx.guard.preview(intent, plan=plan)
-        reference = None
-        if answer.outcome.ready and answer.confirmation_token is not None:
-            reference = answer.confirmation_ref or uuid.uuid4().hex
-            ctx.previews.keep(reference, answer.confirmation_token.get_secret_value(), intent)
         # a refused preview may have raised a HIGH alert: refresh the judging cards
-        return show_preview(answer), reference, v + 1
+        return show_preview(answer), ctx.previews.keep(answer, intent), v + 1
 
     @app.callback(
-        Output(PLACE, "disabled"),
-        Input(PREVIEW_REF, "data"),
-        Input(CONFIRM, "value"),
+        Output(Ids.PLACE, "disabled"),
+        Input(Ids.PREVIEW_REF, "data"),
+        Input(Ids.CONFIRM, "value"),
     )
     def place_allowed(reference, confirmed):
         return not (reference and confirmed)
 
     @app.callback(
-        Output("ticket-working-actions", "hidden"),
-        Input(WORKING, "data"),
+        Output(Ids.WORKING_ACTIONS, "hidden"),
+        Input(Ids.WORKING, "data"),
     )
     def working_actions(working):
         return not working
 
     @app.callback(
-        Output(RESULT, "children", allow_duplicate=True),
-        Output(WORKING, "data", allow_duplicate=True),
+        Output(Ids.RESULT, "children", allow_duplicate=True),
+        Output(Ids.WORKING, "data", allow_duplicate=True),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
-        Input(RECONCILE, "n_clicks"),
-        Input(CANCEL, "n_clicks"),
-        State(WORKING, "data"),
+        Input(Ids.RECONCILE, "n_clicks"),
+        Input(Ids.CANCEL, "n_clicks"),
+        State(Ids.WORKING, "data"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
     def follow_up(_check, _cancel, working, version):
         if not working:
             return None, None, version
-        if callback_ctx.triggered_id == CANCEL:
+        if callback_ctx.triggered_id == Ids.CANCEL:
             result = ctx.guard.cancel(working["order_id"], correlation_id=working["correlation"])
             color = "danger" if result.outcome.refused else "secondary"
             return dbc.Alert(result.message, color=color, className="py-1"), None, version + 1
@@ -387,14 +456,14 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         return show_placement(placement), still, version + 1
 
     @app.callback(
-        Output(RESULT, "children", allow_duplicate=True),
-        Output(PREVIEW_REF, "data", allow_duplicate=True),
-        Output(CONFIRM, "value"),
+        Output(Ids.RESULT, "children", allow_duplicate=True),
+        Output(Ids.PREVIEW_REF, "data", allow_duplicate=True),
+        Output(Ids.CONFIRM, "value"),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
-        Output(WORKING, "data", allow_duplicate=True),
-        Input(PLACE, "n_clicks"),
-        State(PREVIEW_REF, "data"),
-        State(CONFIRM, "value"),
+        Output(Ids.WORKING, "data", allow_duplicate=True),
+        Input(Ids.PLACE, "n_clicks"),
+        State(Ids.PREVIEW_REF, "data"),
+        State(Ids.CONFIRM, "value"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )

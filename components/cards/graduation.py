@@ -12,8 +12,19 @@ from components.context import CockpitContext
 from utils.judge.evidence import CockpitEvidence
 from utils.judge.gates import GateCode, GateResult
 
-CARD_ID = "card-graduation"
-BODY = "graduation-body"
+
+class Ids:
+    """Every id the Graduation card puts on the page."""
+
+    CARD = "card-graduation"
+    BODY = "graduation-body"
+    VERDICT = "graduation-verdict"
+    SANDBOX = "graduation-sandbox"
+
+    @staticmethod
+    def gate(code: GateCode) -> str:
+        """The row of one gate."""
+        return f"gate-{code.value}"
 
 
 def _progress(gate: GateResult) -> dbc.Progress | None:
@@ -56,7 +67,7 @@ def _gate_row(gate: GateResult) -> html.Tr:
             ),
             html.Td(gate.headroom_text or "-"),
         ],
-        id=f"gate-{gate.code.value}",
+        id=Ids.gate(gate.code),
         className="small",
     )
 
@@ -67,7 +78,7 @@ def render(evidence: CockpitEvidence) -> list:
     sandbox = gates.gate(GateCode.SANDBOX_VALIDATED)
     headline = dbc.Alert(
         [
-            html.Strong("ELIGIBLE" if gates.eligible else "NOT YET", id="graduation-verdict"),
+            html.Strong("ELIGIBLE" if gates.eligible else "NOT YET", id=Ids.VERDICT),
             html.Span(
                 " - all gates pass."
                 if gates.eligible
@@ -77,7 +88,7 @@ def render(evidence: CockpitEvidence) -> list:
                 "Sandbox validation: "
                 + ("passed" if sandbox.passed else f"not passed ({sandbox.actual_text})"),
                 className="small",
-                id="graduation-sandbox",
+                id=Ids.SANDBOX,
             ),
         ],
         color="success" if gates.eligible else "secondary",
@@ -109,4 +120,4 @@ def render(evidence: CockpitEvidence) -> list:
 
 def layout(ctx: CockpitContext) -> dbc.Card:
     """The card frame; its body is filled by the evidence refresh."""
-    return cockpit_card(CARD_ID, "Graduation", [html.Div(id=BODY)])
+    return cockpit_card(Ids.CARD, "Graduation", [html.Div(id=Ids.BODY)])

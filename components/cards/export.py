@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
@@ -10,16 +12,22 @@ from components.context import CockpitContext
 from utils.records.audit import AuditChainBroken, AuditWriteError
 from utils.judge.compliance import ComplianceExportError, export_compliance_snapshot
 
-CARD_ID = "card-export"
-BUTTON = "export-compliance"
-RESULT = "export-result"
-DOWNLOAD = "export-download"
+
+class Ids:
+    """Every id the Export card puts on the page."""
+
+    CARD = "card-export"
+    BUTTON = "export-compliance"
+    RESULT = "export-result"
+    DOWNLOAD = "export-download"
+    REFUSED = "export-refused"
+    PATH = "export-path"
 
 
 def layout(ctx: CockpitContext) -> dbc.Card:
     """The Export Compliance CSV button and where the file went."""
     return cockpit_card(
-        CARD_ID,
+        Ids.CARD,
         "Export",
         [
             html.P(
@@ -29,10 +37,38 @@ def layout(ctx: CockpitContext) -> dbc.Card:
                 "notes.",
                 className="small",
             ),
-            dbc.Button("Export Compliance CSV", id=BUTTON, color="primary"),
-            dcc.Loading(html.Div(id=RESULT, className="mt-2")),
-            dcc.Download(id=DOWNLOAD),
+            dbc.Button("Export Compliance CSV", id=Ids.BUTTON, color="primary"),
+            dcc.Loading(html.Div(id=Ids.RESULT, className="mt-2")),
+            dcc.Download(id=Ids.DOWNLOAD),
         ],
+    )
+
+
+def render_refused(broken: AuditChainBroken) -> dbc.Alert:
+    """Why the export was refused (a broken audit chain) and how to recover."""
+    return dbc.Alert(
+        [
+            html.Strong("Export refused: the audit chain is broken. "),
+            f"{broken}. Restore data/audit.sqlite3 "
+            "(see `python -m utils.records.audit verify`), "
+            "then export again.",
+        ],
+        color="danger",
+        className="py-1 small",
+        id=Ids.REFUSED,
+    )
+
+
+def render_written(path: Path, rows: int) -> dbc.Alert:
+    """Where the snapshot was written and how many rows it holds."""
+    return dbc.Alert(
+        [
+            html.Strong("Written: "),
+            html.Code(str(path), id=Ids.PATH),
+            f" ({rows} rows). The download starts now.",
+        ],
+        color="success",
+        className="py-1 small",
     )
 
 
@@ -44,39 +80,19 @@ def run_export(ctx: CockpitContext) -> tuple:
         )
     except AuditChainBroken as broken:
         ctx.guard.audit_chain()  # its HIGH alert, once per cause
-        refused = dbc.Alert(
-            [
-                html.Strong("Export refused: the audit chain is broken. "),
-                f"{broken}. Restore data/audit.sqlite3 "
-                "(see `python -m utils.records.audit verify`), "
-                "then export again.",
-            ],
-            color="danger",
-            className="py-1 small",
-            id="export-refused",
-        )
-        return refused, None
+        return render_refused(broken), None
     except (ComplianceExportError, AuditWriteError, OSError) as error:
         return failure("write the compliance snapshot", error), None
-    message = dbc.Alert(
-        [
-            html.Strong("Written: "),
-            html.Code(str(path), id="export-path"),
-            f" ({len(snapshot.rows)} rows). The download starts now.",
-        ],
-        color="success",
-        className="py-1 small",
-    )
-    return message, dcc.send_file(str(path))
+    return render_written(path, len(snapshot.rows)), dcc.send_file(str(path))
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
     """Write the snapshot on click and offer it for download."""
 
     @app.callback(
-        Output(RESULT, "children"),
-        Output(DOWNLOAD, "data"),
-        Input(BUTTON, "n_clicks"),
+        Output(Ids.RESULT, "children"),
+        Output(Ids.DOWNLOAD, "data"),
+        Input(Ids.BUTTON, "n_clicks"),
         prevent_initial_call=True,
     )
     def export(_n):

@@ -19,9 +19,23 @@ from components.formatting import usd
 from utils.judge.evidence import CockpitEvidence
 from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
 
-CARD_ID = "card-expectancy"
-BODY = "expectancy-body"
-UNIT = "expectancy-unit"
+
+class Ids:
+    """Every id the Expectancy card puts on the page."""
+
+    CARD = "card-expectancy"
+    BODY = "expectancy-body"
+    UNIT = "expectancy-unit"
+    EXPECTANCY = "stat-expectancy"
+    R_EXPECTANCY = "stat-r"
+    LAST_10 = "stat-last10"
+    WIN_RATE = "stat-winrate"
+    WIN_RATE_EXCL_BREAKEVEN = "stat-winrate-ex"
+    PROFIT_FACTOR = "stat-pf"
+    MAX_DRAWDOWN = "stat-dd"
+    SQN = "stat-sqn"
+
+
 CALENDAR_WEEKS = 26
 CHART_CONFIG = {"displayModeBar": False}
 
@@ -57,19 +71,24 @@ def stats(evidence: CockpitEvidence) -> dbc.Row:
     sqn = _figure(m.sqn, ".2f") + (" (n<30)" if m.sqn_small_sample and m.sqn is not None else "")
     return dbc.Row(
         [
-            _stat("$ expectancy", usd(m.expectancy_usd), "expectancy_usd", "stat-expectancy"),
-            _stat("R expectancy", _figure(m.r_expectancy, "+.2f", " R"), "r_expectancy", "stat-r"),
-            _stat("Last 10 (rollback)", last_text, "rolling_expectancy_usd", "stat-last10"),
-            _stat("Win rate", _figure(m.win_rate, ".0%"), "win_rate", "stat-winrate"),
+            _stat("$ expectancy", usd(m.expectancy_usd), "expectancy_usd", Ids.EXPECTANCY),
+            _stat(
+                "R expectancy",
+                _figure(m.r_expectancy, "+.2f", " R"),
+                "r_expectancy",
+                Ids.R_EXPECTANCY,
+            ),
+            _stat("Last 10 (rollback)", last_text, "rolling_expectancy_usd", Ids.LAST_10),
+            _stat("Win rate", _figure(m.win_rate, ".0%"), "win_rate", Ids.WIN_RATE),
             _stat(
                 "Win rate excl. BE",
                 _figure(m.win_rate_excl_breakeven, ".0%"),
                 "win_rate_excl_breakeven",
-                "stat-winrate-ex",
+                Ids.WIN_RATE_EXCL_BREAKEVEN,
             ),
-            _stat("Profit factor", pf, "profit_factor", "stat-pf"),
-            _stat("Max drawdown", usd(-m.max_drawdown_usd), "max_drawdown_usd", "stat-dd"),
-            _stat("SQN", sqn, "sqn", "stat-sqn"),
+            _stat("Profit factor", pf, "profit_factor", Ids.PROFIT_FACTOR),
+            _stat("Max drawdown", usd(-m.max_drawdown_usd), "max_drawdown_usd", Ids.MAX_DRAWDOWN),
+            _stat("SQN", sqn, "sqn", Ids.SQN),
         ],
         className="g-1",
     )
@@ -183,10 +202,10 @@ def render(evidence: CockpitEvidence, unit: str) -> list:
 def layout(ctx: CockpitContext) -> dbc.Card:
     """The card frame with its $/R toggle; the body is filled by the evidence refresh."""
     toggle = dbc.RadioItems(
-        id=UNIT,
+        id=Ids.UNIT,
         options=[{"label": "$", "value": "USD"}, {"label": "R", "value": "R"}],
         value="USD",
         inline=True,
         className="small mb-1",
     )
-    return cockpit_card(CARD_ID, "Expectancy", [toggle, html.Div(id=BODY)])
+    return cockpit_card(Ids.CARD, "Expectancy", [toggle, html.Div(id=Ids.BODY)])

@@ -9,8 +9,15 @@ from components.card import cockpit_card
 from components.context import CockpitContext
 from utils.judge.evidence import CockpitEvidence
 
-CARD_ID = "card-discipline"
-BODY = "discipline-body"
+
+class Ids:
+    """Every id the Discipline card puts on the page."""
+
+    CARD = "card-discipline"
+    BODY = "discipline-body"
+    SCORE = "discipline-score"
+
+
 VIOLATIONS_SHOWN = 8
 
 
@@ -23,7 +30,7 @@ def render(evidence: CockpitEvidence, gate: int, ramp: int) -> list:
     report = evidence.discipline
     score = html.Div(
         [
-            html.Span(str(report.score), className="display-5 me-2", id="discipline-score"),
+            html.Span(str(report.score), className="display-5 me-2", id=Ids.SCORE),
             html.Span("/ 100", className="text-muted me-3"),
             dbc.Badge(
                 f"gate >= {gate}, ramp >= {ramp}", color=_score_color(report.score, gate, ramp)
@@ -88,4 +95,4 @@ def render(evidence: CockpitEvidence, gate: int, ramp: int) -> list:
 
 def layout(ctx: CockpitContext) -> dbc.Card:
     """The card frame; its body is filled by the evidence refresh."""
-    return cockpit_card(CARD_ID, "Discipline", [html.Div(id=BODY)])
+    return cockpit_card(Ids.CARD, "Discipline", [html.Div(id=Ids.BODY)])
