@@ -4,7 +4,7 @@ Run: `.venv/bin/python benchmarks/bench_metrics.py [--sizes 10000 100000 1000000
 (about 3-4 minutes for the default sizes on a laptop; nothing here is a pass/fail test).
 
 - Journals of 10k and 100k closed trades are built through the real journal-CSV import (every
-  row validated, 1R proved by utils.spreads.model), which also gives the import throughput.
+  row validated, 1R proved by utils.spreads.proof), which also gives the import throughput.
 - The 1M journal is the 100k one copied ten times inside SQLite (new ids and uids): a validated
   import of a million trades would take several minutes and measure nothing new. Only this
   benchmark writes journal tables outside utils/journal/store.py, on its own scratch file.

@@ -28,7 +28,7 @@ from utils.journal.models import (
     new_trade_from_spread,
 )
 from utils.core.sessions import NEW_YORK
-from utils.spreads.model import PriceEffect
+from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError, parse_amount
 
 CARD_ID = "card-journal"

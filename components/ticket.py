@@ -16,7 +16,7 @@ from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
 from utils.broker.models import Placement, Preview, PreviewOutcome, TradePlan
 from utils.broker.pretrade import OrderIntent
-from utils.spreads.model import Spread
+from utils.spreads.spread import Spread
 from utils.spreads.ticket import STRUCTURES, TicketError, build_ticket_spread, parse_amount
 
 CARD_ID = "card-ticket"

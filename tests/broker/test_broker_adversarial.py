@@ -26,7 +26,8 @@ from utils.judge.gates import GateCode, RollbackTrigger, TriggerCode
 from utils.journal.models import Mode, TradeStatus
 from utils.broker.pretrade import OpenPosition, OrderIntent, ReasonCode
 from utils.sim.orders import FillBehavior
-from utils.spreads.model import Leg, PriceEffect, Spread
+from utils.spreads.legs import Leg, PriceEffect
+from utils.spreads.spread import Spread
 from utils.tastytrade.client import TastytradeClient, build_spread_order
 
 ORDERS_PATH = r"/orders$"

@@ -17,7 +17,8 @@ from utils.broker.guard import BrokerGuard
 from utils.broker.models import GuardCode, PlacementOutcome, PreviewOutcome
 from utils.journal.models import TradeStatus
 from utils.broker.pretrade import OpenPosition, OrderIntent
-from utils.spreads.model import PriceEffect, Spread
+from utils.spreads.legs import PriceEffect
+from utils.spreads.spread import Spread
 
 
 @pytest.fixture

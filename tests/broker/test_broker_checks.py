@@ -18,7 +18,7 @@ from utils.broker.checks import (
 )
 from utils.broker.fills import placement_outcome
 from utils.broker.models import GuardCode, PlacementOutcome
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 from utils.tastytrade.client import build_spread_order
 from utils.tastytrade.models import Balance, CustomerAccount, Order, OrderResponse
 

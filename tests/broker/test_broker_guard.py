@@ -24,7 +24,8 @@ from utils.journal.store import Journal
 from utils.journal.models import Mode
 from utils.broker.pretrade import OpenPosition, OrderIntent
 from utils.records.sandbox import SandboxValidationStore
-from utils.spreads.model import PriceEffect, Spread
+from utils.spreads.legs import PriceEffect
+from utils.spreads.spread import Spread
 
 
 @pytest.fixture

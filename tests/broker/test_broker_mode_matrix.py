@@ -26,7 +26,7 @@ from utils.judge.mode import (
 from utils.core.config import load_settings
 from utils.judge.gates import GateCode, LatchState, RollbackTrigger, TriggerCode
 from utils.records.alerts import HaltState
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc)
 SANDBOX_URL = "https://api.cert.tastyworks.com"

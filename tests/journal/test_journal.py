@@ -24,7 +24,7 @@ from utils.journal.models import (
     TradeStatus,
 )
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
-from utils.spreads.model import PriceEffect
+from utils.spreads.legs import PriceEffect
 from utils.core.sqlite_store import SchemaError, connect, ensure_schema, schema_version
 
 UTC = timezone.utc

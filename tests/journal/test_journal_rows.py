@@ -17,7 +17,7 @@ from tests.support.journal_factory import START, close_for_pnl, journal_trades, 
 from utils.journal.store import Journal
 from utils.journal.models import CloseReason, Mode, Note, Trade, TradeClose, TradeLeg
 from utils.core.prevalidated import build_validated, field_names
-from utils.spreads.model import PriceEffect
+from utils.spreads.legs import PriceEffect
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from utils.judge.gates import TriggerCode, closed_before, rollback_triggers
 from utils.journal.models import Trade
 from utils.judge.metrics import last_n_expectancy
 from utils.core.sessions import session_of
-from utils.spreads.model import underlying_family
+from utils.spreads.families import underlying_family
 
 SEEDS = range(25)
 START = utc("2026-10-26T13:00:00Z")

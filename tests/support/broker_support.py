@@ -33,7 +33,8 @@ from utils.records.sandbox import (
 )
 from utils.core.sessions import session_of
 from utils.sim.server import SimBroker
-from utils.spreads.model import Leg, PriceEffect, Spread
+from utils.spreads.legs import Leg, PriceEffect
+from utils.spreads.spread import Spread
 
 WIDTH = Decimal(5)
 LIVE_ACCOUNT = "5LIVE0001"

@@ -39,7 +39,7 @@ from utils.judge.discipline import (
 from utils.journal.models import Trade, spread_risk
 from utils.judge.ladder import SizeLadder
 from utils.core.sessions import session_of, to_utc
-from utils.spreads.model import underlying_family
+from utils.spreads.families import underlying_family
 
 
 def _entry_breach(trade: Trade, detail: str) -> Breach:

@@ -25,7 +25,7 @@ from math import gcd
 from utils.broker.models import GuardCode, GuardReason, WhatIf, reason
 from utils.broker.confirmation import BoundLeg, OrderBinding
 from utils.records.sandbox import mask_account
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 from utils.tastytrade.models import (
     Balance,
     CustomerAccount,

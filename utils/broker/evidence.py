@@ -22,7 +22,7 @@ from utils.broker.models import GuardEvidence
 from utils.judge.evidence import CockpitEvidence
 from utils.journal.models import Mode, Trade, TradeStatus
 from utils.broker.pretrade import OpenPosition
-from utils.spreads.model import Leg
+from utils.spreads.legs import Leg
 
 
 def open_position(trade: Trade) -> OpenPosition:

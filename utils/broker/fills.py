@@ -22,7 +22,8 @@ from utils.judge.mode import BrokerTarget
 from utils.broker.models import PlacementOutcome, TradePlan
 from utils.journal.models import Mode, NewTrade, Trade, TradeClose, TradeLeg
 from utils.journal.models import quantize_usd, spread_risk
-from utils.spreads.model import PriceEffect, Spread
+from utils.spreads.legs import PriceEffect
+from utils.spreads.spread import Spread
 from utils.tastytrade.models import Order
 
 MODE_OF_TARGET = {

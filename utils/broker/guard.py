@@ -148,7 +148,8 @@ from utils.records.sandbox import (
 from utils.records.sandbox import mask_account
 from utils.broker.sandbox_validation import ValidationProgress, run_sandbox_validation
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
-from utils.spreads.model import PositionEffect, SymbolError, parse_occ
+from utils.spreads.legs import PositionEffect
+from utils.spreads.symbols import SymbolError, parse_occ
 from utils.tastytrade.client import (
     AuthenticationError,
     MalformedResponse,

@@ -27,7 +27,7 @@ Rules (research options_math.md section 11; thresholds from `utils.core.config.S
   most `symbol_risk_max_pct` % of the risk capital = min(net liquidating value, risk budget).
   The denominator is capital, not total open risk: with at most 2 spreads one underlying always
   holds half the open risk. Families (SPY/SPX/XSP, QQQ/NDX/XND, IWM/RUT, DIA/DJX) count as one
-  underlying: see `utils.spreads.model.UNDERLYING_FAMILIES`.
+  underlying: see `utils.spreads.families.UNDERLYING_FAMILIES`.
 - DUPLICATE_ORDER: a client order id already used, or the same legs, price and effect within
   `DUPLICATE_WINDOW_S` seconds (a double click with a fresh id).
 - RATE_LIMITED: at most `orders_per_minute` orders in any 60 s window, this one included.
@@ -60,16 +60,10 @@ from utils.records.alerts import HaltState
 from utils.judge.ladder import RampStage, TradeLimits, limits_for
 from utils.core.sessions import session_of, to_utc
 from utils.spreads.fees import FeeSchedule, OrderFees, fee_aware_max_loss_usd, order_fees
-from utils.spreads.model import (
-    Leg,
-    OptionType,
-    PositionEffect,
-    PriceEffect,
-    Spread,
-    parse_occ,
-    parse_streamer,
-    underlying_family,
-)
+from utils.spreads.families import underlying_family
+from utils.spreads.legs import Leg, PositionEffect, PriceEffect
+from utils.spreads.spread import Spread
+from utils.spreads.symbols import OptionType, parse_occ, parse_streamer
 
 DUPLICATE_WINDOW_S = 60
 RATE_WINDOW = timedelta(seconds=60)

@@ -42,7 +42,8 @@ from utils.records.sandbox import (
     mask_account,
 )
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
-from utils.spreads.model import Leg, PriceEffect, Spread
+from utils.spreads.legs import Leg, PriceEffect
+from utils.spreads.spread import Spread
 from utils.tastytrade.client import TastytradeError, build_spread_order
 from utils.tastytrade.models import NewOrder, Order
 

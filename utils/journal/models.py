@@ -33,8 +33,9 @@ from pydantic import (
 from utils.spreads.symbols import OptionType, SymbolError, parse_occ
 from utils.core.prevalidated import build_validated
 from utils.core.sessions import session_of, to_utc
-from utils.spreads.model import Leg, LegAction, PriceEffect, Spread, SpreadError
-from utils.spreads.model import Structure as ShapeName
+from utils.spreads.legs import Leg, LegAction, PriceEffect, SpreadError
+from utils.spreads.spread import Spread
+from utils.spreads.structures import Structure as ShapeName
 
 CENT = Decimal("0.01")
 LABEL_MAX_CHARS = 60
@@ -61,9 +62,9 @@ class Structure(StrEnum):
     OTHER = "other_defined_risk"
 
 
-# The journal's coarse structure for each shape `utils.spreads.model` recognises; shapes not listed
-# (single legs, calendars, ratios with naked shorts...) are either refused by the defined-risk
-# proof or journaled as `other_defined_risk`.
+# The journal's coarse structure for each shape `utils.spreads.structures` recognises; shapes not
+# listed (single legs, calendars, ratios with naked shorts...) are either refused by the
+# defined-risk proof or journaled as `other_defined_risk`.
 STRUCTURE_OF_SHAPE: dict[ShapeName, Structure] = {
     ShapeName.BULL_PUT_CREDIT: Structure.VERTICAL,
     ShapeName.BEAR_CALL_CREDIT: Structure.VERTICAL,
@@ -262,7 +263,7 @@ def spread_risk(
 ) -> SpreadRisk:
     """Recognise the structure, prove it defined-risk and compute its max loss and profit.
 
-    Uses `utils.spreads.model` (the exact expiration payoff, before fees). Raises ValueError with a
+    Uses `utils.spreads.spread` (the exact expiration payoff, before fees). Raises ValueError with a
     sentence a trader can act on when the legs are not a defined-risk spread.
     """
     try:

@@ -24,7 +24,7 @@ from utils.journal.models import (
 )
 from utils.spreads.symbols import OptionType
 from utils.core.prevalidated import build_validated, field_names
-from utils.spreads.model import LegAction, PriceEffect
+from utils.spreads.legs import LegAction, PriceEffect
 
 # Reads take bound values from `store._filter_params` (or `{"id": ...}` for one trade).
 # The columns are in the order `TradeAssembler.trade` unpacks them.

@@ -60,7 +60,7 @@ from utils.journal.frames import (
 from utils.journal.rows import load_trades
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
-from utils.spreads.model import PriceEffect
+from utils.spreads.legs import PriceEffect
 from utils.core.sqlite_store import connect, ensure_schema, journal_path, transaction
 
 __all__ = [

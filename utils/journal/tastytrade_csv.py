@@ -8,8 +8,8 @@ unsigned, Symbol is the padded OCC symbol.
 
 How rows become spreads (all pure; `Journal.import_tastytrade_csv` applies the plan):
 - Rows are taken oldest first. Option `Trade` rows are grouped by `Order #`. The opening legs of
-  one order form one spread, if `spreads.model` proves them a defined-risk spread; otherwise the
-  order is reported as a warning and its legs are not journaled (nor their closes).
+  one order form one spread, if `utils.spreads.proof` proves them a defined-risk spread;
+  otherwise the order is reported as a warning and its legs are not journaled (nor their closes).
 - Closing legs (Buy/Sell to Close) close the oldest open spread holding that contract (FIFO).
   An order that closes legs and opens new ones is a roll: the new spread's parent is the one it
   closed, whose close reason becomes `rolled`.
@@ -59,7 +59,7 @@ from utils.spreads.symbols import (
     underlying_for_root,
 )
 from utils.core.sessions import to_utc
-from utils.spreads.model import LegAction, PriceEffect, SpreadError
+from utils.spreads.legs import LegAction, PriceEffect, SpreadError
 
 HEADER_21 = (
     "Date,Type,Sub Type,Action,Symbol,Instrument Type,Description,Value,Quantity,Average Price,"

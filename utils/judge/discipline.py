@@ -67,7 +67,7 @@ from utils.journal.models import Trade, spread_risk
 from utils.judge.ladder import SizeLadder
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.sessions import session_of, to_utc
-from utils.spreads.model import underlying_family
+from utils.spreads.families import underlying_family
 
 DISCIPLINE_WINDOW_TRADES = 20
 FULL_SCORE = 100

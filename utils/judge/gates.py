@@ -99,7 +99,7 @@ from utils.judge.metrics import ROLLBACK_WINDOW_TRADES, last_n_expectancy
 from utils.core.broker_target import validated_server_problem
 from utils.records.sandbox import SandboxMode, SandboxValidationRecord
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
-from utils.spreads.model import underlying_family
+from utils.spreads.families import underlying_family
 from utils.core.sqlite_store import connect, ensure_schema, journal_path, transaction
 
 LATCH_COMPONENT = "rollback_latch"

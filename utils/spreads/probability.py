@@ -16,7 +16,10 @@ from decimal import Decimal
 from math import exp, log, sqrt
 from statistics import NormalDist
 
-from utils.spreads.model import ExpirationProfile, OptionType, Spread, SpreadError
+from utils.spreads.legs import SpreadError
+from utils.spreads.payoff import ExpirationProfile
+from utils.spreads.spread import Spread
+from utils.spreads.symbols import OptionType
 
 _N = NormalDist()
 DAYS_PER_YEAR = 365
