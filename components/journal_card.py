@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from components import ticket
 from components.card import cockpit_card, failure
 from components.context import CockpitContext
+from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
 from utils.journal.store import detect_format
 from utils.journal.models import (
@@ -447,7 +448,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             )
         except (JournalError, ValidationError, ValueError) as error:
             return _refused(f"Not closed: {_problem(error)}"), version
-        return _ok(f"Trade {trade.id} closed: net P&L ${trade.net_pnl_usd:,.2f}."), version + 1
+        return _ok(f"Trade {trade.id} closed: net P&L {usd(trade.net_pnl_usd)}."), version + 1
 
     @app.callback(
         Output(ACTION_MESSAGE, "children", allow_duplicate=True),
@@ -513,7 +514,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         return (
             _ok(
                 f"Trade {trade.id} journaled: {trade.structure.value} {trade.underlying}, "
-                f"1R ${trade.max_loss_usd:,.2f}."
+                f"1R {usd(trade.max_loss_usd)}."
             ),
             version + 1,
         )

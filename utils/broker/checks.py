@@ -26,6 +26,7 @@ from utils.broker.models import GuardCode, GuardReason, WhatIf, reason
 from utils.broker.confirmation import BoundLeg, OrderBinding
 from utils.records.sandbox import mask_account
 from utils.spreads.legs import PositionEffect
+from utils.core.money import usd
 from utils.tastytrade.models import (
     Balance,
     CustomerAccount,
@@ -118,7 +119,7 @@ def account_refusals(
             reason(
                 GuardCode.ACCOUNT_MARGIN_CALL,
                 f"Account {who} is in a margin call"
-                + (f" (maintenance excess ${excess:,.2f})" if excess is not None else "")
+                + (f" (maintenance excess {usd(excess)})" if excess is not None else "")
                 + ": only closing orders are accepted.",
                 account=who,
             )

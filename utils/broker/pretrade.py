@@ -64,6 +64,7 @@ from utils.spreads.families import underlying_family
 from utils.spreads.legs import Leg, PositionEffect, PriceEffect
 from utils.spreads.spread import Spread
 from utils.spreads.symbols import OptionType, parse_occ, parse_streamer
+from utils.core.money import exact_usd
 
 DUPLICATE_WINDOW_S = 60
 RATE_WINDOW = timedelta(seconds=60)
@@ -282,10 +283,7 @@ def _normalized_symbol(symbol: str) -> str:
 
 def _money(amount: Decimal | None) -> str:
     """Dollars with cents, or every digit when cents would hide a difference."""
-    if amount is None:
-        return "unbounded"
-    cents = amount.quantize(Decimal("0.01"))
-    return str(cents) if cents == amount else f"{amount.normalize():f}"
+    return "unbounded" if amount is None else exact_usd(amount)
 
 
 def _result(code: ReasonCode, passed: bool, sentence: str, **evidence: object) -> CheckResult:

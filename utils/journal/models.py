@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from functools import reduce
 from math import gcd
@@ -31,13 +31,13 @@ from pydantic import (
 )
 
 from utils.spreads.symbols import OptionType, SymbolError, parse_occ
+from utils.core.money import CENT, round_to_cent
 from utils.core.prevalidated import build_validated
 from utils.core.sessions import session_of, to_utc
 from utils.spreads.legs import Leg, LegAction, PriceEffect, SpreadError
 from utils.spreads.spread import Spread
 from utils.spreads.structures import Structure as ShapeName
 
-CENT = Decimal("0.01")
 LABEL_MAX_CHARS = 60
 TEXT_MAX_CHARS = 4000
 UNDERLYING_PATTERN = re.compile(r"^[A-Z0-9./]{1,10}$")
@@ -105,11 +105,6 @@ class JournalError(Exception):
 def signed_price(price: Decimal, effect: PriceEffect) -> Decimal:
     """A per-share price with its sign: credit positive, debit negative."""
     return price if effect is PriceEffect.CREDIT else -price
-
-
-def quantize_usd(amount: Decimal) -> Decimal:
-    """Round a dollar amount to cents (banker's rounding)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -297,8 +292,8 @@ def spread_risk(
     return SpreadRisk(
         shape=shape,
         structure=STRUCTURE_OF_SHAPE.get(shape, Structure.OTHER),
-        max_loss_usd=quantize_usd(max_loss),
-        max_profit_usd=quantize_usd(max_profit) if max_profit and max_profit > 0 else None,
+        max_loss_usd=round_to_cent(max_loss),
+        max_profit_usd=round_to_cent(max_profit) if max_profit and max_profit > 0 else None,
     )
 
 
@@ -514,13 +509,13 @@ def net_pnl_usd(
     exit_effect: PriceEffect,
     fees_usd: Decimal,
 ) -> Decimal:
-    """multiplier * quantity * (signed entry + signed exit) - fees, rounded to cents."""
+    """multiplier * quantity * (signed entry + signed exit) - fees, rounded half-up to cents."""
     gross = (
         multiplier
         * quantity
         * (signed_price(entry_price, entry_effect) + signed_price(exit_price, exit_effect))
     )
-    return quantize_usd(gross - fees_usd)
+    return round_to_cent(gross - fees_usd)
 
 
 class ImportIssue(BaseModel):

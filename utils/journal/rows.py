@@ -24,6 +24,7 @@ from utils.journal.models import (
 )
 from utils.spreads.symbols import OptionType
 from utils.core.prevalidated import build_validated, field_names
+from utils.core.money import from_cents
 from utils.spreads.legs import LegAction, PriceEffect
 
 # Reads take bound values from `store._filter_params` (or `{"id": ...}` for one trade).
@@ -95,10 +96,6 @@ def _converter(convert: Callable[[KeyT], ValueT]) -> Callable[[KeyT | None], Val
     return cached
 
 
-def _usd(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
-
-
 def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
@@ -125,7 +122,7 @@ class TradeAssembler:
 
     def __init__(self) -> None:
         self.decimal = _converter(Decimal)
-        self.usd = _converter(_usd)
+        self.usd = _converter(from_cents)
         self.day = _converter(date.fromisoformat)
         self.trade_fields = field_names(Trade)
         self.leg_fields = field_names(TradeLeg)

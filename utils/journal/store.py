@@ -59,6 +59,7 @@ from utils.journal.frames import (
 )
 from utils.journal.rows import load_trades
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
+from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads.legs import PriceEffect
 from utils.core.sqlite_store import connect, ensure_schema, journal_path, transaction
@@ -91,14 +92,6 @@ SOURCE_TASTYTRADE_CSV = tasty_csv.SOURCE
 def stamp(moment: datetime) -> str:
     """A UTC timestamp as fixed-width ISO-8601 text, so text order equals time order."""
     return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def _cents(amount: Decimal | None) -> int | None:
-    return None if amount is None else int(amount * 100)
-
-
-def _usd(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents).scaleb(-2)
 
 
 class Journal:
@@ -348,14 +341,14 @@ class Journal:
                 new.session.isoformat(),
                 str(new.entry_price),
                 new.entry_effect.value,
-                _cents(new.max_loss_usd),
-                _cents(new.max_profit_usd),
-                _cents(new.open_fees_usd),
+                to_cents(new.max_loss_usd),
+                None if new.max_profit_usd is None else to_cents(new.max_profit_usd),
+                to_cents(new.open_fees_usd),
                 new.setup,
-                _cents(new.profit_target_usd),
-                _cents(new.stop_loss_usd),
+                None if new.profit_target_usd is None else to_cents(new.profit_target_usd),
+                None if new.stop_loss_usd is None else to_cents(new.stop_loss_usd),
                 stamp(new.time_exit_at) if new.time_exit_at else None,
-                _cents(new.open_fees_usd),
+                to_cents(new.open_fees_usd),
                 stamp(self._now()),
             ),
         )
@@ -392,7 +385,7 @@ class Journal:
                 f"trade {trade_id} cannot close at {close.closed_at.isoformat()}, "
                 f"before it opened at {opened_at.isoformat()}"
             )
-        fees = Decimal(row["fees_cents"]) / 100 + close.close_fees_usd
+        fees = from_cents(row["fees_cents"]) + close.close_fees_usd
         computed = net_pnl_usd(
             multiplier=row["multiplier"],
             quantity=row["quantity"],
@@ -410,8 +403,8 @@ class Journal:
                 session_of(close.closed_at).isoformat(),
                 str(close.exit_price),
                 close.exit_effect.value,
-                _cents(fees),
-                _cents(computed),
+                to_cents(fees),
+                to_cents(computed),
                 close.close_reason.value,
                 trade_id,
             ),

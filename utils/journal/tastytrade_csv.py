@@ -58,6 +58,7 @@ from utils.spreads.symbols import (
     parse_occ,
     underlying_for_root,
 )
+from utils.core.money import from_cents, to_cents
 from utils.core.sessions import to_utc
 from utils.spreads.legs import LegAction, PriceEffect, SpreadError
 
@@ -552,7 +553,7 @@ class _Planner:
                 f"closes {remaining} x {row.symbol.strip()} but no journaled spread holds it "
                 "(opened before this file, or not a spread); that part is ignored",
             )
-        fee_cents = _cents(row.fees)
+        fee_cents = to_cents(row.fees)
         for index, (spread, take) in enumerate(shares):
             part_value = _share(value_cents, take, row.quantity)
             part_fees = _share(fee_cents, take, row.quantity)
@@ -576,7 +577,7 @@ class _Planner:
         shares = contracts * row.multiplier
         receives_stock = (option.option_type is OptionType.PUT) == (row.kind == RowKind.ASSIGNMENT)
         signed_shares = shares if receives_stock else -shares
-        cash_cents = _cents(-signed_shares * option.strike)
+        cash_cents = to_cents(-signed_shares * option.strike)
         fee_cents = self.take_stock_fees(row, shares)
         key = f"{row.key}-stock#{index}"
         self.fills.append(
@@ -601,7 +602,7 @@ class _Planner:
         candidates = self.stock_fees.get((row.underlying, row.executed_at, shares), [])
         if not candidates:
             return 0
-        return _cents(candidates.pop(0).fees)
+        return to_cents(candidates.pop(0).fees)
 
     def record_fill(
         self, spread: _Spread, row: TastyRow, index: int, quantity: int, value: int, fees: int
@@ -680,7 +681,7 @@ class _Planner:
         for row in rows:
             sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
             self.record_fill(
-                state, row, 0, sign * row.quantity, _cents(row.value), _cents(row.fees)
+                state, row, 0, sign * row.quantity, to_cents(row.value), to_cents(row.fees)
             )
 
     # -------------------------------------------------------- the whole file
@@ -710,7 +711,7 @@ class _Planner:
             if row.action is not None and not row.action.is_opening:
                 sign = 1 if row.action is LegAction.BUY_TO_CLOSE else -1
                 closed = self.close_contracts(
-                    row, sign, CloseReason.CLOSING_ORDER, _cents(row.value)
+                    row, sign, CloseReason.CLOSING_ORDER, to_cents(row.value)
                 )
                 closed_here.extend(s for s in closed if s not in closed_here)
         opening = [r for r in rows if r.action is not None and r.action.is_opening]
@@ -730,7 +731,7 @@ class _Planner:
         if row.kind == RowKind.CASH_SETTLEMENT:
             assigned = "assign" in row.sub_type.lower() or holders_sign < 0
             reason = CloseReason.ASSIGNED if assigned else CloseReason.EXERCISED
-            self.close_contracts(row, -holders_sign, reason, _cents(row.value))
+            self.close_contracts(row, -holders_sign, reason, to_cents(row.value))
             return
         reason = {
             RowKind.EXPIRATION: CloseReason.EXPIRED,
@@ -765,19 +766,15 @@ class _Planner:
 
     @staticmethod
     def close_of(spread: _Spread, at: datetime) -> TradeClose:
-        per_share = Decimal(spread.close_cents) / 100 / (spread.multiplier * spread.quantity)
+        per_share = from_cents(spread.close_cents) / (spread.multiplier * spread.quantity)
         return TradeClose(
             closed_at=at,
             exit_price=abs(per_share),
             exit_effect=PriceEffect.CREDIT if per_share > 0 else PriceEffect.DEBIT,
-            close_fees_usd=Decimal(spread.close_fees_cents).scaleb(-2),
+            close_fees_usd=from_cents(spread.close_fees_cents),
             close_reason=spread.last_reason,
             broker_order_ids=tuple(spread.close_order_ids),
         )
-
-
-def _cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
 
 
 def _share(total: int, part: int, whole: int) -> int:

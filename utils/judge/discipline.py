@@ -66,6 +66,7 @@ from utils.core.config import Settings
 from utils.journal.models import Trade, spread_risk
 from utils.judge.ladder import SizeLadder
 from utils.core.prevalidated import build_validated, field_names
+from utils.core.money import usd
 from utils.core.sessions import session_of, to_utc
 from utils.spreads.families import underlying_family
 
@@ -395,10 +396,6 @@ def _entry_breach(trade: Trade, detail: str, session: date) -> Breach:
     return Breach(session=session, at=trade.opened_at, detail=detail, trade_id=trade.id)
 
 
-def _usd(amount: Decimal) -> str:
-    return f"${amount.quantize(Decimal('0.01'))}"
-
-
 # ----------------------------------------------------------------------------- rules
 
 
@@ -460,7 +457,7 @@ def check_over_ladder_size(ctx: DisciplineContext) -> Iterator[Breach]:
         if trade.quantity > rung.max_contracts:
             problems.append(f"{trade.quantity} units (cap {rung.max_contracts})")
         if trade.max_loss_usd > rung.max_loss_usd:
-            problems.append(f"max loss {_usd(trade.max_loss_usd)} (cap {_usd(rung.max_loss_usd)})")
+            problems.append(f"max loss {usd(trade.max_loss_usd)} (cap {usd(rung.max_loss_usd)})")
         if problems:
             yield _entry_breach(
                 trade,
@@ -487,7 +484,7 @@ def check_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
     """Open max loss on one underlying family, the new trade included, <= pct x risk capital."""
     pct = ctx.settings.symbol_risk_max_pct
     limit = ctx.risk_capital_usd * pct / HUNDRED
-    of_capital = f"above {pct} % of the {_usd(ctx.risk_capital_usd)} risk capital ({_usd(limit)})."
+    of_capital = f"above {pct} % of the {usd(ctx.risk_capital_usd)} risk capital ({usd(limit)})."
     for trade, family, before, session in zip(
         ctx.trades, ctx.families, ctx.family_risk_before_entry, ctx.sessions
     ):
@@ -495,7 +492,7 @@ def check_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
         if total > limit:
             yield _entry_breach(
                 trade,
-                f"{_label(trade)} put {_usd(total)} of open risk on {family}, {of_capital}",
+                f"{_label(trade)} put {usd(total)} of open risk on {family}, {of_capital}",
                 session,
             )
 
@@ -521,7 +518,7 @@ def check_revenge_entry(ctx: DisciplineContext) -> Iterator[Breach]:
             yield _entry_breach(
                 trade,
                 f"{_label(trade)} opened {since.total_seconds() / 60:.0f} min after trade "
-                f"{loss.id} closed at a loss of {_usd(-(loss.net_pnl_usd or ZERO))} (guard "
+                f"{loss.id} closed at a loss of {usd(-(loss.net_pnl_usd or ZERO))} (guard "
                 f"{ctx.settings.revenge_guard_minutes} min).",
                 session,
             )
@@ -536,8 +533,8 @@ def check_closed_beyond_stop(ctx: DisciplineContext) -> Iterator[Breach]:
             yield Breach(
                 session=session_of(trade.closed_at),
                 at=trade.closed_at,
-                detail=f"{_label(trade)} lost {_usd(loss)} before fees, beyond its "
-                f"{_usd(stop)} stop.",
+                detail=f"{_label(trade)} lost {usd(loss)} before fees, beyond its "
+                f"{usd(stop)} stop.",
                 trade_id=trade.id,
             )
 

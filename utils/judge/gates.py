@@ -98,6 +98,7 @@ from utils.judge.ladder import RampStage, TradeLimits, limits_for
 from utils.judge.metrics import ROLLBACK_WINDOW_TRADES, last_n_expectancy
 from utils.core.broker_target import validated_server_problem
 from utils.records.sandbox import SandboxMode, SandboxValidationRecord
+from utils.core.money import plain_usd, round_to_cent, usd
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads.families import underlying_family
 from utils.core.sqlite_store import connect, ensure_schema, journal_path, transaction
@@ -211,12 +212,6 @@ class GateReport(BaseModel):
         )
 
 
-def money_text(value: Decimal) -> str:
-    """Dollars with cents, or every digit when cents would show a nonzero amount as 0.00."""
-    cents = value.quantize(CENT)
-    return str(cents) if cents != 0 or value == 0 else f"{value.normalize():f}"
-
-
 def _ids(values: Iterable[object]) -> str:
     return ", ".join(str(v) for v in values)
 
@@ -299,12 +294,12 @@ def gate_positive_expectancy(closed: Sequence[Trade], settings: Settings) -> Gat
     threshold = settings.gate_min_expectancy_usd
     expectancy = expectancy_exact_usd(closed)
     passed = _expectancy_positive(closed, threshold)
-    shown_threshold = money_text(threshold)
+    shown_threshold = plain_usd(threshold)
     if expectancy is None:
         sentence = "Expectancy: no closed trade yet, so there is no edge to show."
         actual_text = "n/a"
     else:
-        actual_text = money_text(expectancy)
+        actual_text = plain_usd(expectancy)
         sentence = (
             f"Expectancy: ${actual_text} per trade over {len(closed)} closed trade(s), above "
             f"${shown_threshold}."
@@ -322,12 +317,12 @@ def gate_positive_expectancy(closed: Sequence[Trade], settings: Settings) -> Gat
         headroom=None if expectancy is None else expectancy - threshold,
         threshold_text=f"> {shown_threshold}",
         actual_text=actual_text,
-        headroom_text="" if expectancy is None else money_text(expectancy - threshold),
+        headroom_text="" if expectancy is None else plain_usd(expectancy - threshold),
         passed=passed,
         sentence=sentence,
         evidence={
             "trades": str(len(closed)),
-            "net_pnl_usd": str(total.quantize(CENT)),
+            "net_pnl_usd": plain_usd(total),
             "trade_ids": _ids(t.id for t in closed),
         },
     )
@@ -644,7 +639,7 @@ def open_risk_by_underlying(
         UnderlyingRisk(
             family=family,
             open_risk_usd=total,
-            limit_usd=limit.quantize(CENT),
+            limit_usd=round_to_cent(limit),
             pct_of_capital=(total / capital * HUNDRED).quantize(CENT) if capital else ZERO,
             within_limit=total <= limit,
             trade_ids=tuple(sorted(open_ids[family])),
@@ -704,8 +699,8 @@ def _trigger_last_10(trades: Sequence[Trade], now: datetime) -> RollbackTrigger 
     return RollbackTrigger(
         code=TriggerCode.EXPECTANCY_NEGATIVE_LAST_10,
         sentence=f"Expectancy over the last {ROLLBACK_WINDOW_TRADES} trades is negative "
-        f"(${mean.quantize(CENT)} per trade).",
-        evidence={"trade_ids": _ids(window.trade_ids), "net_pnl_usd": str(total.quantize(CENT))},
+        f"({usd(mean)} per trade).",
+        evidence={"trade_ids": _ids(window.trade_ids), "net_pnl_usd": plain_usd(total)},
     )
 
 

@@ -42,6 +42,7 @@ from typing import Any
 
 from utils.sim import market
 from utils.spreads.symbols import OptionSymbol
+from utils.core.money import CENT
 from utils.core.sessions import Clock, session_of
 from utils.sim.market import decimal_text
 from utils.sim.orders import (
@@ -428,7 +429,7 @@ class SimBook:
         mids = []
         for leg in order.legs:
             quote = market.quote(leg.symbol, today)
-            mids.append(quote.mid.quantize(market.CENT) if quote else net_price)
+            mids.append(quote.mid.quantize(CENT) if quote else net_price)
         if len(order.legs) == 1:
             return [net_price]
         target = net_price if order.price_effect == "Credit" else -net_price
@@ -440,7 +441,7 @@ class SimBook:
         leg = order.legs[pivot]
         shift = (target - natural) * order.size / leg.quantity
         adjusted = mids[pivot] - shift if leg.is_buy else mids[pivot] + shift
-        mids[pivot] = max(adjusted.quantize(market.CENT), market.CENT)
+        mids[pivot] = max(adjusted.quantize(CENT), CENT)
         return mids
 
     def _execute(

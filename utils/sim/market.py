@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from utils.spreads.symbols import OptionSymbol, SymbolError, parse_occ
+from utils.core.money import CENT, round_to_cent
 from utils.core.sessions import NEW_YORK
 
 RISK_FREE_RATE = 0.04
@@ -33,7 +34,6 @@ SPREAD_FRACTION = Decimal("0.02")
 MAX_HALF_SPREAD = Decimal("0.10")
 CONTRACT_MULTIPLIER = 100
 OPTION_EXPIRY_TIME = time(16, 15)  # New York; tastytrade's expires-at for equity options
-CENT = Decimal("0.01")
 
 
 class UnderlyingSpec(BaseModel):
@@ -150,7 +150,7 @@ def spot_price(symbol: str, day: date) -> Decimal:
     digest = hashlib.sha256(f"{symbol}:{day.isoformat()}".encode()).digest()
     unit = Decimal(int.from_bytes(digest[:4], "big")) / Decimal(2**32 - 1)  # 0..1
     move = (unit * 2 - 1) * Decimal("0.03")
-    return (spec.base_price * (1 + move)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_to_cent(spec.base_price * (1 + move))
 
 
 def expirations(symbol: str, today: date) -> list[date]:

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.core.money import usd
 from utils.core.reasons import Reason, as_evidence
 from utils.spreads.legs import Leg
 from utils.spreads.payoff import expiration_profile
@@ -91,12 +92,12 @@ class DefinedRiskProof(BaseModel):
         if self.defined_risk:
             return (
                 f"Defined risk: every short is covered by a long of the same type and "
-                f"expiration; worst case at expiration ${self.max_loss_usd}."
+                f"expiration; worst case at expiration {usd(self.max_loss_usd)}."
             )
         text = " ".join(finding.sentence for finding in self.findings)
         if self.max_loss_usd is not None:
             text += (
-                f" Its worst case at expiration (${self.max_loss_usd}) is finite, but a finite "
+                f" Its worst case at expiration ({usd(self.max_loss_usd)}) is finite, but a finite "
                 "worst case is not defined risk."
             )
         return text
@@ -179,7 +180,7 @@ def prove_defined_risk(legs: Sequence[Leg], premium_usd: Decimal = ZERO) -> Defi
             findings.append(
                 ProofFinding(
                     code=ProofCode.UNBOUNDED_LOSS,
-                    sentence=f"Above the highest strike the position loses ${-right_slope} per "
+                    sentence=f"Above the highest strike the position loses {usd(-right_slope)} per "
                     "$1 rise of the underlying without limit.",
                     evidence=as_evidence(right_slope_usd=right_slope),
                 )
