@@ -32,7 +32,7 @@ from utils.judge.gates import (  # noqa: E402
     ramp_level,
     rollback_triggers,
 )
-from utils.journal.models import Trade  # noqa: E402
+from utils.journal.trade import Trade  # noqa: E402
 from utils.spreads.symbols import format_occ  # noqa: E402
 
 START = datetime(2000, 1, 3, 15, 0, tzinfo=timezone.utc)

@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from utils.journal.store import Journal  # noqa: E402
-from utils.journal.models import Mode, NewTrade, TradeClose, TradeLeg  # noqa: E402
+from utils.journal.risk import TradeLeg  # noqa: E402
+from utils.journal.trade import Mode, NewTrade, TradeClose  # noqa: E402
 from utils.judge.metrics import breakdown, daily_pnl, equity_curve, summarize  # noqa: E402
 from utils.spreads.symbols import format_occ  # noqa: E402
 from utils.journal.tastytrade_csv import HEADER_21  # noqa: E402

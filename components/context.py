@@ -17,7 +17,8 @@ from utils.core.config import Settings
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
 from utils.judge.gates import RollbackLatchStore
 from utils.core.sqlite_store import journal_path
-from utils.journal.store import Journal, JournalError
+from utils.journal.errors import JournalError
+from utils.journal.store import Journal
 from utils.project.preflight import TOOLS, Tools
 from utils.broker.pretrade import OrderIntent
 from utils.records.sandbox import SandboxValidationStore
@@ -109,7 +110,7 @@ def build_context(
     data_dir.mkdir(parents=True, exist_ok=True)
     journal_file = journal_path(data_dir)
     stores = EvidenceStores(
-        journal=_opened(journal_file, lambda: Journal.open(data_dir, now=clock)),
+        journal=_opened(journal_file, lambda: Journal.open(data_dir, clock=clock)),
         alerts=_opened(
             journal_file,
             lambda: AlertStore.open(data_dir, halt_hours=settings.halt_hours, clock=clock),

@@ -20,14 +20,9 @@ from components.card import cockpit_card, failure
 from components.context import CockpitContext
 from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
-from utils.journal.store import detect_format
-from utils.journal.models import (
-    CloseReason,
-    JournalError,
-    Mode,
-    TradeClose,
-    new_trade_from_spread,
-)
+from utils.journal.importer import detect_format
+from utils.journal.errors import JournalError
+from utils.journal.trade import CloseReason, Mode, TradeClose, new_trade_from_spread
 from utils.core.sessions import NEW_YORK
 from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError, parse_amount

@@ -23,7 +23,7 @@ from utils.broker.models import CancelOutcome, GuardCode, PlacementOutcome, Prev
 from utils.core.config import Environment
 from utils.broker.confirmation import RefusalCode
 from utils.judge.gates import GateCode, RollbackTrigger, TriggerCode
-from utils.journal.models import Mode, TradeStatus
+from utils.journal.trade import Mode, TradeStatus
 from utils.broker.pretrade import OpenPosition, OrderIntent, ReasonCode
 from utils.sim.orders import FillBehavior
 from utils.spreads.legs import Leg, PriceEffect

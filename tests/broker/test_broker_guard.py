@@ -21,7 +21,7 @@ from utils.core.config import PROJECT_ROOT, load_settings
 from utils.judge.evidence import EvidenceStores, gather_evidence
 from utils.judge.gates import RollbackLatchStore, RollbackTrigger, TriggerCode
 from utils.journal.store import Journal
-from utils.journal.models import Mode
+from utils.journal.trade import Mode
 from utils.broker.pretrade import OpenPosition, OrderIntent
 from utils.records.sandbox import SandboxValidationStore
 from utils.spreads.legs import PriceEffect

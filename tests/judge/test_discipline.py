@@ -25,7 +25,7 @@ from utils.judge.discipline import (
     evaluate_discipline,
     open_risk_by_family,
 )
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 
 NOW = utc("2026-11-10T15:00:00Z")
 GOLDEN = load_fixture("discipline_golden.json")["scenarios"]

@@ -26,7 +26,7 @@ from utils.project.ci_status import judge_ci_record
 from utils.judge.discipline import evaluate_discipline
 from utils.judge.gates import GateCode, TriggerCode, evaluate_gates, first_live_order_at, ramp_level
 from utils.journal.store import Journal
-from utils.journal.models import NewTrade, TradeClose
+from utils.journal.trade import NewTrade, TradeClose
 from utils.judge.ladder import RampStage
 
 FIRST = date(2026, 6, 1)
@@ -324,7 +324,7 @@ def test_first_live_order_is_the_first_live_trade(settings):
 
 
 def _journal_with(tmp_path, count):
-    journal = Journal.open(tmp_path, now=lambda: NOW)
+    journal = Journal.open(tmp_path, clock=lambda: NOW)
     for trade in daily_trades(count):
         opened = journal.open_trade(
             NewTrade(**trade.model_dump(include=set(NewTrade.model_fields)))

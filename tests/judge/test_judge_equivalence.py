@@ -29,7 +29,7 @@ from utils.judge.discipline import (
     open_risk_by_family,
 )
 from utils.judge.gates import TriggerCode, closed_before, rollback_triggers
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.judge.metrics import last_n_expectancy
 from utils.core.sessions import session_of
 from utils.spreads.families import underlying_family

@@ -21,7 +21,7 @@ from utils.broker.guard import BrokerClients, BrokerGuard, GuardEvidence, TradeP
 from utils.core.config import DEFAULT_SANDBOX_URL, load_settings
 from utils.judge.gates import GateCode, GateReport, GateResult, RollbackLatchStore, RollbackTrigger
 from utils.journal.store import Journal
-from utils.journal.models import Mode
+from utils.journal.trade import Mode
 from utils.judge.ladder import RampStage
 from utils.spreads.symbols import OptionSymbol, OptionType
 from utils.broker.pretrade import OpenPosition, OrderIntent
@@ -197,7 +197,7 @@ class GuardRig:
         self.alerts = AlertStore.open(tmp_path, clock=self.clock)
         self.latch = RollbackLatchStore.open(tmp_path, clock=self.clock)
         self.sandbox_store = SandboxValidationStore.open(tmp_path, clock=self.clock)
-        self.journal = Journal.open(tmp_path, now=self.clock) if with_journal else None
+        self.journal = Journal.open(tmp_path, clock=self.clock) if with_journal else None
         self.guard = BrokerGuard(
             self.settings,
             audit=self.audit,

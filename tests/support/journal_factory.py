@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from utils.journal.models import Mode, NewTrade, Structure, TradeClose, TradeLeg
+from utils.journal.risk import Structure, TradeLeg
+from utils.journal.trade import Mode, NewTrade, TradeClose
 from utils.journal.store import Journal
 from utils.spreads.symbols import format_occ
 from utils.spreads.legs import PriceEffect

@@ -35,7 +35,8 @@ from utils.judge.discipline import (
     halt_windows,
     open_risk_by_family,
 )
-from utils.journal.models import Trade, spread_risk
+from utils.journal.risk import spread_risk
+from utils.journal.trade import Trade
 from utils.judge.ladder import SizeLadder
 from utils.core.money import usd
 from utils.core.sessions import session_of, to_utc

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from utils.broker.models import GuardEvidence
 from utils.judge.evidence import CockpitEvidence
-from utils.journal.models import Mode, Trade, TradeStatus
+from utils.journal.trade import Mode, Trade, TradeStatus
 from utils.broker.pretrade import OpenPosition
 from utils.spreads.legs import Leg
 

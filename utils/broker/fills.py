@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict
 from utils.broker.checks import filled_units
 from utils.judge.mode import BrokerTarget
 from utils.broker.models import PlacementOutcome, TradePlan
-from utils.journal.models import Mode, NewTrade, Trade, TradeClose, TradeLeg
-from utils.journal.models import spread_risk
+from utils.journal.risk import TradeLeg
+from utils.journal.trade import Mode, NewTrade, Trade, TradeClose
+from utils.journal.risk import spread_risk
 from utils.core.money import round_to_cent
 from utils.spreads.legs import PriceEffect
 from utils.spreads.spread import Spread

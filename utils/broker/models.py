@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from utils.judge.mode import ModeDecision
 from utils.judge.gates import GateReport, RollbackTrigger
-from utils.journal.models import Mode
+from utils.journal.trade import Mode
 from utils.judge.ladder import RampStage
 from utils.broker.pretrade import OpenPosition, PretradeDecision
 from utils.records.sandbox import SandboxValidationRecord

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from utils.journal.models import TradeStatus
+from utils.journal.trade import TradeStatus
 
 # The fixed filter takes bound values from `utils.journal.store._filter_params`.
 FRAME_SQL = (

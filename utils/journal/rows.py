@@ -14,14 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from utils.journal.models import (
-    CloseReason,
-    Mode,
-    Note,
-    Structure,
-    Trade,
-    TradeLeg,
-)
+from utils.journal.risk import Structure, TradeLeg
+from utils.journal.trade import CloseReason, Mode, Note, Trade
 from utils.spreads.symbols import OptionType
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.money import from_cents

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport
 from utils.judge.gates import GateCode, GateReport, closed_before
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.core.sessions import to_utc
 
 DEFAULT_TARGET_PCT = Decimal(50)

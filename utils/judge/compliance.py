@@ -59,7 +59,7 @@ from utils.judge.gates import (
     expectancy_exact_usd,
     last_session,
 )
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.judge.metrics import ROLLBACK_WINDOW_TRADES, last_n_expectancy, summarize
 from utils.project.git import head_commit
 from utils.records.sandbox import SandboxValidationRecord

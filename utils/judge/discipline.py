@@ -63,7 +63,8 @@ from pydantic import BaseModel, ConfigDict, computed_field
 
 from utils.records.alerts import Alert, AlertRule
 from utils.core.config import Settings
-from utils.journal.models import Trade, spread_risk
+from utils.journal.risk import spread_risk
+from utils.journal.trade import Trade
 from utils.judge.ladder import SizeLadder
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.money import usd

@@ -37,7 +37,7 @@ from utils.judge.gates import (
     rollback_triggers,
 )
 from utils.journal.store import Journal
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.judge.metrics import (
     MetricsSummary,
     WindowExpectancy,

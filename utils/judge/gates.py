@@ -93,7 +93,7 @@ from utils.records.alerts import Alert, AlertRule
 from utils.project.ci_status import CiStatus
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport, open_at, open_risk_by_family
-from utils.journal.models import Mode, Trade
+from utils.journal.trade import Mode, Trade
 from utils.judge.ladder import RampStage, TradeLimits, limits_for
 from utils.judge.metrics import ROLLBACK_WINDOW_TRADES, last_n_expectancy
 from utils.core.broker_target import validated_server_problem
@@ -852,7 +852,7 @@ class RollbackLatchStore:
         self._lock = threading.Lock()
         self._conn = connect(path)
         self._conn.row_factory = sqlite3.Row
-        ensure_schema(self._conn, LATCH_COMPONENT, LATCH_MIGRATIONS, now=clock)
+        ensure_schema(self._conn, LATCH_COMPONENT, LATCH_MIGRATIONS, clock=clock)
 
     @classmethod
     def open(cls, data_dir: Path, *, clock: Clock = utc_now) -> RollbackLatchStore:

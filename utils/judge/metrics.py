@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.core.money import to_cents
 
 DEFAULT_BREAKEVEN_BAND_USD = 1.00
