@@ -22,7 +22,7 @@ from utils.judge.mode import EffectiveMode
 from utils.broker.pretrade import OpenPosition, OrderIntent
 from utils.spreads.legs import PriceEffect
 from utils.spreads.spread import Spread
-from utils.tastytrade.models import Balance, TradingStatus
+from utils.tastytrade.accounts import Balance, TradingStatus
 
 STATUS_PATH = f"/accounts/{LIVE_ACCOUNT}/trading-status"
 OPENING_REFUSALS = [

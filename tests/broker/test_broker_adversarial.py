@@ -28,7 +28,8 @@ from utils.broker.pretrade import OpenPosition, OrderIntent, ReasonCode
 from utils.sim.orders import FillBehavior
 from utils.spreads.legs import Leg, PriceEffect
 from utils.spreads.spread import Spread
-from utils.tastytrade.client import TastytradeClient, build_spread_order
+from utils.tastytrade.client import TastytradeClient
+from utils.tastytrade.orders import build_spread_order
 
 ORDERS_PATH = r"/orders$"
 DRY_RUN_PATH = r"/orders/dry-run$"

@@ -34,7 +34,8 @@ from utils.core.config import (
 from utils.judge.gates import LatchState, gate_sandbox_validated
 from utils.records.alerts import HaltState
 from utils.records.sandbox import SandboxMode
-from utils.tastytrade.client import ClientConfigError, TastytradeClient
+from utils.tastytrade.client import TastytradeClient
+from utils.tastytrade.errors import ClientConfigError
 
 LIVE_PORT = 8443
 LOOPBACK_LIVE = f"http://127.0.0.1:{LIVE_PORT}"

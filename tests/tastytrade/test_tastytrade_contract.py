@@ -24,7 +24,8 @@ from tests.support.tastytrade_support import (
 )
 from utils.sim.server import SimBroker, SimLogins
 from utils.sim.orders import FillBehavior
-from utils.tastytrade.client import (
+from utils.tastytrade.orders import build_spread_order
+from utils.tastytrade.errors import (
     AuthenticationError,
     ClientConfigError,
     MalformedResponse,
@@ -32,13 +33,12 @@ from utils.tastytrade.client import (
     OrderOutcomeUnknown,
     PreflightRejected,
     RateLimited,
-    RetryPolicy,
     ServerError,
     TastytradeApiError,
     TransportError,
-    build_spread_order,
 )
-from utils.tastytrade.models import OrderStatus
+from utils.tastytrade.retry import RetryPolicy
+from utils.tastytrade.orders import OrderStatus
 
 ORDERS = r"/orders$"
 

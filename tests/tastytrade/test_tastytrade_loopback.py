@@ -7,7 +7,8 @@ import socket
 import pytest
 
 from utils.core.config import BrokerCredentials, Environment
-from utils.tastytrade.client import ClientConfigError, TastytradeClient
+from utils.tastytrade.client import TastytradeClient
+from utils.tastytrade.errors import ClientConfigError
 
 UNROUTABLE = "192.0.2.1"  # TEST-NET-1 (RFC 5737): never a real host
 

@@ -18,7 +18,8 @@ from tests.support.tastytrade_support import (
     put_credit_spread,
 )
 from utils.sim.server import SimBroker, SimLogins
-from utils.tastytrade.client import ClientConfigError, TastytradeClient, TastytradeError
+from utils.tastytrade.client import TastytradeClient
+from utils.tastytrade.errors import ClientConfigError, TastytradeError
 
 CANARIES = {
     "client_secret": "CANARY-CLIENT-SECRET-7f3a9d",

@@ -27,15 +27,9 @@ from utils.broker.confirmation import BoundLeg, OrderBinding
 from utils.records.sandbox import mask_account
 from utils.spreads.legs import PositionEffect
 from utils.core.money import usd
-from utils.tastytrade.models import (
-    Balance,
-    CustomerAccount,
-    NewOrder,
-    Order,
-    OrderResponse,
-    TastyModel,
-    signed_amount,
-)
+from utils.tastytrade.accounts import Balance, CustomerAccount
+from utils.tastytrade.api_model import TastyModel, signed_amount
+from utils.tastytrade.orders import NewOrder, Order, OrderResponse
 
 TRADING_AUTHORITIES = frozenset({"owner", "trade-only"})
 BENIGN_WARNING_CODES = frozenset(

@@ -26,7 +26,7 @@ from utils.journal.risk import spread_risk
 from utils.core.money import round_to_cent
 from utils.spreads.legs import PriceEffect
 from utils.spreads.spread import Spread
-from utils.tastytrade.models import Order
+from utils.tastytrade.orders import Order
 
 MODE_OF_TARGET = {
     BrokerTarget.SIM: Mode.SIM,

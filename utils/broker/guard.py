@@ -150,7 +150,8 @@ from utils.broker.sandbox_validation import ValidationProgress, run_sandbox_vali
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads.legs import PositionEffect
 from utils.spreads.symbols import SymbolError, parse_occ
-from utils.tastytrade.client import (
+from utils.tastytrade.orders import build_spread_order
+from utils.tastytrade.errors import (
     AuthenticationError,
     MalformedResponse,
     OrderOutcomeUnknown,
@@ -160,16 +161,9 @@ from utils.tastytrade.client import (
     TastytradeApiError,
     TastytradeError,
     TransportError,
-    build_spread_order,
 )
-from utils.tastytrade.models import (
-    Balance,
-    CustomerAccount,
-    NewOrder,
-    Order,
-    OrderPlacement,
-    OrderResponse,
-)
+from utils.tastytrade.accounts import Balance, CustomerAccount
+from utils.tastytrade.orders import NewOrder, Order, OrderPlacement, OrderResponse
 
 __all__ = [
     "BrokerClients",

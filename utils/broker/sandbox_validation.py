@@ -44,8 +44,9 @@ from utils.records.sandbox import (
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads.legs import Leg, PriceEffect
 from utils.spreads.spread import Spread
-from utils.tastytrade.client import TastytradeError, build_spread_order
-from utils.tastytrade.models import NewOrder, Order
+from utils.tastytrade.orders import build_spread_order
+from utils.tastytrade.errors import TastytradeError
+from utils.tastytrade.orders import NewOrder, Order
 from utils.core.money import usd
 
 VALIDATION_UNDERLYING = "SPY"
