@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from utils.core.money import exact_usd, from_cents, plain_usd, round_to_cent, to_cents, usd
+from utils.core.money import (
+    cents_as_float_usd,
+    exact_usd,
+    from_cents,
+    plain_usd,
+    round_to_cent,
+    to_cents,
+    usd,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +41,12 @@ def test_cents_both_ways():
     assert to_cents(Decimal("0.125")) == 13
     assert from_cents(-12345) == Decimal("-123.45")
     assert str(from_cents(5)) == "0.05"
+
+
+def test_float_dollars_for_statistics_come_from_cents_alone():
+    assert cents_as_float_usd(-12345) == -123.45
+    column = cents_as_float_usd(pd.Series([100, -250, 1], dtype="float64"))
+    assert column.tolist() == [1.0, -2.5, 0.01]
 
 
 @settings(deadline=None)

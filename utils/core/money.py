@@ -1,6 +1,7 @@
 """Money: dollars as `Decimal`, stored as integer cents, rounded half-up to the cent, and written.
 
 One place for each money habit: `to_cents`/`from_cents` (the journal stores cents),
+`cents_as_float_usd` (float dollars for statistics and charts only, never for a decision),
 `round_to_cent` (half-up: 0.005 -> 0.01, -0.005 -> -0.01), and three ways to write an amount:
 `usd` for a person (`-$1,234.56`), `plain_usd` for a CSV cell or evidence (`-1234.56`), and
 `exact_usd` where rounding could hide a breach of a cap (`102.302`).
@@ -9,6 +10,7 @@ One place for each money habit: `to_cents`/`from_cents` (the journal stores cent
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 CENT = Decimal("0.01")
 
@@ -26,6 +28,14 @@ def to_cents(amount_usd: Decimal) -> int:
 def from_cents(cents: int) -> Decimal:
     """Dollars with two decimals from integer cents: -12345 -> Decimal("-123.45")."""
     return Decimal(cents).scaleb(-2)
+
+
+def cents_as_float_usd(cents: Any) -> Any:
+    """Float dollars from integer cents (an int or a pandas/numpy column): cents / 100.
+
+    For statistics and charts over many trades, where floats are fine; decisions use Decimal.
+    """
+    return cents / 100
 
 
 def usd(amount_usd: Decimal) -> str:

@@ -47,7 +47,6 @@ Every request is recorded (`requests`): method, path, query and body with secret
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from datetime import datetime
 from decimal import Decimal
@@ -75,13 +74,13 @@ from utils.sim.wire import (
     paged,
     single,
 )
+from utils.tastytrade.client import USER_AGENT_PATTERN  # what the client may send
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ACCOUNT_NUMBER = "5SIM0001"
 DEFAULT_STARTING_CASH = Decimal(100000)
 OLDEST_API_VERSION = "20240501"
-USER_AGENT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._+-]*$")
 MAX_QUOTE_SYMBOLS = 100
 NGINX_401 = (
     "<html><head><title>401 Authorization Required</title></head><body><center>"
