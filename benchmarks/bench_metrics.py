@@ -7,7 +7,7 @@ Run: `.venv/bin/python benchmarks/bench_metrics.py [--sizes 10000 100000 1000000
   row validated, 1R proved by utils.spreads.proof), which also gives the import throughput.
 - The 1M journal is the 100k one copied ten times inside SQLite (new ids and uids): a validated
   import of a million trades would take several minutes and measure nothing new. Only this
-  benchmark writes journal tables outside utils/journal/store.py, on its own scratch file.
+  benchmark writes journal tables outside utils/journal/writes.py, on its own scratch file.
 - "Bare numpy" computes the same headline figures (expectancy, R-expectancy, win/loss counts,
   averages, profit factor, drawdown with a 0 start, SQN) directly on float arrays: the floor any
   implementation pays. The headline is summarize(frame) / bare numpy at 1M (target within 3x).
