@@ -30,7 +30,7 @@ from utils.judge.ramp import ramp_level  # noqa: E402
 from utils.judge.risk import open_risk_by_underlying  # noqa: E402
 from utils.judge.rollback import rollback_triggers  # noqa: E402
 from utils.records.latch import LatchState  # noqa: E402
-from utils.journal.models import Trade  # noqa: E402
+from utils.journal.trade import Trade  # noqa: E402
 from utils.spreads.symbols import format_occ  # noqa: E402
 
 START = datetime(2000, 1, 3, 15, 0, tzinfo=timezone.utc)

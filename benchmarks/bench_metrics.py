@@ -4,10 +4,10 @@ Run: `.venv/bin/python benchmarks/bench_metrics.py [--sizes 10000 100000 1000000
 (about 3-4 minutes for the default sizes on a laptop; nothing here is a pass/fail test).
 
 - Journals of 10k and 100k closed trades are built through the real journal-CSV import (every
-  row validated, 1R proved by utils.spreads.model), which also gives the import throughput.
+  row validated, 1R proved by utils.spreads.proof), which also gives the import throughput.
 - The 1M journal is the 100k one copied ten times inside SQLite (new ids and uids): a validated
   import of a million trades would take several minutes and measure nothing new. Only this
-  benchmark writes journal tables outside utils/journal/store.py, on its own scratch file.
+  benchmark writes journal tables outside utils/journal/writes.py, on its own scratch file.
 - "Bare numpy" computes the same headline figures (expectancy, R-expectancy, win/loss counts,
   averages, profit factor, drawdown with a 0 start, SQN) directly on float arrays: the floor any
   implementation pays. The headline is summarize(frame) / bare numpy at 1M (target within 3x).
@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from utils.journal.store import Journal  # noqa: E402
-from utils.journal.models import Mode, NewTrade, TradeClose, TradeLeg  # noqa: E402
+from utils.journal.risk import TradeLeg  # noqa: E402
+from utils.journal.trade import Mode, NewTrade, TradeClose  # noqa: E402
 from utils.judge.metrics import breakdown, daily_pnl, equity_curve, summarize  # noqa: E402
 from utils.spreads.symbols import format_occ  # noqa: E402
 from utils.journal.tastytrade_csv import HEADER_21  # noqa: E402

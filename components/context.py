@@ -19,7 +19,7 @@ from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidenc
 from utils.records.latch import RollbackLatchStore
 from utils.core.sqlite_store import journal_path
 from utils.journal.store import Journal
-from utils.journal.models import JournalError
+from utils.journal.errors import JournalError
 from utils.project.preflight import TOOLS, Tools
 from utils.broker.models import Preview
 from utils.broker.order_intent import OrderIntent
@@ -117,7 +117,7 @@ def build_context(
     data_dir.mkdir(parents=True, exist_ok=True)
     journal_file = journal_path(data_dir)
     stores = EvidenceStores(
-        journal=_opened(journal_file, lambda: Journal.open(data_dir, now=clock)),
+        journal=_opened(journal_file, lambda: Journal.open(data_dir, clock=clock)),
         alerts=_opened(
             journal_file,
             lambda: AlertStore.open(data_dir, halt_hours=settings.halt_hours, clock=clock),

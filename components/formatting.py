@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from utils.core import money
 from utils.core.config import Settings
 
 
@@ -19,7 +20,4 @@ def local_time(moment: datetime | None, settings: Settings) -> str:
 
 def usd(amount: Decimal | float | None) -> str:
     """Dollars with sign and cents: -$1,234.50."""
-    if amount is None:
-        return "-"
-    value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+    return "-" if amount is None else money.usd(Decimal(str(amount)))

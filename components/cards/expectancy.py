@@ -146,7 +146,7 @@ def calendar_figure(closed: pd.DataFrame) -> go.Figure:
         offset = (session - start).days
         if 0 <= offset < 7 * CALENDAR_WEEKS and session.weekday() < 5:
             z[session.weekday(), offset // 7] = row["net_pnl_usd"]
-            text[session.weekday()][offset // 7] = f"{session}: ${row['net_pnl_usd']:,.2f}"
+            text[session.weekday()][offset // 7] = f"{session}: {usd(row['net_pnl_usd'])}"
     limit = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
     figure = go.Figure(
         go.Heatmap(

@@ -17,10 +17,14 @@ from pydantic import ValidationError
 from components.card import cockpit_card, failure
 from components.cards import ticket
 from components.context import CockpitContext
+from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
 from utils.core.sessions import NEW_YORK
 from utils.journal.entry_form import close_from_form, opened_from_form
-from utils.journal.models import CloseReason, ImportReport, JournalError, Mode, Structure
+from utils.journal.risk import Structure
+from utils.journal.errors import JournalError
+from utils.journal.import_report import ImportReport
+from utils.journal.trade import CloseReason, Mode
 from utils.journal.table_view import (
     PAGE_SIZE,
     TABLE_COLUMNS,
@@ -29,7 +33,7 @@ from utils.journal.table_view import (
     table_page,
 )
 from utils.journal.upload import ImportKind, UploadError, import_upload
-from utils.spreads.model import PriceEffect
+from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError
 
 log = logging.getLogger("cockpit")
@@ -391,7 +395,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             )
         except (JournalError, ValidationError, ValueError) as error:
             return action_message(f"Not closed: {problem(error)}", ok=False), version
-        closed = f"Trade {trade.id} closed: net P&L ${trade.net_pnl_usd:,.2f}."
+        closed = f"Trade {trade.id} closed: net P&L {usd(trade.net_pnl_usd)}."
         return action_message(closed, ok=True), version + 1
 
     @app.callback(
@@ -457,7 +461,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             return action_message(f"Not journaled: {problem(error)}", ok=False), version
         opened = (
             f"Trade {trade.id} journaled: {trade.structure.value} {trade.underlying}, "
-            f"1R ${trade.max_loss_usd:,.2f}."
+            f"1R {usd(trade.max_loss_usd)}."
         )
         return action_message(opened, ok=True), version + 1
 

@@ -21,7 +21,7 @@ from utils.broker.models import (
 )
 from utils.broker.order_intent import OrderIntent
 from utils.spreads.expirations import default_expiration
-from utils.spreads.model import Spread
+from utils.spreads.spread import Spread
 from utils.spreads.probability import DEFAULT_VOLATILITY
 from utils.spreads.ticket_odds import (
     ODDS_FORMULA,

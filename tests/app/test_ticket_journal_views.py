@@ -10,7 +10,7 @@ import pytest
 from components.cards import journal, ticket
 from tests.app.dash_tree import find, text
 from utils.broker.models import Placement, PlacementOutcome
-from utils.journal.models import ImportIssue, ImportReport
+from utils.journal.import_report import ImportIssue, ImportReport
 from utils.journal.table_view import PAGE_SIZE, TableFilters
 from utils.spreads.ticket import build_ticket_spread
 from utils.spreads.ticket_odds import ODDS_FORMULA, OddsGap, OddsGapCode, estimate_ticket_odds

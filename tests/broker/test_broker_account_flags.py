@@ -20,8 +20,10 @@ from utils.broker.clients import read_trading_status
 from utils.broker.models import GuardCode, PlacementOutcome, PreviewOutcome
 from utils.judge.mode import EffectiveMode
 from utils.broker.order_intent import OpenPosition, OrderIntent
-from utils.spreads.model import PriceEffect, Spread
-from utils.tastytrade.models import Balance, TradingStatus
+from utils.spreads.legs import PriceEffect
+from utils.spreads.spread import Spread
+from utils.tastytrade.accounts import TradingStatus
+from utils.tastytrade.accounts import Balance
 
 STATUS_PATH = f"/accounts/{LIVE_ACCOUNT}/trading-status"
 OPENING_REFUSALS = [

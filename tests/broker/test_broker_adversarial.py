@@ -25,12 +25,14 @@ from utils.core.config import Environment
 from utils.broker.confirmation import RefusalCode
 from utils.judge.gates import GateCode
 from utils.records.latch import RollbackTrigger, TriggerCode
-from utils.journal.models import Mode, TradeStatus
+from utils.journal.trade import Mode, TradeStatus
 from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.broker.pretrade_context import ReasonCode
 from utils.sim.orders import FillBehavior
-from utils.spreads.model import Leg, PriceEffect, Spread
-from utils.tastytrade.client import TastytradeClient, build_spread_order
+from utils.spreads.legs import Leg, PriceEffect
+from utils.spreads.spread import Spread
+from utils.tastytrade.client import TastytradeClient
+from utils.tastytrade.orders import build_spread_order
 
 ORDERS_PATH = r"/orders$"
 DRY_RUN_PATH = r"/orders/dry-run$"

@@ -15,9 +15,10 @@ from utils.records.alerts import AlertRule
 from utils.records.audit import AuditChainBroken, AuditKind
 from utils.broker.guard import BrokerGuard
 from utils.broker.models import GuardCode, PlacementOutcome, PreviewOutcome
-from utils.journal.models import TradeStatus
+from utils.journal.trade import TradeStatus
 from utils.broker.order_intent import OpenPosition, OrderIntent
-from utils.spreads.model import PriceEffect, Spread
+from utils.spreads.legs import PriceEffect
+from utils.spreads.spread import Spread
 
 
 @pytest.fixture

@@ -18,9 +18,10 @@ from utils.broker.checks import (
 )
 from utils.broker.fills import placement_outcome
 from utils.broker.models import GuardCode, PlacementOutcome
-from utils.spreads.model import PositionEffect
-from utils.tastytrade.client import build_spread_order
-from utils.tastytrade.models import Balance, CustomerAccount, Order, OrderResponse
+from utils.spreads.legs import PositionEffect
+from utils.tastytrade.orders import build_spread_order
+from utils.tastytrade.accounts import Balance, CustomerAccount
+from utils.tastytrade.orders import Order, OrderResponse
 
 SHORT = "SPY   260320P00543000"
 LONG = "SPY   260320P00538000"

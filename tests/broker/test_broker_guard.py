@@ -21,10 +21,11 @@ from utils.core.config import PROJECT_ROOT, load_settings
 from utils.judge.evidence import EvidenceStores, gather_evidence
 from utils.records.latch import RollbackLatchStore, RollbackTrigger, TriggerCode
 from utils.journal.store import Journal
-from utils.journal.models import Mode
+from utils.journal.trade import Mode
 from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.records.sandbox import SandboxValidationStore
-from utils.spreads.model import PriceEffect, Spread
+from utils.spreads.legs import PriceEffect
+from utils.spreads.spread import Spread
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from utils.core.config import load_settings
 from utils.judge.gates import GateCode
 from utils.records.latch import LatchState, RollbackTrigger, TriggerCode
 from utils.records.alerts import HaltState
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc)
 SANDBOX_URL = "https://api.cert.tastyworks.com"

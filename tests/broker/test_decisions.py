@@ -29,7 +29,7 @@ from utils.records.latch import LatchState
 from utils.judge.mode import BrokerTarget, ModeCode, ModeIntent, resolve_mode
 from utils.records.alerts import AlertRule, HaltState
 from utils.records.audit import AuditVerification, ChainProblem
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 from utils.tastytrade.errors import (
     AuthenticationError,
     InvalidRequest,
@@ -40,7 +40,7 @@ from utils.tastytrade.errors import (
     TastytradeApiError,
     TransportError,
 )
-from utils.tastytrade.models import ApiErrorDetail
+from utils.tastytrade.api_model import ApiErrorDetail
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 PATH = "/accounts/5LIVE0001/orders"

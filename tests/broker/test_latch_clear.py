@@ -27,7 +27,7 @@ def rig(tmp_path):
     data.mkdir(parents=True)
     clock = lambda: NOW  # noqa: E731
     stores = EvidenceStores(
-        journal=Journal.open(data, now=clock),
+        journal=Journal.open(data, clock=clock),
         alerts=AlertStore.open(data, clock=clock),
         latch=RollbackLatchStore.open(data, clock=clock),
         sandbox=SandboxValidationStore.open(data, clock=clock),

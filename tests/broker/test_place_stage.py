@@ -20,7 +20,7 @@ from utils.records.latch import TriggerCode
 from utils.judge.mode import BrokerTarget
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind
-from utils.spreads.model import Spread
+from utils.spreads.spread import Spread
 
 
 @pytest.fixture

@@ -17,15 +17,9 @@ from utils.broker.pretrade_context import ReasonCode
 from utils.broker.pretrade_risk_checks import check_halt
 from utils.records.alerts import AlertRule, HaltState
 from utils.spreads.fees import FeeSchedule
-from utils.spreads.model import (
-    Leg,
-    PositionEffect,
-    Spread,
-    bear_call_credit,
-    bull_call_debit,
-    bull_put_credit,
-    iron_condor,
-)
+from utils.spreads.builders import bear_call_credit, bull_call_debit, bull_put_credit, iron_condor
+from utils.spreads.legs import Leg, PositionEffect
+from utils.spreads.spread import Spread
 
 NOW = datetime(2025, 1, 2, 15, 0, tzinfo=timezone.utc)  # 10:00 in New York, session 2025-01-02
 SESSION = date(2025, 1, 2)

@@ -23,14 +23,14 @@ from utils.broker.evidence import last_loss_at, open_position
 from utils.broker.order_intent import OrderIntent
 from utils.broker.pretrade import run_pretrade_checks
 from utils.broker.pretrade_context import ReasonCode
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.judge.discipline import evaluate_discipline
 from utils.judge.discipline_rules import RuleId
 from utils.judge.ramp import RampStage
 from utils.judge.risk import RiskRule, open_at, open_risk_by_underlying
 from utils.records.alerts import AlertRule, AlertStore, HaltState
 from utils.spreads.fees import FeeSchedule
-from utils.spreads.model import Spread
+from utils.spreads.spread import Spread
 
 NOW = utc("2026-11-02T15:00:00Z")  # a Monday, 46 days before the trades' expiration
 NO_FEES = FeeSchedule(

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from utils.core.sessions import NEW_YORK
 from utils.journal.entry_form import close_from_form, new_york_time, opened_from_form
-from utils.journal.models import CloseReason, Mode
-from utils.spreads.model import PriceEffect
+from utils.journal.trade import CloseReason, Mode
+from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError, build_ticket_spread
 
 NOW = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)

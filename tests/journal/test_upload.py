@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from utils.core.config import PROJECT_ROOT
-from utils.journal.models import Mode
+from utils.journal.trade import Mode
 from utils.journal.store import Journal
 from utils.journal.upload import (
     ImportKind,

@@ -22,7 +22,7 @@ from utils.records.alerts import AlertRule
 from utils.judge.discipline import evaluate_discipline
 from utils.judge.discipline_rules import DISCIPLINE_RULES, RuleId
 from utils.judge.risk import open_risk_by_family
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 
 NOW = utc("2026-11-10T15:00:00Z")
 GOLDEN = load_fixture("discipline_golden.json")["scenarios"]

@@ -27,7 +27,7 @@ from utils.judge.discipline import evaluate_discipline
 from utils.judge.gates import GateCode, evaluate_gates
 from utils.records.latch import TriggerCode
 from utils.journal.store import Journal
-from utils.journal.models import NewTrade, TradeClose
+from utils.journal.trade import NewTrade, TradeClose
 
 FIRST = date(2026, 6, 1)
 NOW = utc("2026-08-01T15:00:00Z")
@@ -246,7 +246,7 @@ def test_report_lists_every_failing_gate_in_plain_words(settings):
 
 
 def _journal_with(tmp_path, count):
-    journal = Journal.open(tmp_path, now=lambda: NOW)
+    journal = Journal.open(tmp_path, clock=lambda: NOW)
     for trade in daily_trades(count):
         opened = journal.open_trade(
             NewTrade(**trade.model_dump(include=set(NewTrade.model_fields)))

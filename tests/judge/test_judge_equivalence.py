@@ -25,10 +25,10 @@ from utils.judge.discipline import Violation, evaluate_discipline
 from utils.judge.risk import family_risk_at_each_entry, open_at_each_entry, open_risk_by_family
 from utils.judge.rollback import rollback_triggers
 from utils.records.latch import TriggerCode
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.judge.metrics import closed_before, last_n_expectancy
 from utils.core.sessions import session_of
-from utils.spreads.model import underlying_family
+from utils.spreads.families import underlying_family
 
 SEEDS = range(25)
 START = utc("2026-10-26T13:00:00Z")

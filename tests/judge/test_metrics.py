@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.support.journal_factory import START, close_for_pnl, journal_trades, new_trade
 from utils.journal.store import Journal
-from utils.journal.models import Mode
+from utils.journal.trade import Mode
 from utils.judge.metrics import (
     BREAKDOWN_COLUMNS,
     METRIC_DEFINITIONS,

@@ -102,9 +102,15 @@ def test_preflight_runs_tools_and_writes_the_record(repo):
         ("ok", ("-c", "print('1 passed')")),
         ("bad", ("-c", "import sys; print('boom'); sys.exit(3)")),
     )
+    finished = datetime(2026, 11, 24, 15, 30, tzinfo=timezone.utc)
     result = run_preflight(
-        repo, repo / "data", lambda name, line: lines.append((name, line)), tools
+        repo,
+        repo / "data",
+        lambda name, line: lines.append((name, line)),
+        tools,
+        clock=lambda: finished,
     )
+    assert result.finished_at == finished
     assert [(t.name, t.passed, t.exit_code) for t in result.tools] == [
         ("ok", True, 0),
         ("bad", False, 3),

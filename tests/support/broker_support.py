@@ -24,7 +24,7 @@ from utils.core.config import DEFAULT_SANDBOX_URL, load_settings
 from utils.judge.gates import GateCode, GateReport, GateResult
 from utils.records.latch import RollbackLatchStore, RollbackTrigger
 from utils.journal.store import Journal
-from utils.journal.models import Mode
+from utils.journal.trade import Mode
 from utils.judge.ramp import RampStage
 from utils.spreads.symbols import OptionSymbol, OptionType
 from utils.broker.order_intent import OpenPosition, OrderIntent
@@ -36,7 +36,8 @@ from utils.records.sandbox import (
 )
 from utils.core.sessions import session_of
 from utils.sim.server import SimBroker
-from utils.spreads.model import Leg, PriceEffect, Spread
+from utils.spreads.legs import Leg, PriceEffect
+from utils.spreads.spread import Spread
 
 WIDTH = Decimal(5)
 LIVE_ACCOUNT = "5LIVE0001"
@@ -199,7 +200,7 @@ class GuardRig:
         self.alerts = AlertStore.open(tmp_path, clock=self.clock)
         self.latch = RollbackLatchStore.open(tmp_path, clock=self.clock)
         self.sandbox_store = SandboxValidationStore.open(tmp_path, clock=self.clock)
-        self.journal = Journal.open(tmp_path, now=self.clock) if with_journal else None
+        self.journal = Journal.open(tmp_path, clock=self.clock) if with_journal else None
         self.guard = BrokerGuard(
             self.settings,
             audit=self.audit,

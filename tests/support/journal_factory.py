@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from utils.journal.models import Mode, NewTrade, Structure, TradeClose, TradeLeg
+from utils.journal.risk import Structure, TradeLeg
+from utils.journal.trade import Mode, NewTrade, TradeClose
 from utils.journal.store import Journal
 from utils.spreads.symbols import format_occ
-from utils.spreads.model import PriceEffect
+from utils.spreads.legs import PriceEffect
 
 UTC = timezone.utc
 START = datetime(2025, 1, 6, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in New York

@@ -16,7 +16,7 @@ from typing import Any
 from utils.records.alerts import Alert, AlertRule
 from utils.project.ci_status import CiRecord, CiStatus, ToolResult, judge_ci_record
 from utils.core.config import DEFAULT_SANDBOX_URL, load_settings
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.records.sandbox import SandboxStep, SandboxValidationRecord
 from utils.core.sessions import session_of
 

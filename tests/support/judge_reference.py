@@ -32,14 +32,15 @@ from utils.judge.discipline_rules import (
     DisciplineRule,
     RuleId,
     _label,
-    _usd,
     halt_windows,
 )
-from utils.journal.models import Trade, spread_risk
+from utils.journal.risk import spread_risk
+from utils.journal.trade import Trade
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import HUNDRED, ZERO, open_risk_by_family
+from utils.core.money import usd
 from utils.core.sessions import session_of, to_utc
-from utils.spreads.model import underlying_family
+from utils.spreads.families import underlying_family
 
 
 def _entry_breach(trade: Trade, sentence: str) -> Breach:
@@ -100,7 +101,7 @@ def reference_over_ladder_size(ctx: DisciplineContext) -> Iterator[Breach]:
         if trade.quantity > rung.max_contracts:
             problems.append(f"{trade.quantity} units (cap {rung.max_contracts})")
         if trade.max_loss_usd > rung.max_loss_usd:
-            problems.append(f"max loss {_usd(trade.max_loss_usd)} (cap {_usd(rung.max_loss_usd)})")
+            problems.append(f"max loss {usd(trade.max_loss_usd)} (cap {usd(rung.max_loss_usd)})")
         if problems:
             yield _entry_breach(
                 trade,
@@ -133,8 +134,8 @@ def reference_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
         if total > limit:
             yield _entry_breach(
                 trade,
-                f"{_label(trade)} put {_usd(total)} of open risk on {family}, above {pct} % of "
-                f"the {_usd(ctx.risk_capital_usd)} risk capital ({_usd(limit)}).",
+                f"{_label(trade)} put {usd(total)} of open risk on {family}, above {pct} % of "
+                f"the {usd(ctx.risk_capital_usd)} risk capital ({usd(limit)}).",
             )
 
 
@@ -154,7 +155,7 @@ def reference_revenge_entry(ctx: DisciplineContext) -> Iterator[Breach]:
             yield _entry_breach(
                 trade,
                 f"{_label(trade)} opened {since.total_seconds() / 60:.0f} min after trade "
-                f"{loss.id} closed at a loss of {_usd(-(loss.net_pnl_usd or ZERO))} (guard "
+                f"{loss.id} closed at a loss of {usd(-(loss.net_pnl_usd or ZERO))} (guard "
                 f"{ctx.settings.revenge_guard_minutes} min).",
             )
 

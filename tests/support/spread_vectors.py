@@ -9,7 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from utils.spreads.model import Leg, LegAction, Spread
+from utils.spreads.legs import Leg, LegAction
+from utils.spreads.spread import Spread
 from utils.spreads.symbols import OptionSymbol, OptionType
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "spread_vectors.json"

@@ -10,8 +10,10 @@ from typing import Any, Literal
 
 from utils.core.config import BrokerCredentials
 from utils.sim.server import SimBroker
-from utils.tastytrade.client import RetryPolicy, TastytradeClient, build_spread_order
-from utils.tastytrade.models import NewOrder
+from utils.tastytrade.client import TastytradeClient
+from utils.tastytrade.orders import build_spread_order
+from utils.tastytrade.retry import RetryPolicy
+from utils.tastytrade.orders import NewOrder
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tastytrade"
 USER_AGENT = "spreads-cockpit-tests/0.1"

@@ -22,9 +22,11 @@ from tests.support.tastytrade_support import (
     paths,
     put_credit_spread,
 )
-from utils.sim.server import SimBroker, SimLogins
+from utils.sim.server import SimBroker
+from utils.sim.auth import SimLogins
 from utils.sim.orders import FillBehavior
-from utils.tastytrade.client import RetryPolicy, build_spread_order
+from utils.tastytrade.orders import build_spread_order
+from utils.tastytrade.retry import RetryPolicy
 from utils.tastytrade.errors import (
     AuthenticationError,
     ClientConfigError,
@@ -37,7 +39,7 @@ from utils.tastytrade.errors import (
     TastytradeApiError,
     TransportError,
 )
-from utils.tastytrade.models import OrderStatus
+from utils.tastytrade.orders import OrderStatus
 
 ORDERS = r"/orders$"
 

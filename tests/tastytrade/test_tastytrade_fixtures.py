@@ -18,26 +18,15 @@ from tests.support.tastytrade_support import (
     make_client,
     put_credit_spread,
 )
-from utils.tastytrade import client as tastytrade
 from utils.sim.server import SimBroker
-from utils.tastytrade.client import build_spread_order
-from utils.tastytrade.models import (
-    ApiError,
-    Balance,
-    CustomerAccount,
-    FeeCalculation,
-    Fill,
-    LegacySession,
-    NestedOptionChain,
-    NewOrder,
-    OAuthToken,
-    Order,
-    OrderResponse,
-    Pagination,
-    Position,
-    Quote,
-    Transaction,
-)
+from utils.tastytrade.orders import build_spread_order
+from utils.tastytrade.accounts import Balance, CustomerAccount, Position
+from utils.tastytrade.api_model import ApiError, Pagination
+from utils.tastytrade.errors import MalformedResponse, TastytradeApiError
+from utils.tastytrade.login import LegacySession, OAuthToken
+from utils.tastytrade.market_data import NestedOptionChain, Quote
+from utils.tastytrade.orders import FeeCalculation, Fill, NewOrder, Order, OrderResponse
+from utils.tastytrade.transactions import Transaction
 
 # Documented order fields (research 4.1, 4.4, 4.6) the broker adds beyond a given example.
 ORDER_FIELDS = {
@@ -490,7 +479,7 @@ def test_documented_errors_served_over_http_raise_typed_errors(
 ):
     client.authenticate()
     broker.answer_next(fixture(name), status=status, path="/positions")
-    with pytest.raises(tastytrade.TastytradeApiError) as raised:
+    with pytest.raises(TastytradeApiError) as raised:
         client.positions(broker.account_number)
     assert type(raised.value).__name__ == error
     assert (raised.value.status, raised.value.code) == (status, code)
@@ -512,5 +501,5 @@ def test_answer_missing_a_required_field_raises_malformed_response_naming_it(cli
     balance = fixture("balances.json")
     del balance["data"]["net-liquidating-value"]
     broker.answer_next(balance, path="/balances")
-    with pytest.raises(tastytrade.MalformedResponse, match="net-liquidating-value"):
+    with pytest.raises(MalformedResponse, match="net-liquidating-value"):
         client.balances(broker.account_number)

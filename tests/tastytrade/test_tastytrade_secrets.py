@@ -17,7 +17,8 @@ from tests.support.tastytrade_support import (
     make_client,
     put_credit_spread,
 )
-from utils.sim.server import SimBroker, SimLogins
+from utils.sim.server import SimBroker
+from utils.sim.auth import SimLogins
 from utils.tastytrade.client import TastytradeClient
 from utils.tastytrade.errors import ClientConfigError, TastytradeError
 

@@ -24,7 +24,7 @@ from utils.broker.models import (
 from utils.broker.pretrade import PretradeDecision
 from utils.judge.mode import ModeDecision
 from utils.records.sandbox import mask_account
-from utils.tastytrade.models import Order
+from utils.tastytrade.orders import Order
 
 
 def ready_preview(

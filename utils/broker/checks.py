@@ -25,16 +25,11 @@ from math import gcd
 from utils.broker.models import GuardCode, GuardReason, WhatIf, reason
 from utils.broker.confirmation import BoundLeg, OrderBinding
 from utils.records.sandbox import mask_account
-from utils.spreads.model import PositionEffect
-from utils.tastytrade.models import (
-    Balance,
-    CustomerAccount,
-    NewOrder,
-    Order,
-    OrderResponse,
-    TastyModel,
-    signed_amount,
-)
+from utils.spreads.legs import PositionEffect
+from utils.core.money import usd
+from utils.tastytrade.accounts import Balance, CustomerAccount
+from utils.tastytrade.api_model import TastyModel, signed_amount
+from utils.tastytrade.orders import NewOrder, Order, OrderResponse
 
 TRADING_AUTHORITIES = frozenset({"owner", "trade-only"})
 BENIGN_WARNING_CODES = frozenset(
@@ -118,7 +113,7 @@ def account_refusals(
             reason(
                 GuardCode.ACCOUNT_MARGIN_CALL,
                 f"Account {who} is in a margin call"
-                + (f" (maintenance excess ${excess:,.2f})" if excess is not None else "")
+                + (f" (maintenance excess {usd(excess)})" if excess is not None else "")
                 + ": only closing orders are accepted.",
                 account=who,
             )

@@ -25,16 +25,9 @@ from utils.core.sessions import Clock, utc_now
 from utils.sim.runtime import SimRuntime
 from utils.tastytrade.client import TastytradeClient
 from utils.tastytrade.errors import TastytradeError
-from utils.tastytrade.models import (
-    Balance,
-    CustomerAccount,
-    NewOrder,
-    Order,
-    OrderPlacement,
-    OrderResponse,
-    Position,
-)
-from utils.tastytrade.models import Quote as BrokerQuote
+from utils.tastytrade.accounts import Balance, CustomerAccount, Position
+from utils.tastytrade.orders import NewOrder, Order, OrderPlacement, OrderResponse
+from utils.tastytrade.market_data import Quote as BrokerQuote
 
 
 class BrokerPort(Protocol):
@@ -178,9 +171,10 @@ def host_of(client: BrokerPort) -> str:
 def read_trading_status(client: BrokerPort, account_number: str) -> TradingStatus | None:
     """The account's trading status when the client offers `trading_status` (else None).
 
-    `TastytradeClient.trading_status` answers a `tastytrade_models.TradingStatus`, read here by
-    attribute into the guard's model. Raises pydantic's ValidationError when the answer lacks
-    the shape of a trading status, and the client's errors (`TastytradeError`) as they come.
+    `TastytradeClient.trading_status` answers a `utils.tastytrade.accounts.TradingStatus`,
+    read here by attribute into the guard's model. Raises pydantic's ValidationError when the
+    answer lacks the shape of a trading status, and the client's errors (`TastytradeError`) as
+    they come.
     """
     reader = getattr(client, "trading_status", None)
     if reader is None:

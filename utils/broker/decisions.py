@@ -24,7 +24,7 @@ from utils.broker.pretrade_context import ReasonCode
 from utils.judge.mode import BrokerTarget, ModeDecision
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditVerification
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 from utils.tastytrade.errors import (
     AuthenticationError,
     MalformedResponse,
@@ -35,7 +35,7 @@ from utils.tastytrade.errors import (
     TastytradeError,
     TransportError,
 )
-from utils.tastytrade.models import NewOrder, OrderResponse
+from utils.tastytrade.orders import NewOrder, OrderResponse
 
 # Account flags that are anomalies (a HIGH alert and the latch), not only refusals.
 ACCOUNT_FLAG_ANOMALIES = frozenset(

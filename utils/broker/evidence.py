@@ -20,9 +20,9 @@ from datetime import datetime
 
 from utils.broker.models import GuardEvidence
 from utils.judge.evidence import CockpitEvidence
-from utils.journal.models import Mode, Trade, TradeStatus
+from utils.journal.trade import Mode, Trade, TradeStatus
 from utils.broker.order_intent import OpenPosition
-from utils.spreads.model import Leg
+from utils.spreads.legs import Leg
 
 
 def open_position(trade: Trade) -> OpenPosition:

@@ -20,10 +20,13 @@ from pydantic import BaseModel, ConfigDict
 from utils.broker.checks import filled_units
 from utils.judge.mode import BrokerTarget
 from utils.broker.models import PlacementOutcome, TradePlan
-from utils.journal.models import Mode, NewTrade, Trade, TradeClose, TradeLeg
-from utils.journal.models import quantize_usd, spread_risk
-from utils.spreads.model import PriceEffect, Spread
-from utils.tastytrade.models import Order
+from utils.journal.risk import TradeLeg
+from utils.journal.trade import Mode, NewTrade, Trade, TradeClose
+from utils.journal.risk import spread_risk
+from utils.core.money import round_to_cent
+from utils.spreads.legs import PriceEffect
+from utils.spreads.spread import Spread
+from utils.tastytrade.orders import Order
 
 MODE_OF_TARGET = {
     BrokerTarget.SIM: Mode.SIM,
@@ -57,7 +60,7 @@ def journal_fill(journal: Any, fill: FilledOrder) -> Trade:
     effect = PriceEffect.CREDIT if fill.net_fill_per_unit >= 0 else PriceEffect.DEBIT
     price = abs(fill.net_fill_per_unit)
     fees = fill.fees_usd
-    fees_usd = quantize_usd(fees) if fees is not None and fees > 0 else Decimal("0.00")
+    fees_usd = round_to_cent(fees) if fees is not None and fees > 0 else Decimal("0.00")
     order_ids = (str(fill.order_id),) if fill.order_id is not None else ()
     if fill.closes_trade_id is not None:
         close = TradeClose(

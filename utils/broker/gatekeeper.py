@@ -42,11 +42,12 @@ from utils.judge.mode import BrokerTarget, ModeDecision
 from utils.records.alerts import HaltState
 from utils.records.audit import AuditKind
 from utils.records.sandbox import mask_account
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 from utils.spreads.symbols import SymbolError, parse_occ
-from utils.tastytrade.client import build_spread_order
+from utils.tastytrade.orders import build_spread_order
 from utils.tastytrade.errors import TastytradeError
-from utils.tastytrade.models import Balance, CustomerAccount, NewOrder
+from utils.tastytrade.accounts import Balance, CustomerAccount
+from utils.tastytrade.orders import NewOrder
 
 RECENT_ORDERS_WINDOW = timedelta(minutes=2)
 RECENT_AUDIT_ENTRIES = 2000

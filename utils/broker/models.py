@@ -20,12 +20,13 @@ from utils.core.reasons import Reason, as_evidence
 from utils.judge.mode import ModeDecision
 from utils.judge.gates import GateReport
 from utils.records.latch import RollbackTrigger
-from utils.journal.models import Mode
+from utils.journal.trade import Mode
 from utils.judge.ramp import RampStage
 from utils.broker.order_intent import OpenPosition
 from utils.broker.pretrade import PretradeDecision
 from utils.broker.pretrade_context import ReasonCode
 from utils.records.sandbox import SandboxValidationRecord
+from utils.core.money import usd
 
 
 class GuardCode(StrEnum):
@@ -147,16 +148,16 @@ class WhatIf(BaseModel):
         parts = []
         if self.buying_power_change_usd is not None:
             change = self.buying_power_change_usd
-            text = f"buying power {'-' if change < 0 else '+'}${abs(change):,.2f}"
+            text = f"buying power {'' if change < 0 else '+'}{usd(change)}"
             if self.new_buying_power_usd is not None:
-                text += f" (to ${self.new_buying_power_usd:,.2f})"
+                text += f" (to {usd(self.new_buying_power_usd)})"
             parts.append(text)
         if self.margin_requirement_usd is not None:
-            parts.append(f"margin requirement ${self.margin_requirement_usd:,.2f}")
+            parts.append(f"margin requirement {usd(self.margin_requirement_usd)}")
         if self.fees_usd is not None:
-            parts.append(f"fees ${self.fees_usd:,.2f}")
+            parts.append(f"fees {usd(self.fees_usd)}")
         if self.closing_fees_usd is not None:
-            parts.append(f"estimated fees to close ${self.closing_fees_usd:,.2f}")
+            parts.append(f"estimated fees to close {usd(self.closing_fees_usd)}")
         text = ", ".join(parts) if parts else "no buying-power or fee figures"
         if self.warnings:
             text += "; broker warnings: " + "; ".join(self.warnings)

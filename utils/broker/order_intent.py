@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from utils.spreads.model import Leg, PositionEffect, Spread, underlying_family
+from utils.spreads.families import underlying_family
+from utils.spreads.legs import Leg, PositionEffect
+from utils.spreads.spread import Spread
 
 
 class Quote(BaseModel):

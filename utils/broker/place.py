@@ -36,7 +36,7 @@ from utils.judge.mode import ModeDecision
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind
 from utils.tastytrade.errors import OrderOutcomeUnknown, ServerError, TastytradeError
-from utils.tastytrade.models import NewOrder, OrderPlacement
+from utils.tastytrade.orders import NewOrder, OrderPlacement
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ Rules (research options_math.md section 11; thresholds from `utils.core.config.S
   most `symbol_risk_max_pct` % of the risk capital = min(net liquidating value, risk budget).
   The denominator is capital, not total open risk: with at most 2 spreads one underlying always
   holds half the open risk. Families (SPY/SPX/XSP, QQQ/NDX/XND, IWM/RUT, DIA/DJX) count as one
-  underlying: see `utils.spreads.model.UNDERLYING_FAMILIES`.
+  underlying: see `utils.spreads.families.UNDERLYING_FAMILIES`.
 - DUPLICATE_ORDER: a client order id already used, or the same legs, price and effect within
   `DUPLICATE_WINDOW_S` seconds (a double click with a fresh id).
 - RATE_LIMITED: at most `orders_per_minute` orders in any 60 s window, this one included.
@@ -84,7 +84,7 @@ from utils.judge.ramp import RampStage, limits_for
 from utils.judge.risk import REFUSAL_ALERTS
 from utils.records.alerts import AlertRule, HaltState
 from utils.spreads.fees import FeeSchedule, fee_aware_max_loss_usd, order_fees
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 
 
 class PretradeDecision(BaseModel):

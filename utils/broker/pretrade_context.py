@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from utils.core.money import exact_usd
 from utils.broker.order_intent import OpenPosition, OrderIntent, Quote, RecentOrder
 from utils.core.config import Settings
 from utils.core.reasons import Reason
@@ -23,7 +24,7 @@ from utils.judge.ramp import TradeLimits
 from utils.judge.risk import RiskRule, UnderlyingRiskLimit
 from utils.records.alerts import HaltState
 from utils.spreads.fees import OrderFees
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 from utils.spreads.symbols import parse_occ, parse_streamer
 
 
@@ -112,10 +113,7 @@ def _normalized_symbol(symbol: str) -> str:
 
 def usd_text(amount: Decimal | None) -> str:
     """Dollars with cents, or every digit when cents would hide a difference."""
-    if amount is None:
-        return "unbounded"
-    cents = amount.quantize(Decimal("0.01"))
-    return str(cents) if cents == amount else f"{amount.normalize():f}"
+    return "unbounded" if amount is None else exact_usd(amount)
 
 
 def checked(code: ReasonCode, passed: bool, sentence: str, **evidence: object) -> CheckResult:

@@ -18,7 +18,7 @@ from utils.broker.pretrade_context import (
     usd_text,
 )
 from utils.core.sessions import to_utc
-from utils.spreads.model import PositionEffect, PriceEffect
+from utils.spreads.legs import PositionEffect, PriceEffect
 
 DUPLICATE_WINDOW_S = 60
 RATE_WINDOW = timedelta(seconds=60)

@@ -19,7 +19,7 @@ from utils.broker.pretrade_context import (
     usd_text,
 )
 from utils.judge.risk import RevengeGuard
-from utils.spreads.model import Leg, PositionEffect
+from utils.spreads.legs import Leg, PositionEffect
 from utils.spreads.symbols import OptionType
 
 ZERO = Decimal(0)

@@ -26,7 +26,8 @@ from utils.broker.recorder import Recorder
 from utils.records.audit import AuditKind
 from utils.records.sandbox import mask_account
 from utils.tastytrade.errors import TastytradeError
-from utils.tastytrade.models import CustomerAccount, NewOrder, OrderResponse
+from utils.tastytrade.accounts import CustomerAccount
+from utils.tastytrade.orders import NewOrder, OrderResponse
 
 
 class PreviewStage:

@@ -36,7 +36,7 @@ from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind, AuditWriteError
 from utils.records.sandbox import mask_account
 from utils.tastytrade.errors import TastytradeError
-from utils.tastytrade.models import Order
+from utils.tastytrade.orders import Order
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from utils.judge.mode import ModeDecision
 from utils.records.alerts import AlertRule, AlertStore, HaltState
 from utils.records.audit import AuditKind, AuditLog, AuditVerification, AuditWriteError
 from utils.core.sessions import session_of
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 
 logger = logging.getLogger(__name__)
 

@@ -42,10 +42,12 @@ from utils.records.sandbox import (
     mask_account,
 )
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
-from utils.spreads.model import Leg, PriceEffect, Spread
-from utils.tastytrade.client import build_spread_order
+from utils.spreads.legs import Leg, PriceEffect
+from utils.spreads.spread import Spread
+from utils.tastytrade.orders import build_spread_order
 from utils.tastytrade.errors import TastytradeError
-from utils.tastytrade.models import NewOrder, Order
+from utils.tastytrade.orders import NewOrder, Order
+from utils.core.money import usd
 
 VALIDATION_UNDERLYING = "SPY"
 VALIDATION_WIDTH = Decimal(5)
@@ -197,7 +199,7 @@ def _accounts(run: _Run) -> str:
 
 def _balances(run: _Run) -> str:
     balance = run.client.balances(run.account)
-    return f"net liquidating value ${balance.net_liquidating_value:,.2f}"
+    return f"net liquidating value {usd(balance.net_liquidating_value)}"
 
 
 def _positions(run: _Run) -> str:

@@ -10,7 +10,7 @@ from utils.broker.clients import BrokerPort, read_trading_status
 from utils.broker.models import AccountView, BalanceView, BrokerStatus, PositionView
 from utils.judge.mode import ModeDecision
 from utils.records.sandbox import mask_account
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 
 
 def read_broker_status(

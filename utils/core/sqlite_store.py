@@ -95,7 +95,7 @@ def ensure_schema(
     conn: sqlite3.Connection,
     component: str,
     migrations: Sequence[str],
-    now: Clock = utc_now,
+    clock: Clock = utc_now,
 ) -> int:
     """Apply the component's missing forward migrations, one transaction each; return its version.
 
@@ -113,7 +113,7 @@ def ensure_schema(
             f"{len(migrations)}; upgrade the cockpit before opening this data folder"
         )
     for target, script in enumerate(migrations[current:], start=current + 1):
-        _apply_migration(conn, component, target, script, now())
+        _apply_migration(conn, component, target, script, clock())
     return len(migrations)
 
 

@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
-from utils.journal.models import JournalError, Mode, TradeStatus
+from utils.journal.errors import JournalError
+from utils.journal.trade import Mode, TradeStatus
 from utils.core.sqlite_store import journal_path
-from utils.journal.store import Journal, detect_format
+from utils.journal.importer import detect_format
+from utils.journal.store import Journal
 
 EXIT_OK = 0
 EXIT_REFUSED = 1

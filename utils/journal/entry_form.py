@@ -10,8 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from utils.core.sessions import NEW_YORK
-from utils.journal.models import NewTrade, TradeClose, new_trade_from_spread
-from utils.spreads.model import Spread
+from utils.journal.trade import NewTrade, TradeClose, new_trade_from_spread
+from utils.spreads.spread import Spread
 from utils.spreads.ticket import parse_amount
 
 # The "Followed the plan?" answers; anything else is "not answered".

@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from utils.journal.models import TradeStatus
+from utils.journal.trade import TradeStatus
+from utils.core.money import cents_as_float_usd
 
 # The fixed filter takes bound values from `utils.journal.store._filter_params`.
 FRAME_SQL = (
@@ -91,16 +92,16 @@ def build_trades_frame(rows: list[tuple], labels: dict[str, list[tuple]]) -> pd.
     frame["entry_effect"] = raw["entry_effect"]
     frame["exit_price"] = pd.to_numeric(raw["exit_price"]).astype("float64")
     frame["exit_effect"] = raw["exit_effect"]
-    frame["max_loss_usd"] = raw["max_loss_cents"].astype("float64") / 100
-    frame["max_profit_usd"] = raw["max_profit_cents"].astype("float64") / 100
-    frame["fees_usd"] = raw["fees_cents"].astype("float64") / 100
-    frame["net_pnl_usd"] = raw["net_pnl_cents"].astype("float64") / 100
+    frame["max_loss_usd"] = cents_as_float_usd(raw["max_loss_cents"].astype("float64"))
+    frame["max_profit_usd"] = cents_as_float_usd(raw["max_profit_cents"].astype("float64"))
+    frame["fees_usd"] = cents_as_float_usd(raw["fees_cents"].astype("float64"))
+    frame["net_pnl_usd"] = cents_as_float_usd(raw["net_pnl_cents"].astype("float64"))
     frame["net_pnl_cents"] = raw["net_pnl_cents"].astype("Int64")
     frame["r_multiple"] = frame["net_pnl_usd"] / frame["max_loss_usd"]
     frame["close_reason"] = raw["close_reason"]
     frame["followed_plan"] = raw["followed_plan"].astype("boolean")
-    frame["profit_target_usd"] = raw["profit_target_cents"].astype("float64") / 100
-    frame["stop_loss_usd"] = raw["stop_loss_cents"].astype("float64") / 100
+    frame["profit_target_usd"] = cents_as_float_usd(raw["profit_target_cents"].astype("float64"))
+    frame["stop_loss_usd"] = cents_as_float_usd(raw["stop_loss_cents"].astype("float64"))
     frame["time_exit_at"] = pd.to_datetime(raw["time_exit_at"], utc=True, format="ISO8601")
     for name in ("tags", "mistakes"):
         grouped: dict[int, list[str]] = {}
@@ -174,7 +175,7 @@ def build_sessions_frame(events: list[tuple], pnl_cents: dict[str, int]) -> pd.D
             "session": date.fromisoformat(session),
             "actions": sum(entry[c] for c in SESSION_COUNT_COLUMNS),
             **{c: entry[c] for c in SESSION_COUNT_COLUMNS},
-            "net_pnl_usd": pnl_cents.get(session, 0) / 100,
+            "net_pnl_usd": cents_as_float_usd(pnl_cents.get(session, 0)),
             "trade_ids": tuple(entry["trade_ids"]),
         }
         for session, entry in sorted(per_session.items())

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from utils.journal.models import ImportIssue
+from utils.journal.import_report import ImportIssue
 
 DEFAULT_MAX_IMPORT_BYTES = 25 * 1024 * 1024
 

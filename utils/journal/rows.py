@@ -14,17 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from utils.journal.models import (
-    CloseReason,
-    Mode,
-    Note,
-    Structure,
-    Trade,
-    TradeLeg,
-)
+from utils.journal.risk import Structure, TradeLeg
+from utils.journal.trade import CloseReason, Mode, Note, Trade
 from utils.spreads.symbols import OptionType
 from utils.core.prevalidated import build_validated, field_names
-from utils.spreads.model import LegAction, PriceEffect
+from utils.core.money import from_cents
+from utils.spreads.legs import LegAction, PriceEffect
 
 # Reads take bound values from `store._filter_params` (or `{"id": ...}` for one trade).
 # The columns are in the order `TradeAssembler.trade` unpacks them.
@@ -95,10 +90,6 @@ def _converter(convert: Callable[[KeyT], ValueT]) -> Callable[[KeyT | None], Val
     return cached
 
 
-def _usd(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
-
-
 def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
@@ -125,7 +116,7 @@ class TradeAssembler:
 
     def __init__(self) -> None:
         self.decimal = _converter(Decimal)
-        self.usd = _converter(_usd)
+        self.usd = _converter(from_cents)
         self.day = _converter(date.fromisoformat)
         self.trade_fields = field_names(Trade)
         self.leg_fields = field_names(TradeLeg)

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.journal.models import ImportReport, Mode
-from utils.journal.store import Journal, detect_format
+from utils.journal.import_report import ImportReport
+from utils.journal.trade import Mode
+from utils.journal.store import Journal
+from utils.journal.importer import detect_format
 
 IMPORTS_FOLDER = "imports"
 FALLBACK_NAME = "upload.csv"

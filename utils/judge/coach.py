@@ -30,7 +30,7 @@ from utils.judge.discipline import DisciplineReport
 from utils.judge.gates import GateCode, GateReport
 from utils.judge.metrics import closed_before
 from utils.judge.risk import RevengeGuard
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.core.sessions import to_utc
 
 DEFAULT_TARGET_PCT = Decimal(50)

@@ -50,8 +50,8 @@ from utils.project.ci_status import CiStatus
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport
 from utils.judge.evidence import CockpitEvidence
-from utils.judge.gates import GateReport, last_session, money_text
-from utils.journal.models import Trade
+from utils.judge.gates import GateReport, last_session
+from utils.journal.trade import Trade
 from utils.judge.metrics import (
     ROLLBACK_WINDOW_TRADES,
     closed_before,
@@ -64,6 +64,7 @@ from utils.judge.risk import UnderlyingRisk
 from utils.records.latch import LatchState
 from utils.project.git import head_commit
 from utils.records.sandbox import SandboxValidationRecord
+from utils.core.money import plain_usd
 from utils.core.sessions import NEW_YORK, session_of, to_utc
 
 EXPORT_DIR = "export"
@@ -85,7 +86,6 @@ SECTIONS = (
     "ci",
     "audit",
 )
-CENT = Decimal("0.01")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -119,11 +119,7 @@ def iso_utc(moment: datetime | None) -> str:
 
 
 def _usd(amount: Decimal | None) -> str:
-    return "" if amount is None else str(amount.quantize(CENT))
-
-
-def _exact(amount: Decimal | None) -> str:
-    return "" if amount is None else money_text(amount)
+    return "" if amount is None else plain_usd(amount)
 
 
 def _bool(value: bool | None) -> str:
@@ -204,7 +200,7 @@ def _expectancy_rows(trades: Sequence[Trade], generated_at: datetime) -> list:
     r_expectancy = "" if summary is None or summary.r_expectancy is None else summary.r_expectancy
     return [
         _row("expectancy", "closed_trades", len(closed)),
-        _row("expectancy", "expectancy_usd", _exact(expectancy_exact_usd(closed))),
+        _row("expectancy", "expectancy_usd", _usd(expectancy_exact_usd(closed))),
         _row(
             "expectancy",
             "r_expectancy",
@@ -214,7 +210,7 @@ def _expectancy_rows(trades: Sequence[Trade], generated_at: datetime) -> list:
         _row(
             "expectancy",
             "last_10_expectancy_usd",
-            _exact(expectancy_exact_usd(last)),
+            _usd(expectancy_exact_usd(last)),
             detail=f"{len(last)} of {ROLLBACK_WINDOW_TRADES} trades: "
             + ", ".join(str(t.id) for t in last),
         ),

@@ -39,7 +39,7 @@ from utils.core.config import Settings
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
     DisciplineContext,

@@ -40,9 +40,11 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 
+from utils.core.money import usd
 from utils.core.config import Settings
 from utils.core.sessions import session_of, to_utc
-from utils.journal.models import Trade, spread_risk
+from utils.journal.risk import spread_risk
+from utils.journal.trade import Trade
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import (
     RISKY_REFUSAL_ALERTS,
@@ -52,7 +54,7 @@ from utils.judge.risk import (
     family_risk_at_each_entry,
 )
 from utils.records.alerts import Alert, HaltWindow
-from utils.spreads.model import underlying_family
+from utils.spreads.families import underlying_family
 
 ZERO = Decimal(0)
 
@@ -150,7 +152,7 @@ class Breach:
     alert_id: int | None = None
 
 
-def _loss_before_fees_usd(trade: Trade) -> Decimal | None:
+def _loss_before_feesusd(trade: Trade) -> Decimal | None:
     """The closed trade's loss before fees as a positive amount (None if not a loss)."""
     if trade.net_pnl_usd is None:
         return None
@@ -181,10 +183,6 @@ def _label(trade: Trade) -> str:
 def _entry_breach(trade: Trade, sentence: str, session: date) -> Breach:
     """A breach at the trade's entry; `session` is its opening session (`ctx.sessions`)."""
     return Breach(session=session, at=trade.opened_at, sentence=sentence, trade_id=trade.id)
-
-
-def _usd(amount: Decimal) -> str:
-    return f"${amount.quantize(Decimal('0.01'))}"
 
 
 def check_not_defined_risk(ctx: DisciplineContext) -> Iterator[Breach]:
@@ -246,7 +244,7 @@ def check_over_ladder_size(ctx: DisciplineContext) -> Iterator[Breach]:
         if limit.units_over(trade.quantity):
             problems.append(f"{trade.quantity} units (cap {rung.max_contracts})")
         if limit.loss_over(trade.max_loss_usd):
-            problems.append(f"max loss {_usd(trade.max_loss_usd)} (cap {_usd(rung.max_loss_usd)})")
+            problems.append(f"max loss {usd(trade.max_loss_usd)} (cap {usd(rung.max_loss_usd)})")
         if problems:
             yield _entry_breach(
                 trade,
@@ -273,8 +271,8 @@ def check_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
     """Open max loss on one underlying family, the new trade included, <= pct x risk capital."""
     limit = ctx.underlying_risk
     of_capital = (
-        f"above {limit.max_pct} % of the {_usd(limit.risk_capital_usd)} risk capital "
-        f"({_usd(limit.limit_usd)})."
+        f"above {limit.max_pct} % of the {usd(limit.risk_capital_usd)} risk capital "
+        f"({usd(limit.limit_usd)})."
     )
     for trade, family, before, session in zip(
         ctx.trades, ctx.families, ctx.family_risk_before_entry, ctx.sessions
@@ -283,7 +281,7 @@ def check_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
         if not limit.allows(total):
             yield _entry_breach(
                 trade,
-                f"{_label(trade)} put {_usd(total)} of open risk on {family}, {of_capital}",
+                f"{_label(trade)} put {usd(total)} of open risk on {family}, {of_capital}",
                 session,
             )
 
@@ -309,7 +307,7 @@ def check_revenge_entry(ctx: DisciplineContext) -> Iterator[Breach]:
             yield _entry_breach(
                 trade,
                 f"{_label(trade)} opened {since.total_seconds() / 60:.0f} min after trade "
-                f"{loss.id} closed at a loss of {_usd(-(loss.net_pnl_usd or ZERO))} (guard "
+                f"{loss.id} closed at a loss of {usd(-(loss.net_pnl_usd or ZERO))} (guard "
                 f"{guard.minutes} min).",
                 session,
             )
@@ -318,14 +316,14 @@ def check_revenge_entry(ctx: DisciplineContext) -> Iterator[Breach]:
 def check_closed_beyond_stop(ctx: DisciplineContext) -> Iterator[Breach]:
     """A closed trade's loss before fees must not exceed its planned stop."""
     for trade in ctx.trades:
-        loss = _loss_before_fees_usd(trade)
+        loss = _loss_before_feesusd(trade)
         stop = trade.stop_loss_usd
         if stop is not None and loss is not None and loss > stop and trade.closed_at:
             yield Breach(
                 session=session_of(trade.closed_at),
                 at=trade.closed_at,
-                sentence=f"{_label(trade)} lost {_usd(loss)} before fees, beyond its "
-                f"{_usd(stop)} stop.",
+                sentence=f"{_label(trade)} lost {usd(loss)} before fees, beyond its "
+                f"{usd(stop)} stop.",
                 trade_id=trade.id,
             )
 

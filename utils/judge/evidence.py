@@ -28,7 +28,7 @@ from utils.judge.ramp import RampDecision, first_live_order_at, ramp_level
 from utils.judge.risk import UnderlyingRisk, open_risk_by_underlying
 from utils.judge.rollback import rollback_triggers
 from utils.journal.store import Journal
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.judge.metrics import (
     MetricsSummary,
     WindowExpectancy,

@@ -34,16 +34,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from utils.core.broker_target import validated_server_problem
+from utils.records.alerts import Alert
+from utils.project.ci_status import CiStatus
 from utils.core.config import Settings
+from utils.judge.discipline import DisciplineReport
+from utils.journal.trade import Trade
+from utils.core.broker_target import validated_server_problem
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
-from utils.journal.models import Trade
-from utils.judge.discipline import DisciplineReport
 from utils.judge.metrics import closed_before, expectancy_above, expectancy_exact_usd
-from utils.project.ci_status import CiStatus
-from utils.records.alerts import Alert
 from utils.records.sandbox import SandboxMode, SandboxValidationRecord
+from utils.core.money import plain_usd
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -121,12 +122,6 @@ class GateReport(BaseModel):
         )
 
 
-def money_text(value: Decimal) -> str:
-    """Dollars with cents, or every digit when cents would show a nonzero amount as 0.00."""
-    cents = value.quantize(CENT)
-    return str(cents) if cents != 0 or value == 0 else f"{value.normalize():f}"
-
-
 def _ids(values: Iterable[object]) -> str:
     return ", ".join(str(v) for v in values)
 
@@ -188,12 +183,12 @@ def gate_positive_expectancy(closed: Sequence[Trade], settings: Settings) -> Gat
     threshold = settings.gate_min_expectancy_usd
     expectancy = expectancy_exact_usd(closed)
     passed = expectancy_above(closed, threshold)
-    shown_threshold = money_text(threshold)
+    shown_threshold = plain_usd(threshold)
     if expectancy is None:
         sentence = "Expectancy: no closed trade yet, so there is no edge to show."
         actual_text = "n/a"
     else:
-        actual_text = money_text(expectancy)
+        actual_text = plain_usd(expectancy)
         sentence = (
             f"Expectancy: ${actual_text} per trade over {len(closed)} closed trade(s), above "
             f"${shown_threshold}."
@@ -211,12 +206,12 @@ def gate_positive_expectancy(closed: Sequence[Trade], settings: Settings) -> Gat
         headroom=None if expectancy is None else expectancy - threshold,
         threshold_text=f"> {shown_threshold}",
         actual_text=actual_text,
-        headroom_text="" if expectancy is None else money_text(expectancy - threshold),
+        headroom_text="" if expectancy is None else plain_usd(expectancy - threshold),
         passed=passed,
         sentence=sentence,
         evidence={
             "trades": str(len(closed)),
-            "net_pnl_usd": str(total.quantize(CENT)),
+            "net_pnl_usd": plain_usd(total),
             "trade_ids": _ids(t.id for t in closed),
         },
     )

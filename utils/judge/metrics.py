@@ -21,7 +21,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.sessions import to_utc
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
+from utils.core.money import to_cents
 
 DEFAULT_BREAKEVEN_BAND_USD = 1.00
 SMALL_SAMPLE_TRADES = 30
@@ -149,7 +150,7 @@ def trades_to_frame(trades: Sequence[Trade]) -> pd.DataFrame:
             "close_session": [t.close_session for t in trades],
             "max_loss_usd": [float(t.max_loss_usd) for t in trades],
             "net_pnl_usd": [None if p is None else float(p) for p in pnl],
-            "net_pnl_cents": [None if p is None else int(p * 100) for p in pnl],
+            "net_pnl_cents": [None if p is None else to_cents(p) for p in pnl],
         },
         dtype=None if trades else object,  # no rows: untyped columns, as from records
     )

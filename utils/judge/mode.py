@@ -51,7 +51,7 @@ from utils.records.latch import LatchState
 from utils.records.alerts import HaltState
 from utils.records.sandbox import SandboxMode, SandboxValidationRecord
 from utils.core.sessions import to_utc
-from utils.spreads.model import PositionEffect
+from utils.spreads.legs import PositionEffect
 
 GATE_REPORT_MAX_AGE = timedelta(minutes=5)
 GATE_REPORT_MAX_SKEW = timedelta(minutes=1)

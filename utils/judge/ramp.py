@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from utils.core.config import Settings
 from utils.core.sessions import session_of, to_utc
-from utils.journal.models import Mode, Trade
+from utils.journal.trade import Mode, Trade
 from utils.judge.metrics import closed_before, expectancy_above
 from utils.judge.risk import ConcurrencyLimit, LadderLimit
 

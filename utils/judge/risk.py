@@ -4,7 +4,7 @@ trade that broke it, and the cards show it.
 Rule (pre-trade check code / discipline rule id): holds when
 
 - DEFINED_RISK (NOT_DEFINED_RISK / NOT_DEFINED_RISK): the legs prove a defined-risk spread
-  (`utils.spreads.model.Spread.proof`; a price at or beyond the width is no spread either).
+  (`utils.spreads.spread.Spread.proof`; a price at or beyond the width is no spread either).
 - HALT (HALTED / OPENED_DURING_HALT): no entry while a HIGH alert's halt covers the moment
   (`utils.records.alerts.halt_covers`); closing orders still pass.
 - LADDER (EXCEEDS_LADDER_CAP / OVER_LADDER_SIZE): units and max loss within the caps.
@@ -33,11 +33,12 @@ from heapq import heappop, heappush
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.core.money import round_to_cent
 from utils.core.config import Settings
 from utils.core.sessions import to_utc
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.records.alerts import AlertRule
-from utils.spreads.model import underlying_family
+from utils.spreads.families import underlying_family
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -209,7 +210,7 @@ def open_risk_by_underlying(
             UnderlyingRisk(
                 family=family,
                 open_risk_usd=total,
-                limit_usd=limit.limit_usd.quantize(CENT),
+                limit_usd=round_to_cent(limit.limit_usd),
                 pct_of_capital=ZERO if share is None else share.quantize(CENT),
                 within_limit=limit.allows(total),
                 trade_ids=tuple(sorted(open_ids[family])),

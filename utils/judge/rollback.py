@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from utils.core.money import plain_usd, usd
 from utils.core.config import Settings
 from utils.core.sessions import to_utc
-from utils.journal.models import Trade
+from utils.journal.trade import Trade
 from utils.judge.metrics import ROLLBACK_WINDOW_TRADES, closed_before, last_n_expectancy
 from utils.records.alerts import Alert, AlertRule
 from utils.records.latch import RollbackTrigger, TriggerCode
@@ -66,8 +67,8 @@ def _trigger_last_10(trades: Sequence[Trade], now: datetime) -> RollbackTrigger 
     return RollbackTrigger(
         code=TriggerCode.EXPECTANCY_NEGATIVE_LAST_10,
         sentence=f"Expectancy over the last {ROLLBACK_WINDOW_TRADES} trades is negative "
-        f"(${mean.quantize(CENT)} per trade).",
-        evidence={"trade_ids": _ids(window.trade_ids), "net_pnl_usd": str(total.quantize(CENT))},
+        f"({usd(mean)} per trade).",
+        evidence={"trade_ids": _ids(window.trade_ids), "net_pnl_usd": plain_usd(total)},
     )
 
 

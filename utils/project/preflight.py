@@ -18,12 +18,12 @@ import subprocess  # nosec B404  # runs the project's own tools with fixed argum
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 
 from utils.project.ci_status import CiRecord, ToolResult, ci_record_path
 from utils.core.config import PROJECT_ROOT, ConfigError, ensure_data_dir, load_settings
 from utils.project.git import head_commit, is_dirty
+from utils.core.sessions import Clock, utc_now
 
 ProgressCallback = Callable[[str, str], None]
 
@@ -134,6 +134,7 @@ def run_preflight(
     data_dir: Path,
     progress: ProgressCallback | None = None,
     tools: Tools = TOOLS,
+    clock: Clock = utc_now,
 ) -> CiRecord:
     """Run every tool in `root`, report each line through `progress`, and store the record.
 
@@ -145,9 +146,7 @@ def run_preflight(
     results = []
     for name, args in tools:
         results.append(_run_tool(name, args, root, lambda line: (progress or _print)(name, line)))
-    record = CiRecord(
-        commit=commit, dirty=dirty, finished_at=datetime.now(timezone.utc), tools=results
-    )
+    record = CiRecord(commit=commit, dirty=dirty, finished_at=clock(), tools=results)
     write_record(record, data_dir)
     return record
 

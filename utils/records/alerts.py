@@ -151,7 +151,7 @@ class AlertStore:
         self._lock = threading.Lock()
         self._conn = connect(path)
         self._conn.row_factory = sqlite3.Row
-        ensure_schema(self._conn, "alerts", MIGRATIONS, now=clock)
+        ensure_schema(self._conn, "alerts", MIGRATIONS, clock=clock)
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs) -> AlertStore:

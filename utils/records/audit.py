@@ -209,7 +209,7 @@ class AuditLog:
         self._conn = connect(path)
         self._conn.row_factory = sqlite3.Row
         before = schema_version(self._conn, "audit")
-        ensure_schema(self._conn, "audit", MIGRATIONS, now=clock)
+        ensure_schema(self._conn, "audit", MIGRATIONS, clock=clock)
         if 0 < before < ANCHORED_SINCE_VERSION and anchor is not None and anchor.read() is None:
             check = self.check_chain()
             if check.problem is ChainProblem.ANCHOR_MISSING:

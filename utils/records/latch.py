@@ -149,7 +149,7 @@ class RollbackLatchStore:
         self._lock = threading.Lock()
         self._conn = connect(path)
         self._conn.row_factory = sqlite3.Row
-        ensure_schema(self._conn, LATCH_COMPONENT, LATCH_MIGRATIONS, now=clock)
+        ensure_schema(self._conn, LATCH_COMPONENT, LATCH_MIGRATIONS, clock=clock)
 
     @classmethod
     def open(cls, data_dir: Path, *, clock: Clock = utc_now) -> RollbackLatchStore:

@@ -142,7 +142,7 @@ class SandboxValidationStore:
         self._lock = threading.Lock()
         self._conn = connect(path)
         self._conn.row_factory = sqlite3.Row
-        ensure_schema(self._conn, COMPONENT, MIGRATIONS, now=clock)
+        ensure_schema(self._conn, COMPONENT, MIGRATIONS, clock=clock)
 
     @classmethod
     def open(cls, data_dir: Path, *, clock: Clock = utc_now) -> SandboxValidationStore:

@@ -25,7 +25,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from utils.spreads.symbols import OptionSymbol, SymbolError, parse_occ
-from utils.core.sessions import NEW_YORK
+from utils.core.money import CENT, round_to_cent
+from utils.core.sessions import NEW_YORK, session_of
 
 RISK_FREE_RATE = 0.04
 SKEW = 1.2
@@ -33,7 +34,6 @@ SPREAD_FRACTION = Decimal("0.02")
 MAX_HALF_SPREAD = Decimal("0.10")
 CONTRACT_MULTIPLIER = 100
 OPTION_EXPIRY_TIME = time(16, 15)  # New York; tastytrade's expires-at for equity options
-CENT = Decimal("0.01")
 
 
 class UnderlyingSpec(BaseModel):
@@ -150,7 +150,7 @@ def spot_price(symbol: str, day: date) -> Decimal:
     digest = hashlib.sha256(f"{symbol}:{day.isoformat()}".encode()).digest()
     unit = Decimal(int.from_bytes(digest[:4], "big")) / Decimal(2**32 - 1)  # 0..1
     move = (unit * 2 - 1) * Decimal("0.03")
-    return (spec.base_price * (1 + move)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_to_cent(spec.base_price * (1 + move))
 
 
 def expirations(symbol: str, today: date) -> list[date]:
@@ -325,4 +325,43 @@ def _strike_row(root: str, expiration: date, strike: Decimal) -> dict[str, str]:
         "call-streamer-symbol": call.streamer,
         "put": put.occ,
         "put-streamer-symbol": put.streamer,
+    }
+
+
+def quote_json(quote: SimQuote, now: datetime) -> dict[str, Any]:
+    """A quote as `GET /market-data/by-type` returns it, stamped `now`."""
+    mid = decimal_text(quote.mid)
+    text = decimal_text
+    return {
+        "symbol": quote.symbol,
+        "instrument-type": quote.instrument_type,
+        "updated-at": now.isoformat(timespec="milliseconds"),
+        "bid": text(quote.bid),
+        "bid-size": "10.0",
+        "ask": text(quote.ask),
+        "ask-size": "10.0",
+        "mid": mid,
+        "mark": mid,
+        "last": mid,
+        "last-mkt": mid,
+        "beta": "1.0",
+        "dividend-amount": "0.0",
+        "dividend-frequency": "0.0",
+        "open": mid,
+        "day-high-price": text(quote.ask),
+        "day-low-price": text(quote.bid),
+        "close": mid,
+        "close-price-type": "Regular",
+        "prev-close": mid,
+        "prev-close-price-type": "Final",
+        "summary-date": session_of(now).isoformat(),
+        "prev-close-date": (session_of(now) - timedelta(days=1)).isoformat(),
+        "low-limit-price": text(quote.bid * Decimal("0.9")),
+        "high-limit-price": text(quote.ask * Decimal("1.1")),
+        "is-trading-halted": False,
+        "halt-start-time": -1,
+        "halt-end-time": -1,
+        "year-low-price": text(quote.bid * Decimal("0.8")),
+        "year-high-price": text(quote.ask * Decimal("1.2")),
+        "volume": "1000.0",
     }

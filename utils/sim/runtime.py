@@ -18,16 +18,11 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from utils.core.config import BrokerCredentials, Environment, Settings
+from utils.core.config import BrokerCredentials, Environment
 from utils.core.sessions import Clock, utc_now
 from utils.sim.server import SimBroker
 
 SIM_TOKEN_CACHE_NAME = "sim_token.json"  # nosec B105  # a file name, not a password
-
-
-def sim_needed(settings: Settings) -> bool:
-    """True when no sandbox login is configured, so practice orders go to the simulator."""
-    return not settings.credentials(Environment.SANDBOX).present
 
 
 class SimRuntime:

@@ -21,7 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from utils.spreads.model import Leg, PositionEffect, Spread
+from utils.spreads.legs import Leg, PositionEffect
+from utils.spreads.spread import Spread
 
 ZERO = Decimal(0)
 

@@ -18,7 +18,9 @@ from decimal import Decimal
 from math import exp, log, sqrt
 from statistics import NormalDist
 
-from utils.spreads.model import ExpirationProfile, Spread, SpreadError
+from utils.spreads.legs import SpreadError
+from utils.spreads.payoff import ExpirationProfile
+from utils.spreads.spread import Spread
 from utils.spreads.symbols import OptionType
 
 _N = NormalDist()

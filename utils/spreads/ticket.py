@@ -21,9 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.spreads.model import (
-    Spread,
-    SpreadError,
+from utils.spreads.builders import (
     bear_call_credit,
     bear_put_debit,
     bull_call_debit,
@@ -32,6 +30,8 @@ from utils.spreads.model import (
     iron_condor,
     long_butterfly,
 )
+from utils.spreads.legs import SpreadError
+from utils.spreads.spread import Spread
 from utils.spreads.symbols import OptionType
 
 

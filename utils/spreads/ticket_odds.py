@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from utils.core.reasons import Reason, as_evidence
 from utils.spreads.expirations import days_to_expiration
-from utils.spreads.model import Spread, SpreadError
+from utils.spreads.legs import SpreadError
+from utils.spreads.spread import Spread
 from utils.spreads.probability import (
     DEFAULT_VOLATILITY,
     expected_value_usd,

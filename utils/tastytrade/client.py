@@ -28,165 +28,69 @@ it cannot tell). Redirects are never followed and environment proxies are ignore
 the configured base URL is contacted. Errors are typed exceptions carrying the API's code and
 message, never request headers or tokens.
 
-Shapes are in `utils.tastytrade.models`, errors in `utils.tastytrade.errors`, the token and its
-cache in `utils.tastytrade.tokens`; this module imports all three, so callers may import any of
-those names from here.
+Shapes are in `utils.tastytrade.accounts`, `market_data`, `orders` and `transactions`; errors in
+`utils.tastytrade.errors` (import each name from there), answers read by
+`utils.tastytrade.responses`, login in `utils.tastytrade.login`, retries in
+`utils.tastytrade.retry`, the token and its cache in `utils.tastytrade.tokens`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import requests
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from utils.core.broker_target import BaseUrlError, parse_base_url
 from utils.core.config import BrokerCredentials
 from utils.core.sessions import Clock, utc_now
+from utils.tastytrade.accounts import Balance, CustomerAccount, Position, TradingStatus
+from utils.tastytrade.api_model import Pagination
 from utils.tastytrade.errors import (
     AuthenticationError,
     ClientConfigError,
     InvalidRequest,
     MalformedResponse,
-    NotFound,
     OrderOutcomeUnknown,
-    PermissionDenied,
-    PreflightRejected,
-    RateLimited,
-    ServerError,
-    TastytradeApiError,
     TastytradeError,
     TransportError,
 )
-from utils.tastytrade.models import (
-    ApiError,
-    Balance,
-    CustomerAccount,
-    NestedOptionChain,
+from utils.tastytrade.login import access_token_from, login_fingerprint, login_request
+from utils.tastytrade.market_data import NestedOptionChain, Quote
+from utils.tastytrade.orders import (
     NewOrder,
-    NewOrderLeg,
-    LegacySession,
-    OAuthToken,
     Order,
     OrderPlacement,
     OrderResponse,
-    Pagination,
-    Position,
-    Quote,
-    TradingStatus,
-    Transaction,
+    new_client_order_id,
 )
+from utils.tastytrade.responses import (
+    api_error,
+    data_of,
+    items_of,
+    parse_items,
+    parse_model,
+    response_json,
+    succeeded,
+)
+from utils.tastytrade.retry import RETRYABLE_STATUSES, RetryPolicy, retry_after_s
 from utils.tastytrade.tokens import AccessToken, TokenCache
+from utils.tastytrade.transactions import Transaction
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 10.0
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 TOKEN_REFRESH_MARGIN = timedelta(seconds=60)
-LEGACY_SESSION_LIFETIME = timedelta(hours=24)
 MAX_QUOTE_SYMBOLS = 100
 USER_AGENT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._+-]*$")
 TOKEN_CACHE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]*token[A-Za-z0-9._-]*\.json$")
-_Model = TypeVar("_Model", bound=BaseModel)
-
-
-# --- small value types --------------------------------------------------------------------
-
-
-class RetryPolicy(BaseModel):
-    """How GETs are retried: `attempts` in all, waits of `backoff_s * 2**n` capped.
-
-    A `Retry-After` longer than `max_retry_after_s` is not waited for: the call raises
-    `RateLimited` at once and the caller decides.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    attempts: int = 4
-    backoff_s: float = 0.5
-    max_backoff_s: float = 8.0
-    max_retry_after_s: float = 30.0
-
-    def backoff(self, retry_number: int) -> float:
-        """Seconds to wait before retry number `retry_number` (0-based)."""
-        return min(self.max_backoff_s, self.backoff_s * 2**retry_number)
-
-
-def new_client_order_id() -> str:
-    """A fresh unique `external-identifier` for one order."""
-    return str(uuid.uuid4())
-
-
-def build_spread_order(
-    legs: Iterable[NewOrderLeg | Mapping[str, Any]],
-    *,
-    price: Decimal,
-    price_effect: Literal["Credit", "Debit"],
-    time_in_force: str = "Day",
-    source: str | None = None,
-    external_identifier: str | None = None,
-) -> NewOrder:
-    """A Limit order body for a multi-leg spread, with a fresh external identifier.
-
-    `legs` are NewOrderLeg models or dicts of the documented leg shape
-    (`instrument-type`, `symbol`, `quantity`, `action`; snake_case keys work too); `price` is the
-    positive net price per spread unit and `price_effect` says whether it is received or paid.
-    Raises InvalidRequest naming the broken rule (1-4 legs, distinct symbols, positive price).
-    """
-    try:
-        parsed = [
-            leg if isinstance(leg, NewOrderLeg) else NewOrderLeg.model_validate(dict(leg))
-            for leg in legs
-        ]
-        return NewOrder(
-            time_in_force=time_in_force,
-            order_type="Limit",
-            price=Decimal(price),
-            price_effect=price_effect,
-            legs=parsed,
-            source=source,
-            external_identifier=external_identifier or new_client_order_id(),
-        )
-    except ValidationError as error:
-        raise InvalidRequest(f"spread order refused: {_describe_validation(error)}") from None
-
-
-def _describe_validation(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors(include_url=False, include_input=False):
-        where = ".".join(str(p) for p in item["loc"])
-        message = str(item["msg"]).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}" if where else message)
-    return "; ".join(parts)
-
-
-def _retry_after_s(header: str | None, now: datetime) -> float | None:
-    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date); None if unusable."""
-    if not header:
-        return None
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(header) - now).total_seconds())
-    except (TypeError, ValueError):
-        return None
-
-
-# --- the client ---------------------------------------------------------------------------
 
 
 class TastytradeClient:
@@ -239,7 +143,9 @@ class TastytradeClient:
         self._clock = clock
         self._retry = retry
         self._session = session if session is not None else _isolated_session()
-        self._cache = TokenCache(Path(data_dir) / cache_name, self._login_fingerprint())
+        self._cache = TokenCache(
+            Path(data_dir) / cache_name, login_fingerprint(self._base_url, credentials)
+        )
         self._token: AccessToken | None = None
         self._token_lock = threading.Lock()
 
@@ -261,12 +167,12 @@ class TastytradeClient:
     def accounts(self) -> list[CustomerAccount]:
         """The customer's accounts with the user's authority level on each."""
         path = "/customers/me/accounts"
-        return self._items(CustomerAccount, path, self._get_data(path))
+        return parse_items(CustomerAccount, path, self._getdata_of(path))
 
     def balances(self, account_number: str, currency: str = "USD") -> Balance:
         """Balances of one account in one currency (`/balances/{currency}`, a single object)."""
         path = _account_path(account_number, "balances", currency)
-        return self._parse(Balance, self._get_data(path), path)
+        return parse_model(Balance, self._getdata_of(path), path)
 
     def trading_status(self, account_number: str) -> TradingStatus:
         """What the account may trade now (`/trading-status`: frozen, closing-only, margin call).
@@ -274,7 +180,7 @@ class TastytradeClient:
         Raises `MalformedResponse` when the answer is about another account.
         """
         path = _account_path(account_number, "trading-status")
-        status = self._parse(TradingStatus, self._get_data(path), path)
+        status = parse_model(TradingStatus, self._getdata_of(path), path)
         if status.account_number != account_number:
             raise MalformedResponse(
                 f"{path}: the trading status answered is for another account, so this "
@@ -285,12 +191,12 @@ class TastytradeClient:
     def positions(self, account_number: str) -> list[Position]:
         """Open positions of one account."""
         path = _account_path(account_number, "positions")
-        return self._items(Position, path, self._get_data(path))
+        return parse_items(Position, path, self._getdata_of(path))
 
     def option_chain(self, underlying: str) -> list[NestedOptionChain]:
         """The nested option chain of an underlying (expirations, strikes, call/put symbols)."""
         path = f"/option-chains/{_segment(underlying)}/nested"
-        return self._items(NestedOptionChain, path, self._get_data(path))
+        return parse_items(NestedOptionChain, path, self._getdata_of(path))
 
     def quotes(
         self, *, equities: Iterable[str] = (), equity_options: Iterable[str] = ()
@@ -305,7 +211,7 @@ class TastytradeClient:
         if option_list:
             params["equity-option"] = ",".join(option_list)
         path = "/market-data/by-type"
-        return self._items(Quote, path, self._get_data(path, params=params))
+        return parse_items(Quote, path, self._getdata_of(path, params=params))
 
     def dry_run(self, account_number: str, order: NewOrder) -> OrderResponse:
         """Preflight an order: buying-power effect, fees, warnings; nothing is placed.
@@ -315,7 +221,7 @@ class TastytradeClient:
         """
         path = _account_path(account_number, "orders", "dry-run")
         body = self._request_json("POST", path, body=order.to_body(), retry=True)
-        return self._parse(OrderResponse, _data(body, path), path)
+        return parse_model(OrderResponse, data_of(body, path), path)
 
     def place_order(self, account_number: str, order: NewOrder) -> OrderPlacement:
         """Submit an order once; never resend it blindly.
@@ -334,10 +240,12 @@ class TastytradeClient:
             response = self._send("POST", path, body=order.to_body(), retry=False)
         except TransportError as error:
             return self._recover_order(account_number, external_id, str(error))
-        if not _succeeded(response):
+        if not succeeded(response):
             raise self._api_error(response, "POST", path)
         try:
-            parsed = self._parse(OrderResponse, _data(_json(response, "POST", path), path), path)
+            parsed = parse_model(
+                OrderResponse, data_of(response_json(response, "POST", path), path), path
+            )
             if parsed.order is None:
                 raise MalformedResponse(f"POST {path}: the answer holds no order")
         except MalformedResponse as error:
@@ -352,12 +260,12 @@ class TastytradeClient:
     def order(self, account_number: str, order_id: int) -> Order:
         """One order by its id."""
         path = _account_path(account_number, "orders", str(int(order_id)))
-        return self._parse(Order, self._get_data(path), path)
+        return parse_model(Order, self._getdata_of(path), path)
 
     def live_orders(self, account_number: str) -> list[Order]:
         """Orders created or updated today in any status, plus older working GTC orders."""
         path = _account_path(account_number, "orders", "live")
-        return [self._parse(Order, item, path) for item in self._paged(path, {}, per_page=200)]
+        return [parse_model(Order, item, path) for item in self._paged(path, {}, per_page=200)]
 
     def find_order(self, account_number: str, external_identifier: str) -> Order | None:
         """The live order carrying `external_identifier`, or None."""
@@ -373,7 +281,7 @@ class TastytradeClient:
         """
         path = _account_path(account_number, "orders", str(int(order_id)))
         body = self._request_json("DELETE", path, retry=False)
-        return self._parse(Order, _data(body, path), path)
+        return parse_model(Order, data_of(body, path), path)
 
     def transactions(
         self,
@@ -391,7 +299,7 @@ class TastytradeClient:
         if end_date is not None:
             params["end-date"] = end_date.isoformat()
         items = self._paged(path, params, per_page=per_page)
-        return [self._parse(Transaction, item, path) for item in items]
+        return [parse_model(Transaction, item, path) for item in items]
 
     # -- order recovery --------------------------------------------------------------------
 
@@ -414,14 +322,6 @@ class TastytradeClient:
 
     # -- authentication --------------------------------------------------------------------
 
-    def _login_fingerprint(self) -> str:
-        creds = self._credentials
-        who = creds.client_id if creds.has_oauth else creds.username
-        identity = who.get_secret_value() if who is not None else ""
-        kind = "oauth" if creds.has_oauth else "session"
-        digest = hashlib.sha256(f"{self._base_url}|{kind}|{identity}".encode()).hexdigest()
-        return digest[:32]
-
     def _authorization(self) -> str:
         with self._token_lock:
             now = self._clock()
@@ -439,44 +339,22 @@ class TastytradeClient:
                 self._cache.discard()
 
     def _login(self, now: datetime) -> AccessToken:
-        creds = self._credentials
-        key = f"TT_{creds.environment.value.upper()}"
-        if creds.has_oauth:
-            path, hint = "/oauth/token", f"{key}_CLIENT_SECRET and {key}_REFRESH_TOKEN"
-            body = {
-                "grant_type": "refresh_token",
-                "refresh_token": _secret(creds.refresh_token),
-                "client_secret": _secret(creds.client_secret),
-                "client_id": _secret(creds.client_id),
-            }
-        else:
-            path, hint = "/sessions", f"{key}_USER and {key}_PASS"
-            body = {
-                "login": _secret(creds.username),
-                "password": _secret(creds.password),
-                "remember-me": False,
-            }
-        response = self._send("POST", path, body=body, retry=True, authenticated=False)
-        if not _succeeded(response):
-            error = self._api_error(response, "POST", path)
+        request = login_request(self._credentials)
+        response = self._send(
+            "POST", request.path, body=request.body, retry=True, authenticated=False
+        )
+        if not succeeded(response):
+            error = self._api_error(response, "POST", request.path)
             raise AuthenticationError(
                 error.status,
                 error.code,
-                f"{error.message}; check {hint}",
+                f"{error.message}; check {request.hint}",
                 method="POST",
-                path=path,
+                path=request.path,
                 errors=error.errors,
             ) from None
-        raw = _json(response, "POST", path)
-        if creds.has_oauth:
-            token = self._parse(OAuthToken, raw, path)
-            expires_at = now + timedelta(seconds=token.expires_in)
-            logger.info("obtained an access token (valid %s s)", token.expires_in)
-            return AccessToken(kind="oauth", value=token.access_token, expires_at=expires_at)
-        session = self._parse(LegacySession, _data(raw, path), path)
-        expires_at = session.session_expiration or now + LEGACY_SESSION_LIFETIME
-        logger.info("opened a legacy session (until %s)", expires_at.isoformat())
-        return AccessToken(kind="session", value=session.session_token, expires_at=expires_at)
+        raw = response_json(response, "POST", request.path)
+        return access_token_from(self._credentials, raw, request.path, now)
 
     # -- transport -------------------------------------------------------------------------
 
@@ -544,7 +422,7 @@ class TastytradeClient:
             return response
 
     def _wait_before_retry(self, response: requests.Response, retry_number: int) -> float | None:
-        retry_after = _retry_after_s(response.headers.get("Retry-After"), self._clock())
+        retry_after = retry_after_s(response.headers.get("Retry-After"), self._clock())
         if retry_after is None:
             return self._retry.backoff(retry_number)
         if retry_after > self._retry.max_retry_after_s:
@@ -553,15 +431,15 @@ class TastytradeClient:
 
     def _request_json(self, method: str, path: str, *, body: Any = None, retry: bool) -> Any:
         response = self._send(method, path, body=body, retry=retry)
-        if not _succeeded(response):
+        if not succeeded(response):
             raise self._api_error(response, method, path)
-        return _json(response, method, path)
+        return response_json(response, method, path)
 
-    def _get_data(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+    def _getdata_of(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         response = self._send("GET", path, params=params, retry=True)
-        if not _succeeded(response):
+        if not succeeded(response):
             raise self._api_error(response, "GET", path)
-        return _data(_json(response, "GET", path), path)
+        return data_of(response_json(response, "GET", path), path)
 
     def _paged(self, path: str, params: Mapping[str, str], *, per_page: int) -> list[Any]:
         """Every item of a paged list, following `pagination` until the last page."""
@@ -570,78 +448,20 @@ class TastytradeClient:
         while True:
             page_params = {**params, "per-page": per_page, "page-offset": page_offset}
             response = self._send("GET", path, params=page_params, retry=True)
-            if not _succeeded(response):
+            if not succeeded(response):
                 raise self._api_error(response, "GET", path)
-            body = _json(response, "GET", path)
-            items.extend(_raw_items(_data(body, path), path))
+            body = response_json(response, "GET", path)
+            items.extend(items_of(data_of(body, path), path))
             pages = body.get("pagination") if isinstance(body, dict) else None
             if pages is None:
                 return items
-            pagination = self._parse(Pagination, pages, path + " pagination")
+            pagination = parse_model(Pagination, pages, path + " pagination")
             if page_offset >= pagination.total_pages - 1:
                 return items
             page_offset += 1  # our own count: a server echoing a stale offset cannot loop us
 
     def _api_error(self, response: requests.Response, method: str, path: str) -> TastytradeError:
-        status = response.status_code
-        if 300 <= status < 400:
-            return TastytradeApiError(
-                status,
-                None,
-                "the broker answered with a redirect; the client follows none "
-                "(it contacts only its configured base URL)",
-                method=method,
-                path=path,
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        error = ApiError()
-        data = None
-        if isinstance(body, dict):
-            data = body.get("data")
-            if isinstance(body.get("error"), dict):
-                try:
-                    error = ApiError.model_validate(body["error"])
-                except ValidationError:
-                    error = ApiError()
-            elif "error_code" in body:
-                error = ApiError(
-                    code=str(body.get("error_code")), message=body.get("error_description")
-                )
-        code = str(error.code) if error.code is not None else None
-        message = self._redact(error.message or _status_text(response))
-        kwargs: dict[str, Any] = {"method": method, "path": path, "errors": error.errors}
-        if status == 401 or code in ("invalid_grant", "invalid_credentials"):
-            return AuthenticationError(status, code, message, **kwargs)
-        if status == 403:
-            return PermissionDenied(status, code, message, **kwargs)
-        if status == 404:
-            return NotFound(status, code, message, **kwargs)
-        if status == 422 and code == "preflight_check_failure":
-            dry_run = _lenient(OrderResponse, data)
-            return PreflightRejected(status, code, message, response=dry_run, **kwargs)
-        if status == 429:
-            retry_after = _retry_after_s(response.headers.get("Retry-After"), self._clock())
-            return RateLimited(status, code, message, retry_after_s=retry_after, **kwargs)
-        if status >= 500:
-            return ServerError(status, code, message, **kwargs)
-        return TastytradeApiError(status, code, message, **kwargs)
-
-    # -- parsing ---------------------------------------------------------------------------
-
-    def _parse(self, model: type[_Model], raw: Any, where: str) -> _Model:
-        try:
-            return model.model_validate(raw)
-        except ValidationError as error:
-            raise MalformedResponse(
-                f"{where}: the answer does not match the documented {model.__name__} shape "
-                f"({_describe_validation(error)})"
-            ) from None
-
-    def _items(self, model: type[_Model], path: str, data: Any) -> list[_Model]:
-        return [self._parse(model, item, path) for item in _raw_items(data, path)]
+        return api_error(response, method, path, redact=self._redact, now=self._clock())
 
     def _redact(self, text: str) -> str:
         creds = self._credentials
@@ -682,47 +502,3 @@ def _segment(value: str) -> str:
 
 def _account_path(account_number: str, *rest: str) -> str:
     return "/".join(["/accounts", _segment(account_number), *(_segment(p) for p in rest)])
-
-
-def _secret(value: SecretStr | None) -> str:
-    return value.get_secret_value() if value is not None else ""
-
-
-def _succeeded(response: requests.Response) -> bool:
-    """2xx only: `Response.ok` also accepts redirects, which this client never follows."""
-    return 200 <= response.status_code < 300
-
-
-def _status_text(response: requests.Response) -> str:
-    if "html" in response.headers.get("Content-Type", "") and response.status_code == 401:
-        return "HTML 401 page: the User-Agent header was missing or not in product/version form"
-    return f"HTTP {response.status_code} {response.reason or ''}".strip()
-
-
-def _json(response: requests.Response, method: str, path: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise MalformedResponse(
-            f"{method} {path}: the broker answered {response.status_code} with a body that is "
-            "not JSON"
-        ) from None
-
-
-def _data(body: Any, path: str) -> Any:
-    if not isinstance(body, dict) or "data" not in body:
-        raise MalformedResponse(f"{path}: the answer has no 'data' envelope")
-    return body["data"]
-
-
-def _raw_items(data: Any, path: str) -> list[Any]:
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise MalformedResponse(f"{path}: the answer has no 'data.items' list")
-    return data["items"]
-
-
-def _lenient(model: type[_Model], raw: Any) -> _Model | None:
-    try:
-        return model.model_validate(raw) if raw is not None else None
-    except ValidationError:
-        return None

@@ -6,9 +6,12 @@ Messages never hold request headers, tokens or secrets; branch on `code`, never 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from utils.tastytrade.models import ApiErrorDetail, OrderResponse
+from utils.tastytrade.api_model import ApiErrorDetail
+
+if TYPE_CHECKING:  # orders' builder raises these errors: import its shapes for typing only
+    from utils.tastytrade.orders import OrderResponse
 
 
 class TastytradeError(Exception):

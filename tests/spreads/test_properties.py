@@ -11,14 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from utils.spreads.probability import probability_of_profit
-from utils.spreads.model import (
-    Leg,
-    LegAction,
-    Spread,
-    expiration_profile,
-    prove_defined_risk,
-    recognize_structure,
-)
+from utils.spreads.legs import Leg, LegAction
+from utils.spreads.payoff import expiration_profile
+from utils.spreads.proof import prove_defined_risk
+from utils.spreads.spread import Spread
+from utils.spreads.structures import recognize_structure
 from utils.spreads.symbols import OptionSymbol, OptionType, format_occ, parse_occ, parse_streamer
 
 EXPIRY = date(2025, 1, 17)

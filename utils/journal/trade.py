@@ -1,10 +1,6 @@
 """The journal's data: one trade is one spread, from open to close, with its plan and outcome.
 
-Money is `Decimal` in US dollars with at most 2 decimals (`*_usd`); prices are `Decimal` per
-share of one spread unit. Timestamps are timezone-aware and normalised to UTC; a naive time is
-refused. Sessions are New York trading days (`utils.core.sessions.session_of`).
-
-Net P&L of a closed trade:
+Sessions are New York trading days (`utils.core.sessions.session_of`). Net P&L of a closed trade:
     net_pnl_usd = multiplier * quantity * (signed entry + signed exit) - fees_usd
 where a credit is positive and a debit negative. 1R = max_loss_usd (the spread's max loss at
 entry for the whole quantity, before fees), so r_multiple = net_pnl_usd / max_loss_usd.
@@ -12,35 +8,31 @@ entry for the whole quantity, before fees), so r_multiple = net_pnl_usd / max_lo
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from functools import reduce
 from math import gcd
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from utils.spreads.symbols import OptionType, SymbolError, parse_occ
+from utils.core.money import CENT, round_to_cent
 from utils.core.prevalidated import build_validated
-from utils.core.sessions import session_of, to_utc
-from utils.spreads.model import Leg, LegAction, PriceEffect, Spread, SpreadError
-from utils.spreads.model import Structure as ShapeName
-
-CENT = Decimal("0.01")
-LABEL_MAX_CHARS = 60
-TEXT_MAX_CHARS = 4000
-UNDERLYING_PATTERN = re.compile(r"^[A-Z0-9./]{1,10}$")
-BROKER_ORDER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+from utils.core.sessions import session_of
+from utils.journal.fields import (
+    BrokerOrderIds,
+    Labels,
+    OptionalText,
+    PricePerShare,
+    Text,
+    Underlying,
+    UsdAmount,
+    UtcDatetime,
+)
+from utils.journal.risk import Structure, TradeLeg, spread_risk
+from utils.spreads.legs import PriceEffect
+from utils.spreads.spread import Spread
 
 
 class Mode(StrEnum):
@@ -49,31 +41,6 @@ class Mode(StrEnum):
     SIM = "SIM"
     SANDBOX = "SANDBOX"
     LIVE = "LIVE"
-
-
-class Structure(StrEnum):
-    """The defined-risk structures the journal knows."""
-
-    VERTICAL = "vertical"
-    IRON_CONDOR = "iron_condor"
-    IRON_BUTTERFLY = "iron_butterfly"
-    BUTTERFLY = "butterfly"
-    OTHER = "other_defined_risk"
-
-
-# The journal's coarse structure for each shape `utils.spreads.model` recognises; shapes not listed
-# (single legs, calendars, ratios with naked shorts...) are either refused by the defined-risk
-# proof or journaled as `other_defined_risk`.
-STRUCTURE_OF_SHAPE: dict[ShapeName, Structure] = {
-    ShapeName.BULL_PUT_CREDIT: Structure.VERTICAL,
-    ShapeName.BEAR_CALL_CREDIT: Structure.VERTICAL,
-    ShapeName.BULL_CALL_DEBIT: Structure.VERTICAL,
-    ShapeName.BEAR_PUT_DEBIT: Structure.VERTICAL,
-    ShapeName.IRON_CONDOR: Structure.IRON_CONDOR,
-    ShapeName.IRON_BUTTERFLY: Structure.IRON_BUTTERFLY,
-    ShapeName.LONG_BUTTERFLY: Structure.BUTTERFLY,
-    ShapeName.BROKEN_WING_BUTTERFLY: Structure.BUTTERFLY,
-}
 
 
 class TradeStatus(StrEnum):
@@ -97,208 +64,9 @@ class CloseReason(StrEnum):
     EXERCISED = "exercised"
 
 
-class JournalError(Exception):
-    """A journal operation the trader asked for cannot be done; the message says why."""
-
-
 def signed_price(price: Decimal, effect: PriceEffect) -> Decimal:
     """A per-share price with its sign: credit positive, debit negative."""
     return price if effect is PriceEffect.CREDIT else -price
-
-
-def quantize_usd(amount: Decimal) -> Decimal:
-    """Round a dollar amount to cents (banker's rounding)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
-
-
-def _money(value: Decimal) -> Decimal:
-    if not value.is_finite():
-        raise ValueError("must be a finite amount")
-    if value != value.quantize(CENT):
-        raise ValueError(f"{value} has more than 2 decimals (cents)")
-    return value.quantize(CENT)
-
-
-def _price(value: Decimal) -> Decimal:
-    if not value.is_finite() or value < 0:
-        raise ValueError("must be a finite price of 0 or more (its sign is the effect)")
-    return value
-
-
-def _utc(moment: datetime) -> datetime:
-    return to_utc(moment)
-
-
-def clean_label(text: str) -> str:
-    """A tag or mistake label, stripped; refused when empty, too long or holding ';'."""
-    cleaned = text.strip()
-    if not cleaned or len(cleaned) > LABEL_MAX_CHARS:
-        raise ValueError(f"a tag or mistake must have 1 to {LABEL_MAX_CHARS} characters")
-    if any(ch in cleaned for ch in ";\r\n\t"):
-        raise ValueError(f"{cleaned!r} contains ';', a tab or a line break")
-    return cleaned
-
-
-def _labels(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(clean_label(v) for v in values))
-
-
-def _underlying(text: str) -> str:
-    cleaned = text.strip().upper()
-    if not UNDERLYING_PATTERN.match(cleaned):
-        raise ValueError(f"{text!r} is not an underlying symbol (1-10 of A-Z 0-9 . /)")
-    return cleaned
-
-
-def _order_ids(values: tuple[str, ...]) -> tuple[str, ...]:
-    for value in values:
-        if not BROKER_ORDER_ID_PATTERN.match(value):
-            raise ValueError(f"{value!r} is not a broker order id")
-    return tuple(dict.fromkeys(values))
-
-
-UsdAmount = Annotated[Decimal, AfterValidator(_money)]
-PricePerShare = Annotated[Decimal, AfterValidator(_price)]
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
-Labels = Annotated[tuple[str, ...], AfterValidator(_labels)]
-Underlying = Annotated[str, AfterValidator(_underlying)]
-BrokerOrderIds = Annotated[tuple[str, ...], AfterValidator(_order_ids)]
-Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX_CHARS)]
-
-
-def _trimmed(text: str | None) -> str | None:
-    return (text or "").strip() or None
-
-
-OptionalText = Annotated[str | None, Field(max_length=TEXT_MAX_CHARS), AfterValidator(_trimmed)]
-
-
-class TradeLeg(BaseModel):
-    """One option leg of a spread: its OCC symbol, opening action and total contracts.
-
-    `option_type`, `strike` and `expiration` are read from the OCC symbol when omitted, and
-    must agree with it when given.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    occ_symbol: str
-    option_type: OptionType
-    strike: Decimal
-    expiration: date
-    action: LegAction
-    quantity: int = Field(ge=1)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _read_occ_symbol(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("occ_symbol"), str):
-            return data
-        try:
-            symbol = parse_occ(data["occ_symbol"].strip().upper())
-        except SymbolError as error:
-            raise ValueError(str(error)) from None
-        filled = {**data, "occ_symbol": symbol.occ}
-        from_symbol = {
-            "option_type": symbol.option_type,
-            "strike": symbol.strike,
-            "expiration": symbol.expiration,
-        }
-        for name, value in from_symbol.items():
-            given = data.get(name)
-            if given is None or given == "":
-                filled[name] = value
-            elif str(given).strip().upper() != str(value).upper() and not _same_number(
-                given, value
-            ):
-                raise ValueError(f"{name} {given!r} disagrees with the OCC symbol ({value})")
-        if isinstance(data.get("action"), str):
-            try:
-                filled["action"] = LegAction.parse(data["action"])
-            except SpreadError as error:
-                raise ValueError(str(error)) from None
-        return filled
-
-    @model_validator(mode="after")
-    def _opening_action(self) -> TradeLeg:
-        if not self.action.is_opening:
-            raise ValueError(
-                f"leg {self.occ_symbol.strip()} action {self.action.value!r}: a journaled "
-                "spread lists how each leg was opened (Buy to Open or Sell to Open)"
-            )
-        return self
-
-    @property
-    def signed_quantity(self) -> int:
-        """Contracts held: positive long, negative short."""
-        return self.quantity if self.action is LegAction.BUY_TO_OPEN else -self.quantity
-
-
-def _same_number(given: Any, value: Any) -> bool:
-    try:
-        return Decimal(str(given)) == Decimal(str(value))
-    except ArithmeticError:
-        return False
-
-
-class SpreadRisk(BaseModel):
-    """What the legs and entry price imply: the structure, 1R and the max profit."""
-
-    model_config = ConfigDict(frozen=True)
-
-    shape: ShapeName
-    structure: Structure
-    max_loss_usd: Decimal
-    max_profit_usd: Decimal | None
-
-
-def spread_risk(
-    legs: tuple[TradeLeg, ...],
-    *,
-    underlying: str,
-    multiplier: int,
-    entry_price: Decimal,
-    entry_effect: PriceEffect,
-) -> SpreadRisk:
-    """Recognise the structure, prove it defined-risk and compute its max loss and profit.
-
-    Uses `utils.spreads.model` (the exact expiration payoff, before fees). Raises ValueError with a
-    sentence a trader can act on when the legs are not a defined-risk spread.
-    """
-    try:
-        spread = Spread(
-            legs=tuple(
-                Leg(
-                    symbol=leg.occ_symbol,
-                    action=leg.action,
-                    quantity=leg.quantity,
-                    underlying=underlying,
-                    multiplier=multiplier,
-                )
-                for leg in legs
-            ),
-            price=entry_price,
-            price_effect=entry_effect,
-        )
-        proof = spread.proof
-    except (SpreadError, SymbolError) as error:
-        raise ValueError(str(error)) from None
-    if not proof.defined_risk:
-        raise ValueError(f"the legs are not a defined-risk spread: {proof.sentence}")
-    max_loss = proof.max_loss_usd  # the proof's expiration payoff: one computation, not two
-    if max_loss is None or max_loss <= 0:
-        raise ValueError(
-            f"an entry {entry_effect.value.lower()} of {entry_price} is at or beyond the "
-            "spread's width (max loss <= 0): check the price, it looks like a data error"
-        )
-    shape = spread.structure
-    max_profit = spread.max_profit_usd
-    return SpreadRisk(
-        shape=shape,
-        structure=STRUCTURE_OF_SHAPE.get(shape, Structure.OTHER),
-        max_loss_usd=quantize_usd(max_loss),
-        max_profit_usd=quantize_usd(max_profit) if max_profit and max_profit > 0 else None,
-    )
 
 
 class Note(BaseModel):
@@ -513,57 +281,13 @@ def net_pnl_usd(
     exit_effect: PriceEffect,
     fees_usd: Decimal,
 ) -> Decimal:
-    """multiplier * quantity * (signed entry + signed exit) - fees, rounded to cents."""
+    """multiplier * quantity * (signed entry + signed exit) - fees, rounded half-up to cents."""
     gross = (
         multiplier
         * quantity
         * (signed_price(entry_price, entry_effect) + signed_price(exit_price, exit_effect))
     )
-    return quantize_usd(gross - fees_usd)
-
-
-class ImportIssue(BaseModel):
-    """One problem in an imported file: where (line, field) and what to do about it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    line: int | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" if self.line is not None else "file"
-        return f"{where}{f' ({self.field})' if self.field else ''}: {self.message}"
-
-
-class ImportReport(BaseModel):
-    """What an import did: counts, and every error (nothing imported) or warning."""
-
-    model_config = ConfigDict(frozen=True)
-
-    source: str
-    file_name: str
-    committed: bool
-    added: int = 0
-    closed: int = 0
-    skipped_duplicates: int = 0
-    skipped_bad: int = 0
-    ignored_rows: int = 0
-    errors: tuple[ImportIssue, ...] = ()
-    warnings: tuple[ImportIssue, ...] = ()
-
-    def summary(self) -> str:
-        """One line for a card or the command line."""
-        if not self.committed:
-            return f"{self.file_name}: nothing imported, {len(self.errors)} error(s)"
-        parts = [f"{self.added} added", f"{self.skipped_duplicates} already in the journal"]
-        if self.closed:
-            parts.insert(1, f"{self.closed} closed")
-        if self.skipped_bad:
-            parts.append(f"{self.skipped_bad} bad row(s) skipped")
-        if self.warnings:
-            parts.append(f"{len(self.warnings)} warning(s)")
-        return f"{self.file_name}: " + ", ".join(parts)
+    return round_to_cent(gross - fees_usd)
 
 
 def new_trade_from_spread(spread: Spread, **fields: Any) -> NewTrade:

@@ -17,7 +17,7 @@ from tests.support.journal_factory import START, close_for_pnl, journal_trades, 
 from utils.journal.store import Journal
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.cockpit_csv import JOURNAL_CSV_COLUMNS, neutralise_formula, restore_formula
-from utils.journal.models import TradeStatus
+from utils.journal.trade import TradeStatus
 
 DOCUMENTED_HEADER = (
     "uid,parent_uid,mode,structure,underlying,quantity,multiplier,legs,opened_at,entry_price,"
@@ -147,6 +147,7 @@ def test_a_text_cell_starting_with_a_formula_is_prefixed_and_restored(journal, t
     assert copy.setup == INJECTION and copy.tags == ("+1R",)
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("'=+-@\t\rab, \"")), max_size=12))
 def test_neutralising_text_is_reversible_and_never_leaves_a_formula(text):
     neutral = neutralise_formula(text)

@@ -8,22 +8,23 @@ from decimal import Decimal
 import pytest
 
 from tests.support.spread_vectors import spread_from_vector, vectors
-from utils.spreads import model as spreads
+from utils.spreads import builders
 from utils.spreads.probability import (
     expected_value_usd,
     one_sd_move,
     probability_above,
     probability_of_profit,
 )
-from utils.spreads.model import SpreadError
+from utils.spreads.legs import SpreadError
+from utils.spreads.spread import Spread
 
 JAN = date(2025, 1, 17)
 ODDS = vectors()["probabilities"]
 INPUTS = ODDS["inputs"]
 
 
-def _spread(case: dict) -> spreads.Spread:
-    build = getattr(spreads, case["builder"])
+def _spread(case: dict) -> Spread:
+    build = getattr(builders, case["builder"])
     return build("SPY", JAN, *case["strikes"], case["price"])
 
 

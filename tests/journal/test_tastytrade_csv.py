@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from utils.journal.store import Journal
-from utils.journal.models import CloseReason, JournalError, Mode, Structure, TradeStatus
+from utils.journal.errors import JournalError
+from utils.journal.risk import Structure
+from utils.journal.trade import CloseReason, Mode, TradeStatus
 from utils.journal.tastytrade_csv import HEADER_18, HEADER_20, HEADER_21, parse_tasty_csv
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "journal" / "tasty_history.csv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from utils.sim import market
@@ -23,6 +23,7 @@ def test_the_same_day_gives_the_same_chain_and_quotes():
     assert market.quote(symbol, WEDNESDAY) == market.quote(symbol, WEDNESDAY)
 
 
+@settings(deadline=None)
 @given(underlyings, days)
 def test_spot_stays_within_three_percent_of_its_base(symbol, day):
     base = market.UNDERLYINGS[symbol].base_price
@@ -45,6 +46,7 @@ def test_expirations_list_weeklies_monthlies_and_spy_dailies():
     assert aapl[-1] == date(2026, 8, 21)  # six monthlies out
 
 
+@settings(deadline=None)
 @given(underlyings, days)
 def test_expirations_start_today_or_later_and_are_weekdays(symbol, day):
     listed = market.expirations(symbol, day)
@@ -82,6 +84,7 @@ def test_options_of_another_day_or_strike_are_not_listed():
     assert market.quote("ZZZZ", WEDNESDAY) is None
 
 
+@settings(deadline=None)
 @given(underlyings, st.integers(min_value=0, max_value=12))
 def test_put_quotes_rise_and_call_quotes_fall_with_the_strike(symbol, expiration_index):
     expirations = market.nested_chain(symbol, WEDNESDAY)["expirations"]

@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from tests.support.journal_factory import START, close_for_pnl, journal_trades, new_trade
 from utils.journal.store import Journal
-from utils.journal.models import CloseReason, Mode, Note, Trade, TradeClose, TradeLeg
+from utils.journal.risk import TradeLeg
+from utils.journal.trade import CloseReason, Mode, Note, Trade, TradeClose
 from utils.core.prevalidated import build_validated, field_names
-from utils.spreads.model import PriceEffect
+from utils.spreads.legs import PriceEffect
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ from utils.spreads.fees import (
     fee_aware_max_loss_usd,
     order_fees,
 )
-from utils.spreads.model import Leg, Spread, bull_put_credit, iron_condor
+from utils.spreads.builders import bull_put_credit, iron_condor
+from utils.spreads.legs import Leg
+from utils.spreads.spread import Spread
 
 JAN = date(2025, 1, 17)
 FEES = vectors()["fees"]

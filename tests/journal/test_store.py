@@ -14,18 +14,12 @@ from tests.support.journal_factory import START, close_for_pnl, journal_trades, 
 from utils.core.sqlite_store import JOURNAL_FILE_NAME, journal_path
 from utils.journal.store import Journal
 from utils.journal.frames import TRADES_FRAME_COLUMNS
-from utils.journal.models import (
-    CloseReason,
-    JournalError,
-    Mode,
-    NewTrade,
-    Structure,
-    TradeClose,
-    TradeLeg,
-    TradeStatus,
-)
+from utils.journal.risk import Structure
+from utils.journal.errors import JournalError
+from utils.journal.risk import TradeLeg
+from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose, TradeStatus
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
-from utils.spreads.model import PriceEffect
+from utils.spreads.legs import PriceEffect
 from utils.core.sqlite_store import SchemaError, connect, ensure_schema, schema_version
 
 UTC = timezone.utc
@@ -210,12 +204,21 @@ def test_journal_rows_cannot_be_deleted_or_rewritten_even_with_raw_sql(journal):
     assert journal.get_trade(trade.id) == trade
 
 
-def test_followed_plan_is_answered_once(journal):
+def test_followed_plan_is_answered_at_the_close_once_as_a_review(journal):
     trade = journal.open_trade(new_trade())
-    journal.set_followed_plan(trade.id, False)
-    assert journal.set_followed_plan(trade.id, False).followed_plan is False
-    with pytest.raises(JournalError, match="not rewritten"):
-        journal.set_followed_plan(trade.id, True)
+    close = close_for_pnl(trade, -40, START + timedelta(days=1)).model_copy(
+        update={"followed_plan": False}
+    )
+    assert journal.close_trade(trade.id, close).followed_plan is False
+    sessions = journal.sessions_frame().set_index("session")
+    assert sessions.loc[date(2025, 1, 7), "reviews"] == 1
+    conn = journal.connect()
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="given once"):
+            conn.execute("UPDATE trades SET followed_plan = 1 WHERE id = ?", (trade.id,))
+    finally:
+        conn.close()
+    assert journal.get_trade(trade.id).followed_plan is False
 
 
 def test_tags_mistakes_and_notes_are_kept_with_their_time(journal):

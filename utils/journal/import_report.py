@@ -1,0 +1,49 @@
+"""What an import did: its counts, and every problem found, by line and field."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ImportIssue(BaseModel):
+    """One problem in an imported file: where (line, field) and what to do about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "file"
+        return f"{where}{f' ({self.field})' if self.field else ''}: {self.message}"
+
+
+class ImportReport(BaseModel):
+    """What an import did: counts, and every error (nothing imported) or warning."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    file_name: str
+    committed: bool
+    added: int = 0
+    closed: int = 0
+    skipped_duplicates: int = 0
+    skipped_bad: int = 0
+    ignored_rows: int = 0
+    errors: tuple[ImportIssue, ...] = ()
+    warnings: tuple[ImportIssue, ...] = ()
+
+    def summary(self) -> str:
+        """One line for a card or the command line."""
+        if not self.committed:
+            return f"{self.file_name}: nothing imported, {len(self.errors)} error(s)"
+        parts = [f"{self.added} added", f"{self.skipped_duplicates} already in the journal"]
+        if self.closed:
+            parts.insert(1, f"{self.closed} closed")
+        if self.skipped_bad:
+            parts.append(f"{self.skipped_bad} bad row(s) skipped")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warning(s)")
+        return f"{self.file_name}: " + ", ".join(parts)

@@ -1,0 +1,255 @@
+"""Imports into the journal: the cockpit's journal CSV and tastytrade's transaction history.
+
+Each import is all or nothing (one transaction) and idempotent: trades already journaled (by uid)
+or fills already imported (by row key) are skipped. With errors nothing is imported and every bad
+row is reported, unless `skip_bad`. Called by `Journal.import_journal_csv` and
+`Journal.import_tastytrade_csv`, which hold the journal's lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from utils.core.sessions import Clock
+from utils.core.sqlite_store import transaction
+from utils.journal import tastytrade_plan
+from utils.journal.cockpit_csv_reader import JournalCsvRecord, read_journal_csv
+from utils.journal.errors import JournalError
+from utils.journal.import_report import ImportIssue, ImportReport
+from utils.journal.import_text import read_import_text
+from utils.journal.tastytrade_book import JournalBook
+from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
+from utils.journal.tastytrade_csv import TastyCsv, parse_tasty_csv
+from utils.journal.trade import Mode, Note
+from utils.journal.writes import (
+    add_labels,
+    close_trade,
+    insert_fill,
+    insert_note,
+    insert_trade,
+    record_import,
+)
+
+SOURCE_JOURNAL_CSV = "journal_csv"
+
+
+class _ImportRefused(Exception):
+    def __init__(self, issues: list[ImportIssue]) -> None:
+        super().__init__("import refused")
+        self.issues = issues
+
+
+def _refused(source: str, path: Path, errors: Sequence[ImportIssue]) -> ImportReport:
+    return ImportReport(
+        source=source, file_name=Path(path).name, committed=False, errors=tuple(errors)
+    )
+
+
+def detect_format(path: Path) -> str:
+    """`journal` or `tastytrade`, from the file's header line."""
+    with Path(path).open("rb") as stream:
+        first = stream.readline(4096).decode("utf-8-sig", errors="replace").strip()
+    if first.startswith(("Date,Type,", "Date/Time,Transaction Code")):
+        return "tastytrade"
+    return "journal"
+
+
+# ---------------------------------------------------------------- the cockpit's journal CSV
+
+
+def import_journal_csv(
+    conn: sqlite3.Connection, path: Path, *, skip_bad: bool, max_bytes: int, clock: Clock
+) -> ImportReport:
+    """Import the cockpit's journal CSV: new trades (parents first), and closes of open ones."""
+    path = Path(path)
+    text, issue, digest = read_import_text(path, max_bytes)
+    if issue is not None:
+        return _refused(SOURCE_JOURNAL_CSV, path, [issue])
+    records, errors = read_journal_csv(text)
+    if errors and (not skip_bad or not records):
+        return _refused(SOURCE_JOURNAL_CSV, path, errors)
+    try:
+        with transaction(conn):
+            report = _apply_journal_records(conn, records, errors, path, skip_bad, clock)
+            record_import(conn, report, digest, clock())
+    except _ImportRefused as refusal:
+        return _refused(SOURCE_JOURNAL_CSV, path, refusal.issues)
+    return report
+
+
+def _apply_journal_records(
+    conn: sqlite3.Connection,
+    records: list[JournalCsvRecord],
+    errors: list[ImportIssue],
+    path: Path,
+    skip_bad: bool,
+    clock: Clock,
+) -> ImportReport:
+    """Insert new trades (parents before children) and closes of open ones; one transaction."""
+    known = dict(conn.execute("SELECT uid, id FROM trades").fetchall())
+    open_ids = {
+        trade_id for (trade_id,) in conn.execute("SELECT id FROM trades WHERE closed_at IS NULL")
+    }
+    in_file = {record.trade.uid for record in records}
+    bad = list(errors)
+    added = closed = duplicates = 0
+    pending = []
+    for record in records:
+        trade_id = known.get(record.trade.uid or "")
+        if trade_id is None:
+            pending.append(record)
+        elif record.close is not None and trade_id in open_ids:
+            close = record.close
+            closed += _record_step(
+                conn, record.line, bad, lambda: close_trade(conn, trade_id, close)
+            )
+        else:
+            duplicates += 1
+    while pending:
+        ready = [r for r in pending if r.parent_uid is None or r.parent_uid in known]
+        if not ready:
+            for record in pending:
+                reason = (
+                    "is part of a loop of parent links"
+                    if record.parent_uid in in_file
+                    else "names a parent trade that is neither in the file nor the journal"
+                )
+                bad.append(ImportIssue(line=record.line, field="parent_uid", message=reason))
+            break
+        for record in ready:
+            added += _record_step(
+                conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
+            )
+        inserted = {id(record) for record in ready}
+        pending = [record for record in pending if id(record) not in inserted]
+    if len(bad) > len(errors) and not skip_bad:
+        raise _ImportRefused(bad)
+    return ImportReport(
+        source=SOURCE_JOURNAL_CSV,
+        file_name=path.name,
+        committed=True,
+        added=added,
+        closed=closed,
+        skipped_duplicates=duplicates,
+        skipped_bad=len({e.line for e in bad}),
+        errors=tuple(bad),
+    )
+
+
+def _record_step(
+    conn: sqlite3.Connection, line: int, bad: list[ImportIssue], step: Callable[[], None]
+) -> int:
+    """Run one record's writes inside a savepoint; a JournalError becomes a listed issue."""
+    conn.execute("SAVEPOINT journal_record")
+    try:
+        step()
+    except JournalError as error:
+        conn.execute("ROLLBACK TO journal_record")
+        bad.append(ImportIssue(line=line, field=None, message=str(error)))
+        return 0
+    finally:
+        conn.execute("RELEASE journal_record")
+    return 1
+
+
+def _insert_record(
+    conn: sqlite3.Connection, record: JournalCsvRecord, known: dict[str, int], clock: Clock
+) -> None:
+    parent_id = known.get(record.parent_uid) if record.parent_uid else None
+    trade_id = insert_trade(
+        conn, record.trade, record.trade.uid or "", created_at=clock(), parent_id=parent_id
+    )
+    for note in record.notes:
+        insert_note(conn, trade_id, note)
+    at = record.close.closed_at if record.close else record.trade.opened_at
+    add_labels(conn, trade_id, "mistake", record.mistakes, at)
+    if record.close is not None:
+        close_trade(conn, trade_id, record.close)
+    known[record.trade.uid or ""] = trade_id
+
+
+# ---------------------------------------------------------------- tastytrade's transaction history
+
+
+def import_tastytrade_csv(
+    conn: sqlite3.Connection,
+    path: Path,
+    *,
+    mode: Mode,
+    skip_bad: bool,
+    max_bytes: int,
+    clock: Clock,
+) -> ImportReport:
+    """Import tastytrade's transaction history as spreads (see utils.journal.tastytrade_plan)."""
+    if Mode(mode) is Mode.SIM:
+        raise JournalError("a tastytrade export comes from a LIVE or SANDBOX account, not SIM")
+    path = Path(path)
+    text, issue, digest = read_import_text(path, max_bytes)
+    if issue is not None:
+        return _refused(SOURCE_TASTYTRADE_CSV, path, [issue])
+    parsed = parse_tasty_csv(text)
+    if parsed.errors and (not skip_bad or parsed.fatal):
+        return _refused(SOURCE_TASTYTRADE_CSV, path, parsed.errors)
+    try:
+        with transaction(conn):
+            plan = tastytrade_plan.plan_import(parsed, _tasty_book(conn), mode=mode)
+            if plan.errors and not skip_bad:
+                raise _ImportRefused([*parsed.errors, *plan.errors])
+            report = _apply_tasty_plan(conn, plan, parsed, path, clock)
+            record_import(conn, report, digest, clock())
+    except _ImportRefused as refusal:
+        return _refused(SOURCE_TASTYTRADE_CSV, path, refusal.issues)
+    return report
+
+
+def _tasty_book(conn: sqlite3.Connection) -> JournalBook:
+    """What the tastytrade importer needs to know of the journal: fills and open spreads."""
+    known_fills = frozenset(key for (key,) in conn.execute("SELECT fill_key FROM trade_fills"))
+    known_uids = frozenset(uid for (uid,) in conn.execute("SELECT uid FROM trades"))
+    open_rows = conn.execute(
+        "SELECT t.id, t.uid, t.multiplier, t.quantity, t.underlying, f.symbol, "
+        "f.quantity, f.value_cents, f.fees_cents, f.kind, f.broker_order_id "
+        "FROM trades t JOIN trade_fills f ON f.trade_id = t.id "
+        "WHERE t.closed_at IS NULL ORDER BY t.id, f.id"
+    ).fetchall()
+    return JournalBook.from_rows(known_fills, known_uids, open_rows)
+
+
+def _apply_tasty_plan(
+    conn: sqlite3.Connection,
+    plan: tastytrade_plan.ImportPlan,
+    parsed: TastyCsv,
+    path: Path,
+    clock: Clock,
+) -> ImportReport:
+    ids_by_uid: dict[str, int] = {
+        uid: trade_id for uid, trade_id in conn.execute("SELECT uid, id FROM trades")
+    }
+    for opening in plan.openings:
+        parent_id = ids_by_uid.get(opening.parent_uid) if opening.parent_uid else None
+        trade_id = insert_trade(
+            conn, opening.trade, opening.trade.uid or "", created_at=clock(), parent_id=parent_id
+        )
+        ids_by_uid[opening.trade.uid or ""] = trade_id
+        for warning in opening.notes:
+            insert_note(conn, trade_id, Note(at=opening.trade.opened_at, text=warning))
+    for fill in plan.fills:
+        insert_fill(conn, ids_by_uid[fill.trade_uid], fill)
+    for closing in plan.closings:
+        close_trade(conn, ids_by_uid[closing.trade_uid], closing.close)
+    for note in plan.notes:
+        insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
+    return ImportReport(
+        source=SOURCE_TASTYTRADE_CSV,
+        file_name=path.name,
+        committed=True,
+        added=len(plan.openings),
+        closed=len(plan.closings),
+        skipped_duplicates=plan.skipped_duplicates,
+        skipped_bad=len({e.line for e in [*parsed.errors, *plan.errors]}),
+        ignored_rows=plan.ignored_rows,
+        errors=(*parsed.errors, *plan.errors),
+        warnings=plan.warnings,
+    )

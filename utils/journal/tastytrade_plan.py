@@ -1,0 +1,449 @@
+"""tastytrade's transaction rows turned into journaled spreads: a plan, decided before any write.
+
+How rows become spreads (all pure; `Journal.import_tastytrade_csv` applies the plan):
+- Rows are taken oldest first. Option `Trade` rows are grouped by `Order #`. The opening legs of
+  one order form one spread, if `utils.spreads.proof` proves them a defined-risk spread;
+  otherwise the order is reported as a warning and its legs are not journaled (nor their closes).
+- Closing legs (Buy/Sell to Close) close the oldest open spread holding that contract (FIFO).
+  An order that closes legs and opens new ones is a roll: the new spread's parent is the one it
+  closed, whose close reason becomes `rolled`.
+- `Receive Deliver` rows close legs too: an expiration at $0; a cash-settled assignment or
+  exercise at the row's Value; a physical assignment or exercise at the strike, booked as a
+  stock delivery of contracts x multiplier shares (the stock row's fees are attached). A spread
+  closes when every leg and any delivered stock is flat; when an assignment leaves shares (the
+  other leg expired), the spread stays open with a warning and a note, so no guessed P&L enters
+  the evidence; close it by hand once the shares are sold.
+- A spread's P&L is the sum of its rows' cash (Value) minus their commissions and fees, which is
+  the journal's formula with entry = opening cash / (multiplier x quantity) and exit = closing
+  cash / (multiplier x quantity).
+- Rows already journaled (by their key) are skipped, so overlapping exports import each fill once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import reduce
+from math import gcd
+
+from pydantic import ValidationError
+
+from utils.core.money import from_cents, to_cents
+from utils.journal.import_report import ImportIssue
+from utils.journal.risk import TradeLeg
+from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
+from utils.journal.tastytrade_csv import SOURCE, RowKind, TastyCsv, TastyRow
+from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose
+from utils.spreads.legs import LegAction, PriceEffect
+from utils.spreads.symbols import OptionType, parse_occ
+
+
+@dataclass(frozen=True)
+class PlannedOpening:
+    """A new spread to journal."""
+
+    trade: NewTrade
+    parent_uid: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedFill:
+    """A row (or its share, when it closes several spreads) recorded as a spread's fill."""
+
+    trade_uid: str
+    fill_key: str
+    order_id: str | None
+    symbol: str
+    kind: str
+    quantity: int
+    value_cents: int
+    fees_cents: int
+    executed_at: datetime
+    line: int
+
+
+@dataclass(frozen=True)
+class PlannedClosing:
+    """A spread that is flat after this file."""
+
+    trade_uid: str
+    close: TradeClose
+
+
+@dataclass(frozen=True)
+class PlannedNote:
+    """A note to add to a spread (e.g. an assignment left shares)."""
+
+    trade_uid: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """Everything an import will write, decided before anything is written.
+
+    The plan types are plain dataclasses: they carry models validated once already.
+    """
+
+    openings: tuple[PlannedOpening, ...] = ()
+    fills: tuple[PlannedFill, ...] = ()
+    closings: tuple[PlannedClosing, ...] = ()
+    notes: tuple[PlannedNote, ...] = ()
+    errors: tuple[ImportIssue, ...] = ()
+    warnings: tuple[ImportIssue, ...] = ()
+    skipped_duplicates: int = 0
+    ignored_rows: int = 0
+
+
+# When several legs close at the same moment (expiration day), the reason shown is the most
+# telling one: an assignment beats an exercise, which beats an expiration.
+_RANK = {CloseReason.EXPIRED: 1, CloseReason.EXERCISED: 2, CloseReason.ASSIGNED: 3}
+
+
+@dataclass
+class _Spread:
+    uid: str
+    multiplier: int
+    quantity: int
+    underlying: str
+    positions: dict[str, int] = field(default_factory=dict)  # option contracts, signed
+    shares: int = 0  # stock delivered by assignments and exercises, signed
+    close_cents: int = 0
+    close_fees_cents: int = 0
+    touched: bool = False
+    last_at: datetime | None = None
+    last_reason: CloseReason = CloseReason.CLOSING_ORDER
+    close_order_ids: list[str] = field(default_factory=list)
+
+    def options_flat(self) -> bool:
+        return all(quantity == 0 for quantity in self.positions.values())
+
+    def flat(self) -> bool:
+        return self.options_flat() and self.shares == 0
+
+
+@dataclass
+class _Planner:
+    mode: Mode
+    book: JournalBook
+    spreads: list[_Spread] = field(default_factory=list)
+    untracked: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    openings: list[PlannedOpening] = field(default_factory=list)
+    fills: list[PlannedFill] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    notes: list[PlannedNote] = field(default_factory=list)
+    stock_fees: dict[tuple, list[TastyRow]] = field(default_factory=lambda: defaultdict(list))
+
+    def load_book(self) -> None:
+        for spread in self.book.open_spreads:
+            state = _Spread(spread.uid, spread.multiplier, spread.quantity, spread.underlying)
+            for fill in spread.fills:
+                if fill.kind == DELIVERY:
+                    state.shares += fill.quantity
+                else:
+                    state.positions[fill.symbol] = (
+                        state.positions.get(fill.symbol, 0) + fill.quantity
+                    )
+                if fill.kind != OPENING:
+                    state.close_cents += fill.value_cents
+                    state.close_fees_cents += fill.fees_cents
+                    if fill.order_id and fill.order_id not in state.close_order_ids:
+                        state.close_order_ids.append(fill.order_id)
+            self.spreads.append(state)
+
+    def warn(self, line: int | None, message: str, column: str | None = None) -> None:
+        self.warnings.append(ImportIssue(line=line, field=column, message=message))
+
+    # -------------------------------------------------------- closing
+
+    def close_contracts(
+        self,
+        row: TastyRow,
+        change_sign: int,
+        reason: CloseReason,
+        value_cents: int,
+        *,
+        deliver: bool = False,
+    ) -> list[_Spread]:
+        """Reduce positions in `row.symbol` by row.quantity, oldest spread first.
+
+        `change_sign` is +1 when the close buys (covers shorts), -1 when it sells (longs).
+        Returns the spreads that took part.
+        """
+        remaining = row.quantity
+        shares: list[tuple[_Spread, int]] = []
+        for spread in self.spreads:
+            held = spread.positions.get(row.symbol, 0)
+            if remaining and held * change_sign < 0:
+                take = min(remaining, abs(held))
+                shares.append((spread, take))
+                remaining -= take
+        untracked = self.untracked.get(row.symbol, 0)
+        if remaining and untracked * change_sign < 0:
+            absorbed = min(remaining, abs(untracked))
+            self.untracked[row.symbol] += change_sign * absorbed
+            remaining -= absorbed
+        if remaining:
+            self.warn(
+                row.line,
+                f"closes {remaining} x {row.symbol.strip()} but no journaled spread holds it "
+                "(opened before this file, or not a spread); that part is ignored",
+            )
+        fee_cents = to_cents(row.fees)
+        for index, (spread, take) in enumerate(shares):
+            part_value = _share(value_cents, take, row.quantity)
+            part_fees = _share(fee_cents, take, row.quantity)
+            self.record_fill(spread, row, index, change_sign * take, part_value, part_fees)
+            spread.close_cents += part_value
+            spread.close_fees_cents += part_fees
+            same_moment = spread.touched and spread.last_at == row.executed_at
+            if not same_moment or _RANK.get(reason, 0) > _RANK.get(spread.last_reason, 0):
+                spread.last_reason = reason
+            spread.touched = True
+            spread.last_at = row.executed_at
+            if row.order_id and row.order_id not in spread.close_order_ids:
+                spread.close_order_ids.append(row.order_id)
+            if deliver:
+                self.deliver_stock(spread, row, take, index)
+        return [spread for spread, _ in shares]
+
+    def deliver_stock(self, spread: _Spread, row: TastyRow, contracts: int, index: int) -> None:
+        """Book the shares an assignment or exercise delivers, at the strike."""
+        option = row.option or parse_occ(row.symbol)
+        shares = contracts * row.multiplier
+        receives_stock = (option.option_type is OptionType.PUT) == (row.kind == RowKind.ASSIGNMENT)
+        signed_shares = shares if receives_stock else -shares
+        cash_cents = to_cents(-signed_shares * option.strike)
+        fee_cents = self.take_stock_fees(row, shares)
+        key = f"{row.key}-stock#{index}"
+        self.fills.append(
+            PlannedFill(
+                trade_uid=spread.uid,
+                fill_key=key,
+                order_id=None,
+                symbol=spread.underlying,
+                kind=DELIVERY,
+                quantity=signed_shares,
+                value_cents=cash_cents,
+                fees_cents=fee_cents,
+                executed_at=row.executed_at,
+                line=row.line,
+            )
+        )
+        spread.shares += signed_shares
+        spread.close_cents += cash_cents
+        spread.close_fees_cents += fee_cents
+
+    def take_stock_fees(self, row: TastyRow, shares: int) -> int:
+        candidates = self.stock_fees.get((row.underlying, row.executed_at, shares), [])
+        if not candidates:
+            return 0
+        return to_cents(candidates.pop(0).fees)
+
+    def record_fill(
+        self, spread: _Spread, row: TastyRow, index: int, quantity: int, value: int, fees: int
+    ) -> None:
+        spread.positions[row.symbol] = spread.positions.get(row.symbol, 0) + quantity
+        self.fills.append(
+            PlannedFill(
+                trade_uid=spread.uid,
+                fill_key=f"{row.key}#{index}",
+                order_id=row.order_id,
+                symbol=row.symbol,
+                kind=OPENING if row.action and row.action.is_opening else row.kind,
+                quantity=quantity,
+                value_cents=value,
+                fees_cents=fees,
+                executed_at=row.executed_at,
+                line=row.line,
+            )
+        )
+
+    # -------------------------------------------------------- opening
+
+    def open_spread(self, order_id: str, rows: list[TastyRow], parent_uid: str | None) -> None:
+        lines = ", ".join(str(r.line) for r in rows)
+        uid = f"tastytrade-{order_id}"
+        if uid in self.book.known_uids:
+            # The order was journaled from an earlier file whose rows differ (e.g. re-export).
+            self.warn(rows[0].line, f"order {order_id} is already journaled; rows ignored")
+            return
+        contracts: dict[str, list[TastyRow]] = defaultdict(list)
+        for row in rows:
+            contracts[row.symbol].append(row)
+        multiplier, underlying = rows[0].multiplier, rows[0].underlying
+        cash = sum((r.value for r in rows), Decimal(0))
+        try:
+            if len(contracts) < 2:
+                raise ValueError("a single leg is not a spread")
+            if any(len({r.action for r in group}) > 1 for group in contracts.values()):
+                raise ValueError("the order both buys and sells one contract to open")
+            legs = tuple(
+                TradeLeg(
+                    occ_symbol=symbol,
+                    action=group[0].action,
+                    quantity=sum(r.quantity for r in group),
+                )
+                for symbol, group in contracts.items()
+            )
+            quantity = reduce(gcd, (leg.quantity for leg in legs))
+            trade = NewTrade(
+                uid=uid,
+                underlying=underlying,
+                legs=legs,
+                quantity=quantity,
+                multiplier=multiplier,
+                opened_at=rows[0].executed_at,
+                entry_price=abs(cash) / (multiplier * quantity),
+                entry_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
+                open_fees_usd=sum((r.fees for r in rows), Decimal(0)),
+                mode=self.mode,
+                broker_order_ids=(order_id,),
+                source=SOURCE,
+            )
+        except (ValueError, ValidationError) as error:
+            reason = _reason(error)
+            self.warn(
+                rows[0].line,
+                f"order {order_id} (line(s) {lines}) is not journaled: {reason}",
+            )
+            for row in rows:
+                sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
+                self.untracked[row.symbol] += sign * row.quantity
+            return
+        self.openings.append(PlannedOpening(trade=trade, parent_uid=parent_uid))
+        state = _Spread(uid, multiplier, quantity, underlying)
+        self.spreads.append(state)
+        for row in rows:
+            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
+            self.record_fill(
+                state, row, 0, sign * row.quantity, to_cents(row.value), to_cents(row.fees)
+            )
+
+    # -------------------------------------------------------- the whole file
+
+    def run(self, rows: Iterable[TastyRow]) -> None:
+        orders: dict[str, list[TastyRow]] = defaultdict(list)
+        sequence: list[tuple[str, object]] = []
+        for row in rows:
+            if row.kind == RowKind.STOCK_DELIVERY:
+                self.stock_fees[(row.underlying, row.executed_at, row.quantity)].append(row)
+            elif row.kind == RowKind.OPTION_TRADE:
+                order_id = row.order_id or f"line-{row.line}"  # parsing refuses an empty one
+                if order_id not in orders:
+                    sequence.append(("order", order_id))
+                orders[order_id].append(row)
+            else:
+                sequence.append(("event", row))
+        for kind, item in sequence:
+            if kind == "order":
+                self.run_order(str(item), orders[str(item)])
+            else:
+                self.run_event(item)  # type: ignore[arg-type]
+
+    def run_order(self, order_id: str, rows: list[TastyRow]) -> None:
+        closed_here: list[_Spread] = []
+        for row in rows:
+            if row.action is not None and not row.action.is_opening:
+                sign = 1 if row.action is LegAction.BUY_TO_CLOSE else -1
+                closed = self.close_contracts(
+                    row, sign, CloseReason.CLOSING_ORDER, to_cents(row.value)
+                )
+                closed_here.extend(s for s in closed if s not in closed_here)
+        opening = [r for r in rows if r.action is not None and r.action.is_opening]
+        if opening:
+            for spread in closed_here:
+                spread.last_reason = CloseReason.ROLLED
+            self.open_spread(order_id, opening, closed_here[0].uid if closed_here else None)
+
+    def run_event(self, row: TastyRow) -> None:
+        holders_sign = self.position_sign(row.symbol)
+        if holders_sign == 0:
+            self.warn(
+                row.line,
+                f"{row.sub_type} of {row.symbol.strip()} matches no journaled spread; ignored",
+            )
+            return
+        if row.kind == RowKind.CASH_SETTLEMENT:
+            assigned = "assign" in row.sub_type.lower() or holders_sign < 0
+            reason = CloseReason.ASSIGNED if assigned else CloseReason.EXERCISED
+            self.close_contracts(row, -holders_sign, reason, to_cents(row.value))
+            return
+        reason = {
+            RowKind.EXPIRATION: CloseReason.EXPIRED,
+            RowKind.ASSIGNMENT: CloseReason.ASSIGNED,
+            RowKind.EXERCISE: CloseReason.EXERCISED,
+        }[row.kind]
+        deliver = row.kind in (RowKind.ASSIGNMENT, RowKind.EXERCISE)
+        self.close_contracts(row, -holders_sign, reason, 0, deliver=deliver)
+
+    def position_sign(self, symbol: str) -> int:
+        total = sum(s.positions.get(symbol, 0) for s in self.spreads)
+        total += self.untracked.get(symbol, 0)
+        return (total > 0) - (total < 0)
+
+    def closings(self) -> list[PlannedClosing]:
+        result = []
+        for spread in self.spreads:
+            at = spread.last_at
+            if not spread.touched or at is None:
+                continue
+            if spread.flat():
+                result.append(PlannedClosing(trade_uid=spread.uid, close=self.close_of(spread, at)))
+            elif spread.options_flat():
+                text = (
+                    f"An assignment or exercise left {spread.shares:+d} shares of "
+                    f"{spread.underlying} in this spread; it stays open until you close it by "
+                    "hand with the exit price that includes the shares' sale."
+                )
+                self.warn(None, f"spread {spread.uid}: {text}")
+                self.notes.append(PlannedNote(trade_uid=spread.uid, at=at, text=text))
+        return result
+
+    @staticmethod
+    def close_of(spread: _Spread, at: datetime) -> TradeClose:
+        per_share = from_cents(spread.close_cents) / (spread.multiplier * spread.quantity)
+        return TradeClose(
+            closed_at=at,
+            exit_price=abs(per_share),
+            exit_effect=PriceEffect.CREDIT if per_share > 0 else PriceEffect.DEBIT,
+            close_fees_usd=from_cents(spread.close_fees_cents),
+            close_reason=spread.last_reason,
+            broker_order_ids=tuple(spread.close_order_ids),
+        )
+
+
+def _share(total: int, part: int, whole: int) -> int:
+    return total * part // whole if part != whole else total
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            str(item["msg"]).removeprefix("Value error, ")
+            for item in error.errors(include_url=False)
+        )
+    return str(error)
+
+
+def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPlan:
+    """Decide which spreads open, which close and what is skipped, without writing anything."""
+    fresh = [row for row in parsed.rows if row.key not in book.known_row_keys]
+    planner = _Planner(mode=mode, book=book)
+    planner.load_book()
+    planner.run(fresh)
+    closings = planner.closings()
+    return ImportPlan(
+        openings=tuple(planner.openings),
+        fills=tuple(planner.fills),
+        closings=tuple(closings),
+        notes=tuple(planner.notes),
+        warnings=tuple(planner.warnings),
+        skipped_duplicates=len(parsed.rows) - len(fresh),
+        ignored_rows=parsed.ignored_rows,
+    )
