@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test browser bench
+.PHONY: run test browser bench lock
 
 run: $(VENV)/.runtime
 	$(PY) app_dash.py
@@ -22,13 +22,24 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(VENV)/.runtime: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e .
+# Both installs take their exact versions from the lock files (pyproject.toml keeps the ranges).
+$(VENV)/.runtime: pyproject.toml requirements.lock | $(PY)
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e ".[dev]"
+$(VENV)/.dev: pyproject.toml requirements-dev.lock | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@ $(VENV)/.runtime
+
+# Re-pin the lock files from pyproject.toml's ranges (then run `make test`).
+lock: $(PY)
+	$(PY) -m pip install -q pip-tools
+	$(PY) -m piptools compile -q --strip-extras --no-header --no-emit-index-url \
+	  --no-emit-find-links -o requirements.lock pyproject.toml
+	$(PY) -m piptools compile -q --strip-extras --no-header --no-emit-index-url \
+	  --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
 
 # Browser tests drive Debian's Chromium; a tool's own browser download fails offline.
 browser:
