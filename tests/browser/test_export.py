@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from tests.support.browser import chromium_page, screenshot
+from tests.support.browser import screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from utils.records.audit import AuditLog
 from utils.core.config import PROJECT_ROOT
@@ -13,14 +13,14 @@ from utils.judge.gates import GateCode
 CANARY = "canary-refresh-token-0c9d"
 
 
-def test_export_button_writes_the_snapshot_without_secrets(tmp_path):
+def test_export_button_writes_the_snapshot_without_secrets(tmp_path, page):
     settings = cockpit_settings(
         tmp_path,
         tt_live_client_id="id",
         tt_live_client_secret=CANARY,
         tt_live_refresh_token=CANARY + "-r",
     )
-    with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page() as page:
+    with serve_cockpit(settings, PROJECT_ROOT) as url:
         page.goto(url + "/")
         with page.expect_download() as download:
             page.click("#export-compliance")
