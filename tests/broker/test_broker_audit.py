@@ -133,7 +133,7 @@ def test_failed_audit_write_after_the_post_still_reports_the_order(rig):
     token = preview.confirmation_token.get_secret_value()
     placement = rig.guard.place(token, intent=intent, confirmed_by_person=True)
     assert placement.reached_broker
-    assert placement.order_id is not None
+    assert placement.order_id == 100001  # the simulated broker's first order
     assert GuardCode.AUDIT_WRITE_FAILED in placement.codes
     assert "nothing was sent" not in placement.message
     assert len(order_posts(rig.live, dry_run=False)) == 1
@@ -163,7 +163,7 @@ def test_anomaly_audits_its_halt_and_latch(rig):
     assert steps[-2:] == ["halt", "latch"]
     halt = [e for e in rig.audit.entries() if e.kind == AuditKind.HALT][-1]
     assert halt.body["rule"] == AlertRule.ORDER_ANOMALY
-    assert halt.body["halt_until"] is not None
+    assert halt.body["halt_until"] == "2026-03-05T15:00:00+00:00"  # 24 h after the anomaly
 
 
 def test_cancel_is_audited(rig):

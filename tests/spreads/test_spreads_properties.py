@@ -93,7 +93,7 @@ def uncovered(legs: list[Leg]) -> bool:
     return any(count < 0 for count in net.values())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100)
 @given(spreads())
 def test_closed_form_max_loss_equals_brute_force_minimum(spread):
     grid_min = min(brute_force_pl(spread, price) for price in dense_grid(spread))
@@ -106,7 +106,7 @@ def test_closed_form_max_loss_equals_brute_force_minimum(spread):
         assert brute_force_pl(spread, far) >= grid_min
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100)
 @given(spreads())
 def test_closed_form_max_profit_equals_brute_force_maximum(spread):
     grid_max = max(brute_force_pl(spread, price) for price in dense_grid(spread))
@@ -116,14 +116,14 @@ def test_closed_form_max_profit_equals_brute_force_maximum(spread):
         assert spread.max_profit_usd == grid_max
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100)
 @given(spreads())
 def test_breakevens_are_zeros_of_the_payoff(spread):
     for breakeven in spread.breakevens:
         assert abs(brute_force_pl(spread, breakeven)) < Decimal("1e-18")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100)
 @given(leg_sets())
 def test_a_set_with_an_uncovered_short_is_never_defined_risk(legs):
     proof = prove_defined_risk(legs)
@@ -134,7 +134,6 @@ def test_a_set_with_an_uncovered_short_is_never_defined_risk(legs):
         assert proof.right_slope_usd >= 0 and proof.max_loss_usd is not None
 
 
-@settings(max_examples=200, deadline=None)
 @given(spreads())
 def test_buying_power_is_never_below_max_loss(spread):
     bp = spread.buying_power_usd()
@@ -146,7 +145,6 @@ def test_buying_power_is_never_below_max_loss(spread):
         assert bp == spread.max_loss_usd
 
 
-@settings(max_examples=200, deadline=None)
 @given(spreads(), st.integers(2, 6))
 def test_scaling_quantity_scales_dollars_and_keeps_breakevens(spread, factor):
     assert spread.breakevens is not None  # fill the cached payoff before scaling
@@ -157,14 +155,12 @@ def test_scaling_quantity_scales_dollars_and_keeps_breakevens(spread, factor):
     assert scaled.breakevens == unit.breakevens
 
 
-@settings(max_examples=100, deadline=None)
 @given(leg_sets())
 def test_recognition_does_not_depend_on_leg_order(legs):
     names = {recognize_structure(list(order)) for order in permutations(legs)}
     assert len(names) == 1
 
 
-@settings(max_examples=200, deadline=None)
 @given(spreads(), st.floats(20, 400), st.floats(0.05, 1.5), st.integers(1, 120))
 def test_probability_of_profit_is_a_probability(spread, spot, volatility, days):
     pop = probability_of_profit(spread, spot=spot, volatility=volatility, days=days)
@@ -176,7 +172,6 @@ strikes = st.integers(1, 99_999_999).map(lambda milli: Decimal(milli) / 1000)
 expirations = st.dates(date(2000, 1, 1), date(2099, 12, 31))
 
 
-@settings(max_examples=300, deadline=None)
 @given(roots, expirations, st.sampled_from(list(OptionType)), strikes)
 def test_occ_and_streamer_symbols_round_trip_exactly(root, expiration, option_type, strike):
     symbol = OptionSymbol(root=root, expiration=expiration, option_type=option_type, strike=strike)
