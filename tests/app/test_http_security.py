@@ -123,7 +123,7 @@ def test_a_malformed_callback_request_is_a_4xx(cockpit, caplog, body, content_ty
     _, client = cockpit
     with caplog.at_level(logging.ERROR):
         response = client.post(UPDATE, data=body, content_type=content_type)
-    assert 400 <= response.status_code < 500, response.status_code
+    assert response.status_code == 400, response.status_code
     assert response.mimetype == "text/plain"
     assert "Traceback" not in response.get_data(as_text=True)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -140,7 +140,7 @@ def test_an_unknown_output_is_a_4xx(cockpit):
             "changedPropIds": ["x.n_clicks"],
         },
     )
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 400
     assert "no-such-component" not in response.get_data(as_text=True), "input is not echoed"
 
 
@@ -153,7 +153,7 @@ def test_inputs_that_do_not_match_the_callback_are_a_4xx(cockpit):
     outputs = {"id": output.component_id, "property": output.component_property}
     for inputs in ([], [1, 2, 3], [{"property": "n_clicks"}], "x"):
         response = client.post(UPDATE, json={"output": key, "outputs": outputs, "inputs": inputs})
-        assert 400 <= response.status_code < 500, inputs
+        assert response.status_code == 400, (inputs, response.status_code)
 
 
 @pytest.mark.parametrize(
