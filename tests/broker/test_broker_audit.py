@@ -109,7 +109,7 @@ def test_failed_audit_write_refuses_the_preview(rig, kind, dry_runs):
     assert GuardCode.AUDIT_WRITE_FAILED in preview.codes
     assert len(order_posts(rig.live, dry_run=True)) == dry_runs
     assert order_posts(rig.live, dry_run=False) == []
-    assert AlertRule.AUDIT_WRITE_FAILURE in [a.rule for a in rig.alerts.alerts()]
+    assert [a.rule for a in rig.alerts.alerts()] == [AlertRule.AUDIT_WRITE_FAILURE]
 
 
 @pytest.mark.parametrize("kind", [AuditKind.CONFIRMATION, AuditKind.SUBMIT_ATTEMPT])
@@ -137,7 +137,7 @@ def test_failed_audit_write_after_the_post_still_reports_the_order(rig):
     assert GuardCode.AUDIT_WRITE_FAILED in placement.codes
     assert "nothing was sent" not in placement.message
     assert len(order_posts(rig.live, dry_run=False)) == 1
-    assert AlertRule.AUDIT_WRITE_FAILURE in [a.rule for a in rig.alerts.alerts()]
+    assert [a.rule for a in rig.alerts.alerts()] == [AlertRule.AUDIT_WRITE_FAILURE]
 
 
 def test_mode_change_is_audited(rig):
