@@ -3,8 +3,12 @@ share one Chromium, each with a fresh context, failing on any error the page sho
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +24,7 @@ hypothesis_settings.register_profile("cockpit", deadline=None, max_examples=50)
 hypothesis_settings.load_profile("cockpit")
 
 BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+SHARED_MEMORY = Path("/dev/shm")
 PAGE_PROBLEMS = pytest.StashKey[PageProblems]()
 
 _real_connect = socket.socket.connect
@@ -59,6 +64,14 @@ def loopback_only():
     socket.socket.connect_ex = _real_connect_ex
     if REFUSED_CONNECTIONS:
         pytest.fail(f"the suite tried to leave loopback: {REFUSED_CONNECTIONS}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep tmp_path in memory when /dev/shm is there: every SQLite commit waits for fsync, and
+    on a busy disk those waits are most of the suite's time. Removed when the run ends."""
+    if config.option.basetemp is None and os.access(SHARED_MEMORY, os.W_OK):
+        config.option.basetemp = tempfile.mkdtemp(prefix="cockpit-tests-", dir=SHARED_MEMORY)
+        config.add_cleanup(functools.partial(shutil.rmtree, config.option.basetemp, True))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
