@@ -157,14 +157,21 @@ def live_rank(decision: ModeDecision) -> int:
 
 
 def expected_codes(case: dict) -> set[str]:
-    """Reason codes the decision must carry for this case."""
+    """Every reason code the decision carries for this case, blocking or not."""
     codes = set()
+    forced = case["use_live"] and not earned(case)
     if case["use_live"]:
         codes |= {gate_reason_code(code) for code, ok in zip(GATES, case["gates"]) if not ok}
         if case["sandbox"] != "passed":
             codes.add(ModeCode.SANDBOX_NOT_VALIDATED)
         if not case["live_creds"]:
             codes.add(ModeCode.LIVE_CREDENTIALS_MISSING)
+        if not forced:
+            codes.add(ModeCode.LIVE_CONDITIONS_MET)
+    else:
+        codes.add(ModeCode.PRACTICE_REQUESTED)
+    if case["always_dry_run"] and not forced:  # forced to SANDBOX is dry-run whatever the flag
+        codes.add(ModeCode.ALWAYS_DRY_RUN)
     if not case["sandbox_creds"]:
         codes.add(ModeCode.NO_SANDBOX_CREDENTIALS)
     codes |= {
@@ -223,12 +230,7 @@ def assert_live_orders_only_when_every_condition_holds(case: dict, decision: Mod
 
 
 def assert_every_reason_is_named(case: dict, decision: ModeDecision) -> None:
-    missing = expected_codes(case) - set(decision.codes)
-    assert not missing, (case, missing)
-    if case["always_dry_run"]:
-        assert ModeCode.ALWAYS_DRY_RUN in decision.codes or decision.mode is (
-            EffectiveMode.FORCED_SANDBOX
-        )
+    assert sorted(decision.codes) == sorted(expected_codes(case)), case
     if case["use_live"] and decision.mode is EffectiveMode.FORCED_SANDBOX:
         assert decision.blocking, case
     assert all(reason.sentence for reason in decision.reasons)
