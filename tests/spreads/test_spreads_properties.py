@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import permutations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from utils.spreads.probability import probability_of_profit
@@ -93,17 +93,49 @@ def uncovered(legs: list[Leg]) -> bool:
     return any(count < 0 for count in net.values())
 
 
+def short_legs(*contracts: tuple[OptionType, str, int]) -> tuple[Leg, ...]:
+    """Short legs on the test underlying: (type, strike, quantity) each."""
+    return tuple(
+        Leg(
+            symbol=OptionSymbol(
+                root="XYZ", expiration=EXPIRY, option_type=kind, strike=Decimal(strike)
+            ),
+            action=LegAction.SELL_TO_OPEN,
+            quantity=quantity,
+        )
+        for kind, strike, quantity in contracts
+    )
+
+
+# Found by hypothesis: the loss at ten times the top strike only ties the grid's minimum.
+LOSS_AT_10X_TOP_TIES_THE_GRID = Spread(
+    legs=short_legs(
+        (OptionType.PUT, "1.5", 4),
+        (OptionType.PUT, "1.0", 3),
+        (OptionType.PUT, "2.0", 5),
+        (OptionType.CALL, "1.0", 1),
+    ),
+    price=Decimal(0),
+    price_effect="Credit",
+)
+
+
 @settings(max_examples=100)
 @given(spreads())
+@example(LOSS_AT_10X_TOP_TIES_THE_GRID)
 def test_closed_form_max_loss_equals_brute_force_minimum(spread):
     grid_min = min(brute_force_pl(spread, price) for price in dense_grid(spread))
-    far = max(leg.strike for leg in spread.legs) * 10
-    if spread.profile.right_slope_usd < 0:
+    top = max(leg.strike for leg in spread.legs)
+    slope = brute_force_pl(spread, top + 1) - brute_force_pl(spread, top)  # past every strike
+    assert (slope < 0) == (spread.profile.right_slope_usd < 0)
+    if slope < 0:
         assert spread.max_loss_usd is None
-        assert brute_force_pl(spread, far) < grid_min
+        # P/L falls by -slope per dollar past the top strike: one dollar below the grid's minimum.
+        beyond = top + 1 + (brute_force_pl(spread, top) - grid_min) / -slope
+        assert brute_force_pl(spread, beyond) < grid_min
     else:
         assert spread.max_loss_usd == -grid_min
-        assert brute_force_pl(spread, far) >= grid_min
+        assert brute_force_pl(spread, top * 10) >= grid_min
 
 
 @settings(max_examples=100)
