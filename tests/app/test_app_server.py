@@ -6,7 +6,6 @@ import http.client
 import os
 import subprocess  # nosec B404
 import sys
-import time
 
 import pytest
 import requests
@@ -35,44 +34,33 @@ def start_cockpit(tmp_path, **env):
     return process, port
 
 
-def wait_for(url, process, attempts=150):
-    for _ in range(attempts):
-        if process.poll() is not None:
-            raise AssertionError(f"cockpit exited early: {process.stdout.read()}")
-        try:
-            return requests.get(url, timeout=2)
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise AssertionError(f"cockpit did not answer at {url}")
-
-
-@pytest.fixture
-def cockpit(tmp_path):
-    process, port = start_cockpit(tmp_path)
+@pytest.fixture(scope="module")
+def cockpit(tmp_path_factory):
+    """One real `python app_dash.py`, listening, shared by the checks that only read from it."""
+    tmp_path = tmp_path_factory.mktemp("cockpit")
+    process, port = start_serving(tmp_path, [str(PROJECT_ROOT / "app_dash.py")])
     yield process, port, tmp_path
     process.terminate()
-    process.wait(timeout=10)
+    process.communicate(timeout=60)
 
 
 def test_cockpit_serves_the_page_on_loopback(cockpit):
-    process, port, tmp_path = cockpit
-    response = wait_for(f"http://127.0.0.1:{port}/", process)
+    _, port, tmp_path = cockpit
+    response = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
     assert response.status_code == 200
     assert "<title>Spreads Cockpit</title>" in response.text
     assert (tmp_path / "data").is_dir(), "start-up creates the data folder"
 
 
 def test_cockpit_layout_lists_the_six_cards(cockpit):
-    process, port, _ = cockpit
-    wait_for(f"http://127.0.0.1:{port}/", process)
+    _, port, _ = cockpit
     layout = requests.get(f"http://127.0.0.1:{port}/_dash-layout", timeout=5).text
     for title in ("Graduation", "Expectancy", "Discipline", "Alerts", "Broker", "Export"):
         assert f'"{title}"' in layout
 
 
 def test_cockpit_refuses_a_foreign_host_header(cockpit):
-    process, port, _ = cockpit
-    wait_for(f"http://127.0.0.1:{port}/", process)
+    _, port, _ = cockpit
     response = requests.get(
         f"http://127.0.0.1:{port}/", headers={"Host": "attacker.example"}, timeout=5
     )
@@ -80,8 +68,7 @@ def test_cockpit_refuses_a_foreign_host_header(cockpit):
 
 
 def test_cockpit_is_not_reachable_on_other_interfaces(cockpit):
-    process, port, _ = cockpit
-    wait_for(f"http://127.0.0.1:{port}/", process)
+    _, port, _ = cockpit
     listeners = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as rows:
@@ -150,17 +137,13 @@ def test_flask_does_not_load_a_dotenv_into_the_process_environment(tmp_path):
     assert "PROBE dotenv-loaded=False" in output, output
 
 
-def test_the_real_server_names_no_version_and_sends_the_security_headers(tmp_path):
-    process, port = start_serving(tmp_path, [str(PROJECT_ROOT / "app_dash.py")])
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request("GET", "/", headers={"Host": f"127.0.0.1:{port}"})
-        response = connection.getresponse()
-        response.read()
-        connection.close()
-    finally:
-        process.terminate()
-        process.communicate(timeout=60)
+def test_the_real_server_names_no_version_and_sends_the_security_headers(cockpit):
+    _, port, _ = cockpit
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/", headers={"Host": f"127.0.0.1:{port}"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
     assert response.status == 200
     server = response.getheader("Server", "")
     assert "Werkzeug" not in server and "Python" not in server, server

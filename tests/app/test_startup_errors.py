@@ -1,9 +1,12 @@
 """Start-up mistakes: one message naming the key (or file), exit code 2, never a traceback.
 
-Each case runs the real entry point (`python app_dash.py`, `python -m utils.journal`,
+Each kind of mistake (a value the settings refuse, an unreadable env file, an unusable DATA_DIR,
+a damaged state file) runs the real entry point (`python app_dash.py`, `python -m utils.journal`,
 `python -m utils.project.preflight`) in a subprocess against a temp env file named by
 COCKPIT_ENV_FILE, from a temp working directory, with a fake secret in the file that must
-never appear in what the process prints.
+never appear in what the process prints. Every listed mistake is also refused in this process by
+the calls the entry points make first (`load_settings`, `ensure_data_dir`): a process start
+costs a second, so the processes prove the wiring once per kind, not once per key.
 """
 
 from __future__ import annotations
@@ -16,16 +19,21 @@ from pathlib import Path
 import pytest
 
 from tests.support.live_server import free_port
-from utils.core.config import PROJECT_ROOT
+from utils.core.config import PROJECT_ROOT, ConfigError, ensure_data_dir, load_settings
 
 CANARY = "canary-pw-3c9e71"
 NOT_A_DATABASE = b"this is not an SQLite file, only its name is " * 40
 HANG_GUARD_S = 120  # a guard against a process that starts serving instead of refusing
 
 
-def run_entry_point(tmp_path: Path, argv: list[str], env_text: bytes, **extra: str):
+def write_env_file(tmp_path: Path, env_text: bytes) -> Path:
     env_file = tmp_path / "cockpit.env"
     env_file.write_bytes(f"TT_LIVE_PASS={CANARY}\n".encode() + env_text)
+    return env_file
+
+
+def run_entry_point(tmp_path: Path, argv: list[str], env_text: bytes, **extra: str):
+    env_file = write_env_file(tmp_path, env_text)
     environment = {
         key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ
     }
@@ -107,11 +115,35 @@ def assert_refused(code: int, output: str, fragments: list[str]) -> None:
     assert not echoed, "a secret from the env file appeared in the output"
 
 
-@pytest.mark.parametrize(
-    "build, fragments",
-    [case[1:] for case in CONFIG_CASES + DATA_FILE_CASES],
-    ids=[case[0] for case in CONFIG_CASES + DATA_FILE_CASES],
-)
+def cases(names: set[str]) -> list:
+    """The listed cases, as pytest parameters with their ids."""
+    chosen = [case for case in CONFIG_CASES + DATA_FILE_CASES if case[0] in names]
+    assert {case[0] for case in chosen} == names
+    return [pytest.param(*case[1:], id=case[0]) for case in chosen]
+
+
+# One of each kind: a refused value, an unreadable env file, DATA_DIR, each damaged store.
+EACH_KIND = {
+    "use_live_maybe",
+    "non_utf8_byte",
+    "data_dir_is_a_file",
+    "corrupt_audit",
+    "corrupt_journal",
+}
+
+
+@pytest.mark.parametrize("build, fragments", [pytest.param(*c[1:], id=c[0]) for c in CONFIG_CASES])
+def test_every_configuration_mistake_is_refused_before_start_up(tmp_path, build, fragments):
+    env_file = write_env_file(tmp_path, build(tmp_path))
+    with pytest.raises(ConfigError) as refused:
+        ensure_data_dir(load_settings(env_file=env_file))
+    message = str(refused.value)
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    assert CANARY not in message
+
+
+@pytest.mark.parametrize("build, fragments", cases(EACH_KIND))
 def test_the_cockpit_refuses_to_start(tmp_path, build, fragments):
     code, output = run_entry_point(tmp_path, [str(PROJECT_ROOT / "app_dash.py")], build(tmp_path))
     assert_refused(code, output, fragments)
@@ -127,23 +159,9 @@ def test_a_secret_used_as_the_host_is_not_echoed_at_start_up(tmp_path):
     assert_refused(code, output, ["HOST"])
 
 
-JOURNAL_CASES = [
-    case
-    for case in CONFIG_CASES + DATA_FILE_CASES
-    if case[0]
-    in {
-        "use_live_maybe",
-        "time_zone",
-        "non_utf8_byte",
-        "unterminated_quote",
-        "data_dir_empty",
-        "corrupt_journal",
-    }
-]
-
-
 @pytest.mark.parametrize(
-    "build, fragments", [c[1:] for c in JOURNAL_CASES], ids=[c[0] for c in JOURNAL_CASES]
+    "build, fragments",
+    cases({"use_live_maybe", "non_utf8_byte", "data_dir_empty", "corrupt_journal"}),
 )
 def test_the_journal_cli_refuses_a_bad_env(tmp_path, build, fragments):
     code, output = run_entry_point(tmp_path, ["-m", "utils.journal", "stats"], build(tmp_path))
@@ -151,12 +169,7 @@ def test_the_journal_cli_refuses_a_bad_env(tmp_path, build, fragments):
 
 
 # Only cases the pre-flight CLI refuses before it starts any tool.
-PREFLIGHT_CASES = [c for c in CONFIG_CASES if c[0] in {"use_live_maybe", "non_utf8_byte"}]
-
-
-@pytest.mark.parametrize(
-    "build, fragments", [c[1:] for c in PREFLIGHT_CASES], ids=[c[0] for c in PREFLIGHT_CASES]
-)
+@pytest.mark.parametrize("build, fragments", cases({"use_live_maybe", "non_utf8_byte"}))
 def test_the_preflight_cli_refuses_a_bad_env(tmp_path, build, fragments):
     code, output = run_entry_point(tmp_path, ["-m", "utils.project.preflight"], build(tmp_path))
     assert_refused(code, output, fragments)

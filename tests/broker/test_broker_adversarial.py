@@ -205,7 +205,11 @@ def test_naked_short_refused_as_not_defined_risk(live_rig):
     preview = live_rig.guard.preview(OrderIntent(spread=naked, client_order_id="naked-1"))
     assert ReasonCode.NOT_DEFINED_RISK in preview.codes
     no_live_orders(live_rig, dry_runs_too=True)
-    assert AlertRule.NOT_DEFINED_RISK in [a.rule for a in live_rig.alerts.alerts()]
+    assert [a.rule for a in live_rig.alerts.alerts()] == [  # unbounded loss breaks every cap
+        AlertRule.NOT_DEFINED_RISK,
+        AlertRule.OVER_LADDER_CAP,
+        AlertRule.OVER_SYMBOL_RISK,
+    ]
 
 
 def test_order_refused_when_evidence_cannot_be_read(live_rig):
@@ -351,7 +355,7 @@ def test_live_auth_failure_is_an_anomaly(make_rig):
     rig.graduate()
     preview = rig.guard.preview(rig.intent())
     assert preview.outcome is PreviewOutcome.REFUSED
-    assert GuardCode.BROKER_AUTH_FAILED in [a.code for a in preview.anomalies]
+    assert [a.code for a in preview.anomalies] == [GuardCode.BROKER_AUTH_FAILED]
     assert [a.rule for a in rig.alerts.alerts()] == [AlertRule.AUTH_ANOMALY]
     assert TriggerCode.AUTH_ANOMALY in rig.latch.state().codes
     assert rig.guard.mode().mode is EffectiveMode.LIVE_DRY_RUN
@@ -457,7 +461,7 @@ def test_trading_status_flags_refuse(live_rig, flags, code):
 def test_unreadable_dry_run_is_an_anomaly(live_rig):
     live_rig.live.malformed_next(method="POST", path=DRY_RUN_PATH)
     preview = live_rig.guard.preview(live_rig.intent())
-    assert GuardCode.DRY_RUN_UNREADABLE in [a.code for a in preview.anomalies]
+    assert [a.code for a in preview.anomalies] == [GuardCode.DRY_RUN_UNREADABLE]
     assert TriggerCode.ORDER_ANOMALY in live_rig.latch.state().codes
     no_live_orders(live_rig, dry_runs_too=False)
 
@@ -465,7 +469,7 @@ def test_unreadable_dry_run_is_an_anomaly(live_rig):
 def test_missing_dry_run_answer_is_an_anomaly(live_rig):
     live_rig.live.drop_next(method="POST", path=DRY_RUN_PATH, times=4)
     preview = live_rig.guard.preview(live_rig.intent())
-    assert GuardCode.DRY_RUN_MISSING in [a.code for a in preview.anomalies]
+    assert [a.code for a in preview.anomalies] == [GuardCode.DRY_RUN_MISSING]
     assert live_rig.latch.state().active
     no_live_orders(live_rig, dry_runs_too=False)
 
@@ -747,7 +751,7 @@ def test_sim_mode_places_in_the_simulator(make_rig):
 def test_cancel_of_an_unknown_order_is_refused_by_the_broker(live_rig):
     result = live_rig.guard.cancel(999999)
     assert result.outcome is CancelOutcome.REFUSED
-    assert GuardCode.CANCEL_REFUSED in [r.code for r in result.reasons]
+    assert [r.code for r in result.reasons] == [GuardCode.CANCEL_REFUSED]
 
 
 def test_quotes_missing_refuse_an_entry(live_rig):

@@ -269,7 +269,9 @@ def test_fill_far_from_the_limit_boundaries(net, far):
 
 
 def test_debit_fill_worse_than_limit_is_flagged():
-    assert fill_finding(Decimal("2.00"), "Debit", Decimal("-2.01"), 7) is not None
+    worse = fill_finding(Decimal("2.00"), "Debit", Decimal("-2.01"), 7)
+    assert worse.code == GuardCode.FILL_FAR_FROM_LIMIT
+    assert worse.evidence == {"order_id": "7", "limit": "2.00 Debit", "fill": "2.0100 Debit"}
     assert fill_finding(Decimal("2.00"), "Debit", Decimal("-1.95"), 7) is None
 
 

@@ -105,7 +105,7 @@ def test_fill_that_cannot_be_journaled_is_a_high_alert_not_a_crash(make_rig):
     assert placement.outcome is PlacementOutcome.FILLED
     assert placement.journal_trade_id is None
     assert GuardCode.JOURNAL_WRITE_FAILED in placement.codes
-    assert AlertRule.JOURNAL_WRITE_FAILURE in [a.rule for a in rig.alerts.alerts()]
+    assert [a.rule for a in rig.alerts.alerts()] == [AlertRule.JOURNAL_WRITE_FAILURE]
     assert "Journal it by hand" in placement.message
 
 

@@ -182,7 +182,10 @@ def test_same_order_written_differently_is_the_same_order(book):
         ),
         price=Decimal("1.860"),
     )
-    book.redeem(token, reordered, target())
+    assert reordered.digest == order().digest
+    redeemed = book.redeem(token, reordered, target())
+    assert redeemed.correlation_id == "c-1"
+    assert redeemed.binding_digest == binding_digest(order(), target())
 
 
 def test_token_never_in_reprs_or_dumps(book):
@@ -214,7 +217,8 @@ def test_any_other_price_or_quantity_is_refused(price, quantity):
     )
     given_order = order(price=price, legs=legs)
     if given_order.digest == order().digest:
-        book.redeem(token, given_order, target())
+        redeemed = book.redeem(token, given_order, target())
+        assert redeemed.binding_digest == binding_digest(order(), target())
     else:
         assert refusal(book, token, order=given_order) is RefusalCode.ORDER_CHANGED
 

@@ -6,20 +6,18 @@ import sqlite3
 
 from components.cards.graduation import Ids as GraduationIds
 from components.cards.journal import Ids as JournalIds
-from tests.support.browser import chromium_page, screenshot
+from tests.support.browser import screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from utils.core.config import PROJECT_ROOT
 
 
-def test_unreadable_journal_shows_the_failure_on_the_cards(tmp_path):
+def test_unreadable_journal_shows_the_failure_on_the_cards(tmp_path, page):
     settings = cockpit_settings(tmp_path)
-    with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page() as page:
+    with serve_cockpit(settings, PROJECT_ROOT) as url:
         raw = sqlite3.connect(settings.data_dir / "journal.sqlite3")
         raw.execute("ALTER TABLE trades RENAME TO trades_moved_away")
         raw.commit()
         raw.close()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(url + "/")
         page.locator(f"#{GraduationIds.CARD} .alert-danger").wait_for()
         graduation = page.locator(f"#{GraduationIds.CARD}").inner_text()
@@ -31,4 +29,3 @@ def test_unreadable_journal_shows_the_failure_on_the_cards(tmp_path):
     assert "reload the page" in graduation and "Traceback" not in graduation
     assert "Could not read the journal" in journal
     assert "Broker" in titles and "Export" in titles
-    assert errors == []

@@ -1,20 +1,26 @@
 """Order ticket in Chromium: a dry-run preview is blocked and says what would have happened;
-with dry-run off in SIM, only a confirmed order is placed, and it is journaled."""
+with dry-run off in SIM, only a confirmed order is placed; resting, it can be cancelled, and an
+order that never filled is not journaled."""
 
 from __future__ import annotations
 
 from components.cards.broker import Ids as BrokerIds
 from components.cards.ticket import Ids as TicketIds
-from tests.support.browser import chromium_page, screenshot
+from tests.support.browser import screenshot
+import pytest
+
 from tests.support.live_server import cockpit_settings, serve_cockpit
+from tests.support.tastytrade_support import START, SteppingClock
 from utils.records.audit import AuditLog
 from utils.core.config import PROJECT_ROOT
 from utils.spreads.ticket_odds import ODDS_FORMULA
+from utils.journal.store import Journal
 
 
-def test_preview_in_dry_run_is_blocked_and_place_stays_disabled(tmp_path):
+@pytest.mark.viewport(height=2400)
+def test_preview_in_dry_run_is_blocked_and_place_stays_disabled(tmp_path, page):
     settings = cockpit_settings(tmp_path)
-    with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
+    with serve_cockpit(settings, PROJECT_ROOT, clock=SteppingClock(START)) as url:
         page.goto(url + "/")
         page.locator(f"#{BrokerIds.EFFECTIVE_MODE}").wait_for()
         mode = page.locator(f"#{BrokerIds.EFFECTIVE_MODE}").inner_text()
@@ -40,9 +46,10 @@ def test_preview_in_dry_run_is_blocked_and_place_stays_disabled(tmp_path):
     audit.close()
 
 
-def test_confirmed_order_in_sim_is_placed_once_and_journaled(tmp_path):
+@pytest.mark.viewport(height=2400)
+def test_confirmed_order_in_sim_is_placed_once_then_cancelled(tmp_path, page):
     settings = cockpit_settings(tmp_path, always_dry_run=False)
-    with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
+    with serve_cockpit(settings, PROJECT_ROOT, clock=SteppingClock(START)) as url:
         page.goto(url + "/")
         page.locator(f"#{BrokerIds.EFFECTIVE_MODE}").wait_for()
         mode = page.locator(f"#{BrokerIds.EFFECTIVE_MODE}").inner_text()
@@ -58,26 +65,28 @@ def test_confirmed_order_in_sim_is_placed_once_and_journaled(tmp_path):
         page.locator(f"#{TicketIds.PLACEMENT}").wait_for()
         placement = page.locator(f"#{TicketIds.PLACEMENT}").inner_text()
         screenshot(page, "ticket_placed_in_sim")
-        if placement == "WORKING":
-            page.click(f"#{TicketIds.CANCEL}")
-            page.locator(f"#{TicketIds.RESULT}" + " :text('ancel')").first.wait_for()
-            after_cancel = page.locator(f"#{TicketIds.RESULT}").inner_text()
-            assert "cancel" in after_cancel.lower()
+        page.click(f"#{TicketIds.CANCEL}")
+        page.locator(f"#{TicketIds.RESULT}" + " :text('ancel')").first.wait_for()
+        after_cancel = page.locator(f"#{TicketIds.RESULT}").inner_text()
     assert mode == "SIM"
     assert outcome == "READY TO CONFIRM" and disabled_before_confirming
-    assert placement in ("FILLED", "WORKING")
+    assert placement == "WORKING"
+    assert after_cancel.startswith("Order 100001: Cancel Requested (SIM, 127.0.0.1:")
     audit = AuditLog.open(settings.data_dir)
     kinds = [entry.kind for entry in audit.entries()]
     audit.close()
     assert kinds.count("submit_attempt") == 1 and "confirmation" in kinds
-    assert placement == "FILLED" or "cancel" in kinds
+    placed_on = kinds.index("submit_attempt")
+    assert kinds[placed_on:] == ["submit_attempt", "broker_answer", "cancel", "cancel"]
+    journal = Journal.open(settings.data_dir)
+    assert journal.list_trades() == [], "an order that never filled is no trade"
+    journal.close()
 
 
-def test_odds_are_estimates_with_their_formula_and_the_assumed_volatility(tmp_path):
+@pytest.mark.viewport(height=2400)
+def test_odds_are_estimates_with_their_formula_and_the_assumed_volatility(tmp_path, page):
     settings = cockpit_settings(tmp_path)
-    with serve_cockpit(settings, PROJECT_ROOT) as url, chromium_page(height=2400) as page:
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    with serve_cockpit(settings, PROJECT_ROOT) as url:
         page.goto(url + "/")
         odds = page.locator(f"#{TicketIds.ODDS}")
         odds.get_by_text("Enter the underlying's price").wait_for()
@@ -97,4 +106,3 @@ def test_odds_are_estimates_with_their_formula_and_the_assumed_volatility(tmp_pa
     assert "IV 20.0% (assumed: no IV entered; the model's default)" in assumed
     assert "assumed" not in typed
     assert tooltip == ODDS_FORMULA
-    assert errors == []

@@ -155,7 +155,7 @@ def test_neutralising_text_is_reversible_and_never_leaves_a_formula(text):
     assert not neutral.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(
     setup=st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s),
     pnl_cents=st.integers(min_value=-50_000, max_value=50_000),

@@ -282,7 +282,7 @@ def test_not_defined_risk_legs_are_caught_even_if_the_model_was_bypassed(setting
     naked = Trade.model_construct(**{**dict(valid), "legs": valid.legs[:1]})
     report = evaluate_discipline([naked], settings=settings, now=NOW)
     assert "NOT_DEFINED_RISK" in rules_broken(report)
-    assert report.score <= 70
+    assert report.score == 70
 
 
 def test_refused_orders_that_are_not_risk_rules_cost_nothing(settings):

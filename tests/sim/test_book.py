@@ -94,7 +94,7 @@ def test_documented_dry_run_arithmetic_for_a_three_wide_spread_at_two_credit(clo
     assert fees["total-fees"] == "2.302" and effect["is-spread"] is True
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     width=st.sampled_from([1, 2, 3, 5, 10]),
     credit_cents=st.integers(min_value=1, max_value=99),

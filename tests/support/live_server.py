@@ -15,16 +15,8 @@ from components.context import build_context
 from components.http_security import CockpitRequestHandler
 from utils.core.config import Settings, load_settings
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
+# How often the serving thread looks for a shutdown request: the wait at every block's end.
+SHUTDOWN_POLL_S = 0.05
 
 
 def free_port() -> int:
@@ -51,7 +43,9 @@ def serve_cockpit(settings: Settings, root: Path, **context_overrides) -> Iterat
         threaded=True,
         request_handler=CockpitRequestHandler,
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://{settings.host}:{settings.port}"

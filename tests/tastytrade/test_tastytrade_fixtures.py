@@ -112,17 +112,17 @@ def test_balance_example_parses_money_as_decimal():
 
 
 @pytest.mark.parametrize(
-    "item",
+    ("item", "quantity", "multiplier"),
     [
-        fixture("positions.json")["data"]["items"][0],
-        fixture("position_sandbox_equity.json"),
-        fixture("position_option_short_put.json"),
+        (fixture("positions.json")["data"]["items"][0], 100, 1),
+        (fixture("position_sandbox_equity.json"), 1, 1),
+        (fixture("position_option_short_put.json"), 1, 100),
     ],
     ids=["documented", "sandbox-numbers", "option"],
 )
-def test_position_examples_parse_numbers_or_strings(item):
+def test_position_examples_parse_numbers_or_strings(item, quantity, multiplier):
     position = Position.model_validate(item)
-    assert position.quantity > 0 and position.multiplier in (Decimal(1), Decimal(100))
+    assert (position.quantity, position.multiplier) == (Decimal(quantity), Decimal(multiplier))
 
 
 def test_short_option_position_is_negative_with_its_expiry():
