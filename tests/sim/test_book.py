@@ -312,6 +312,17 @@ def test_closing_without_a_position_warns_and_strict_validation_refuses(clock):
     assert set(preflight_codes(book, strict)) == {"closing_with_no_position"}
 
 
+def test_strict_validation_refuses_a_close_larger_than_the_position(clock):
+    book = make_book(clock, FillBehavior.IMMEDIATE)
+    submit_and_work(book, credit_spread(530, 525, "1.0"))
+    strict = {"advanced-instructions": {"strict-position-effect-validation": True}}
+    two_lots = order(
+        [leg(put(530), 2, "Buy to Close"), leg(put(525), 2, "Sell to Close")], "2", "Debit"
+    )
+    assert set(preflight_codes(book, two_lots | strict)) == {"closing_with_no_position"}
+    assert book.dry_run(ACCOUNT, closing_spread(530, 525, "1.0") | strict)["warnings"] == []
+
+
 def test_opening_against_an_existing_position_is_refused(clock):
     book = make_book(clock, FillBehavior.IMMEDIATE)
     submit_and_work(book, order([leg(put(530), 1, "Sell to Open")], "5", "Credit"))

@@ -22,7 +22,7 @@ from utils.sim.server import SimBroker
 from utils.tastytrade.orders import build_spread_order
 from utils.tastytrade.accounts import Balance, CustomerAccount, Position
 from utils.tastytrade.api_model import ApiError, Pagination
-from utils.tastytrade.errors import MalformedResponse, TastytradeApiError
+from utils.tastytrade.errors import MalformedResponse, PreflightRejected, TastytradeApiError
 from utils.tastytrade.login import LegacySession, OAuthToken
 from utils.tastytrade.market_data import NestedOptionChain, Quote
 from utils.tastytrade.orders import FeeCalculation, Fill, NewOrder, Order, OrderResponse
@@ -145,7 +145,8 @@ def test_spread_builder_produces_the_documented_request_body():
         source=example["source"],
         external_identifier=example["external-identifier"],
     )
-    assert order.to_body() == example
+    strict = {"advanced-instructions": {"strict-position-effect-validation": True}}
+    assert order.to_body() == example | strict
 
 
 def test_dry_run_example_parses_with_its_buying_power_arithmetic():
@@ -503,3 +504,25 @@ def test_answer_missing_a_required_field_raises_malformed_response_naming_it(cli
     broker.answer_next(balance, path="/balances")
     with pytest.raises(MalformedResponse, match="net-liquidating-value"):
         client.balances(broker.account_number)
+
+
+def test_spread_orders_ask_for_strict_position_effect_and_a_baseless_close_is_refused(
+    client, broker
+):
+    legs, credit = put_credit_spread(client)
+    counterpart = {"Sell to Open": "Buy to Close", "Buy to Open": "Sell to Close"}
+    closing = [dict(leg, action=counterpart[leg["action"]]) for leg in legs]
+    order = build_spread_order(closing, price=credit, price_effect="Debit")
+    assert order.to_body()["advanced-instructions"] == {"strict-position-effect-validation": True}
+    with pytest.raises(PreflightRejected) as raised:
+        client.dry_run(broker.account_number, order)
+    assert raised.value.code == "preflight_check_failure"
+    assert {item.code for item in raised.value.errors} == {"closing_with_no_position"}
+    with pytest.raises(PreflightRejected):
+        client.place_order(broker.account_number, order)
+    assert [r.path for r in broker.requests if r.method == "POST" and "/orders" in r.path] == [
+        f"/accounts/{broker.account_number}/orders/dry-run",
+        f"/accounts/{broker.account_number}/orders",
+    ]
+    assert broker.book.all_orders(broker.account_number) == []
+    assert broker.book.positions(broker.account_number) == []

@@ -46,7 +46,11 @@ def evaluate_order(
     holdings = account.holdings()
     for leg in order.legs:
         held = holdings.get(leg.symbol, Decimal(0))
-        if leg.action in CLOSE_ACTIONS and leg.signed(leg.quantity) * held >= 0:
+        # A close larger than the position counts as one without a position: tastytrade does not
+        # document its code for that case, so the simulator uses `closing_with_no_position`.
+        closes_nothing = leg.signed(leg.quantity) * held >= 0
+        closes_too_much = leg.quantity > abs(held)
+        if leg.action in CLOSE_ACTIONS and (closes_nothing or closes_too_much):
             if order.strict_position_effect:
                 error("closing_with_no_position", CLOSING_WITH_NO_POSITION)
             else:

@@ -237,6 +237,13 @@ def new_client_order_id() -> str:
     return str(uuid.uuid4())
 
 
+# Every order the cockpit builds asks the broker to keep its position effect as sent: without it
+# tastytrade silently turns a closing order with no position into an opening one (the dry-run
+# only warns `closing_with_no_position`). On opening orders it costs nothing and means the broker
+# never re-labels any order the person confirmed.
+STRICT_POSITION_EFFECT = {"strict-position-effect-validation": True}
+
+
 def build_spread_order(
     legs: Iterable[NewOrderLeg | Mapping[str, Any]],
     *,
@@ -246,7 +253,8 @@ def build_spread_order(
     source: str | None = None,
     external_identifier: str | None = None,
 ) -> NewOrder:
-    """A Limit order body for a multi-leg spread, with a fresh external identifier.
+    """A Limit order body for a multi-leg spread, with a fresh external identifier and
+    `strict-position-effect-validation` on (STRICT_POSITION_EFFECT).
 
     `legs` are NewOrderLeg models or dicts of the documented leg shape
     (`instrument-type`, `symbol`, `quantity`, `action`; snake_case keys work too); `price` is the
@@ -266,6 +274,7 @@ def build_spread_order(
             legs=parsed,
             source=source,
             external_identifier=external_identifier or new_client_order_id(),
+            advanced_instructions=dict(STRICT_POSITION_EFFECT),
         )
     except ValidationError as error:
         raise InvalidRequest(f"spread order refused: {describe_validation(error)}") from None
