@@ -8,7 +8,7 @@ TastytradeClient, and writes to real SQLite files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,7 @@ class EvidenceStub:
     open_positions: tuple[OpenPosition, ...] = ()
     open_positions_by_mode: dict[Mode, tuple[OpenPosition, ...]] | None = None
     rollback_triggers: tuple[RollbackTrigger, ...] = ()
+    gates_age: timedelta = timedelta(0)
     broken: bool = False
     calls: int = 0
 
@@ -103,7 +104,7 @@ class EvidenceStub:
         if self.broken:
             raise RuntimeError("journal unreadable")
         return GuardEvidence(
-            gates=gate_report(now, self.failing_gates),
+            gates=gate_report(now - self.gates_age, self.failing_gates),
             sandbox=sandbox_record(self.sandbox, now, self.sandbox_server),
             ladder_level=1,
             ramp_stage=RampStage.LIVE_WEEK_1,

@@ -25,6 +25,7 @@ from utils.broker.clients import (
     host_of,
     read_trading_status,
 )
+from utils.broker.close_route import close_route, route_problem, unheld_legs
 from utils.broker.confirmation import TargetBinding
 from utils.broker.decisions import (
     account_verdict,
@@ -38,7 +39,7 @@ from utils.broker.pretrade import PretradeDecision, Quote, run_pretrade_checks
 from utils.broker.order_intent import OpenPosition, OrderIntent, RecentOrder
 from utils.broker.recorder import Recorder
 from utils.core.config import Settings
-from utils.judge.mode import BrokerTarget, ModeDecision
+from utils.judge.mode import BrokerTarget, ModeDecision, ModeIntent
 from utils.records.alerts import HaltState
 from utils.records.audit import AuditKind
 from utils.records.sandbox import mask_account
@@ -165,6 +166,75 @@ class Gatekeeper:
         if problem is not None:
             raise refusal(
                 GuardCode.CLOSE_MISMATCH, f"The order does not close trade {trade.id}: {problem}."
+            )
+
+    def route_close(
+        self,
+        attempt: Attempt,
+        decision: ModeDecision,
+        intent: OrderIntent,
+        closes_trade_id: int | None,
+    ) -> ModeDecision:
+        """The decision an order runs under: a closing order of a journaled trade goes to that
+        trade's broker (`utils.broker.close_route`), audited; any other order keeps the mode's."""
+        if intent.position_effect is not PositionEffect.CLOSING or closes_trade_id is None:
+            return decision
+        if self._journal is None:
+            return decision
+        try:
+            trade = self._journal.get_trade(closes_trade_id)
+        except Exception:  # the close link refuses it, naming why
+            return decision
+        settings = ModeIntent.from_settings(self._settings)
+        problem = route_problem(settings, trade.mode)
+        if problem is not None:
+            raise refusal(
+                GuardCode.BROKER_UNAVAILABLE,
+                f"Trade {trade.id} ran in {trade.mode}, and its broker cannot be reached: "
+                f"{problem}. Close it at the broker.",
+            )
+        routed = close_route(settings, decision, trade.mode)
+        self._recorder.write(
+            attempt,
+            AuditKind.GUARD_DECISION,
+            {
+                "stage": "close_route",
+                "closes_trade_id": trade.id,
+                "position_mode": trade.mode.value,
+                "from": decision.label,
+                "mode": routed.label,
+                "target": routed.target.value,
+                "submits": routed.submits(PositionEffect.CLOSING),
+            },
+        )
+        if routed.target is not decision.target:
+            attempt.client = None  # `client` opens the position's broker
+        attempt.decision = routed
+        return routed
+
+    def require_position(
+        self, attempt: Attempt, client: BrokerPort, account_number: str, intent: OrderIntent
+    ) -> None:
+        """A closing order reduces positions this broker's account holds; refuses otherwise,
+        before anything reaches `/orders` (an opening order passes)."""
+        if intent.position_effect is not PositionEffect.CLOSING:
+            return
+        try:
+            positions = client.positions(account_number)
+        except TastytradeError as error:
+            raise self.refuse_broker_error(attempt, error, "Reading the positions") from None
+        missing = unheld_legs(intent, positions)
+        self._recorder.write(
+            attempt,
+            AuditKind.GUARD_DECISION,
+            {"stage": "position_check", "target": attempt.target, "unheld_legs": missing},
+        )
+        if missing:
+            raise refusal(
+                GuardCode.CLOSE_NOT_HELD_AT_BROKER,
+                f"The {attempt.target} account {mask_account(account_number)} holds no position "
+                f"this order closes: {'; '.join(missing)}. Nothing was sent.",
+                unheld_legs="; ".join(missing),
             )
 
     @staticmethod

@@ -28,8 +28,8 @@ correlation id for all its audit entries) and runs one stage; a step that refuse
 `Refused`, which the facade words as the answer (`utils.broker.answers`). The parts:
 
     mode_reader   evidence, halt and latch -> the effective mode (utils.judge.mode, pure)
-    gatekeeper    the checks preview and place share: evidence, close link, account, quotes,
-                  pre-trade checks
+    gatekeeper    the checks preview and place share: evidence, a close's route and link,
+                  account, the broker's positions for a close, quotes, pre-trade checks
     decisions     the pure verdicts (what is refused, what is an anomaly, which alert)
     recorder      the audit log, HIGH alerts, the rollback latch, the audit chain
     preview       checks -> `/orders/dry-run` -> blocked, or a confirmation token
@@ -45,7 +45,9 @@ replayed token, or the same order sent again), an order whose fate is unknown, a
 (closed, frozen, closing-only, margin call), and a missing or unreadable dry-run answer. Orders
 refused for risk (not defined-risk, over the ladder cap, over 20 % on one underlying, over the
 concurrency cap, an entry during a halt) raise their HIGH alert too. Cancels always pass to the
-broker the order was sent to: they only take risk off.
+broker the order was sent to: they only take risk off. Closing orders go to the broker holding the
+trade they close, whatever the mode for entries, once it confirms the position
+(`utils.broker.close_route`).
 
 The audit chain is checked in full when the guard is built (the app's start-up), and cheaply
 before every preview and placement (the entries written since the last check, plus the last

@@ -1,9 +1,10 @@
 """Place: a confirmed order, cleared once more, sent once. The only module that sends an order.
 
-`clear` is the gate: the person's confirmation, the audit chain, the token redeemed for the same
-order, account, host, path and mode (burned either way), the preview it came from, the account
-flags, a mode that submits, the evidence, the close link and the pre-trade checks again (a
-duplicate is now an anomaly). It sends nothing and returns a `ClearedOrder`, or raises `Refused`.
+`clear` is the gate: the person's confirmation, the audit chain, a close's route to the broker
+of its position, the token redeemed for the same order, account, host, path and mode (burned
+either way), the preview it came from, the account flags, the position a close reduces, a mode
+that submits, the evidence, the close link and the pre-trade checks again (a duplicate is now
+an anomaly). It sends nothing and returns a `ClearedOrder`, or raises `Refused`.
 
 `submit` is the executor: SUBMIT_ATTEMPT is audited, then the one POST to `/orders`. It is never
 resent: a lost answer (a timeout, a 5xx) is looked up by the order's external identifier. After
@@ -98,8 +99,10 @@ class PlaceStage:
             )
         self._recorder.require_intact_chain(attempt, intent.position_effect)
         order = build_order(intent)
-        client = self._gate.client(attempt, decision.target)
         pending = self._in_flight.pending.get(attempt.correlation_id)
+        if pending is not None:
+            decision = self._gate.route_close(attempt, decision, intent, pending.closes_trade_id)
+        client = self._gate.client(attempt, decision.target)
         number = account_number or (pending.account_number if pending else None)
         if number is None:
             number = self._gate.choose_account(attempt, client, None).account.account_number
@@ -112,6 +115,7 @@ class PlaceStage:
                 "The preview of this confirmation is gone; preview the order again.",
             )
         _, balance = self._gate.account(attempt, client, number, intent.position_effect)
+        self._gate.require_position(attempt, client, number, intent)
         if not decision.submits(intent.position_effect):
             raise refusal(
                 GuardCode.BLOCKED_BY_DRY_RUN,

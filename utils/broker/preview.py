@@ -71,6 +71,7 @@ class PreviewStage:
             },
         )
         self._recorder.write_decision(attempt, decision)
+        decision = self._gate.route_close(attempt, decision, intent, closes_trade_id)
         self._recorder.require_intact_chain(attempt, intent.position_effect)
         evidence = self._gate.require_evidence(attempt, reading.evidence)
         self._gate.require_close_link(attempt, intent, closes_trade_id)
@@ -79,6 +80,7 @@ class PreviewStage:
         customer, balance = self._gate.account(
             attempt, client, account_number, intent.position_effect
         )
+        self._gate.require_position(attempt, client, customer.account.account_number, intent)
         quotes = self._gate.quotes(client, intent)
         pretrade = self._gate.pretrade(
             attempt, intent, evidence, reading.halt, balance, quotes, "pretrade"
