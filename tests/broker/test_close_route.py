@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 
 from tests.support.broker_support import LIVE_ACCOUNT, SANDBOX_ACCOUNT, GuardRig, order_posts
+from tests.support.tastytrade_support import fixture
+from utils.broker.close_route import unheld_legs
 from utils.broker.guard import BrokerGuard
 from utils.broker.models import GuardCode, PlacementOutcome, PreviewOutcome
 from utils.broker.order_intent import OpenPosition, OrderIntent
@@ -19,8 +21,9 @@ from utils.judge.mode import BrokerTarget, EffectiveMode
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind
 from utils.records.latch import RollbackTrigger, TriggerCode
-from utils.spreads.legs import PositionEffect, PriceEffect
+from utils.spreads.legs import Leg, PositionEffect, PriceEffect
 from utils.spreads.spread import Spread
+from utils.tastytrade.accounts import Position
 from utils.tastytrade.orders import build_spread_order
 
 LIVE_ORDERS = f"/accounts/{LIVE_ACCOUNT}/orders"
@@ -211,3 +214,18 @@ def test_a_live_close_without_a_live_login_is_refused_not_sent_elsewhere(live_ri
     assert "no live login is configured" in preview.message
     assert order_posts(live_rig.live) == posts_before
     assert order_posts(live_rig.sandbox) == []
+
+
+def test_a_close_must_reduce_a_held_position_on_the_opposite_side_by_no_more_than_held():
+    short_put = Position.model_validate(fixture("position_option_short_put.json"))
+    occ = "SPY   250117P00450000"
+    assert unheld_legs([Leg.from_occ(occ, "Buy to Close", 1)], [short_put]) == []
+    assert unheld_legs([Leg.from_occ(occ, "Buy to Close", 2)], [short_put]) == [
+        "Buy to Close 2 SPY   250117P00450000 (held: -1)"
+    ]
+    assert unheld_legs([Leg.from_occ(occ, "Sell to Close", 1)], [short_put]) == [
+        "Sell to Close 1 SPY   250117P00450000 (held: -1)"
+    ]
+    assert unheld_legs([Leg.from_occ(occ, "Buy to Close", 1)], []) == [
+        "Buy to Close 1 SPY   250117P00450000 (held: 0)"
+    ]

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from utils.broker.fills import MODE_OF_TARGET
-from utils.broker.order_intent import OrderIntent
 from utils.journal.trade import Mode
 from utils.judge.mode import (
     BrokerTarget,
@@ -30,6 +29,7 @@ from utils.judge.mode import (
     ModeReason,
     sandbox_problem,
 )
+from utils.spreads.legs import Leg
 from utils.spreads.symbols import SymbolError, parse_occ
 from utils.tastytrade.accounts import Position
 
@@ -89,11 +89,11 @@ def held_quantities(positions: Sequence[Position]) -> dict[str, Decimal]:
     return held
 
 
-def unheld_legs(intent: OrderIntent, positions: Sequence[Position]) -> list[str]:
+def unheld_legs(legs: Sequence[Leg], positions: Sequence[Position]) -> list[str]:
     """The closing legs that would not reduce a position the broker holds (empty when all do)."""
     held = held_quantities(positions)
     missing = []
-    for leg in intent.spread.legs:
+    for leg in legs:
         have = held.get(leg.occ, Decimal(0))
         if have * leg.sign >= 0 or abs(have) < leg.quantity:
             missing.append(f"{leg.action.value} {leg.quantity} {leg.occ} (held: {have})")

@@ -223,7 +223,7 @@ class Gatekeeper:
             positions = client.positions(account_number)
         except TastytradeError as error:
             raise self.refuse_broker_error(attempt, error, "Reading the positions") from None
-        missing = unheld_legs(intent, positions)
+        missing = unheld_legs(intent.spread.legs, positions)
         self._recorder.write(
             attempt,
             AuditKind.GUARD_DECISION,
