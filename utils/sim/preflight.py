@@ -46,8 +46,11 @@ def evaluate_order(
     holdings = account.holdings()
     for leg in order.legs:
         held = holdings.get(leg.symbol, Decimal(0))
-        # A close larger than the position counts as one without a position: tastytrade does not
-        # document its code for that case, so the simulator uses `closing_with_no_position`.
+        # With strict-position-effect-validation tastytrade refuses such a close instead of
+        # turning it into an opening order; the code of that refusal is undocumented
+        # (tastytrade_api.md documents only the warning), so the simulator refuses with the
+        # warning's code inside `preflight_check_failure`. A close larger than the position
+        # counts as one without a position.
         closes_nothing = leg.signed(leg.quantity) * held >= 0
         closes_too_much = leg.quantity > abs(held)
         if leg.action in CLOSE_ACTIONS and (closes_nothing or closes_too_much):
