@@ -12,11 +12,13 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev browser
 	$(PY) -m utils.project.preflight
 
-# Speed figures (minutes; never part of the test run): metrics, the judge, the whole page.
+# Speed figures (minutes; never part of the test run): metrics, the judge, the whole page,
+# the CSV imports.
 bench: $(VENV)/.dev
 	$(PY) -m benchmarks.bench_metrics
 	$(PY) -m benchmarks.bench_judge
 	$(PY) -m benchmarks.bench_cockpit
+	$(PY) -m benchmarks.bench_import
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

@@ -132,6 +132,12 @@ class _Planner:
     mode: Mode
     book: JournalBook
     spreads: list[_Spread] = field(default_factory=list)
+    # (contract, long?) -> the spreads holding it on that side, oldest first (a dict keeps
+    # insertion order), so a closing row visits only spreads it closes. A spread leaves when its
+    # position reaches zero, for good: after its opening a position only moves toward zero.
+    holders: dict[tuple[str, bool], dict[str, _Spread]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
     untracked: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     openings: list[PlannedOpening] = field(default_factory=list)
     fills: list[PlannedFill] = field(default_factory=list)
@@ -155,6 +161,9 @@ class _Planner:
                     if fill.order_id and fill.order_id not in state.close_order_ids:
                         state.close_order_ids.append(fill.order_id)
             self.spreads.append(state)
+            for symbol, held in state.positions.items():
+                if held:
+                    self.holders[symbol, held > 0][state.uid] = state
 
     def warn(self, line: int | None, message: str, column: str | None = None) -> None:
         self.warnings.append(ImportIssue(line=line, field=column, message=message))
@@ -177,12 +186,12 @@ class _Planner:
         """
         remaining = row.quantity
         shares: list[tuple[_Spread, int]] = []
-        for spread in self.spreads:
-            held = spread.positions.get(row.symbol, 0)
-            if remaining and held * change_sign < 0:
-                take = min(remaining, abs(held))
-                shares.append((spread, take))
-                remaining -= take
+        for spread in self.holders.get((row.symbol, change_sign < 0), {}).values():
+            if not remaining:
+                break
+            take = min(remaining, abs(spread.positions[row.symbol]))
+            shares.append((spread, take))
+            remaining -= take
         untracked = self.untracked.get(row.symbol, 0)
         if remaining and untracked * change_sign < 0:
             absorbed = min(remaining, abs(untracked))
@@ -245,10 +254,20 @@ class _Planner:
             return 0
         return to_cents(candidates.pop(0).fees)
 
+    def move_position(self, spread: _Spread, symbol: str, quantity: int) -> None:
+        """Change a spread's position in a contract, keeping `holders` in step."""
+        before = spread.positions.get(symbol, 0)
+        held = before + quantity
+        spread.positions[symbol] = held
+        if held:
+            self.holders[symbol, held > 0].setdefault(spread.uid, spread)
+        else:
+            self.holders[symbol, before > 0].pop(spread.uid, None)
+
     def record_fill(
         self, spread: _Spread, row: TastyRow, index: int, quantity: int, value: int, fees: int
     ) -> None:
-        spread.positions[row.symbol] = spread.positions.get(row.symbol, 0) + quantity
+        self.move_position(spread, row.symbol, quantity)
         self.fills.append(
             PlannedFill(
                 trade_uid=spread.uid,
@@ -383,7 +402,11 @@ class _Planner:
         self.close_contracts(row, -holders_sign, reason, 0, deliver=deliver)
 
     def position_sign(self, symbol: str) -> int:
-        total = sum(s.positions.get(symbol, 0) for s in self.spreads)
+        total = sum(
+            spread.positions[symbol]
+            for side in (True, False)
+            for spread in self.holders.get((symbol, side), {}).values()
+        )
         total += self.untracked.get(symbol, 0)
         return (total > 0) - (total < 0)
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from utils.core.money import usd
 from utils.core.reasons import Reason, as_evidence
 from utils.spreads.legs import Leg
-from utils.spreads.payoff import expiration_profile
+from utils.spreads.payoff import ExpirationProfile, expiration_profile
 from utils.spreads.symbols import OptionType
 
 ZERO = Decimal(0)
@@ -122,10 +122,17 @@ def _coverage_groups(legs: Sequence[Leg]) -> tuple[CoverageGroup, ...]:
     )
 
 
-def prove_defined_risk(legs: Sequence[Leg], premium_usd: Decimal = ZERO) -> DefinedRiskProof:
+def prove_defined_risk(
+    legs: Sequence[Leg],
+    premium_usd: Decimal = ZERO,
+    *,
+    profile: ExpirationProfile | None = None,
+) -> DefinedRiskProof:
     """Prove (or refute) that a leg set's loss is bounded and covered, structurally and by payoff.
 
     `premium_usd` (the order's signed premium, credit positive) only sets the reported max loss.
+    `profile` is `expiration_profile(legs, premium_usd)` when the caller holds it already (a
+    `Spread` does), so the payoff is computed once.
     """
     findings: list[ProofFinding] = []
     if len({leg.underlying for leg in legs}) > 1:
@@ -173,7 +180,8 @@ def prove_defined_risk(legs: Sequence[Leg], premium_usd: Decimal = ZERO) -> Defi
     right_slope = None
     max_loss = None
     if legs and single_expiration:
-        profile = expiration_profile(legs, premium_usd)
+        if profile is None:
+            profile = expiration_profile(legs, premium_usd)
         right_slope = profile.right_slope_usd
         max_loss = profile.max_loss_usd
         if right_slope < 0:

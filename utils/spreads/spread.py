@@ -153,7 +153,7 @@ class Spread(BaseModel):
     @cached_property
     def proof(self) -> DefinedRiskProof:
         """The defined-risk proof with its evidence."""
-        return prove_defined_risk(self.legs, self.premium_usd)
+        return prove_defined_risk(self.legs, self.premium_usd, profile=self.profile)
 
     @property
     def is_defined_risk(self) -> bool:
