@@ -193,6 +193,11 @@ def test_reimport_closes_a_trade_that_was_open_when_first_imported(journal, targ
     assert target.list_trades()[0].net_pnl_usd == Decimal("40.00")
 
 
+def on_qqq(leg: dict[str, str]) -> dict[str, str]:
+    """The same leg written on QQQ instead of SPY."""
+    return {**leg, "occ_symbol": "QQQ" + leg["occ_symbol"][3:]}
+
+
 def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str, str]]:
     """name -> (row, field, message fragment)."""
     first = rows[1]
@@ -213,11 +218,26 @@ def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str
             "Uncovered short",
         ),
         "pnl": ({**first, "net_pnl_usd": "999.00", "uid": "x3"}, "net_pnl_usd", "is 999.00 but"),
+        "two underlyings": (
+            {**first, "legs": json.dumps([legs[0], on_qqq(legs[1])]), "uid": "x4"},
+            "legs",
+            "legs span underlyings ['QQQ', 'SPY']",
+        ),
     }
 
 
 @pytest.mark.parametrize(
-    "case", ["bad date", "no offset", "money text", "structure", "naked leg", "uncovered", "pnl"]
+    "case",
+    [
+        "bad date",
+        "no offset",
+        "money text",
+        "structure",
+        "naked leg",
+        "uncovered",
+        "pnl",
+        "two underlyings",
+    ],
 )
 def test_a_file_with_a_bad_row_imports_nothing_and_names_line_and_field(
     journal, target, tmp_path, case

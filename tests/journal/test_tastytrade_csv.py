@@ -123,6 +123,22 @@ def test_a_single_option_is_reported_not_journaled(journal):
     assert not any("closes" in w.message for w in report.warnings)  # its close is expected
 
 
+def test_an_order_with_legs_on_two_underlyings_is_reported_not_journaled(journal, tmp_path):
+    header, rows = fixture_rows()
+    mixed = [list(row) for row in rows]
+    row = mixed[30 - 2]  # line 30: order 1001's SPY 575P (line 29 is its 580P), now a QQQ 575P
+    assert row[header.index("Symbol")] == "SPY   250117P00575000"
+    row[header.index("Symbol")] = "QQQ   250117P00575000"
+    row[header.index("Root Symbol")] = "QQQ"
+    row[header.index("Underlying Symbol")] = "QQQ"
+    path = write_rows(tmp_path / "mixed.csv", header, mixed)
+    report = journal.import_tastytrade_csv(path, mode=Mode.LIVE)
+    (warning,) = [w for w in report.warnings if "order 1001" in w.message]
+    assert warning.line == 29 and "order 1001 (line(s) 29, 30)" in warning.message
+    assert "legs span underlyings ['QQQ', 'SPY']" in warning.message
+    assert "tastytrade-1001" not in by_uid(journal)
+
+
 def test_importing_the_same_export_twice_adds_nothing(journal):
     journal.import_tastytrade_csv(FIXTURE, mode=Mode.LIVE)
     before = journal.list_trades()
