@@ -206,6 +206,8 @@ def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str
         "bad date": ({**first, "opened_at": "06/01/2025 10:00"}, "opened_at", "ISO-8601"),
         "no offset": ({**first, "opened_at": "2025-01-06T10:00:00"}, "opened_at", "no UTC"),
         "money text": ({**first, "max_loss_usd": "five hundred"}, "max_loss_usd", "not a number"),
+        "underscore": ({**first, "open_fees_usd": "2_2.28"}, "open_fees_usd", "underscores"),
+        "comma decimal": ({**first, "entry_price": "5,00"}, "entry_price", "groups of three"),
         "structure": ({**first, "structure": "strangle"}, "structure", "Input should be"),
         "naked leg": (
             {**first, "legs": json.dumps(legs[:1]), "uid": "x1"},
@@ -232,6 +234,8 @@ def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str
         "bad date",
         "no offset",
         "money text",
+        "underscore",
+        "comma decimal",
         "structure",
         "naked leg",
         "uncovered",

@@ -206,6 +206,10 @@ def corrupt(rows: list[list[str]], line: int, column: str, value: str) -> list[l
         ("Symbol", "SPY 450 PUT", "is not OSI"),
         ("Order #", "", "grouped by order"),
         ("Quantity", "1.5", "whole number"),
+        ("Value", "80,00", "groups of three digits"),
+        ("Value", "1_000.00", "underscores"),
+        ("Fees", "(0.14)", "parentheses"),
+        ("Quantity", "1e3", "exponent"),
     ],
 )
 def test_a_bad_row_imports_nothing_and_names_line_and_column(

@@ -15,11 +15,12 @@ import csv
 import hashlib
 import io
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.core.money import MoneyFormatError, parse_usd_text
 from utils.core.sessions import to_utc
 from utils.journal.import_report import ImportIssue
 from utils.journal.import_text import csv_records
@@ -97,18 +98,15 @@ class _CellError(Exception):
 
 
 def _number(column: str, text: str, *, required: bool = True) -> Decimal:
-    value = text.strip().replace(",", "")
+    value = text.strip()
     if value in ("", NO_AMOUNT):
         if required and value == "":
             raise _CellError(column, "is empty")
         return Decimal(0)
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise _CellError(column, f"{text.strip()[:40]!r} is not a number") from None
-    if not number.is_finite():
-        raise _CellError(column, f"{text.strip()[:40]!r} is not a finite number")
-    return number
+        return parse_usd_text(value)
+    except MoneyFormatError as error:
+        raise _CellError(column, str(error)) from None
 
 
 def _whole(column: str, text: str) -> int:
