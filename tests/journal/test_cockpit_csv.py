@@ -208,6 +208,7 @@ def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str
         "money text": ({**first, "max_loss_usd": "five hundred"}, "max_loss_usd", "not a number"),
         "underscore": ({**first, "open_fees_usd": "2_2.28"}, "open_fees_usd", "underscores"),
         "comma decimal": ({**first, "entry_price": "5,00"}, "entry_price", "groups of three"),
+        "negative fees": ({**first, "open_fees_usd": "-5"}, "open_fees_usd", "a fee is a cost"),
         "structure": ({**first, "structure": "strangle"}, "structure", "Input should be"),
         "naked leg": (
             {**first, "legs": json.dumps(legs[:1]), "uid": "x1"},
@@ -236,6 +237,7 @@ def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str
         "money text",
         "underscore",
         "comma decimal",
+        "negative fees",
         "structure",
         "naked leg",
         "uncovered",

@@ -172,6 +172,19 @@ def test_an_spxw_leg_is_on_spx():
     assert NewTrade(**data).max_loss_usd == Decimal("500.00")
 
 
+def test_negative_opening_or_closing_fees_are_refused():
+    with pytest.raises(ValidationError, match="a fee is a cost"):
+        new_trade(open_fees_usd=Decimal("-5"))
+    with pytest.raises(ValidationError, match="a fee is a cost"):
+        TradeClose(
+            closed_at=START,
+            exit_price=Decimal("1.00"),
+            exit_effect=PriceEffect.DEBIT,
+            close_fees_usd=Decimal("-0.01"),
+            close_reason=CloseReason.CLOSING_ORDER,
+        )
+
+
 def test_a_single_leg_is_not_a_spread():
     data = new_trade().model_dump()
     data["legs"] = data["legs"][:1]

@@ -210,6 +210,8 @@ def corrupt(rows: list[list[str]], line: int, column: str, value: str) -> list[l
         ("Value", "1_000.00", "underscores"),
         ("Fees", "(0.14)", "parentheses"),
         ("Quantity", "1e3", "exponent"),
+        ("Commissions", "100.00", "fees are debits"),
+        ("Fees", "0.14", "fees are debits"),
     ],
 )
 def test_a_bad_row_imports_nothing_and_names_line_and_column(

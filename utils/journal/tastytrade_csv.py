@@ -109,6 +109,18 @@ def _number(column: str, text: str, *, required: bool = True) -> Decimal:
         raise _CellError(column, str(error)) from None
 
 
+def _debit(column: str, text: str) -> Decimal:
+    """A Commissions or Fees cell: a debit, so negative or zero (`--` for none)."""
+    number = _number(column, text, required=False)
+    if number > 0:
+        raise _CellError(
+            column,
+            f"{text.strip()[:40]!r} is positive: fees are debits (negative or zero) in this "
+            "export, and a positive fee would add to P&L",
+        )
+    return number
+
+
 def _whole(column: str, text: str) -> int:
     number = _number(column, text)
     if number != number.to_integral_value() or number < 0:
@@ -190,10 +202,7 @@ def _parse_row(line: int, cells: dict[str, str]) -> TastyRow | None:
     if multiplier < 1:
         raise _CellError("Multiplier", "must be at least 1")
     value = _number("Value", cells["Value"])
-    fees = -(
-        _number("Commissions", cells["Commissions"], required=False)
-        + _number("Fees", cells["Fees"], required=False)
-    )
+    fees = -(_debit("Commissions", cells["Commissions"]) + _debit("Fees", cells["Fees"]))
     underlying = cells["Underlying Symbol"].strip().upper()
     if not underlying:
         underlying = symbol.upper() if option is None else _underlying_of(option)
