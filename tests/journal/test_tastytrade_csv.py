@@ -212,6 +212,10 @@ def corrupt(rows: list[list[str]], line: int, column: str, value: str) -> list[l
         ("Quantity", "1e3", "exponent"),
         ("Commissions", "100.00", "fees are debits"),
         ("Fees", "0.14", "fees are debits"),
+        ("Value", "1e400", "exponent"),
+        ("Quantity", "9" * 40, "at most 12 digits"),
+        ("Date", "0001-01-01T10:00:00-0500", "outside the years 1970 to 2999"),
+        ("Date", "9999-12-31T23:00:00-0500", "outside the years 1970 to 2999"),
     ],
 )
 def test_a_bad_row_imports_nothing_and_names_line_and_column(

@@ -138,7 +138,10 @@ def _timestamp(text: str) -> datetime:
         ) from None
     if moment.utcoffset() is None:
         raise _CellError("Date", f"{value[:40]!r} has no UTC offset")
-    return to_utc(moment)
+    try:
+        return to_utc(moment)
+    except ValueError as error:
+        raise _CellError("Date", str(error)) from None
 
 
 def _event_kind(sub_type: str, description: str) -> RowKind | None:
