@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.bad_numbers import bad_number_texts
 from tests.support.journal_factory import START, close_for_pnl, journal_trades, new_trade
 from utils.journal.store import Journal
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
@@ -386,3 +387,24 @@ def test_a_close_that_contradicts_the_journal_is_reported_not_half_applied(
         skipped = later.import_journal_csv(tmp_path / "closed.csv", skip_bad=True)
         assert skipped.committed and skipped.closed == 0 and skipped.skipped_bad == 1
         assert later.get_trade(later_trade.id).status is TradeStatus.OPEN
+
+
+@settings(max_examples=40)
+@given(
+    column=st.sampled_from(
+        ["quantity", "multiplier", "entry_price", "max_loss_usd", "open_fees_usd", "exit_price"]
+    ),
+    text=bad_number_texts(),
+)
+def test_any_bad_number_cell_is_one_named_error_and_nothing_imported(
+    tmp_path_factory, column, text
+):
+    folder = tmp_path_factory.mktemp("bad")
+    with Journal.open(folder / "source") as source, Journal.open(folder / "target") as target:
+        rows = good_rows(source, folder)
+        path = write_csv(folder, [rows[0], {**rows[1], column: text}, rows[2]])
+        report = target.import_journal_csv(path)
+        assert not report.committed and report.added == 0 and target.list_trades() == []
+    (issue,) = report.errors
+    assert (issue.line, issue.field) == (3, column)
+    assert issue.message.startswith(f"{text.strip()[:40]!r} is not a number: ")

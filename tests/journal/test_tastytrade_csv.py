@@ -9,6 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.support.bad_numbers import bad_number_texts
 
 from utils.journal.store import Journal
 from utils.journal.errors import JournalError
@@ -348,3 +352,26 @@ def test_a_tastytrade_export_cannot_be_journaled_as_sim(journal):
     with pytest.raises(JournalError, match="LIVE or SANDBOX"):
         journal.import_tastytrade_csv(FIXTURE, mode=Mode.SIM)
     assert journal.list_trades() == []
+
+
+TRADE_LINES = [number for number, row in enumerate(fixture_rows()[1], start=2) if row[1] == "Trade"]
+
+
+@settings(max_examples=40)
+@given(
+    line=st.sampled_from(TRADE_LINES),
+    column=st.sampled_from(["Value", "Quantity", "Commissions", "Fees"]),
+    text=bad_number_texts(),
+)
+def test_any_bad_number_cell_is_one_named_error_and_nothing_imported(
+    tmp_path_factory, line, column, text
+):
+    folder = tmp_path_factory.mktemp("bad")
+    header, rows = fixture_rows()
+    path = write_rows(folder / "bad.csv", header, corrupt(rows, line, column, text))
+    with Journal.open(folder / "data") as journal:
+        report = journal.import_tastytrade_csv(path, mode=Mode.LIVE)
+        assert not report.committed and journal.list_trades() == []
+    (issue,) = report.errors
+    assert (issue.line, issue.field) == (line, column)
+    assert issue.message.startswith(f"{text[:40]!r} is not a number: ")
