@@ -93,12 +93,12 @@ def test_an_anomaly_raises_only_an_anomaly_alert():
 
 
 def test_allowed_pretrade_passes_with_no_alert():
-    assert pretrade_verdict(pretrade(), duplicate_is_anomaly=True) == Verdict()
+    assert pretrade_verdict(pretrade(), at_placement=True) == Verdict()
 
 
 def test_pretrade_denials_are_refusals_with_their_own_codes_and_evidence():
     verdict = pretrade_verdict(
-        pretrade(ReasonCode.BID_ASK_TOO_WIDE, ReasonCode.REVENGE_GUARD), duplicate_is_anomaly=False
+        pretrade(ReasonCode.BID_ASK_TOO_WIDE, ReasonCode.REVENGE_GUARD), at_placement=False
     )
     assert [r.code for r in verdict.refusals] == [
         ReasonCode.BID_ASK_TOO_WIDE,
@@ -108,23 +108,33 @@ def test_pretrade_denials_are_refusals_with_their_own_codes_and_evidence():
     assert verdict.anomalies == () and verdict.risk_alerts == ()
 
 
-def test_risk_denials_raise_their_high_alerts_once_each():
+def test_risk_denials_at_placement_raise_their_high_alerts_once_each():
     decision = pretrade(ReasonCode.EXCEEDS_LADDER_CAP, ReasonCode.HALTED)
-    verdict = pretrade_verdict(decision, duplicate_is_anomaly=False)
+    verdict = pretrade_verdict(decision, at_placement=True)
     assert verdict.risk_alerts == (
         RiskAlert(rule=AlertRule.OVER_LADDER_CAP, message=decision.sentence),
         RiskAlert(rule=AlertRule.ENTRY_DURING_HALT, message=decision.sentence),
     )
 
 
+def test_risk_denials_at_preview_refuse_without_an_alert():
+    decision = pretrade(ReasonCode.EXCEEDS_LADDER_CAP, ReasonCode.HALTED)
+    verdict = pretrade_verdict(decision, at_placement=False)
+    assert [r.code for r in verdict.refusals] == [
+        ReasonCode.EXCEEDS_LADDER_CAP,
+        ReasonCode.HALTED,
+    ]
+    assert verdict.risk_alerts == () and verdict.anomalies == ()
+
+
 def test_a_duplicate_at_preview_is_a_refusal():
-    verdict = pretrade_verdict(pretrade(ReasonCode.DUPLICATE_ORDER), duplicate_is_anomaly=False)
+    verdict = pretrade_verdict(pretrade(ReasonCode.DUPLICATE_ORDER), at_placement=False)
     assert [r.code for r in verdict.refusals] == [ReasonCode.DUPLICATE_ORDER]
     assert verdict.anomalies == ()
 
 
 def test_a_duplicate_right_before_submit_is_a_duplicate_submit_anomaly():
-    verdict = pretrade_verdict(pretrade(ReasonCode.DUPLICATE_ORDER), duplicate_is_anomaly=True)
+    verdict = pretrade_verdict(pretrade(ReasonCode.DUPLICATE_ORDER), at_placement=True)
     assert verdict.refusals == ()
     assert [(a.finding.code, a.rule) for a in verdict.anomalies] == [
         (GuardCode.DUPLICATE_SUBMIT, AlertRule.ORDER_ANOMALY)

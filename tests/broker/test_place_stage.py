@@ -145,3 +145,18 @@ def test_recorder_refuses_a_verdict_raising_its_anomaly_alert_and_latch(live_rig
     assert live_rig.latch.state().codes == (TriggerCode.ORDER_ANOMALY,)
     assert audit_kinds(live_rig)[-2:] == [AuditKind.HALT, AuditKind.LATCH]
     assert order_posts(live_rig.live) == []
+
+
+def test_an_entry_placed_during_a_halt_raises_one_alert_naming_the_halt_not_quoting_it(live_rig):
+    stages = wire(live_rig)
+    intent = live_rig.intent()
+    correlation_id, token = previewed(live_rig, stages, intent)
+    live_rig.alerts.raise_alert(AlertRule.AUTH_ANOMALY, "401 in LIVE")
+    with pytest.raises(Refused) as refused:
+        stages.place.clear(attempt(live_rig, correlation_id), token, intent, True, None)
+    assert [r.code for r in refused.value.reasons] == [ReasonCode.HALTED]
+    first, second = live_rig.alerts.alerts()
+    assert (first.rule, second.rule) == (AlertRule.AUTH_ANOMALY, AlertRule.ENTRY_DURING_HALT)
+    assert f"HIGH alert {first.id} AUTH_ANOMALY" in second.message
+    assert "401 in LIVE" not in second.message
+    assert order_posts(live_rig.live, dry_run=False) == []

@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from utils.core.money import (
+    MoneyFormatError,
+    parse_usd_text,
     cents_as_float_usd,
     exact_usd,
     from_cents,
@@ -98,3 +100,52 @@ def test_plain_usd_never_writes_a_tiny_edge_as_none(amount, written):
 )
 def test_exact_usd_keeps_every_digit_that_rounding_would_hide(amount, written):
     assert exact_usd(Decimal(amount)) == written
+
+
+# --- the one number format a file or a person writes: -1,234.56 ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text, amount",
+    [
+        ("47.44", "47.44"),
+        ("-1,234.56", "-1234.56"),
+        ("$1,234,567.00", "1234567.00"),
+        ("-$80.00", "-80.00"),
+        ("  12  ", "12"),
+        (".95", "0.95"),
+        ("0", "0"),
+        ("999,999,999,999.999999", "999999999999.999999"),
+    ],
+)
+def test_the_documented_number_format_reads_exactly(text, amount):
+    assert parse_usd_text(text) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("80,00", "groups of three digits"),
+        ("1,2345.00", "groups of three digits"),
+        ("12,34,567", "groups of three digits"),
+        ("1_000.00", "underscores"),
+        ("2_2.28", "underscores"),
+        ("1e400", "exponent"),
+        ("1E3", "exponent"),
+        ("(5.00)", "parentheses"),
+        ("+5", "the format -1,234.56"),
+        ("$-5", "the format -1,234.56"),
+        ("1.2.3", "the format -1,234.56"),
+        ("NaN", "the format -1,234.56"),
+        ("Infinity", "the format -1,234.56"),
+        ("lots", "the format -1,234.56"),
+        ("", "empty"),
+        ("1234567890123.00", "at most 12 digits"),
+        ("1.1234567", "at most 6 decimals"),
+    ],
+)
+def test_an_ambiguous_or_foreign_number_is_refused_saying_why(text, why):
+    with pytest.raises(MoneyFormatError) as refused:
+        parse_usd_text(text)
+    assert why in refused.value.why
+    assert refused.value.text == text

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.bad_numbers import bad_number_texts
 from tests.support.journal_factory import START, close_for_pnl, journal_trades, new_trade
 from utils.journal.store import Journal
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
@@ -193,6 +194,11 @@ def test_reimport_closes_a_trade_that_was_open_when_first_imported(journal, targ
     assert target.list_trades()[0].net_pnl_usd == Decimal("40.00")
 
 
+def on_qqq(leg: dict[str, str]) -> dict[str, str]:
+    """The same leg written on QQQ instead of SPY."""
+    return {**leg, "occ_symbol": "QQQ" + leg["occ_symbol"][3:]}
+
+
 def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str, str]]:
     """name -> (row, field, message fragment)."""
     first = rows[1]
@@ -201,6 +207,12 @@ def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str
         "bad date": ({**first, "opened_at": "06/01/2025 10:00"}, "opened_at", "ISO-8601"),
         "no offset": ({**first, "opened_at": "2025-01-06T10:00:00"}, "opened_at", "no UTC"),
         "money text": ({**first, "max_loss_usd": "five hundred"}, "max_loss_usd", "not a number"),
+        "underscore": ({**first, "open_fees_usd": "2_2.28"}, "open_fees_usd", "underscores"),
+        "comma decimal": ({**first, "entry_price": "5,00"}, "entry_price", "groups of three"),
+        "negative fees": ({**first, "open_fees_usd": "-5"}, "open_fees_usd", "a fee is a cost"),
+        "huge quantity": ({**first, "quantity": "9" * 40}, "quantity", "at most 12 digits"),
+        "year 1": ({**first, "opened_at": "0001-01-01T00:00:00+00:00"}, "opened_at", "1970"),
+        "year 9999": ({**first, "closed_at": "9999-12-31T23:59:59-05:00"}, "closed_at", "2999"),
         "structure": ({**first, "structure": "strangle"}, "structure", "Input should be"),
         "naked leg": (
             {**first, "legs": json.dumps(legs[:1]), "uid": "x1"},
@@ -213,11 +225,32 @@ def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str
             "Uncovered short",
         ),
         "pnl": ({**first, "net_pnl_usd": "999.00", "uid": "x3"}, "net_pnl_usd", "is 999.00 but"),
+        "two underlyings": (
+            {**first, "legs": json.dumps([legs[0], on_qqq(legs[1])]), "uid": "x4"},
+            "legs",
+            "legs span underlyings ['QQQ', 'SPY']",
+        ),
     }
 
 
 @pytest.mark.parametrize(
-    "case", ["bad date", "no offset", "money text", "structure", "naked leg", "uncovered", "pnl"]
+    "case",
+    [
+        "bad date",
+        "no offset",
+        "money text",
+        "underscore",
+        "comma decimal",
+        "negative fees",
+        "huge quantity",
+        "year 1",
+        "year 9999",
+        "structure",
+        "naked leg",
+        "uncovered",
+        "pnl",
+        "two underlyings",
+    ],
 )
 def test_a_file_with_a_bad_row_imports_nothing_and_names_line_and_field(
     journal, target, tmp_path, case
@@ -354,3 +387,24 @@ def test_a_close_that_contradicts_the_journal_is_reported_not_half_applied(
         skipped = later.import_journal_csv(tmp_path / "closed.csv", skip_bad=True)
         assert skipped.committed and skipped.closed == 0 and skipped.skipped_bad == 1
         assert later.get_trade(later_trade.id).status is TradeStatus.OPEN
+
+
+@settings(max_examples=40)
+@given(
+    column=st.sampled_from(
+        ["quantity", "multiplier", "entry_price", "max_loss_usd", "open_fees_usd", "exit_price"]
+    ),
+    text=bad_number_texts(),
+)
+def test_any_bad_number_cell_is_one_named_error_and_nothing_imported(
+    tmp_path_factory, column, text
+):
+    folder = tmp_path_factory.mktemp("bad")
+    with Journal.open(folder / "source") as source, Journal.open(folder / "target") as target:
+        rows = good_rows(source, folder)
+        path = write_csv(folder, [rows[0], {**rows[1], column: text}, rows[2]])
+        report = target.import_journal_csv(path)
+        assert not report.committed and report.added == 0 and target.list_trades() == []
+    (issue,) = report.errors
+    assert (issue.line, issue.field) == (3, column)
+    assert issue.message.startswith(f"{text.strip()[:40]!r} is not a number: ")

@@ -147,6 +147,44 @@ def test_a_leg_list_that_is_not_defined_risk_is_refused():
         NewTrade(**data)
 
 
+def on_underlying(leg: dict, root: str) -> dict:
+    """The same leg on another underlying: OCC roots are padded to six characters."""
+    return {**leg, "occ_symbol": root.ljust(6) + leg["occ_symbol"][6:]}
+
+
+def test_legs_on_two_underlyings_are_refused():
+    data = new_trade(underlying="SPY").model_dump()
+    data["legs"] = [data["legs"][0], on_underlying(data["legs"][1], "QQQ")]
+    with pytest.raises(ValidationError, match=r"legs span underlyings \['QQQ', 'SPY'\]"):
+        NewTrade(**data)
+
+
+def test_legs_on_another_underlying_than_the_trade_are_refused():
+    data = new_trade(underlying="SPY").model_dump()
+    data["legs"] = [on_underlying(leg, "QQQ") for leg in data["legs"]]
+    with pytest.raises(ValidationError, match="the legs are on QQQ, the trade's underlying is SPY"):
+        NewTrade(**data)
+
+
+def test_an_spxw_leg_is_on_spx():
+    data = new_trade(underlying="SPX").model_dump()
+    data["legs"] = [on_underlying(leg, "SPXW") for leg in data["legs"]]
+    assert NewTrade(**data).max_loss_usd == Decimal("500.00")
+
+
+def test_negative_opening_or_closing_fees_are_refused():
+    with pytest.raises(ValidationError, match="a fee is a cost"):
+        new_trade(open_fees_usd=Decimal("-5"))
+    with pytest.raises(ValidationError, match="a fee is a cost"):
+        TradeClose(
+            closed_at=START,
+            exit_price=Decimal("1.00"),
+            exit_effect=PriceEffect.DEBIT,
+            close_fees_usd=Decimal("-0.01"),
+            close_reason=CloseReason.CLOSING_ORDER,
+        )
+
+
 def test_a_single_leg_is_not_a_spread():
     data = new_trade().model_dump()
     data["legs"] = data["legs"][:1]

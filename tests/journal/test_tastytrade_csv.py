@@ -9,6 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.support.bad_numbers import bad_number_texts
 
 from utils.journal.store import Journal
 from utils.journal.errors import JournalError
@@ -123,6 +127,22 @@ def test_a_single_option_is_reported_not_journaled(journal):
     assert not any("closes" in w.message for w in report.warnings)  # its close is expected
 
 
+def test_an_order_with_legs_on_two_underlyings_is_reported_not_journaled(journal, tmp_path):
+    header, rows = fixture_rows()
+    mixed = [list(row) for row in rows]
+    row = mixed[30 - 2]  # line 30: order 1001's SPY 575P (line 29 is its 580P), now a QQQ 575P
+    assert row[header.index("Symbol")] == "SPY   250117P00575000"
+    row[header.index("Symbol")] = "QQQ   250117P00575000"
+    row[header.index("Root Symbol")] = "QQQ"
+    row[header.index("Underlying Symbol")] = "QQQ"
+    path = write_rows(tmp_path / "mixed.csv", header, mixed)
+    report = journal.import_tastytrade_csv(path, mode=Mode.LIVE)
+    (warning,) = [w for w in report.warnings if "order 1001" in w.message]
+    assert warning.line == 29 and "order 1001 (line(s) 29, 30)" in warning.message
+    assert "legs span underlyings ['QQQ', 'SPY']" in warning.message
+    assert "tastytrade-1001" not in by_uid(journal)
+
+
 def test_importing_the_same_export_twice_adds_nothing(journal):
     journal.import_tastytrade_csv(FIXTURE, mode=Mode.LIVE)
     before = journal.list_trades()
@@ -190,6 +210,16 @@ def corrupt(rows: list[list[str]], line: int, column: str, value: str) -> list[l
         ("Symbol", "SPY 450 PUT", "is not OSI"),
         ("Order #", "", "grouped by order"),
         ("Quantity", "1.5", "whole number"),
+        ("Value", "80,00", "groups of three digits"),
+        ("Value", "1_000.00", "underscores"),
+        ("Fees", "(0.14)", "parentheses"),
+        ("Quantity", "1e3", "exponent"),
+        ("Commissions", "100.00", "fees are debits"),
+        ("Fees", "0.14", "fees are debits"),
+        ("Value", "1e400", "exponent"),
+        ("Quantity", "9" * 40, "at most 12 digits"),
+        ("Date", "0001-01-01T10:00:00-0500", "outside the years 1970 to 2999"),
+        ("Date", "9999-12-31T23:00:00-0500", "outside the years 1970 to 2999"),
     ],
 )
 def test_a_bad_row_imports_nothing_and_names_line_and_column(
@@ -322,3 +352,26 @@ def test_a_tastytrade_export_cannot_be_journaled_as_sim(journal):
     with pytest.raises(JournalError, match="LIVE or SANDBOX"):
         journal.import_tastytrade_csv(FIXTURE, mode=Mode.SIM)
     assert journal.list_trades() == []
+
+
+TRADE_LINES = [number for number, row in enumerate(fixture_rows()[1], start=2) if row[1] == "Trade"]
+
+
+@settings(max_examples=40)
+@given(
+    line=st.sampled_from(TRADE_LINES),
+    column=st.sampled_from(["Value", "Quantity", "Commissions", "Fees"]),
+    text=bad_number_texts(),
+)
+def test_any_bad_number_cell_is_one_named_error_and_nothing_imported(
+    tmp_path_factory, line, column, text
+):
+    folder = tmp_path_factory.mktemp("bad")
+    header, rows = fixture_rows()
+    path = write_rows(folder / "bad.csv", header, corrupt(rows, line, column, text))
+    with Journal.open(folder / "data") as journal:
+        report = journal.import_tastytrade_csv(path, mode=Mode.LIVE)
+        assert not report.committed and journal.list_trades() == []
+    (issue,) = report.errors
+    assert (issue.line, issue.field) == (line, column)
+    assert issue.message.startswith(f"{text[:40]!r} is not a number: ")

@@ -46,6 +46,7 @@ def test_alert_starts_a_24h_halt(store, clock):
     halt = store.halt_state()
     assert halt.active and halt.until == T0 + timedelta(hours=24)
     assert halt.reason == "AUTH_ANOMALY: 401 in LIVE"
+    assert halt.cause == f"HIGH alert {store.alerts()[0].id} AUTH_ANOMALY"  # named, not quoted
     assert halt.remaining(T0 + timedelta(hours=1)) == timedelta(hours=23)
 
 

@@ -63,10 +63,19 @@ def test_without_an_underlying_price_there_is_no_estimate():
 @pytest.mark.parametrize(
     ("price", "iv", "sentence"),
     [
-        ("abc", "", "underlying price: 'abc' is not a number"),
+        (
+            "abc",
+            "",
+            "underlying price: 'abc' is not a number: numbers are written in the format -1,234.56",
+        ),
         ("-1", "", "underlying price: must be a number above 0"),
         ("530", "0", "implied volatility: must be a number above 0"),
-        ("530", "high", "implied volatility: 'high' is not a number"),
+        (
+            "530",
+            "high",
+            "implied volatility: 'high' is not a number: "
+            "numbers are written in the format -1,234.56",
+        ),
     ],
 )
 def test_unreadable_inputs_name_the_field(price, iv, sentence):

@@ -10,6 +10,7 @@ the alerts and refuses; only `place` sends an order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -22,7 +23,7 @@ from utils.broker.pretrade import PretradeDecision
 from utils.broker.order_intent import OrderIntent
 from utils.broker.pretrade_context import ReasonCode
 from utils.judge.mode import BrokerTarget, ModeDecision
-from utils.records.alerts import AlertRule
+from utils.records.alerts import AlertRule, HaltState
 from utils.records.audit import AuditVerification
 from utils.spreads.legs import PositionEffect
 from utils.tastytrade.errors import (
@@ -154,14 +155,17 @@ def close_mismatch(trade: Any, intent: OrderIntent, target: BrokerTarget | None)
     return None
 
 
-def pretrade_verdict(decision: PretradeDecision, *, duplicate_is_anomaly: bool) -> Verdict:
-    """The pre-trade checks' denials as refusals, their risk alerts, and (right before a submit)
-    a duplicate order as the anomaly of a duplicate submit."""
+def pretrade_verdict(decision: PretradeDecision, *, at_placement: bool) -> Verdict:
+    """The pre-trade checks' denials as refusals; at placement (right before a submit) also their
+    risk alerts and a duplicate order as the anomaly of a duplicate submit.
+
+    A preview is a question, not an attempt: its refusal is shown and audited, never alerted.
+    """
     if decision.allowed:
         return Verdict()
     refusals, anomalies = [], []
     for check in decision.denials:
-        if duplicate_is_anomaly and check.code is ReasonCode.DUPLICATE_ORDER:
+        if at_placement and check.code is ReasonCode.DUPLICATE_ORDER:
             duplicate = reason(
                 GuardCode.DUPLICATE_SUBMIT, f"Duplicate submit refused: {check.sentence}"
             )
@@ -174,8 +178,23 @@ def pretrade_verdict(decision: PretradeDecision, *, duplicate_is_anomaly: bool) 
         refusals=tuple(refusals),
         anomalies=tuple(anomalies),
         risk_alerts=tuple(
-            RiskAlert(rule=rule, message=decision.sentence) for rule in decision.refusal_alerts
+            RiskAlert(rule=rule, message=decision.sentence)
+            for rule in (decision.refusal_alerts if at_placement else ())
         ),
+    )
+
+
+def entry_during_halt_verdict(intent: OrderIntent, halt: HaltState, now: datetime) -> Verdict:
+    """An order that opens, confirmed at placement while a halt is in force: refused with the
+    HIGH alert of an entry attempted during a halt (the halt is named, never quoted)."""
+    if intent.position_effect is PositionEffect.CLOSING or not halt.in_force(now):
+        return Verdict()
+    until = f" until {halt.until.isoformat()}" if halt.until else ""
+    cause = f" ({halt.cause})" if halt.cause else ""
+    sentence = f"An entry was placed while entries are halted{until}{cause}; nothing was sent."
+    return Verdict(
+        refusals=(reason(ReasonCode.HALTED, sentence),),
+        risk_alerts=(RiskAlert(rule=AlertRule.ENTRY_DURING_HALT, message=sentence),),
     )
 
 

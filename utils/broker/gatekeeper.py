@@ -271,9 +271,10 @@ class Gatekeeper:
         quotes: dict[str, Quote],
         stage: str,
         figures: WhatIf | None = None,
-        duplicate_is_anomaly: bool = False,
+        at_placement: bool = False,
     ) -> PretradeDecision:
-        """The pre-trade checks, audited as `stage`; a denial raises its alerts and refuses."""
+        """The pre-trade checks, audited as `stage`; a denial refuses (and, at placement only,
+        raises its HIGH alerts)."""
         decision = run_pretrade_checks(
             intent,
             settings=self._settings,
@@ -288,7 +289,7 @@ class Gatekeeper:
             quotes=quotes,
         )
         self._recorder.write_pretrade(attempt, stage, decision)
-        verdict = pretrade_verdict(decision, duplicate_is_anomaly=duplicate_is_anomaly)
+        verdict = pretrade_verdict(decision, at_placement=at_placement)
         self._recorder.enforce(attempt, verdict, what_if=figures, pretrade=decision)
         return decision
 

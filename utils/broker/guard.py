@@ -43,11 +43,12 @@ set the rollback latch: an auth failure against LIVE, a rejected or unexpectedly
 an order echo that differs from what was sent, a fill far from the limit, a duplicate submit (a
 replayed token, or the same order sent again), an order whose fate is unknown, account flags
 (closed, frozen, closing-only, margin call), and a missing or unreadable dry-run answer. Orders
-refused for risk (not defined-risk, over the ladder cap, over 20 % on one underlying, over the
-concurrency cap, an entry during a halt) raise their HIGH alert too. Cancels always pass to the
-broker the order was sent to: they only take risk off. Closing orders go to the broker holding the
-trade they close, whatever the mode for entries, once it confirms the position
-(`utils.broker.close_route`).
+refused for risk at placement (not defined-risk, over the ladder cap, over 20 % on one
+underlying, over the concurrency cap, an entry placed during a halt) raise their HIGH alert too;
+a refused preview is a question: it shows its reasons and is audited, with no alert and no halt.
+Cancels always pass to the broker the order was sent to: they only take risk off. Closing orders
+go to the broker holding the trade they close, whatever the mode for entries, once it confirms
+the position (`utils.broker.close_route`).
 
 The audit chain is checked in full when the guard is built (the app's start-up), and cheaply
 before every preview and placement (the entries written since the last check, plus the last

@@ -24,9 +24,13 @@ from utils.broker.confirmation import (
     TargetBinding,
     token_reference,
 )
-from utils.broker.decisions import confirmation_verdict, submit_error_verdict
+from utils.broker.decisions import (
+    confirmation_verdict,
+    entry_during_halt_verdict,
+    submit_error_verdict,
+)
 from utils.broker.fills import placement_outcome
-from utils.broker.gatekeeper import Gatekeeper, build_order, target_binding
+from utils.broker.gatekeeper import UNREADABLE_HALT, Gatekeeper, build_order, target_binding
 from utils.broker.in_flight import InFlight, Pending, Placed
 from utils.broker.mode_reader import ModeReader
 from utils.broker.models import GuardCode, Placement, PlacementOutcome, reason
@@ -98,6 +102,8 @@ class PlaceStage:
                 "The order was not confirmed by a person; nothing was sent.",
             )
         self._recorder.require_intact_chain(attempt, intent.position_effect)
+        halt = reading.halt if reading.halt is not None else UNREADABLE_HALT
+        self._recorder.enforce(attempt, entry_during_halt_verdict(intent, halt, attempt.now))
         order = build_order(intent)
         pending = self._in_flight.pending.get(attempt.correlation_id)
         if pending is not None:
@@ -133,7 +139,7 @@ class PlaceStage:
             quotes,
             "pretrade_before_submit",
             pending.what_if,
-            duplicate_is_anomaly=True,
+            at_placement=True,
         )
         return ClearedOrder(
             decision=decision,

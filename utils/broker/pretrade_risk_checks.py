@@ -124,6 +124,11 @@ def check_defined_risk(intent: OrderIntent, ctx: PretradeContext) -> CheckResult
     )
 
 
+def halt_cause(halt: object) -> str:
+    """The halt's cause as `HaltState.cause` names it; a halt from elsewhere gives its reason."""
+    return str(getattr(halt, "cause", None) or getattr(halt, "reason", "") or "")
+
+
 def check_halt(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
     """No opening order while a halt is in force; closing orders that reduce risk pass."""
     halt = ctx.halt
@@ -144,7 +149,8 @@ def check_halt(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
             f"Entries are halted{until}, but closing orders that reduce risk still pass.",
             **evidence,
         )
-    reason = f" ({halt.reason})" if halt and halt.reason else ""
+    cause = halt_cause(halt)
+    reason = f" ({cause})" if cause else ""
     return checked(
         ReasonCode.HALTED,
         False,

@@ -12,11 +12,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from utils.core.money import MoneyFormatError, parse_usd_text
 from utils.journal.cockpit_csv import (
     CLOSE_COLUMNS,
     JOURNAL_CSV_COLUMNS,
@@ -62,12 +63,9 @@ def _decimal(column: str, cell: str) -> Decimal | None:
     if not value:
         return None
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise _FieldError(column, f"{value[:40]!r} is not a number") from None
-    if not number.is_finite():
-        raise _FieldError(column, f"{value[:40]!r} is not a finite number")
-    return number
+        return parse_usd_text(value)
+    except MoneyFormatError as error:
+        raise _FieldError(column, str(error)) from None
 
 
 def _integer(column: str, cell: str) -> int | None:

@@ -31,6 +31,14 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT)
 
 
+def _fee(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError(
+            f"{value} is negative: a fee is a cost, and a negative one would add to P&L"
+        )
+    return value
+
+
 def _price(value: Decimal) -> Decimal:
     if not value.is_finite() or value < 0:
         raise ValueError("must be a finite price of 0 or more (its sign is the effect)")
@@ -70,6 +78,7 @@ def _order_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 UsdAmount = Annotated[Decimal, AfterValidator(_money)]
+FeeUsd = Annotated[Decimal, AfterValidator(_money), AfterValidator(_fee)]  # a cost: never < 0
 PricePerShare = Annotated[Decimal, AfterValidator(_price)]
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 Labels = Annotated[tuple[str, ...], AfterValidator(_labels)]

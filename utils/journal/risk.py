@@ -17,7 +17,7 @@ from utils.core.money import round_to_cent
 from utils.spreads.legs import Leg, LegAction, PriceEffect, SpreadError
 from utils.spreads.spread import Spread
 from utils.spreads.structures import Structure as ShapeName
-from utils.spreads.symbols import OptionType, SymbolError, parse_occ
+from utils.spreads.symbols import OptionType, SymbolError, parse_occ, underlying_for_root
 
 
 class Structure(StrEnum):
@@ -124,6 +124,18 @@ class SpreadRisk(BaseModel):
     max_profit_usd: Decimal | None
 
 
+def leg_underlying(occ_symbol: str, trade_underlying: str) -> str:
+    """The underlying a leg's own OCC root names (SPXW -> SPX), so each leg is checked.
+
+    An adjusted root (`BRKB1`) names no underlying by itself: only the broker or the CSV does, so
+    it is taken to be on `trade_underlying`.
+    """
+    root = parse_occ(occ_symbol).root
+    if root[-1].isdigit():
+        return trade_underlying
+    return underlying_for_root(root)
+
+
 def spread_risk(
     legs: tuple[TradeLeg, ...],
     *,
@@ -134,8 +146,9 @@ def spread_risk(
 ) -> SpreadRisk:
     """Recognise the structure, prove it defined-risk and compute its max loss and profit.
 
-    Uses `utils.spreads.spread` (the exact expiration payoff, before fees). Raises ValueError with a
-    sentence a trader can act on when the legs are not a defined-risk spread.
+    Uses `utils.spreads.spread` (the exact expiration payoff, before fees). Each leg is on the
+    underlying its own OCC symbol names, so legs on two underlyings fail the proof. Raises
+    ValueError with a sentence a trader can act on when the legs are not a defined-risk spread.
     """
     try:
         spread = Spread(
@@ -144,7 +157,7 @@ def spread_risk(
                     symbol=leg.occ_symbol,
                     action=leg.action,
                     quantity=leg.quantity,
-                    underlying=underlying,
+                    underlying=leg_underlying(leg.occ_symbol, underlying),
                     multiplier=multiplier,
                 )
                 for leg in legs
@@ -157,6 +170,10 @@ def spread_risk(
         raise ValueError(str(error)) from None
     if not proof.defined_risk:
         raise ValueError(f"the legs are not a defined-risk spread: {proof.sentence}")
+    if spread.underlying != underlying:
+        raise ValueError(
+            f"the legs are on {spread.underlying}, the trade's underlying is {underlying}"
+        )
     max_loss = proof.max_loss_usd  # the proof's expiration payoff: one computation, not two
     if max_loss is None or max_loss <= 0:
         raise ValueError(

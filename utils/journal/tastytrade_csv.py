@@ -15,11 +15,12 @@ import csv
 import hashlib
 import io
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.core.money import MoneyFormatError, parse_usd_text
 from utils.core.sessions import to_utc
 from utils.journal.import_report import ImportIssue
 from utils.journal.import_text import csv_records
@@ -97,17 +98,26 @@ class _CellError(Exception):
 
 
 def _number(column: str, text: str, *, required: bool = True) -> Decimal:
-    value = text.strip().replace(",", "")
+    value = text.strip()
     if value in ("", NO_AMOUNT):
         if required and value == "":
             raise _CellError(column, "is empty")
         return Decimal(0)
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise _CellError(column, f"{text.strip()[:40]!r} is not a number") from None
-    if not number.is_finite():
-        raise _CellError(column, f"{text.strip()[:40]!r} is not a finite number")
+        return parse_usd_text(value)
+    except MoneyFormatError as error:
+        raise _CellError(column, str(error)) from None
+
+
+def _debit(column: str, text: str) -> Decimal:
+    """A Commissions or Fees cell: a debit, so negative or zero (`--` for none)."""
+    number = _number(column, text, required=False)
+    if number > 0:
+        raise _CellError(
+            column,
+            f"{text.strip()[:40]!r} is positive: fees are debits (negative or zero) in this "
+            "export, and a positive fee would add to P&L",
+        )
     return number
 
 
@@ -128,7 +138,10 @@ def _timestamp(text: str) -> datetime:
         ) from None
     if moment.utcoffset() is None:
         raise _CellError("Date", f"{value[:40]!r} has no UTC offset")
-    return to_utc(moment)
+    try:
+        return to_utc(moment)
+    except ValueError as error:
+        raise _CellError("Date", str(error)) from None
 
 
 def _event_kind(sub_type: str, description: str) -> RowKind | None:
@@ -192,10 +205,7 @@ def _parse_row(line: int, cells: dict[str, str]) -> TastyRow | None:
     if multiplier < 1:
         raise _CellError("Multiplier", "must be at least 1")
     value = _number("Value", cells["Value"])
-    fees = -(
-        _number("Commissions", cells["Commissions"], required=False)
-        + _number("Fees", cells["Fees"], required=False)
-    )
+    fees = -(_debit("Commissions", cells["Commissions"]) + _debit("Fees", cells["Fees"]))
     underlying = cells["Underlying Symbol"].strip().upper()
     if not underlying:
         underlying = symbol.upper() if option is None else _underlying_of(option)

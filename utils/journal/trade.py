@@ -22,6 +22,7 @@ from utils.core.prevalidated import build_validated
 from utils.core.sessions import session_of
 from utils.journal.fields import (
     BrokerOrderIds,
+    FeeUsd,
     Labels,
     OptionalText,
     PricePerShare,
@@ -106,7 +107,7 @@ class NewTrade(BaseModel):
     entry_effect: PriceEffect
     max_loss_usd: UsdAmount = Field(default=None, gt=0)  # type: ignore[assignment]
     max_profit_usd: UsdAmount | None = Field(default=None, gt=0)
-    open_fees_usd: UsdAmount = Decimal("0.00")
+    open_fees_usd: FeeUsd = Decimal("0.00")
     mode: Mode
     broker_order_ids: BrokerOrderIds = ()
     parent_id: int | None = None
@@ -211,7 +212,7 @@ class TradeClose(BaseModel):
     closed_at: UtcDatetime
     exit_price: PricePerShare
     exit_effect: PriceEffect
-    close_fees_usd: UsdAmount = Decimal("0.00")
+    close_fees_usd: FeeUsd = Decimal("0.00")
     close_reason: CloseReason = CloseReason.CLOSING_ORDER
     broker_order_ids: BrokerOrderIds = ()
     followed_plan: bool | None = None

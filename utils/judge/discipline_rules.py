@@ -18,7 +18,7 @@ Rules (weight = points per violation):
 | REVENGE_ENTRY | 10 | opened less than REVENGE_GUARD_MINUTES after a losing close |
 | CLOSED_BEYOND_STOP | 10 | the loss before fees exceeded the planned stop |
 | NO_PLANNED_EXIT | 8 | no profit target, no stop and no time exit at entry |
-| RISKY_ORDER_REFUSED | 5 | a HIGH alert for an order refused for risk or during a halt |
+| RISKY_ORDER_REFUSED | 5 | a HIGH alert for an order refused for risk at placement (not preview) |
 | HELD_PAST_TIME_EXIT | 5 | closed after the planned time exit (or still open past it) |
 | PLAN_NOT_FOLLOWED | 5 | the trader's review says the plan was not followed |
 | MANUAL_MISTAKE | 3 | each mistake the trader tagged on the trade |
@@ -342,7 +342,7 @@ def check_no_planned_exit(ctx: DisciplineContext) -> Iterator[Breach]:
 
 
 def check_risky_order_refused(ctx: DisciplineContext) -> Iterator[Breach]:
-    """A HIGH alert for an order refused for risk, or an entry tried during a halt."""
+    """A HIGH alert for an order refused for risk at placement, or an entry placed during a halt."""
     for alert in ctx.alerts:
         if alert.rule in RISKY_REFUSAL_ALERTS:
             yield Breach(

@@ -130,6 +130,15 @@ class HaltState(BaseModel):
     reason: str = ""
     started_at: datetime | None = None
     alert_id: int | None = None
+    rule: AlertRule | None = None
+
+    @property
+    def cause(self) -> str:
+        """What started the halt, named not quoted ("HIGH alert 3 AUTH_ANOMALY"), so a message
+        about the halt never embeds another alert's message."""
+        if self.alert_id is not None and self.rule is not None:
+            return f"HIGH alert {self.alert_id} {self.rule.value}"
+        return self.reason
 
     def in_force(self, now: datetime) -> bool:
         """Active, and covering `now` (started, and open-ended or not yet expired)."""
@@ -232,6 +241,7 @@ class AlertStore:
                 "JOIN high_alerts a ON a.id = h.alert_id ORDER BY h.alert_id"
             ).fetchall()
         reasons = {row["alert_id"]: f"{row['rule']}: {row['message']}" for row in rows}
+        rules = {row["alert_id"]: AlertRule(row["rule"]) for row in rows}
         in_force = [
             halt
             for halt in (
@@ -253,4 +263,5 @@ class AlertStore:
             started_at=halt.started_at,
             alert_id=halt.alert_id,
             reason=reasons[halt.alert_id],
+            rule=rules[halt.alert_id],
         )

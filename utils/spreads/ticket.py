@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.core.money import MoneyFormatError, parse_usd_text
 from utils.spreads.builders import (
     bear_call_credit,
     bear_put_debit,
@@ -160,18 +161,16 @@ def _decimal(field: str, text: str | float | int | None) -> Decimal:
 
 
 def parse_amount(field: str, text: str | float | None, *, required: bool = False) -> Decimal | None:
-    """An amount a trader typed ("1.20"), None when left blank; TicketError naming the field."""
+    """An amount a trader typed ("1.20", "-$1,234.56"), None when left blank; TicketError naming
+    the field and why (`parse_usd_text`'s one format)."""
     if text is None or str(text).strip() == "":
         if required:
             raise TicketError(field, "enter an amount")
         return None
     try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise TicketError(field, f"{text!r} is not a number") from None
-    if not value.is_finite():
-        raise TicketError(field, f"{text!r} is not a number")
-    return value
+        return parse_usd_text(str(text))
+    except MoneyFormatError as error:
+        raise TicketError(field, str(error)) from None
 
 
 def parse_strikes(text: str, expected: int) -> list[Decimal]:
