@@ -22,6 +22,7 @@ from components.signals import JOURNAL_CHANGED
 from utils.core.sessions import NEW_YORK
 from utils.journal.entry_form import close_from_form, opened_from_form
 from utils.journal.risk import Structure
+from utils.core.sqlite_store import JournalBusy
 from utils.journal.errors import JournalError
 from utils.journal.import_report import ImportReport
 from utils.journal.trade import CloseReason, Mode
@@ -393,7 +394,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                     now=ctx.clock(),
                 ),
             )
-        except (JournalError, ValidationError, ValueError) as error:
+        except (JournalBusy, JournalError, ValidationError, ValueError) as error:
             return action_message(f"Not closed: {problem(error)}", ok=False), version
         closed = f"Trade {trade.id} closed: net P&L {usd(trade.net_pnl_usd)}."
         return action_message(closed, ok=True), version + 1
@@ -420,7 +421,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             if not (text or "").strip():
                 raise ValueError(f"type the {what} first")
             save(trade_id, text.strip())
-        except (JournalError, ValidationError, ValueError) as error:
+        except (JournalBusy, JournalError, ValidationError, ValueError) as error:
             return action_message(f"Not saved: {problem(error)}", ok=False), version
         return action_message(f"Trade {trade_id}: {what} saved.", ok=True), version + 1
 
@@ -457,7 +458,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                     now=ctx.clock(),
                 )
             )
-        except (TicketError, JournalError, ValidationError, ValueError) as error:
+        except (TicketError, JournalBusy, JournalError, ValidationError, ValueError) as error:
             return action_message(f"Not journaled: {problem(error)}", ok=False), version
         opened = (
             f"Trade {trade.id} journaled: {trade.structure.value} {trade.underlying}, "
@@ -490,7 +491,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 skip_bad=bool(skip_bad),
                 now=ctx.clock(),
             )
-        except UploadError as error:
+        except (JournalBusy, UploadError) as error:
             return message(str(error), ok=False, box_id=Ids.IMPORT_REFUSED), version
         return import_report(done.report), version + 1 if done.changed_journal else version
 

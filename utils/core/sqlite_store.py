@@ -31,6 +31,26 @@ CREATE TABLE IF NOT EXISTS schema_version (
 """
 
 
+JOURNAL_BUSY_MESSAGE = "the journal is busy with an import; try again"
+
+
+class JournalBusy(sqlite3.OperationalError):
+    """Another connection (e.g. a large import) held the write lock past the busy timeout.
+
+    A `sqlite3.OperationalError`, so every handler that fails closed on a database error still
+    catches it."""
+
+    def __init__(self) -> None:
+        super().__init__(JOURNAL_BUSY_MESSAGE)
+
+
+def is_busy(error: sqlite3.Error) -> bool:
+    """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY)."""
+    return getattr(error, "sqlite_errorcode", None) is not None and (
+        error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+    )
+
+
 class SchemaError(Exception):
     """The database file holds a schema this code cannot use (e.g. written by a newer version)."""
 
@@ -47,8 +67,11 @@ def journal_path(data_dir: Path) -> Path:
     return Path(data_dir) / JOURNAL_FILE_NAME
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     """Open (creating parent folders) a SQLite file in WAL mode with foreign keys on.
+
+    A write waits up to `busy_timeout_ms` for another connection's write lock; past it,
+    `transaction()` raises `JournalBusy`.
 
     The connection is in autocommit mode: writes go through `transaction()`, which issues
     BEGIN IMMEDIATE / COMMIT explicitly. `synchronous=FULL` so a committed trade survives a
@@ -57,13 +80,13 @@ def connect(path: Path) -> sqlite3.Connection:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
     )
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     except sqlite3.DatabaseError:
         conn.close()
         raise
@@ -72,14 +95,29 @@ def connect(path: Path) -> sqlite3.Connection:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Run a block as one write transaction: commit on success, roll back on any error."""
-    conn.execute("BEGIN IMMEDIATE")
+    """Run a block as one write transaction: commit on success, roll back on any error.
+
+    A write lock held by another connection past the busy timeout raises `JournalBusy`.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if is_busy(error):
+            raise JournalBusy() from None
+        raise
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if is_busy(error):
+            raise JournalBusy() from None
         raise
-    conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def schema_version(conn: sqlite3.Connection, component: str) -> int:

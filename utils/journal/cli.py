@@ -1,7 +1,7 @@
 """The journal's command line (exit codes: 0 done, 1 refused with reasons, 2 usage or unreadable):
 
-python -m utils.journal [--data-dir DIR] import FILE [--mode LIVE|SANDBOX] [--skip-bad]
-                                               [--max-mb N]
+python -m utils.journal [--data-dir DIR] [--busy-timeout S] import FILE [--mode LIVE|SANDBOX]
+                                                        [--skip-bad] [--max-mb N]
 python -m utils.journal [--data-dir DIR] export FILE
 python -m utils.journal [--data-dir DIR] stats [--json]
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.errors import JournalError
 from utils.journal.trade import Mode, TradeStatus
-from utils.core.sqlite_store import journal_path
+from utils.core.sqlite_store import BUSY_TIMEOUT_MS, JournalBusy, journal_path
 from utils.journal.importer import detect_format
 from utils.journal.store import Journal
 
@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Import, export and summarise the spreads journal (data/journal.sqlite3).",
     )
     parser.add_argument("--data-dir", type=Path, help="data folder (default: DATA_DIR from .env)")
+    parser.add_argument(
+        "--busy-timeout",
+        type=float,
+        default=BUSY_TIMEOUT_MS / 1000,
+        help="seconds to wait while another import holds the journal",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     importing = commands.add_parser("import", help="import a journal or tastytrade CSV")
     importing.add_argument("file", type=Path)
@@ -143,18 +149,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_USAGE
     try:
-        journal = Journal.open(data_dir)
+        journal = Journal.open(data_dir, busy_timeout_ms=int(arguments.busy_timeout * 1000))
+    except JournalBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_REFUSED
     except (OSError, sqlite3.Error, JournalError) as error:
         print(f"error: cannot open the journal {journal_path(data_dir)}: {error}", file=sys.stderr)
         return EXIT_USAGE
     with journal:
-        if arguments.command == "import":
-            return _run_import(journal, arguments)
-        if arguments.command == "export":
-            count = journal.export_journal_csv(arguments.file)
-            print(f"exported {count} trade(s) to {arguments.file}")
-            return EXIT_OK
-        return _run_stats(journal, arguments.json)
+        try:
+            return _run(journal, arguments)
+        except JournalBusy as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_REFUSED
+
+
+def _run(journal: Journal, arguments: argparse.Namespace) -> int:
+    """Run the chosen command on the open journal."""
+    if arguments.command == "import":
+        return _run_import(journal, arguments)
+    if arguments.command == "export":
+        count = journal.export_journal_csv(arguments.file)
+        print(f"exported {count} trade(s) to {arguments.file}")
+        return EXIT_OK
+    return _run_stats(journal, arguments.json)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,13 @@ import pandas as pd
 from pydantic import ValidationError
 
 from utils.core.sessions import Clock, utc_now
-from utils.core.sqlite_store import connect, ensure_schema, journal_path, transaction
+from utils.core.sqlite_store import (
+    BUSY_TIMEOUT_MS,
+    connect,
+    ensure_schema,
+    journal_path,
+    transaction,
+)
 from utils.journal import importer, writes
 from utils.journal.cockpit_csv import write_journal_csv
 from utils.journal.errors import JournalError
@@ -48,11 +54,13 @@ from utils.journal.trade import Mode, NewTrade, Note, Trade, TradeClose, TradeSt
 class Journal:
     """The journal store. Safe to share between threads of one process (calls are serialised)."""
 
-    def __init__(self, path: Path, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, path: Path, *, clock: Clock = utc_now, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> None:
         self.path = Path(path)
         self._clock = clock
         self._lock = threading.RLock()
-        self._conn = connect(self.path)
+        self._conn = connect(self.path, busy_timeout_ms=busy_timeout_ms)
         try:
             ensure_schema(self._conn, JOURNAL_COMPONENT, JOURNAL_MIGRATIONS, clock=clock)
         except BaseException:
@@ -60,9 +68,14 @@ class Journal:
             raise
 
     @classmethod
-    def open(cls, data_dir: Path, *, clock: Clock = utc_now) -> Journal:
-        """Open (creating folders and tables) `data_dir/journal.sqlite3`."""
-        return cls(journal_path(data_dir), clock=clock)
+    def open(
+        cls, data_dir: Path, *, clock: Clock = utc_now, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> Journal:
+        """Open (creating folders and tables) `data_dir/journal.sqlite3`.
+
+        A write waits up to `busy_timeout_ms` for another writer, then raises `JournalBusy`.
+        """
+        return cls(journal_path(data_dir), clock=clock, busy_timeout_ms=busy_timeout_ms)
 
     def connect(self) -> sqlite3.Connection:
         """A new connection to the same file, for stores that add their own tables."""
