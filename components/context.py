@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -26,8 +27,10 @@ from utils.broker.order_intent import OrderIntent
 from utils.records.sandbox import SandboxValidationStore
 from utils.core.sessions import Clock, utc_now
 from utils.core.sqlite_store import DATABASE_ERRORS
+from utils.core.backups import back_up_if_due, backups_dir
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class DataFileError(Exception):
@@ -83,6 +86,7 @@ class CockpitContext:
     guard: BrokerGuard
     previews: PendingPreviews
     preflight_tools: Tools = TOOLS
+    backup_warning: str | None = None
 
     @property
     def alerts(self) -> AlertStore:
@@ -104,6 +108,19 @@ class CockpitContext:
         return gather_evidence(
             self.stores, settings=self.settings, root=self.root, now=self.clock()
         )
+
+
+def _backed_up(data_dir: Path, clock: Clock) -> str | None:
+    """Back up the stores when a day has passed; a failure is a warning, never a failed start."""
+    try:
+        back_up_if_due(
+            [journal_path(data_dir), data_dir / AUDIT_FILENAME], backups_dir(data_dir), clock=clock
+        )
+    except (*DATABASE_ERRORS, OSError) as error:
+        warning = f"the start-up backup failed: {error}"
+        log.warning(warning)
+        return warning
+    return None
 
 
 def build_context(
@@ -151,4 +168,5 @@ def build_context(
         guard=guard,
         previews=PendingPreviews(),
         preflight_tools=preflight_tools,
+        backup_warning=_backed_up(data_dir, clock),
     )

@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from components.card import cockpit_card, failure
 from components.context import CockpitContext
+from utils.core.backups import backups_dir, last_backup_at
 from utils.records.audit import AuditChainBroken, AuditWriteError
 from utils.judge.compliance import ComplianceExportError, export_compliance_snapshot
 
@@ -22,6 +23,7 @@ class Ids:
     DOWNLOAD = "export-download"
     REFUSED = "export-refused"
     PATH = "export-path"
+    LAST_BACKUP = "export-last-backup"
 
 
 def layout(ctx: CockpitContext) -> dbc.Card:
@@ -37,11 +39,22 @@ def layout(ctx: CockpitContext) -> dbc.Card:
                 "notes.",
                 className="small",
             ),
+            last_backup(ctx),
             dbc.Button("Export Compliance CSV", id=Ids.BUTTON, color="primary"),
             dcc.Loading(html.Div(id=Ids.RESULT, className="mt-2")),
             dcc.Download(id=Ids.DOWNLOAD),
         ],
     )
+
+
+def last_backup(ctx: CockpitContext) -> html.P:
+    """When the stores were last backed up to data/backups/, and a failed start-up backup."""
+    at = last_backup_at(backups_dir(ctx.settings.data_dir))
+    when = "none yet" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
+    lines: list = [f"Last backup: {when}."]
+    if ctx.backup_warning:
+        lines += [html.Br(), html.Span(ctx.backup_warning, className="text-danger")]
+    return html.P(lines, className="small", id=Ids.LAST_BACKUP)
 
 
 def render_refused(broken: AuditChainBroken) -> dbc.Alert:

@@ -14,7 +14,8 @@ from tests.support.live_server import cockpit_settings
 NOW = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)
 
 
-def _close(ctx) -> None:
+def close_context(ctx) -> None:
+    """Close the guard and every store a test context opened."""
     ctx.guard.close()
     for store in (ctx.stores.journal, ctx.stores.alerts, ctx.stores.latch, ctx.stores.sandbox):
         store.close()
@@ -26,7 +27,7 @@ def empty_ctx(tmp_path):
     settings = cockpit_settings(tmp_path, display_timezone="America/New_York")
     ctx = build_context(settings, tmp_path, clock=lambda: NOW)
     yield ctx
-    _close(ctx)
+    close_context(ctx)
 
 
 @pytest.fixture
@@ -36,4 +37,4 @@ def seeded_ctx(tmp_path):
     seed_journal(settings.data_dir)
     ctx = build_context(settings, tmp_path, clock=lambda: NOW)
     yield ctx
-    _close(ctx)
+    close_context(ctx)

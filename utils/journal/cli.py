@@ -4,6 +4,7 @@ python -m utils.journal [--data-dir DIR] [--busy-timeout S] import FILE [--mode 
                                                         [--skip-bad] [--max-mb N]
 python -m utils.journal [--data-dir DIR] export FILE
 python -m utils.journal [--data-dir DIR] stats [--json]
+python -m utils.journal [--data-dir DIR] restore BACKUP [--yes]
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from utils.core.backups import BackupError, restore
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
+from utils.journal.schema import JOURNAL_COMPONENT
 from utils.journal.errors import JournalError
 from utils.journal.trade import Mode, TradeStatus
 from utils.core.sqlite_store import BUSY_TIMEOUT_MS, JournalBusy, journal_path
@@ -59,7 +62,22 @@ def _parser() -> argparse.ArgumentParser:
     exporting.add_argument("file", type=Path)
     stats = commands.add_parser("stats", help="print the headline metrics of closed trades")
     stats.add_argument("--json", action="store_true", help="machine-readable output")
+    restoring = commands.add_parser("restore", help="replace the journal with a backup")
+    restoring.add_argument("file", type=Path)
+    restoring.add_argument("--yes", action="store_true", help="replace an existing journal")
     return parser
+
+
+def _run_restore(data_dir: Path, arguments: argparse.Namespace) -> int:
+    """Restore a journal backup; an existing journal is replaced only with --yes."""
+    target = journal_path(data_dir)
+    try:
+        restore(arguments.file, target, component=JOURNAL_COMPONENT, overwrite=arguments.yes)
+    except (BackupError, sqlite3.Error, OSError) as error:
+        print(f"error: not restored: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"restored {target} from {arguments.file}")
+    return EXIT_OK
 
 
 def _data_dir(arguments: argparse.Namespace) -> Path:
@@ -148,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
+    if arguments.command == "restore":
+        return _run_restore(data_dir, arguments)
     try:
         journal = Journal.open(data_dir, busy_timeout_ms=int(arguments.busy_timeout * 1000))
     except JournalBusy as error:
