@@ -160,7 +160,7 @@ def test_anomaly_audits_its_halt_and_latch(rig):
         preview.confirmation_token.get_secret_value(), intent=intent, confirmed_by_person=True
     )
     steps = kinds_and_stages(rig, preview.correlation_id)
-    assert steps[-2:] == ["halt", "latch"]
+    assert steps[-3:] == ["halt", "latch", "guard_decision:order_ended"]
     halt = [e for e in rig.audit.entries() if e.kind == AuditKind.HALT][-1]
     assert halt.body["rule"] == AlertRule.ORDER_ANOMALY
     assert halt.body["halt_until"] == "2026-03-05T15:00:00+00:00"  # 24 h after the anomaly

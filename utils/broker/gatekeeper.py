@@ -38,10 +38,11 @@ from utils.broker.models import GuardCode, GuardEvidence, WhatIf
 from utils.broker.pretrade import PretradeDecision, Quote, run_pretrade_checks
 from utils.broker.order_intent import OpenPosition, OrderIntent, RecentOrder
 from utils.broker.recorder import Recorder
+from utils.broker.working import working_openings
 from utils.core.config import Settings
 from utils.judge.mode import BrokerTarget, ModeDecision, ModeIntent
 from utils.records.alerts import HaltState
-from utils.records.audit import AuditKind
+from utils.records.audit import AuditEntry, AuditKind
 from utils.records.sandbox import mask_account
 from utils.spreads.legs import PositionEffect
 from utils.spreads.symbols import SymbolError, parse_occ
@@ -275,6 +276,7 @@ class Gatekeeper:
     ) -> PretradeDecision:
         """The pre-trade checks, audited as `stage`; a denial refuses (and, at placement only,
         raises its HIGH alerts)."""
+        entries = self._audit_entries()
         decision = run_pretrade_checks(
             intent,
             settings=self._settings,
@@ -282,8 +284,9 @@ class Gatekeeper:
             ladder_level=evidence.ladder_level,
             ramp_stage=evidence.ramp_stage,
             open_positions=positions_for(evidence, attempt),
+            working_orders=working_openings(entries, target_of(attempt)),
             halt=halt if halt is not None else UNREADABLE_HALT,
-            recent_orders=self._recent_orders(attempt.now),
+            recent_orders=recent_orders(entries, attempt.now),
             last_loss_at=evidence.last_loss_at,
             net_liquidating_value_usd=balance.net_liquidating_value,
             quotes=quotes,
@@ -293,29 +296,39 @@ class Gatekeeper:
         self._recorder.enforce(attempt, verdict, what_if=figures, pretrade=decision)
         return decision
 
-    def _recent_orders(self, now: datetime) -> list[RecentOrder]:
-        """Orders submitted lately, from the audit log (so a restart forgets none)."""
+    def _audit_entries(self) -> list[AuditEntry]:
+        """The latest audit entries: recent and working orders come from them (a restart
+        forgets none)."""
         try:
-            entries = self._recorder.audit.entries(limit=RECENT_AUDIT_ENTRIES)
+            return self._recorder.audit.entries(limit=RECENT_AUDIT_ENTRIES)
         except (sqlite3.Error, ValueError) as error:
             raise refusal(
                 GuardCode.AUDIT_UNREADABLE,
-                f"The audit log could not be read for recent orders ({error}).",
+                f"The audit log could not be read for recent and working orders ({error}).",
             ) from None
-        recent = []
-        for entry in entries:
-            if entry.kind != AuditKind.SUBMIT_ATTEMPT or now - entry.at > RECENT_ORDERS_WINDOW:
-                continue
-            body = entry.body
-            client_id = body.get("client_order_id") or body.get("external_identifier")
-            recent.append(
-                RecentOrder(
-                    client_order_id=str(client_id or "unknown"),
-                    submitted_at=entry.at,
-                    fingerprint=str(body.get("fingerprint", "")),
-                )
+
+
+def recent_orders(entries: Sequence[AuditEntry], now: datetime) -> list[RecentOrder]:
+    """Orders submitted within `RECENT_ORDERS_WINDOW` of `now`, from the audit entries."""
+    recent = []
+    for entry in entries:
+        if entry.kind != AuditKind.SUBMIT_ATTEMPT or now - entry.at > RECENT_ORDERS_WINDOW:
+            continue
+        body = entry.body
+        client_id = body.get("client_order_id") or body.get("external_identifier")
+        recent.append(
+            RecentOrder(
+                client_order_id=str(client_id or "unknown"),
+                submitted_at=entry.at,
+                fingerprint=str(body.get("fingerprint", "")),
             )
-        return recent
+        )
+    return recent
+
+
+def target_of(attempt: Attempt) -> str | None:
+    """The broker target the order runs against (None before a decision: every target)."""
+    return None if attempt.decision is None else attempt.decision.target.value
 
 
 def positions_for(evidence: GuardEvidence, attempt: Attempt) -> tuple[OpenPosition, ...]:

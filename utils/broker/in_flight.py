@@ -42,6 +42,7 @@ class Placed:
     external_identifier: str
     journal_trade_id: int | None = None
     fill_recorded: bool = False
+    end_recorded: bool = False
     anomalies: list[GuardReason] = field(default_factory=list)
 
 

@@ -37,6 +37,7 @@ from utils.broker.models import GuardCode, Placement, PlacementOutcome, reason
 from utils.broker.order_intent import OrderIntent
 from utils.broker.reconcile import ReconcileStage
 from utils.broker.recorder import Recorder
+from utils.broker.working import order_max_loss_usd
 from utils.judge.mode import ModeDecision
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind
@@ -183,6 +184,10 @@ class PlaceStage:
                 "client_order_id": pending.intent.client_order_id,
                 "external_identifier": external_id,
                 "fingerprint": pending.intent.fingerprint,
+                "position_effect": pending.intent.position_effect.value,
+                "target": cleared.decision.target.value,
+                "underlying": pending.intent.spread.underlying,
+                "max_loss_usd": str(order_max_loss_usd(pending.intent)),
                 "order": order.to_body(),
             },
         )

@@ -28,8 +28,11 @@ Rules (research options_math.md section 11; thresholds from `utils.core.config.S
   (max profit <= 0) is a stale or crossed quote, never a free trade.
 - HALTED: no opening order while a halt is in force; closing orders that reduce risk pass.
 - EXCEEDS_LADDER_CAP: units <= the rung's contracts and fee-aware max loss <= its max loss.
-- TOO_MANY_CONCURRENT: open spreads + 1 <= the cap (2 in the observation window and week 1).
-- SYMBOL_RISK_OVER_20PCT: open max loss on the order's underlying family, after the order, at
+- TOO_MANY_CONCURRENT: open spreads + working opening orders + 1 <= the cap (2 in the
+  observation window and week 1). An opening order sent and not yet filled, cancelled or
+  rejected (or whose outcome is unknown) counts as open: `utils.broker.working`.
+- SYMBOL_RISK_OVER_20PCT: open max loss (working opening orders included) on the order's
+  underlying family, after the order, at
   most `symbol_risk_max_pct` % of the risk capital = min(net liquidating value, risk budget).
   The denominator is capital, not total open risk: with at most 2 spreads one underlying always
   holds half the open risk. Families (SPY/SPX/XSP, QQQ/NDX/XND, IWM/RUT, DIA/DJX) count as one
@@ -151,6 +154,7 @@ def run_pretrade_checks(
     ladder_level: int,
     ramp_stage: RampStage,
     open_positions: Sequence[OpenPosition] = (),
+    working_orders: Sequence[OpenPosition] = (),
     halt: Any = None,
     recent_orders: Sequence[RecentOrder] = (),
     last_loss_at: datetime | None = None,
@@ -162,7 +166,8 @@ def run_pretrade_checks(
     """Run every pre-trade check on `intent` and return the decision (all checks, all reasons).
 
     `now` must be timezone-aware; `halt` is a `HaltState` or any object with `.active` and
-    `.until`; `quotes` are keyed by OCC (or streamer) symbol.
+    `.until`; `quotes` are keyed by OCC (or streamer) symbol; `working_orders` are opening orders
+    sent but not yet filled, cancelled or rejected (they count as open spreads).
     """
     fees = order_fees(intent.spread, fee_schedule or FeeSchedule(), intent.dry_run)
     context = PretradeContext(
@@ -170,6 +175,7 @@ def run_pretrade_checks(
         now=now,
         limits=limits_for(settings, ladder_level, ramp_stage),
         open_positions=tuple(open_positions),
+        working_orders=tuple(working_orders),
         halt=None if halt is None else HaltState.model_validate(halt, from_attributes=True),
         recent_orders=tuple(recent_orders),
         last_loss_at=last_loss_at,

@@ -78,6 +78,7 @@ class PretradeContext(BaseModel):
     now: datetime
     limits: TradeLimits
     open_positions: tuple[OpenPosition, ...]
+    working_orders: tuple[OpenPosition, ...] = ()
     halt: HaltState | None
     recent_orders: tuple[RecentOrder, ...]
     last_loss_at: datetime | None

@@ -191,30 +191,45 @@ def check_ladder_cap(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
     )
 
 
+def _working_text(working: int) -> str:
+    return f" and {working} opening order(s) working" if working else ""
+
+
 def check_concurrency(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Open spreads + this one <= the concurrent-spread cap."""
+    """Open spreads + working opening orders + this one <= the concurrent-spread cap."""
     skipped = opening_only(ReasonCode.TOO_MANY_CONCURRENT, intent)
     if skipped is not None:
         return skipped
-    open_now, cap = len(ctx.open_positions), ctx.limits.max_concurrent_spreads
-    passed = ctx.limits.concurrency.allows(open_now)
+    open_now, working = len(ctx.open_positions), len(ctx.working_orders)
+    counted, cap = open_now + working, ctx.limits.max_concurrent_spreads
+    passed = ctx.limits.concurrency.allows(counted)
+    pending = _working_text(working)
     sentence = (
-        f"{open_now} spread(s) open; this one makes {open_now + 1} of at most {cap}."
+        f"{open_now} spread(s) open{pending}; this one makes {counted + 1} of at most {cap}."
         if passed
-        else f"{open_now} spread(s) already open: at most {cap} may be open at once "
-        f"({ctx.limits.ramp_stage.value.replace('_', ' ')}); close one first."
+        else f"{open_now} spread(s) already open{pending}: at most {cap} may be open at once "
+        f"({ctx.limits.ramp_stage.value.replace('_', ' ')}); close one first"
+        + (", or cancel a working order." if working else ".")
     )
-    return checked(ReasonCode.TOO_MANY_CONCURRENT, passed, sentence, open_spreads=open_now, cap=cap)
+    evidence: dict[str, object] = {"open_spreads": open_now, "cap": cap}
+    if working:
+        evidence["working_orders"] = working
+    return checked(ReasonCode.TOO_MANY_CONCURRENT, passed, sentence, **evidence)
 
 
 def check_symbol_risk(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Open max loss on the order's underlying family, after the order, <= pct x risk capital."""
+    """Open max loss on the order's underlying family (working opening orders included), after
+    the order, <= pct x risk capital."""
     skipped = opening_only(ReasonCode.SYMBOL_RISK_OVER_20PCT, intent)
     if skipped is not None:
         return skipped
     family = intent.spread.family
     open_risk = sum(
-        (position.max_loss_usd for position in ctx.open_positions if position.family == family),
+        (
+            position.max_loss_usd
+            for position in ctx.open_positions + ctx.working_orders
+            if position.family == family
+        ),
         ZERO,
     )
     order_risk = ctx.max_loss_with_fees_usd
@@ -228,6 +243,7 @@ def check_symbol_risk(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
     evidence = {
         "family": family,
         "open_family_risk_usd": usd_text(open_risk),
+        "working_orders": sum(1 for order in ctx.working_orders if order.family == family),
         "order_risk_usd": usd_text(order_risk),
         "risk_capital_usd": usd_text(capital),
         "risk_capital_basis": basis,

@@ -31,12 +31,15 @@ from utils.broker.models import (
     reason,
 )
 from utils.broker.recorder import Recorder
+from utils.broker.working import ORDER_ENDED_STAGE
 from utils.core.sessions import to_utc
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind, AuditWriteError
 from utils.records.sandbox import mask_account
 from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.orders import Order
+
+ENDED_OUTCOMES = frozenset({PlacementOutcome.REJECTED, PlacementOutcome.CANCELLED})
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +134,25 @@ class ReconcileStage:
         if later is not None and not any(a.code == later.code for a in placed.anomalies):
             placed.anomalies.append(self._recorder.anomaly(attempt, later, AlertRule.ORDER_ANOMALY))
         outcome = placement_outcome(order)
+        if outcome in ENDED_OUTCOMES and not placed.end_recorded:
+            self._record_end(attempt, placed, order)
         if outcome is PlacementOutcome.FILLED and not placed.fill_recorded:
             self._record_fill(attempt, placed, order)
         return self.answer(attempt, placed, outcome, [], [], order)
+
+    def _record_end(self, attempt: Attempt, placed: Placed, order: Order) -> None:
+        """Audit that the order ended unfilled, once: it stops counting as a working order
+        (an unwritten end keeps it counting, failing closed)."""
+        try:
+            self._recorder.write(
+                attempt,
+                AuditKind.GUARD_DECISION,
+                {"stage": ORDER_ENDED_STAGE, "order_id": order.id, "status": order.status},
+            )
+        except AuditWriteError as error:
+            placed.anomalies.append(self._recorder.audit_failed(attempt, error))
+            return
+        placed.end_recorded = True
 
     def _record_fill(self, attempt: Attempt, placed: Placed, order: Order) -> None:
         """Check the fill against the limit, audit it (FILL) and journal it, once."""
