@@ -2,8 +2,9 @@
 
 A preview leaves a `Pending` order under its correlation id; `place` takes it and leaves a
 `Placed` one, which `reconcile` and `cancel` follow until it is filled and journaled. A restart
-forgets both (their confirmation tokens die with it); pending previews are forgotten after
-`PENDING_KEEP`.
+forgets both (their confirmation tokens die with it); working orders still count as exposure after
+a restart because `utils.broker.working` reads them from the audit log. Pending previews are
+forgotten after `PENDING_KEEP`.
 """
 
 from __future__ import annotations
