@@ -1,25 +1,40 @@
 """One reading of the evidence feeds every card that judges: Graduation, Discipline, Expectancy.
 
-Cards that change the journal (ticket, journal, import) bump the `JOURNAL_CHANGED` store; a
-minute's tick refreshes the rest (halts expiring, CI records written by `make test`).
+Cards that change the journal (ticket, journal, import) bump the `JOURNAL_CHANGED` store. A
+minute's tick only asks whether the evidence version moved (another process's import, a halt
+expiring, a CI record written by `make test`, a new session); the cards re-render when it did.
 """
 
 from __future__ import annotations
 
 import logging
 
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, State, no_update
 
 from components.card import failure
 from components.cards import broker, discipline, expectancy, graduation
 from components.context import CockpitContext
-from components.signals import JOURNAL_CHANGED, TICK
+from components.signals import EVIDENCE_VERSION, JOURNAL_CHANGED, TICK
 
 log = logging.getLogger("cockpit")
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
-    """Gather the evidence once and render each judging card from it."""
+    """Gather the evidence once and render each judging card from it; poll its version."""
+
+    @app.callback(
+        Output(EVIDENCE_VERSION, "data"),
+        Input(TICK, "n_intervals"),
+        State(EVIDENCE_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def poll_version(_tick, shown):
+        try:
+            token = ctx.evidence_version().token
+        except Exception:  # the refresh shows the failure; the poll only asks again
+            log.exception("reading the evidence version failed")
+            return None
+        return no_update if token == shown else token
 
     @app.callback(
         Output(graduation.Ids.BODY, "children"),
@@ -27,10 +42,10 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Output(expectancy.Ids.BODY, "children"),
         Output(broker.Ids.MODE_BODY, "children"),
         Input(JOURNAL_CHANGED, "data"),
-        Input(TICK, "n_intervals"),
+        Input(EVIDENCE_VERSION, "data"),
         Input(expectancy.Ids.UNIT, "value"),
     )
-    def refresh(_changed, _tick, unit):
+    def refresh_judging_cards(_changed, _version, unit):
         try:
             evidence = ctx.evidence()
         except Exception as error:  # shown on the cards, logged, never a blank page

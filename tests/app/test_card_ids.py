@@ -45,6 +45,7 @@ def every_id_constant() -> list[tuple[str, str]]:
         found += [(f"{card}.{name}", value) for name, value in id_constants(module.Ids).items()]
     found += [(f"preflight_panel.{n}", v) for n, v in id_constants(preflight_panel.Ids).items()]
     found += [("signals.JOURNAL_CHANGED", signals.JOURNAL_CHANGED), ("signals.TICK", signals.TICK)]
+    found += [("signals.EVIDENCE_VERSION", signals.EVIDENCE_VERSION)]
     return found
 
 

@@ -1,0 +1,52 @@
+"""The page's timer asks only whether the evidence version moved; the cards re-render when it did,
+from the one reading the export reuses."""
+
+from __future__ import annotations
+
+from dash import no_update
+
+from app_dash import create_app
+from tests.support.journal_factory import START, new_trade
+from utils.judge import evidence_cache
+from utils.judge.evidence import gather_evidence
+
+
+def _callback(app, name: str):
+    """The undecorated function of the app's callback called `name`."""
+    for entry in app.callback_map.values():
+        function = getattr(entry.get("callback"), "__wrapped__", None)
+        if function is not None and function.__name__ == name:
+            return function
+    raise AssertionError(f"no callback {name}")
+
+
+def test_the_timer_sends_a_version_only_when_the_evidence_changed(seeded_ctx):
+    poll = _callback(create_app(seeded_ctx), "poll_version")
+    token = poll(1, None)
+    assert isinstance(token, str) and token
+    assert poll(2, token) is no_update, "nothing changed: no refresh"
+    seeded_ctx.journal.open_trade(new_trade(opened_at=START))
+    moved = poll(3, token)
+    assert isinstance(moved, str) and moved != token
+
+
+def test_the_refresh_and_the_export_share_one_reading(seeded_ctx, monkeypatch):
+    """Counted, not replaced: the real gathering runs; the export click adds no reading."""
+    readings = []
+
+    def counted(*args, **kwargs):
+        readings.append(gather_evidence(*args, **kwargs))
+        return readings[-1]
+
+    monkeypatch.setattr(evidence_cache, "gather_evidence", counted)
+    app = create_app(seeded_ctx)
+    graduation, discipline, expectancy, mode = _callback(app, "refresh_judging_cards")(
+        0, None, "USD"
+    )
+    assert graduation and discipline and expectancy and mode
+    shown, download = _callback(app, "export")(1)
+    assert download is not None, shown
+    assert len(readings) == 1, "one reading served the cards and the export"
+    seeded_ctx.journal.add_tag(1, "earnings")
+    _callback(app, "export")(2)
+    assert len(readings) == 2, "after a write the export reads the evidence anew"
