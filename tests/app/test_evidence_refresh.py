@@ -3,11 +3,15 @@ from the one reading the export reuses."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from dash import no_update
 
 from app_dash import create_app
+from components.cards import expectancy
 from tests.support.journal_factory import START, new_trade
 from utils.judge import evidence_cache
+from utils.judge.curves import MAX_CURVE_POINTS
 from utils.judge.evidence import gather_evidence
 
 
@@ -50,3 +54,23 @@ def test_the_refresh_and_the_export_share_one_reading(seeded_ctx, monkeypatch):
     seeded_ctx.journal.add_tag(1, "earnings")
     _callback(app, "export")(2)
     assert len(readings) == 2, "after a write the export reads the evidence anew"
+
+
+def test_long_histories_send_bounded_charts():
+    count = 100_000
+    pnl = np.random.default_rng(5).normal(10, 200, count)
+    closed = pd.DataFrame(
+        {
+            "id": np.arange(1, count + 1),
+            "closed_at": pd.date_range("2020-01-06 15:00", periods=count, freq="30min", tz="UTC"),
+            "net_pnl_usd": pnl,
+            "r_multiple": pnl / 500,
+        }
+    )
+    for unit in ("USD", "R"):
+        curve = expectancy.equity_figure(closed, unit).data[0]
+        assert len(curve.x) <= MAX_CURVE_POINTS and curve.x[-1] == count
+        full = np.cumsum(closed["net_pnl_usd" if unit == "USD" else "r_multiple"])
+        assert max(curve.y) == full.max() and min(curve.y) == full.min()
+        bars = expectancy.distribution_figure(closed, unit).data[0]
+        assert len(bars.x) == 30 and sum(bars.y) == count
