@@ -194,7 +194,8 @@ def _gate_rows(gates: GateReport) -> list:
 def _expectancy_rows(trades: Sequence[Trade], generated_at: datetime) -> list:
     closed = closed_before(trades, generated_at)
     summary = summarize(closed) if closed else None
-    window = last_n_expectancy(closed, ROLLBACK_WINDOW_TRADES)
+    # `closed` is in close order already: its tail is the window (no frame of every trade).
+    window = last_n_expectancy(closed[-ROLLBACK_WINDOW_TRADES:], ROLLBACK_WINDOW_TRADES)
     by_id = {t.id: t for t in closed}
     last = [by_id[i] for i in window.trade_ids]
     r_expectancy = "" if summary is None or summary.r_expectancy is None else summary.r_expectancy
