@@ -142,9 +142,9 @@ class EvidenceCache:
         with self._lock:
             stores = source.stores.journal.data_version()
             ci = self._ci(source.root, source.settings.data_dir)
-            reading = self._reading
-            if reading is not None and reading.holds_at(source, stores, ci, now):
-                return reading
+            if self._reading is not None and self._reading.holds_at(source, stores, ci, now):
+                return self._reading
+            self._reading = None  # never two readings of a large journal in memory at once
             settings = source.settings
             with _collector_paused():
                 evidence = gather_evidence(
