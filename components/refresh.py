@@ -8,6 +8,8 @@ expiring, a CI record written by `make test`, a new session); the cards re-rende
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 
 from dash import Dash, Input, Output, State, no_update
 
@@ -15,12 +17,32 @@ from components.card import failure
 from components.cards import broker, discipline, expectancy, graduation
 from components.context import CockpitContext
 from components.signals import EVIDENCE_VERSION, JOURNAL_CHANGED, TICK
+from utils.judge.evidence import CockpitEvidence
 
 log = logging.getLogger("cockpit")
 
 
+class RenderedCards:
+    """The judging cards last rendered, reused while the reading and the unit are the same
+    (tabs and timers asking again get the same cards without drawing the charts again)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[CockpitEvidence, str] | None = None
+        self._cards: tuple = ()
+
+    def of(self, evidence: CockpitEvidence, unit: str, render: Callable[[], tuple]) -> tuple:
+        """`render()`'s cards for this reading and unit, drawn once."""
+        with self._lock:
+            key = self._key
+            if key is None or key[0] is not evidence or key[1] != unit:
+                self._cards, self._key = render(), (evidence, unit)
+            return self._cards
+
+
 def register(app: Dash, ctx: CockpitContext) -> None:
     """Gather the evidence once and render each judging card from it; poll its version."""
+    rendered = RenderedCards()
 
     @app.callback(
         Output(EVIDENCE_VERSION, "data"),
@@ -53,11 +75,16 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             shown = failure("read the journal and the gates", error)
             return shown, shown, shown, broker.render_mode_placeholder(shown)
         settings = ctx.settings
-        return (
-            graduation.render(evidence),
-            discipline.render(
-                evidence, settings.gate_min_discipline, settings.ramp_week2_min_discipline
+        unit = unit or "USD"
+        judged = rendered.of(
+            evidence,
+            unit,
+            lambda: (
+                graduation.render(evidence),
+                discipline.render(
+                    evidence, settings.gate_min_discipline, settings.ramp_week2_min_discipline
+                ),
+                expectancy.render(evidence, unit),
             ),
-            expectancy.render(evidence, unit or "USD"),
-            broker.mode_body(evidence, ctx),
         )
+        return (*judged, broker.mode_body(evidence, ctx))

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import no_update
 
 from app_dash import create_app
-from components.cards import expectancy
+from components.cards import expectancy, graduation
 from tests.support.journal_factory import START, new_trade
 from utils.judge import evidence_cache
 from utils.judge.curves import MAX_CURVE_POINTS
@@ -74,3 +74,24 @@ def test_long_histories_send_bounded_charts():
         assert max(curve.y) == full.max() and min(curve.y) == full.min()
         bars = expectancy.distribution_figure(closed, unit).data[0]
         assert len(bars.x) == 30 and sum(bars.y) == count
+
+
+def test_a_long_evidence_list_is_shown_by_its_ends_and_count():
+    ids = ", ".join(str(n) for n in range(1, 100_001))
+    shown = graduation.shown_evidence(ids)
+    assert shown.startswith("1, 2, 3, ") and shown.endswith(", 99999, 100000 (100,000 in all)")
+    assert ", ..., 99976, " in shown and len(shown) < 400
+    short = ", ".join(str(n) for n in range(1, 51))
+    assert graduation.shown_evidence(short) == short, "a list that fits is shown whole"
+
+
+def test_the_cards_are_drawn_once_per_reading_and_unit(seeded_ctx):
+    refresh = _callback(create_app(seeded_ctx), "refresh_judging_cards")
+    first = refresh(0, None, "USD")
+    again = refresh(0, "v", "USD")
+    assert all(a is b for a, b in zip(first[:3], again[:3])), "same reading: same cards"
+    in_r = refresh(0, "v", "R")
+    assert in_r[2] is not first[2] and in_r[0] is not first[0]
+    seeded_ctx.journal.add_tag(3, "late")
+    after = refresh(1, "v", "R")
+    assert after[0] is not in_r[0], "a new reading draws the cards again"
