@@ -50,9 +50,13 @@ def test_the_refresh_and_the_export_share_one_reading(seeded_ctx, monkeypatch):
     assert graduation and discipline and expectancy and mode
     shown, download = _callback(app, "export")(1)
     assert download is not None, shown
-    assert len(readings) == 1, "one reading served the cards and the export"
-    seeded_ctx.journal.add_tag(1, "earnings")
     _callback(app, "export")(2)
+    _callback(app, "refresh_judging_cards")(0, None, "USD")
+    assert (
+        len(readings) == 1
+    ), "one reading served the cards and both exports (their audit entries change no evidence)"
+    seeded_ctx.journal.add_tag(1, "earnings")
+    _callback(app, "export")(3)
     assert len(readings) == 2, "after a write the export reads the evidence anew"
 
 

@@ -154,6 +154,16 @@ class EvidenceCache:
             self._reading = _Reading(source, evidence, stores, evidence.ci, instants)
             return self._reading
 
+    def absorb(self, before: tuple[int, int], after: tuple[int, int]) -> None:
+        """Keep the reading across a write that leaves the evidence as it was: the audit entry
+        (and its anchor in the journal file) an export writes. `before` is the stamp read just
+        before that write, `after` just after; only a reading taken at `before` is kept. A
+        commit by another connection inside that window (milliseconds) is missed until the
+        reading's `MAX_AGE`; the broker guard never uses this cache."""
+        with self._lock:
+            if self._reading is not None and self._reading.stores == before:
+                self._reading.stores = after
+
     def evidence(self, source: EvidenceSource, now: datetime) -> CockpitEvidence:
         """The evidence at `now`: the shared reading while it still holds, else read anew."""
         return self._reading_at(source, now).evidence
