@@ -247,12 +247,21 @@ def _closed_pnl_of_models(trades: Sequence[Trade]) -> tuple[np.ndarray, np.ndarr
     closed = sorted(
         (t for t in trades if t.closed_at is not None), key=attrgetter("closed_at", "id")
     )
-    pnl = [t.net_pnl_usd for t in closed]
-    usd = np.array([np.nan if p is None else float(p) for p in pnl], dtype="float64")
-    one_r = np.array([float(t.max_loss_usd) for t in closed], dtype="float64")
-    total_cents = sum(to_cents(p) for p in pnl if p is not None)
+    usd, r = pnl_and_r_multiples(closed)
+    total_cents = sum(to_cents(t.net_pnl_usd) for t in closed if t.net_pnl_usd is not None)
+    return usd, r, total_cents
+
+
+def pnl_and_r_multiples(trades: Sequence[Trade]) -> tuple[np.ndarray, np.ndarray]:
+    """Net P&L in float dollars (NaN while open) and R multiples (P&L / 1R), in the given
+    order, exactly as `trades_to_frame` computes those columns."""
+    usd = np.array(
+        [np.nan if t.net_pnl_usd is None else float(t.net_pnl_usd) for t in trades],
+        dtype="float64",
+    )
+    one_r = np.array([float(t.max_loss_usd) for t in trades], dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):  # as pandas divides
-        return usd, usd / one_r, total_cents
+        return usd, usd / one_r
 
 
 def _ratio(gains: float, losses: float, has_wins: bool, has_losses: bool) -> float | None:
