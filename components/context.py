@@ -176,7 +176,7 @@ def build_context(
         stores=stores,
         guard=guard,
         previews=PendingPreviews(),
-        evidence_cache=EvidenceCache(),
+        evidence_cache=EvidenceCache(clock),
         preflight_tools=preflight_tools,
         backup_warning=_backed_up(data_dir, clock),
     )

@@ -58,7 +58,7 @@ class Rig:
         )
         self.journal, self.alerts = self.stores.journal, self.stores.alerts
         self.source = EvidenceSource(self.stores, self.settings, tmp_path)
-        self.cache = EvidenceCache()
+        self.cache = EvidenceCache(clock)
 
     def evidence(self) -> CockpitEvidence:
         return self.cache.evidence(self.source, self.clock())
@@ -226,3 +226,13 @@ def test_an_own_audit_write_is_absorbed_but_not_a_change_before_it(ctx, clock):
     ctx.alerts.raise_alert(AlertRule.AUTH_ANOMALY, "stands in for the audit anchor write")
     ctx.cache.absorb(before, ctx.journal.data_version())
     assert ctx.evidence() is second, "the write between the two stamps is taken as the export's"
+
+
+def test_a_reading_longer_than_the_maximum_age_is_still_reused(ctx, clock):
+    """On a very large journal a reading may take minutes; its age counts from its end."""
+    slow = EvidenceCache(lambda: clock() + timedelta(minutes=2))  # ends two minutes later
+    first = slow.evidence(ctx.source, clock())
+    clock.advance(minutes=2, seconds=30)
+    assert slow.evidence(ctx.source, clock()) is first
+    clock.advance(minutes=1)
+    assert slow.evidence(ctx.source, clock()) is not first

@@ -8,7 +8,8 @@ So a reading taken at `now0` is exactly the reading at `now1` when
 - no store changed (`Journal.data_version`: any commit to the journal file, by any connection),
 - the CI status is the same,
 - `now1` is in the same session as `now0`, and no instant of the data lies in (now0, now1],
-- and it is younger than `MAX_AGE` (so the times shown stay recent).
+- and it was taken less than `MAX_AGE` ago (so the times shown stay recent; the age counts
+  from the end of the reading, which may take longer than that on a very large journal).
 
 `EvidenceCache.evidence(now)` returns the shared reading, gathering anew only when it no longer
 holds; `EvidenceCache.version(now)` is what that reading depends on, cheap enough for a page to
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from utils.core.config import Settings
-from utils.core.sessions import session_of, to_utc
+from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
 from utils.project.ci_status import CiStatus, ci_status
 
@@ -104,6 +105,7 @@ class _Reading:
     stores: tuple[int, int]
     ci: CiStatus
     instants: np.ndarray
+    fresh_until: datetime
 
     def passed(self, now: datetime) -> int:
         """How many of the data's instants are at or before `now`."""
@@ -118,7 +120,7 @@ class _Reading:
             self.source == source
             and self.stores == stores
             and self.ci == ci
-            and taken <= moment < taken + MAX_AGE
+            and taken <= moment < self.fresh_until
             and session_of(moment) == session_of(taken)
             and self.passed(moment) == self.passed(taken)
         )
@@ -133,7 +135,10 @@ class _Reading:
 class EvidenceCache:
     """The last evidence reading, reused while it still holds (thread-safe)."""
 
-    def __init__(self, ci: Callable[[Path, Path], CiStatus] = ci_status) -> None:
+    def __init__(
+        self, clock: Clock = utc_now, ci: Callable[[Path, Path], CiStatus] = ci_status
+    ) -> None:
+        self._clock = clock
         self._ci = ci
         self._lock = threading.Lock()
         self._reading: _Reading | None = None
@@ -151,7 +156,8 @@ class EvidenceCache:
                     source.stores, settings=settings, root=source.root, now=now
                 )
                 instants = evidence_instants(evidence, settings.halt_hours)
-            self._reading = _Reading(source, evidence, stores, evidence.ci, instants)
+            fresh_until = to_utc(self._clock()) + MAX_AGE
+            self._reading = _Reading(source, evidence, stores, evidence.ci, instants, fresh_until)
             return self._reading
 
     def absorb(self, before: tuple[int, int], after: tuple[int, int]) -> None:
