@@ -40,6 +40,7 @@ import numpy as np
 import requests
 
 from benchmarks.bench_metrics import START, template_csv
+from tests.support.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 OPEN_TRADES = 2
@@ -99,15 +100,6 @@ def run_import(root: Path, data_dir: Path, path: Path) -> tuple[float, float]:
 def _env(data_dir: Path) -> dict[str, str]:
     absent = data_dir.parent / "absent.env"
     return {**os.environ, "DATA_DIR": str(data_dir), "COCKPIT_ENV_FILE": str(absent)}
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -233,8 +225,7 @@ def report(size: int, figures: dict) -> None:
     """One size's figures, one per line."""
     print(f"\n{size:,} trades")
     for name, value in figures.items():
-        unit = "" if name.endswith(("_ms", "_mb", "_s", "_bytes")) else ""
-        print(f"  {name:<26}{value:>14,.1f}{unit}")
+        print(f"  {name:<26}{value:>14,.1f}")
 
 
 def goals(results: dict[int, dict]) -> None:
