@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 
 from dash import Dash, Input, Output, State, no_update
@@ -24,19 +25,20 @@ log = logging.getLogger("cockpit")
 
 class RenderedCards:
     """The judging cards last rendered, reused while the reading and the unit are the same
-    (tabs and timers asking again get the same cards without drawing the charts again)."""
+    (tabs and timers asking again get the same cards without drawing the charts again). The
+    reading is held weakly: a replaced reading is freed, never kept alive by its cards."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[CockpitEvidence, str] | None = None
+        self._key: tuple[weakref.ref[CockpitEvidence], str] | None = None
         self._cards: tuple = ()
 
     def of(self, evidence: CockpitEvidence, unit: str, render: Callable[[], tuple]) -> tuple:
         """`render()`'s cards for this reading and unit, drawn once."""
         with self._lock:
             key = self._key
-            if key is None or key[0] is not evidence or key[1] != unit:
-                self._cards, self._key = render(), (evidence, unit)
+            if key is None or key[0]() is not evidence or key[1] != unit:
+                self._cards, self._key = render(), (weakref.ref(evidence), unit)
             return self._cards
 
 

@@ -3,6 +3,9 @@ from the one reading the export reuses."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pandas as pd
 from dash import no_update
@@ -99,3 +102,13 @@ def test_the_cards_are_drawn_once_per_reading_and_unit(seeded_ctx):
     seeded_ctx.journal.add_tag(3, "late")
     after = refresh(1, "v", "R")
     assert after[0] is not in_r[0], "a new reading draws the cards again"
+
+
+def test_drawn_cards_never_keep_a_replaced_reading_alive(seeded_ctx):
+    refresh = _callback(create_app(seeded_ctx), "refresh_judging_cards")
+    refresh(0, None, "USD")
+    shown = weakref.ref(seeded_ctx.evidence())
+    seeded_ctx.journal.add_tag(3, "late")
+    seeded_ctx.evidence()  # the new reading (the export or another tab asked first)
+    gc.collect()
+    assert shown() is None, "a large journal is never held twice: the old reading is freed"
