@@ -4,11 +4,13 @@ from the one reading the export reuses."""
 from __future__ import annotations
 
 import gc
+import json
 import weakref
 
 import numpy as np
 import pandas as pd
-from dash import no_update
+import plotly.io as pio
+from dash import dcc, no_update
 
 from app_dash import create_app
 from components.cards import expectancy, graduation
@@ -112,3 +114,21 @@ def test_drawn_cards_never_keep_a_replaced_reading_alive(seeded_ctx):
     seeded_ctx.evidence()  # the new reading (the export or another tab asked first)
     gc.collect()
     assert shown() is None, "a large journal is never held twice: the old reading is freed"
+
+
+def graphs_in(component) -> list:
+    """Every dcc.Graph in a tree, depth first."""
+    if isinstance(component, dcc.Graph):
+        return [component]
+    children = getattr(component, "children", component)
+    if isinstance(children, (list, tuple)):
+        return [g for child in children for g in graphs_in(child)]
+    return [] if children is component or children is None else graphs_in(children)
+
+
+def test_the_charts_leave_as_json_data_converted_once(seeded_ctx):
+    refresh = _callback(create_app(seeded_ctx), "refresh_judging_cards")
+    figures = [graph.figure for graph in graphs_in(refresh(0, None, "USD")[2])]
+    assert len(figures) == 3 and all(isinstance(f, dict) for f in figures)
+    equity = expectancy.equity_figure(seeded_ctx.evidence().closed, "USD")
+    assert figures[0] == json.loads(pio.to_json(equity)), "the same chart the card draws"
