@@ -153,7 +153,7 @@ class EvidenceCache:
             settings = source.settings
             with _collector_paused():
                 evidence = gather_evidence(
-                    source.stores, settings=settings, root=source.root, now=now
+                    source.stores, settings=settings, root=source.root, now=now, ci=ci
                 )
                 instants = evidence_instants(evidence, settings.halt_hours)
             fresh_until = to_utc(self._clock()) + MAX_AGE
