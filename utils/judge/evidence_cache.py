@@ -164,8 +164,8 @@ class EvidenceCache:
         """Keep the reading across a write that leaves the evidence as it was: the audit entry
         (and its anchor in the journal file) an export writes. `before` is the stamp read just
         before that write, `after` just after; only a reading taken at `before` is kept. A
-        commit by another connection inside that window (milliseconds) is missed until the
-        reading's `MAX_AGE`; the broker guard never uses this cache."""
+        commit by another connection inside that window (the export's own duration) is missed
+        until the reading's `MAX_AGE`; the broker guard never uses this cache."""
         with self._lock:
             if self._reading is not None and self._reading.stores == before:
                 self._reading.stores = after
