@@ -21,6 +21,7 @@ COMPONENTS = PROJECT_ROOT / "components"
 CARDS = (
     "alerts",
     "broker",
+    "close_ticket",
     "discipline",
     "expectancy",
     "export",

@@ -1,0 +1,147 @@
+"""The closing ticket of a journaled trade: exactly its spread reversed, a quantity up to what is
+open, a limit prefilled at the mid of live quotes (rounded to the tick toward a fill), and the
+payoff of what remains; then an `OrderIntent` the guard previews and places like any order.
+
+    ticket = close_ticket(trade, open_units, market)              # prefilled at the mid
+    ticket = close_ticket(trade, open_units, market, quantity=1, price="0.45", effect="Debit")
+    intent = close_intent(ticket)                                 # -> guard.preview(...)
+
+Every figure is Decimal; a bad quantity or price raises `CloseTicketError` naming the field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from pydantic import BaseModel, ConfigDict
+
+from utils.broker.order_intent import OrderIntent
+from utils.broker.position_market import PositionMarket
+from utils.journal.trade import Mode, Trade
+from utils.spreads.closing import (
+    ClosingPrice,
+    closing_price,
+    closing_spread,
+    net_mid_per_unit,
+    remaining_spread,
+)
+from utils.spreads.legs import Leg, PriceEffect, SpreadError
+from utils.spreads.spread import Spread
+
+
+class CloseTicketError(ValueError):
+    """A closing ticket field a trader must fix; the message names it."""
+
+
+class CloseTicket(BaseModel):
+    """One trade's closing order as the ticket shows it, before the guard sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trade_id: int
+    mode: Mode
+    opened: Spread  # the spread as opened (all units, entry price)
+    open_units: int
+    order: Spread  # the closing order: reversed legs, quantity, limit
+    mid: ClosingPrice | None  # the prefill, when every leg has a quote
+    market_problem: str | None = None
+    remaining: Spread | None  # what stays open after this order fills
+
+    @property
+    def quantity(self) -> int:
+        """Units this order closes."""
+        return self.order.quantity
+
+
+def opened_spread(trade: Trade) -> Spread:
+    """The journaled trade as a `Spread`: its legs as opened, at its entry price."""
+    legs = tuple(
+        Leg.from_occ(
+            leg.occ_symbol,
+            leg.action,
+            leg.quantity,
+            underlying=trade.underlying,
+            multiplier=trade.multiplier,
+        )
+        for leg in trade.legs
+    )
+    return Spread(legs=legs, price=trade.entry_price, price_effect=trade.entry_effect)
+
+
+def _quantity(value: object, open_units: int) -> int:
+    if value is None or value == "":
+        return open_units
+    try:
+        quantity = int(str(value).strip())
+    except ValueError:
+        raise CloseTicketError(f"quantity {value!r} is not a whole number of spreads") from None
+    if not 1 <= quantity <= open_units:
+        raise CloseTicketError(f"quantity {quantity} must be between 1 and {open_units} (open)")
+    return quantity
+
+
+def _price(value: object) -> Decimal:
+    try:
+        price = Decimal(str(value).strip().removeprefix("$"))
+    except InvalidOperation:
+        raise CloseTicketError(f"limit price {value!r} is not a number") from None
+    if not price.is_finite() or price < 0:
+        raise CloseTicketError(f"limit price {value!r} must be 0 or more per share")
+    return price
+
+
+def close_ticket(
+    trade: Trade,
+    open_units: int,
+    market: PositionMarket,
+    *,
+    quantity: object = None,
+    price: object = None,
+    effect: object = None,
+) -> CloseTicket:
+    """The closing ticket of an open `trade` with `open_units` left: the typed quantity and
+    limit, or (when none is typed) all open units at the mid of `market`'s quotes."""
+    if trade.closed_at is not None or open_units < 1:
+        raise CloseTicketError(f"trade {trade.id} is closed: there is nothing to close")
+    opened = opened_spread(trade)
+    if open_units < opened.quantity:
+        opened_left = opened.with_quantity(open_units)
+    else:
+        opened_left = opened
+    units = _quantity(quantity, open_units)
+    at_entry = closing_spread(opened_left, units, Decimal(0), PriceEffect.DEBIT)
+    net_mid = net_mid_per_unit(at_entry, market.quotes)
+    mid = None if net_mid is None else closing_price(net_mid, market.tick_sizes)
+    if price is None or price == "":
+        if mid is None:
+            why = market.problem or "the legs have no quotes"
+            raise CloseTicketError(f"type a limit price: {why}")
+        limit, limit_effect = mid.price, mid.price_effect
+    else:
+        limit = _price(price)
+        try:
+            limit_effect = PriceEffect(effect or PriceEffect.DEBIT)
+        except ValueError:
+            raise CloseTicketError(f"price effect {effect!r} is not Credit or Debit") from None
+    try:
+        order = closing_spread(opened_left, units, limit, limit_effect)
+    except SpreadError as error:
+        raise CloseTicketError(str(error)) from None
+    return CloseTicket(
+        trade_id=trade.id,
+        mode=trade.mode,
+        opened=opened,
+        open_units=open_units,
+        order=order,
+        mid=mid,
+        market_problem=market.problem,
+        remaining=remaining_spread(opened_left, units),
+    )
+
+
+def close_intent(ticket: CloseTicket) -> OrderIntent:
+    """The ticket's order for the guard, with a fresh client order id."""
+    return OrderIntent(
+        spread=ticket.order, client_order_id=f"close-{ticket.trade_id}-{uuid.uuid4().hex[:12]}"
+    )
