@@ -132,7 +132,7 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             dbc.Row(
                 [
                     dbc.Col(html.Div(id=Ids.SUMMARY), md=6),
-                    dbc.Col(dcc.Graph(id=Ids.PAYOFF, config={"displayModeBar": False}), md=6),
+                    dbc.Col(html.Div(id=Ids.PAYOFF), md=6),
                 ]
             ),
             actions(),
@@ -200,23 +200,23 @@ def summary(ticket: CloseTicket) -> html.Div:
     )
 
 
-def remaining_figure(ticket: CloseTicket) -> go.Figure:
-    """Expiration P/L of what remains open (empty when the order closes everything)."""
-    figure = go.Figure()
+def remaining_chart(ticket: CloseTicket) -> dcc.Graph | None:
+    """Expiration P/L of what remains open (no chart when the order closes everything)."""
     left = ticket.remaining
-    if left is not None and left.profile is not None:
-        points = left.payoff_curve()
-        figure.add_trace(
-            go.Scatter(
-                x=[float(p.underlying_price) for p in points],
-                y=[float(p.pl_usd) for p in points],
-                mode="lines",
-                hovertemplate="price %{x}<br>P/L $%{y:,.2f}<extra></extra>",
-            )
+    if left is None or left.profile is None:
+        return None
+    points = left.payoff_curve()
+    figure = go.Figure(
+        go.Scatter(
+            x=[float(p.underlying_price) for p in points],
+            y=[float(p.pl_usd) for p in points],
+            mode="lines",
+            hovertemplate="price %{x}<br>P/L $%{y:,.2f}<extra></extra>",
         )
-        strikes = [float(leg.strike) for leg in left.legs]
-        span = max(strikes) - min(strikes) or max(strikes) * 0.05
-        figure.update_xaxes(range=[min(strikes) - span, max(strikes) + span])
+    )
+    strikes = [float(leg.strike) for leg in left.legs]
+    span = max(strikes) - min(strikes) or max(strikes) * 0.05
+    figure.update_xaxes(range=[min(strikes) - span, max(strikes) + span], title="underlying")
     figure.add_hline(y=0, line_color="grey", line_width=1)
     figure.update_layout(
         height=200,
@@ -224,7 +224,7 @@ def remaining_figure(ticket: CloseTicket) -> go.Figure:
         showlegend=False,
         title=dict(text="What remains, at expiration", font=dict(size=12)),
     )
-    return figure
+    return dcc.Graph(figure=figure, config={"displayModeBar": False})
 
 
 def show_preview(preview: Preview) -> list:
@@ -324,7 +324,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
 
     @app.callback(
         Output(Ids.SUMMARY, "children"),
-        Output(Ids.PAYOFF, "figure"),
+        Output(Ids.PAYOFF, "children"),
         Output(Ids.PREVIEW_REF, "data", allow_duplicate=True),
         Input(Ids.TRADE, "data"),
         Input(Ids.QUANTITY, "value"),
@@ -334,14 +334,14 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     )
     def analyse(trade_id, quantity, price, effect):
         if trade_id is None:
-            return None, go.Figure(), None
+            return None, None, None
         try:
             ticket = prepare_close(
                 ctx.journal, ctx.guard, trade_id, quantity=quantity, price=price, effect=effect
             )
         except CloseTicketError as error:
-            return _warning(str(error)), go.Figure(), None
-        return summary(ticket), remaining_figure(ticket), None
+            return _warning(str(error)), None, None
+        return summary(ticket), remaining_chart(ticket), None
 
     @app.callback(
         Output(Ids.RESULT, "children", allow_duplicate=True),

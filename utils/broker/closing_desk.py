@@ -17,14 +17,6 @@ from utils.journal.errors import JournalError
 from utils.journal.trade import Trade, TradeStatus
 
 
-def open_units(journal: Any, trade: Trade) -> int:
-    """Units of `trade` still open (the journal's partial closes deducted when it keeps them)."""
-    if trade.closed_at is not None:
-        return 0
-    reader = getattr(journal, "open_units", None)
-    return trade.quantity if reader is None else int(reader(trade.id))
-
-
 def prepare_close(
     journal: Any,
     guard: Any,
@@ -46,7 +38,7 @@ def prepare_close(
     )
     return close_ticket(
         trade,
-        open_units(journal, trade),
+        journal.open_units(trade.id),
         market,
         quantity=quantity,
         price=price,

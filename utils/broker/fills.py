@@ -6,7 +6,8 @@ outcome of the guard.
 An opening order becomes a new trade (one spread, its legs and entry at the average net fill per
 unit, fees from the broker's dry-run, the plan from the ticket, the mode it ran in, the broker
 order id, uid `order-<external identifier>` so it is never journaled twice); a closing order
-closes the journaled trade it names. Money is Decimal; fees are rounded to cents.
+closes its units of the journaled trade it names (all of them, or a part). Money is Decimal;
+fees are rounded to cents.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def journal_fill(journal: Any, fill: FilledOrder) -> Trade:
             close_fees_usd=fees_usd,
             broker_order_ids=order_ids,
         )
-        return journal.close_trade(fill.closes_trade_id, close)
+        return journal.close_units(fill.closes_trade_id, fill.spread.quantity, close)
     spread = fill.spread
     legs = tuple(
         TradeLeg.model_validate(
