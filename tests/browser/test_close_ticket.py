@@ -48,7 +48,7 @@ def confirm_and_place(page, ids) -> str:
     page.locator(f"#{ids.PLACE}:not([disabled])").wait_for()
     page.click(f"#{ids.PLACE}")
     placement = page.locator(f"#{ids.PLACEMENT}", has_text=re.compile("[A-Z]"))
-    return placement.inner_text()
+    return placement.text_content()
 
 
 def broker_fees(settings) -> Decimal:
