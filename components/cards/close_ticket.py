@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
+from components import roll_panel
 from components.card import cockpit_card
 from components.cards.journal import Ids as JournalIds
 from components.context import CockpitContext
@@ -136,6 +137,7 @@ def layout(ctx: CockpitContext) -> dbc.Card:
                 ]
             ),
             actions(),
+            roll_panel.layout(),
         ],
     )
 
@@ -186,6 +188,16 @@ def summary(ticket: CloseTicket) -> html.Div:
         f"{usd(left.max_loss_usd)} (payoff at expiration, at the entry price)."
     )
     order = ticket.order
+    chain = ticket.chain
+    rolls = (
+        html.Div(
+            f"Roll chain: trades {' -> '.join(str(i) for i in chain.trade_ids)}; combined net "
+            f"P&L of its closed trades {usd(chain.net_pnl_usd)} ({chain.open_trades} open).",
+            className="small",
+        )
+        if chain is not None and chain.rolled
+        else None
+    )
     return html.Div(
         [
             html.Div(
@@ -196,6 +208,7 @@ def summary(ticket: CloseTicket) -> html.Div:
             html.Ul([html.Li(leg.describe()) for leg in order.legs], className="small mb-1"),
             html.Div(mid, className="small"),
             html.Div(remains, className="small text-muted"),
+            rolls,
         ]
     )
 
@@ -421,3 +434,5 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             return dbc.Alert(result.message, color=color, className="py-1"), None, version + 1
         placement = ctx.guard.reconcile(working["correlation"])
         return show_placement(placement), _working(placement), version + 1
+
+    roll_panel.register(app, ctx, Ids)

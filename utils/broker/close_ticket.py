@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from utils.broker.order_intent import OrderIntent
 from utils.broker.position_market import PositionMarket
+from utils.journal.roll_chain import RollChain
 from utils.journal.trade import Mode, Trade
 from utils.spreads.closing import (
     ClosingPrice,
@@ -47,6 +48,7 @@ class CloseTicket(BaseModel):
     mid: ClosingPrice | None  # the prefill, when every leg has a quote
     market_problem: str | None = None
     remaining: Spread | None  # what stays open after this order fills
+    chain: RollChain | None = None  # the spreads this one was rolled from, when read
 
     @property
     def quantity(self) -> int:
