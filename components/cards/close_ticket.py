@@ -14,8 +14,8 @@ from components.cards.journal import Ids as JournalIds
 from components.context import CockpitContext
 from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
-from utils.broker.close_ticket import CloseTicket, CloseTicketError, close_intent
-from utils.broker.closing_desk import open_spreads, prepare_close
+from utils.broker.close_ticket import CloseTicket, CloseTicketError
+from utils.broker.closing_desk import open_spreads, prepare_close, preview_close
 from utils.broker.models import Placement, Preview, PreviewOutcome
 from utils.spreads.legs import PriceEffect
 
@@ -32,6 +32,8 @@ class Ids:
     PRICE = "close-price"
     EFFECT = "close-effect"
     REPRICE = "close-reprice"
+    AT_TARGET = "close-at-target"
+    GTC = "close-gtc"  # True while the ticket is the exit plan's profit target, resting GTC
     SUMMARY = "close-summary"
     PAYOFF = "close-payoff"
     PREVIEW = "close-preview"
@@ -70,10 +72,20 @@ def form() -> html.Div:
             _field("Limit price (per share)", dbc.Input(id=Ids.PRICE, size="sm", debounce=True)),
             _field("Price is a", dbc.Select(id=Ids.EFFECT, options=effects, size="sm")),
             dbc.Col(
-                dbc.Button("Price at the mid", id=Ids.REPRICE, size="sm", color="light"),
+                [
+                    dbc.Button("Price at the mid", id=Ids.REPRICE, size="sm", color="light"),
+                    dbc.Button(
+                        "Profit target as a GTC order",
+                        id=Ids.AT_TARGET,
+                        size="sm",
+                        color="light",
+                        className="ms-1",
+                    ),
+                ],
                 md=3,
                 className="d-flex align-items-end mb-2",
             ),
+            dcc.Store(id=Ids.GTC, data=False),
         ]
     )
 
@@ -188,6 +200,17 @@ def summary(ticket: CloseTicket) -> html.Div:
         f"{usd(left.max_loss_usd)} (payoff at expiration, at the entry price)."
     )
     order = ticket.order
+    target = ticket.profit_target
+    plan = (
+        html.Div(
+            f"Exit plan's profit target as a closing limit: {target.price} "
+            f"{target.price_effect.value.lower()} (before fees)"
+            + (": this order, resting GTC at the broker." if ticket.at_profit_target else "."),
+            className="small",
+        )
+        if target is not None
+        else None
+    )
     chain = ticket.chain
     rolls = (
         html.Div(
@@ -202,12 +225,14 @@ def summary(ticket: CloseTicket) -> html.Div:
         [
             html.Div(
                 f"Trade {ticket.trade_id} ({ticket.mode.value}): close {order.quantity} of "
-                f"{ticket.open_units} open at {order.price} {order.price_effect.value.lower()}.",
+                f"{ticket.open_units} open at {order.price} {order.price_effect.value.lower()}, "
+                f"{ticket.time_in_force}.",
                 className="small fw-bold",
             ),
             html.Ul([html.Li(leg.describe()) for leg in order.legs], className="small mb-1"),
             html.Div(mid, className="small"),
             html.Div(remains, className="small text-muted"),
+            plan,
             rolls,
         ]
     )
@@ -309,31 +334,46 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Output(Ids.QUANTITY, "value"),
         Output(Ids.PRICE, "value"),
         Output(Ids.EFFECT, "value"),
+        Output(Ids.GTC, "data"),
         Output(Ids.RESULT, "children"),
         Input(JournalIds.CLOSE_TICKET_BUTTON, "n_clicks"),
         Input({"type": Ids.PICK, "trade": ALL}, "n_clicks"),
         Input(Ids.REPRICE, "n_clicks"),
+        Input(Ids.AT_TARGET, "n_clicks"),
         State(JournalIds.TABLE, "selectedRows"),
         State(Ids.TRADE, "data"),
         State(Ids.QUANTITY, "value"),
         prevent_initial_call=True,
     )
-    def pick(_row, _picks, _reprice, selected, current, quantity):
+    def pick(_row, _picks, _reprice, _target, selected, current, quantity):
         trigger = callback_ctx.triggered_id
         if not any(item["value"] for item in callback_ctx.triggered):
-            return (no_update,) * 5  # a Close button was drawn, not clicked
+            return (no_update,) * 6  # a Close button was drawn, not clicked
         if trigger == JournalIds.CLOSE_TICKET_BUTTON:
             trade_id, quantity = (selected[0]["id"] if selected else None), None
-        elif trigger == Ids.REPRICE:
+        elif trigger in (Ids.REPRICE, Ids.AT_TARGET):
             trade_id = current
         else:
             trade_id, quantity = trigger["trade"], None
+        at_target = trigger == Ids.AT_TARGET
         try:
-            ticket = prepare_close(ctx.journal, ctx.guard, trade_id, quantity=quantity)
+            ticket = prepare_close(
+                ctx.journal, ctx.guard, trade_id, quantity=quantity, at_profit_target=at_target
+            )
         except CloseTicketError as error:
-            return trade_id, no_update, None, no_update, _warning(f"Cannot close: {error}")
+            warning = _warning(f"Cannot close: {error}")
+            return trade_id, no_update, None, no_update, False, warning
         order = ticket.order
-        return trade_id, order.quantity, str(order.price), order.price_effect.value, None
+        price, effect = str(order.price), order.price_effect.value
+        return trade_id, order.quantity, price, effect, at_target, None
+
+    @app.callback(
+        Output(Ids.PRICE, "disabled"),
+        Output(Ids.EFFECT, "disabled"),
+        Input(Ids.GTC, "data"),
+    )
+    def lock_target_price(gtc):
+        return bool(gtc), bool(gtc)
 
     @app.callback(
         Output(Ids.SUMMARY, "children"),
@@ -343,14 +383,21 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Input(Ids.QUANTITY, "value"),
         Input(Ids.PRICE, "value"),
         Input(Ids.EFFECT, "value"),
+        Input(Ids.GTC, "data"),
         prevent_initial_call=True,
     )
-    def analyse(trade_id, quantity, price, effect):
+    def analyse(trade_id, quantity, price, effect, gtc):
         if trade_id is None:
             return None, None, None
         try:
             ticket = prepare_close(
-                ctx.journal, ctx.guard, trade_id, quantity=quantity, price=price, effect=effect
+                ctx.journal,
+                ctx.guard,
+                trade_id,
+                quantity=quantity,
+                price=price,
+                effect=effect,
+                at_profit_target=bool(gtc),
             )
         except CloseTicketError as error:
             return _warning(str(error)), None, None
@@ -365,18 +412,24 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         State(Ids.QUANTITY, "value"),
         State(Ids.PRICE, "value"),
         State(Ids.EFFECT, "value"),
+        State(Ids.GTC, "data"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def preview(_n, trade_id, quantity, price, effect, version):
+    def preview(_n, trade_id, quantity, price, effect, gtc, version):
         try:
             ticket = prepare_close(
-                ctx.journal, ctx.guard, trade_id, quantity=quantity, price=price, effect=effect
+                ctx.journal,
+                ctx.guard,
+                trade_id,
+                quantity=quantity,
+                price=price,
+                effect=effect,
+                at_profit_target=bool(gtc),
             )
         except CloseTicketError as error:
             return _warning(f"Cannot close: {error}"), None, version
-        intent = close_intent(ticket)
-        answer = ctx.guard.preview(intent, closes_trade_id=ticket.trade_id)
+        answer, intent = preview_close(ctx.guard, ticket)
         return show_preview(answer), ctx.previews.keep(answer, intent), version + 1
 
     @app.callback(

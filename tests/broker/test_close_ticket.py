@@ -12,16 +12,17 @@ import pytest
 from tests.broker.test_close_route import LIVE_ORDERS, close_through
 from tests.support.broker_support import LIVE_ACCOUNT, GuardRig, order_posts
 from utils.broker.close_ticket import CloseTicketError, close_intent
-from utils.broker.closing_desk import open_spreads, prepare_close
+from utils.broker.closing_desk import open_spreads, prepare_close, preview_close
 from utils.broker.models import GuardCode, PlacementOutcome, PreviewOutcome
 from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.core.money import round_to_cent
-from utils.journal.trade import Mode, TradeStatus
+from utils.journal.trade import CloseReason, Mode, NewTrade, TradeStatus
 from utils.judge.gates import GateCode
 from utils.judge.mode import BrokerTarget
 from utils.judge.ramp import RampStage
 from utils.records.alerts import AlertRule
 from utils.sim import market
+from utils.sim.orders import FillBehavior
 from utils.spreads.closing import BidAsk, closing_price, net_mid_per_unit
 from utils.spreads.legs import Leg, PositionEffect, PriceEffect
 from utils.spreads.spread import Spread
@@ -191,3 +192,53 @@ def test_close_all_lists_every_open_spread_oldest_first(live_rig):
     _, second = open_lots(live_rig, 1, "order-2")
     assert [t.id for t in open_spreads(live_rig.journal)] == [first, second]
     assert {t.mode for t in open_spreads(live_rig.journal)} == {Mode.LIVE}
+
+
+def place_target(rig: GuardRig, trade_id: int):
+    """The exit plan's profit target as a GTC closing order: ticket, preview, confirm, place."""
+    ticket = prepare_close(rig.journal, rig.guard, trade_id, at_profit_target=True)
+    preview, intent = preview_close(rig.guard, ticket)
+    assert preview.outcome.ready, preview.message
+    token = preview.confirmation_token.get_secret_value()
+    return ticket, rig.guard.place(token, intent=intent, confirmed_by_person=True)
+
+
+def test_the_profit_target_rests_at_the_broker_as_a_gtc_closing_limit(live_rig):
+    intent, trade_id = open_lots(live_rig, 1)
+    ticket, placed = place_target(live_rig, trade_id)
+    target = live_rig.plan().profit_target_usd
+    assert ticket.order.price_effect is PriceEffect.DEBIT
+    assert ticket.order.price == intent.spread.price - target / 100  # on the cent tick already
+    assert placed.outcome is PlacementOutcome.WORKING, placed.message
+    orders = live_rig.live.book.live_orders(LIVE_ACCOUNT)
+    (working,) = [order for order in orders if order["status"] == "Live"]
+    assert working["time-in-force"] == "GTC" and working["id"] == placed.order_id
+    assert {leg["action"] for leg in working["legs"]} == {"Buy to Close", "Sell to Close"}
+    submitted = [e.body for e in live_rig.audit.entries() if e.kind == "submit_attempt"]
+    assert submitted[-1]["order"]["time-in-force"] == "GTC"
+    assert submitted[-1]["position_effect"] == "closing"
+    assert live_rig.journal.get_trade(trade_id).status is TradeStatus.OPEN
+
+
+def test_a_filled_profit_target_is_journaled_as_the_profit_target(live_rig):
+    intent, trade_id = open_lots(live_rig, 1)
+    live_rig.live.book.next_order_fill(FillBehavior.IMMEDIATE)
+    ticket, placed = place_target(live_rig, trade_id)
+    assert placed.outcome is PlacementOutcome.FILLED, placed.message
+    trade = live_rig.journal.get_trade(trade_id)
+    assert trade.close_reason is CloseReason.PROFIT_TARGET
+    assert trade.net_pnl_usd == live_rig.plan().profit_target_usd - trade.fees_usd
+
+
+def test_a_trade_without_a_reachable_profit_target_has_no_gtc_order(live_rig):
+    _, trade_id = open_lots(live_rig, 1)
+    plain = live_rig.journal.get_trade(trade_id)
+    assert plain.profit_target_usd is not None
+    trade_id = live_rig.journal.open_trade(
+        NewTrade.model_validate(
+            {**plain.model_dump(include=set(NewTrade.model_fields)), "uid": "no-target"}
+            | {"profit_target_usd": None, "parent_id": None}
+        )
+    ).id
+    with pytest.raises(CloseTicketError, match="no profit target"):
+        prepare_close(live_rig.journal, live_rig.guard, trade_id, at_profit_target=True)

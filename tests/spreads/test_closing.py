@@ -13,6 +13,7 @@ from utils.spreads.closing import (
     closing_price,
     closing_spread,
     net_mid_per_unit,
+    profit_target_price,
     remaining_spread,
     tick_for,
 )
@@ -85,3 +86,33 @@ def test_what_remains_is_the_opened_spread_at_the_units_left():
     assert left is not None and left.quantity == 2 and left.price == Decimal("1.20")
     assert left.max_loss_usd == bull_put().max_loss_usd * 2 / 3
     assert remaining_spread(bull_put(), 3) is None
+
+
+def test_the_profit_target_is_the_price_that_makes_it_on_the_whole_spread():
+    one = bull_put(1)  # 1.20 credit, 5 wide: max profit $120
+    assert profit_target_price(one, Decimal(50)).price == Decimal("0.70")
+    assert profit_target_price(one, Decimal(50)).price_effect is PriceEffect.DEBIT
+    three = bull_put(3)
+    assert profit_target_price(three, Decimal(33)).price == Decimal("1.09")
+    # a debit rounds down so the target is met: 1.09 -> 1.05 on a 0.05 tick
+    assert profit_target_price(three, Decimal(33), SPX_TICKS).price == Decimal("1.05")
+    assert profit_target_price(one, Decimal(120)) is None  # the max profit: no closing limit
+    assert profit_target_price(one, Decimal(0)) is None
+
+
+def test_a_debit_spreads_target_is_a_closing_credit_rounded_up():
+    def call(strike: int) -> str:
+        return OptionSymbol(
+            root="SPY", expiration=date(2026, 4, 17), option_type=OptionType.CALL, strike=strike
+        ).occ
+
+    bull_call = Spread(
+        legs=(
+            Leg.from_occ(call(540), "Buy to Open", 1),
+            Leg.from_occ(call(545), "Sell to Open", 1),
+        ),
+        price=Decimal("2.00"),
+        price_effect=PriceEffect.DEBIT,
+    )
+    target = profit_target_price(bull_call, Decimal("100.50"))
+    assert target.price == Decimal("3.01") and target.price_effect is PriceEffect.CREDIT

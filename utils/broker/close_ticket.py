@@ -4,7 +4,9 @@ payoff of what remains; then an `OrderIntent` the guard previews and places like
 
     ticket = close_ticket(trade, open_units, market)              # prefilled at the mid
     ticket = close_ticket(trade, open_units, market, quantity=1, price="0.45", effect="Debit")
-    intent = close_intent(ticket)                                 # -> guard.preview(...)
+    ticket = close_ticket(trade, open_units, market, at_profit_target=True)   # GTC, plan's price
+    intent = close_intent(ticket)                                 # -> guard.preview(...,
+                                                                  #    plan=close_plan(ticket))
 
 Every figure is Decimal; a bad quantity or price raises `CloseTicketError` naming the field.
 """
@@ -16,15 +18,17 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.broker.models import TradePlan
 from utils.broker.order_intent import OrderIntent
 from utils.broker.position_market import PositionMarket
 from utils.journal.roll_chain import RollChain
-from utils.journal.trade import Mode, Trade
+from utils.journal.trade import CloseReason, Mode, Trade
 from utils.spreads.closing import (
     ClosingPrice,
     closing_price,
     closing_spread,
     net_mid_per_unit,
+    profit_target_price,
     remaining_spread,
 )
 from utils.spreads.legs import Leg, PriceEffect, SpreadError
@@ -48,12 +52,19 @@ class CloseTicket(BaseModel):
     mid: ClosingPrice | None  # the prefill, when every leg has a quote
     market_problem: str | None = None
     remaining: Spread | None  # what stays open after this order fills
+    profit_target: ClosingPrice | None = None  # the exit plan's target as a closing limit
+    at_profit_target: bool = False  # this order is that target, resting GTC
     chain: RollChain | None = None  # the spreads this one was rolled from, when read
 
     @property
     def quantity(self) -> int:
         """Units this order closes."""
         return self.order.quantity
+
+    @property
+    def time_in_force(self) -> str:
+        """GTC for the profit-target order (it rests at the broker), Day otherwise."""
+        return "GTC" if self.at_profit_target else "Day"
 
 
 def opened_spread(trade: Trade) -> Spread:
@@ -101,9 +112,11 @@ def close_ticket(
     quantity: object = None,
     price: object = None,
     effect: object = None,
+    at_profit_target: bool = False,
 ) -> CloseTicket:
     """The closing ticket of an open `trade` with `open_units` left: the typed quantity and
-    limit, or (when none is typed) all open units at the mid of `market`'s quotes."""
+    limit, or (when none is typed) all open units at the mid of `market`'s quotes; with
+    `at_profit_target`, at the exit plan's profit target, to rest as a GTC order."""
     if trade.closed_at is not None or open_units < 1:
         raise CloseTicketError(f"trade {trade.id} is closed: there is nothing to close")
     opened = opened_spread(trade)
@@ -115,7 +128,19 @@ def close_ticket(
     at_entry = closing_spread(opened_left, units, Decimal(0), PriceEffect.DEBIT)
     net_mid = net_mid_per_unit(at_entry, market.quotes)
     mid = None if net_mid is None else closing_price(net_mid, market.tick_sizes)
-    if price is None or price == "":
+    target = (
+        None
+        if trade.profit_target_usd is None
+        else profit_target_price(opened, trade.profit_target_usd, market.tick_sizes)
+    )
+    if at_profit_target:
+        if target is None:
+            raise CloseTicketError(
+                f"trade {trade.id} has no profit target in its exit plan that a closing limit "
+                "can reach (none, or at or beyond its max profit)"
+            )
+        limit, limit_effect = target.price, target.price_effect
+    elif price is None or price == "":
         if mid is None:
             why = market.problem or "the legs have no quotes"
             raise CloseTicketError(f"type a limit price: {why}")
@@ -139,11 +164,20 @@ def close_ticket(
         mid=mid,
         market_problem=market.problem,
         remaining=remaining_spread(opened_left, units),
+        profit_target=target,
+        at_profit_target=at_profit_target,
     )
 
 
 def close_intent(ticket: CloseTicket) -> OrderIntent:
     """The ticket's order for the guard, with a fresh client order id."""
     return OrderIntent(
-        spread=ticket.order, client_order_id=f"close-{ticket.trade_id}-{uuid.uuid4().hex[:12]}"
+        spread=ticket.order,
+        client_order_id=f"close-{ticket.trade_id}-{uuid.uuid4().hex[:12]}",
+        time_in_force=ticket.time_in_force,
     )
+
+
+def close_plan(ticket: CloseTicket) -> TradePlan | None:
+    """Why the order closes, for the journal: the profit target when it is that order."""
+    return TradePlan(close_reason=CloseReason.PROFIT_TARGET) if ticket.at_profit_target else None

@@ -5,6 +5,7 @@ closing ticket of one of them, priced from the broker holding it.
     prepare_close(journal, guard, trade_id, quantity=1, price="0.45", effect="Debit")
     open_spreads(journal)                                          # every open trade, oldest first
     prepare_roll(journal, guard, trade_id, replacement, plan)      # close + replacement previewed
+    preview_close(guard, ticket)                                   # the guard's preview, the order
 
 Each close is still its own order: previewed, confirmed and placed one at a time by the guard.
 """
@@ -16,8 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.broker.close_ticket import CloseTicket, CloseTicketError, close_intent, close_ticket
-from utils.broker.models import TradePlan
+from utils.broker.close_ticket import (
+    CloseTicket,
+    CloseTicketError,
+    close_intent,
+    close_plan,
+    close_ticket,
+)
+from utils.broker.models import Preview, TradePlan
 from utils.broker.order_intent import OrderIntent
 from utils.broker.roll import RollPreview, preview_roll
 from utils.journal.errors import JournalError
@@ -34,8 +41,10 @@ def prepare_close(
     quantity: object = None,
     price: object = None,
     effect: object = None,
+    at_profit_target: bool = False,
 ) -> CloseTicket:
-    """The closing ticket of journaled trade `trade_id` (CloseTicketError says what to fix)."""
+    """The closing ticket of journaled trade `trade_id` (CloseTicketError says what to fix);
+    `at_profit_target`: the exit plan's profit target as a GTC closing order."""
     if trade_id is None:
         raise CloseTicketError("choose an open trade: Close on its journal row, or Close all")
     try:
@@ -52,6 +61,7 @@ def prepare_close(
         quantity=quantity,
         price=price,
         effect=effect,
+        at_profit_target=at_profit_target,
     )
     return ticket.model_copy(update={"chain": roll_chain(rolled_from(journal, trade), trade.id)})
 
@@ -65,6 +75,13 @@ def rolled_from(journal: Any, trade: Trade) -> list[Trade]:
         seen.add(parent.id)
         chain.append(parent)
     return chain
+
+
+def preview_close(guard: Any, ticket: CloseTicket) -> tuple[Preview, OrderIntent]:
+    """The guard's preview of the ticket's closing order (linked to its trade), and the order."""
+    intent = close_intent(ticket)
+    plan = close_plan(ticket)
+    return guard.preview(intent, closes_trade_id=ticket.trade_id, plan=plan), intent
 
 
 def open_spreads(journal: Any) -> list[Trade]:

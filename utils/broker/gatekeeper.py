@@ -357,6 +357,7 @@ def build_order(intent: OrderIntent) -> NewOrder:
             intent.spread.to_order_legs(),
             price=intent.spread.price,
             price_effect=intent.spread.price_effect.value,  # type: ignore[arg-type]
+            time_in_force=intent.time_in_force,
             external_identifier=intent.client_order_id,
         )
     except TastytradeError as error:

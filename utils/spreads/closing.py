@@ -5,6 +5,9 @@ Sell to Close), a quantity up to what is open, and a limit at the mid of live qu
     (credit positive). The limit is that mid rounded to the tick toward the side that fills:
     a debit up, a credit down (a mid between ticks would otherwise rest unfilled).
 
+The exit plan's profit target as a closing limit: the price at which the whole spread makes the
+target (before fees), to rest at the broker as a GTC order.
+
 What remains after a partial close is the opened spread at `open - closed` units, at its entry
 price: its expiration payoff is what the trader still carries.
 """
@@ -44,7 +47,7 @@ class ClosingPrice(BaseModel):
 
     price: Decimal
     price_effect: PriceEffect
-    net_mid: Decimal  # credit positive, before rounding
+    net_mid: Decimal  # the signed price it was rounded from (credit positive)
     tick: Decimal
 
 
@@ -96,3 +99,32 @@ def remaining_spread(opened: Spread, closed_quantity: int) -> Spread | None:
     """What stays open after closing `closed_quantity` units (None when nothing does)."""
     left = opened.quantity - closed_quantity
     return opened.with_quantity(left) if left > 0 else None
+
+
+def profit_target_price(
+    opened: Spread,
+    target_usd: Decimal,
+    tick_sizes: Sequence[tuple[Decimal | None, Decimal]] = (),
+) -> ClosingPrice | None:
+    """The closing limit per share that makes `target_usd` on the whole spread, before fees:
+
+        multiplier x units x (signed entry + signed exit) = target
+        => signed exit = target / (multiplier x units) - signed entry
+
+    rounded to the tick so the target is met (a debit down, a credit up). None when the target
+    is at or beyond the spread's max profit, or the price rounds to nothing.
+    """
+    units = opened.multiplier * opened.quantity
+    entry = opened.price if opened.price_effect is PriceEffect.CREDIT else -opened.price
+    signed_exit = target_usd / units - entry
+    best = opened.max_profit_usd
+    if target_usd <= 0 or (best is not None and target_usd >= best):
+        return None
+    effect = PriceEffect.CREDIT if signed_exit > 0 else PriceEffect.DEBIT
+    size = abs(signed_exit)
+    tick = tick_for(size, tick_sizes)
+    rounding = ROUND_CEILING if effect is PriceEffect.CREDIT else ROUND_FLOOR
+    price = (size / tick).to_integral_value(rounding=rounding) * tick
+    if price <= 0:
+        return None
+    return ClosingPrice(price=price, price_effect=effect, net_mid=signed_exit, tick=tick)
