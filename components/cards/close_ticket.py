@@ -384,11 +384,14 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Input(Ids.PRICE, "value"),
         Input(Ids.EFFECT, "value"),
         Input(Ids.GTC, "data"),
+        Input(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def analyse(trade_id, quantity, price, effect, gtc):
+    def analyse(trade_id, quantity, price, effect, gtc, _version):
+        # a journal change redraws the ticket but keeps a preview the person may be confirming
+        kept = no_update if callback_ctx.triggered_id == JOURNAL_CHANGED else None
         if trade_id is None:
-            return None, None, None
+            return None, None, kept
         try:
             ticket = prepare_close(
                 ctx.journal,
@@ -400,8 +403,8 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 at_profit_target=bool(gtc),
             )
         except CloseTicketError as error:
-            return _warning(str(error)), None, None
-        return summary(ticket), remaining_chart(ticket), None
+            return _warning(str(error)), None, kept
+        return summary(ticket), remaining_chart(ticket), kept
 
     @app.callback(
         Output(Ids.RESULT, "children", allow_duplicate=True),

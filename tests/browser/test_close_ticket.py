@@ -1,6 +1,7 @@
 """Close card in Chromium: with dry-run off in SIM, a spread opened from the ticket fills, is
 closed from its journal row at the prefilled mid, and its P&L on the journal and the Expectancy
-card is the broker's cash: 100 x (credit - debit) - every fee the simulator charged."""
+card is the broker's cash: 100 x (credit - debit) - every fee the simulator charged. Close all
+lists the open spread; a roll closes it and opens its replacement, linked."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from components.cards.close_ticket import Ids as CloseIds
 from components.cards.expectancy import Ids as ExpectancyIds
 from components.cards.journal import Ids as JournalIds
 from components.cards.ticket import Ids as TicketIds
+from components.roll_panel import Ids as RollIds
 from components.formatting import usd
 from tests.support.broker_support import put_credit_spread
 from tests.support.browser import screenshot
@@ -23,7 +25,7 @@ from utils.core.config import PROJECT_ROOT
 from utils.core.money import round_to_cent
 from utils.core.sessions import session_of
 from utils.journal.store import Journal
-from utils.journal.trade import TradeStatus
+from utils.journal.trade import CloseReason, TradeStatus
 from utils.records.audit import AuditKind, AuditLog
 
 TABLE_ROWS = f"#{JournalIds.TABLE} .ag-center-cols-container .ag-row"
@@ -98,3 +100,46 @@ def test_a_filled_spread_is_closed_from_its_journal_row_with_the_right_pnl(tmp_p
     assert broker_fees(settings) > 0
     assert trade.net_pnl_usd == expected
     assert Decimal(shown_pnl.replace("$", "").replace(",", "")) == expected
+
+
+@pytest.mark.viewport(height=3200)
+def test_close_all_lists_the_open_spread_and_a_roll_replaces_it_linked(tmp_path, page):
+    settings = cockpit_settings(tmp_path, always_dry_run=False)
+    spread = put_credit_spread(session_of(START))
+    clock = SteppingClock(START)
+    with serve_cockpit(settings, PROJECT_ROOT, clock=clock) as url:
+        page.goto(url + "/")
+        page.locator(f"#{BrokerIds.EFFECTIVE_MODE}", has_text="SIM").wait_for()
+        fill_ticket(page, spread)
+        opened = confirm_and_place(page, TicketIds)
+        # a day later the spread has lost value: the roll's close is a win, so the revenge
+        # guard (no entry within 30 minutes of a loss) leaves the replacement alone
+        clock.advance(days=1)
+        page.click(f"#{CloseIds.CLOSE_ALL}")
+        listed = page.locator(f"#{CloseIds.OPEN_LIST} tbody tr")
+        listed.first.wait_for()
+        rows = listed.count()
+        listed.first.locator("button", has_text="Close").click()
+        page.locator(f"#{CloseIds.SUMMARY}", has_text="Trade 1").wait_for()
+        # the replacement: today's fillable bull put (a day later: another order than the first)
+        replacement = put_credit_spread(session_of(clock()))
+        fill_ticket(page, replacement)
+        page.click(f"#{RollIds.PREVIEW}")
+        page.locator(f"#{RollIds.OUTCOME}", has_text="READY TO CONFIRM").wait_for()
+        page.locator(f"#{RollIds.CONFIRM}").check()
+        page.locator(f"#{RollIds.PLACE}:not([disabled])").wait_for()
+        page.click(f"#{RollIds.PLACE}")
+        page.locator(f"#{RollIds.RESULT}", has_text="the replacement is filled").wait_for()
+        page.locator(f"#{CloseIds.OPEN_LIST} tbody tr").first.wait_for()
+        page.locator(f"#{CloseIds.OPEN_LIST}", has_text="vertical SPY").wait_for()
+        after = page.locator(f"#{CloseIds.OPEN_LIST} tbody tr td").first.inner_text()
+        screenshot(page, "close_ticket_rolled")
+    assert opened == "FILLED" and rows == 1
+    assert after == "2", "Close all now lists the replacement only"
+    journal = Journal.open(settings.data_dir)
+    old, new = journal.list_trades()
+    journal.close()
+    assert old.close_reason is CloseReason.ROLLED and old.status is TradeStatus.CLOSED
+    assert new.parent_id == old.id and new.status is TradeStatus.OPEN
+    assert new.entry_price == replacement.price
+    assert old.net_pnl_usd > 0
