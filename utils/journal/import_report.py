@@ -28,6 +28,7 @@ class ImportReport(BaseModel):
     file_name: str
     committed: bool
     added: int = 0
+    flagged: int = 0  # of `added`: positions that are not defined-risk spreads, flagged
     closed: int = 0
     skipped_duplicates: int = 0
     skipped_bad: int = 0
@@ -40,6 +41,8 @@ class ImportReport(BaseModel):
         if not self.committed:
             return f"{self.file_name}: nothing imported, {len(self.errors)} error(s)"
         parts = [f"{self.added} added", f"{self.skipped_duplicates} already in the journal"]
+        if self.flagged:
+            parts.insert(1, f"{self.flagged} NOT defined-risk (flagged, HIGH alert)")
         if self.closed:
             parts.insert(1, f"{self.closed} closed")
         if self.skipped_bad:

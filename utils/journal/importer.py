@@ -28,6 +28,7 @@ from utils.journal.writes import (
     close_trade,
     insert_fill,
     insert_note,
+    insert_risk_flag,
     insert_trade,
     record_import,
 )
@@ -233,6 +234,8 @@ def _apply_tasty_plan(
             conn, opening.trade, opening.trade.uid or "", created_at=clock(), parent_id=parent_id
         )
         ids_by_uid[opening.trade.uid or ""] = trade_id
+        if opening.risk_flag is not None:
+            insert_risk_flag(conn, trade_id, opening.risk_flag, clock())
         for warning in opening.notes:
             insert_note(conn, trade_id, Note(at=opening.trade.opened_at, text=warning))
     for fill in plan.fills:
@@ -246,6 +249,7 @@ def _apply_tasty_plan(
         file_name=path.name,
         committed=True,
         added=len(plan.openings),
+        flagged=sum(1 for opening in plan.openings if opening.risk_flag is not None),
         closed=len(plan.closings),
         skipped_duplicates=plan.skipped_duplicates,
         skipped_bad=len({e.line for e in [*parsed.errors, *plan.errors]}),

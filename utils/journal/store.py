@@ -49,6 +49,7 @@ from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.rows import load_trades
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
 from utils.journal.trade import Mode, NewTrade, Note, Trade, TradeClose, TradeStatus
+from utils.journal.undefined_risk import FLAGGED_SQL, FlaggedTrade, flagged_from_rows
 
 
 class Journal:
@@ -199,6 +200,11 @@ class Journal:
                 "SELECT DISTINCT session FROM journal_events ORDER BY session"
             ).fetchall()
         return [date.fromisoformat(session) for (session,) in rows]
+
+    def flagged_trades(self) -> list[FlaggedTrade]:
+        """Trades journaled as the broker opened them that are not defined-risk spreads."""
+        with self._lock:
+            return flagged_from_rows(self._conn.execute(FLAGGED_SQL).fetchall())
 
     # ------------------------------------------------------------ imports and export
 

@@ -33,12 +33,14 @@ from pydantic import ValidationError
 
 from utils.core.money import from_cents, to_cents
 from utils.journal.import_report import ImportIssue
-from utils.journal.risk import TradeLeg
+from utils.journal.risk import TradeLeg, leg_underlying
 from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
 from utils.journal.tastytrade_csv import SOURCE, RowKind, TastyCsv, TastyRow
 from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose
-from utils.spreads.legs import LegAction, PriceEffect
-from utils.spreads.symbols import OptionType, parse_occ
+from utils.journal.undefined_risk import RiskFlag, flagged_trade
+from utils.spreads.legs import Leg, LegAction, PriceEffect, SpreadError
+from utils.spreads.spread import Spread
+from utils.spreads.symbols import OptionType, SymbolError, parse_occ
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class PlannedOpening:
     trade: NewTrade
     parent_uid: str | None = None
     notes: tuple[str, ...] = ()
+    risk_flag: RiskFlag | None = None  # set for a position that is not a defined-risk spread
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,10 @@ class _Planner:
     openings: list[PlannedOpening] = field(default_factory=list)
     fills: list[PlannedFill] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
+    errors: list[ImportIssue] = field(default_factory=list)
     notes: list[PlannedNote] = field(default_factory=list)
     stock_fees: dict[tuple, list[TastyRow]] = field(default_factory=lambda: defaultdict(list))
+    ignored: int = 0
 
     def load_book(self) -> None:
         for spread in self.book.open_spreads:
@@ -297,9 +302,8 @@ class _Planner:
             contracts[row.symbol].append(row)
         multiplier, underlying = rows[0].multiplier, rows[0].underlying
         cash = sum((r.value for r in rows), Decimal(0))
+        flag = None
         try:
-            if len(contracts) < 2:
-                raise ValueError("a single leg is not a spread")
             if any(len({r.action for r in group}) > 1 for group in contracts.values()):
                 raise ValueError("the order both buys and sells one contract to open")
             legs = tuple(
@@ -311,31 +315,50 @@ class _Planner:
                 for symbol, group in contracts.items()
             )
             quantity = reduce(gcd, (leg.quantity for leg in legs))
-            trade = NewTrade(
-                uid=uid,
-                underlying=underlying,
-                legs=legs,
-                quantity=quantity,
-                multiplier=multiplier,
-                opened_at=rows[0].executed_at,
-                entry_price=abs(cash) / (multiplier * quantity),
-                entry_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
-                open_fees_usd=sum((r.fees for r in rows), Decimal(0)),
-                mode=self.mode,
-                broker_order_ids=(order_id,),
-                source=SOURCE,
-            )
+            fields = {
+                "uid": uid,
+                "underlying": underlying,
+                "quantity": quantity,
+                "multiplier": multiplier,
+                "opened_at": rows[0].executed_at,
+                "open_fees_usd": sum((r.fees for r in rows), Decimal(0)),
+                "mode": self.mode,
+                "broker_order_ids": (order_id,),
+                "source": SOURCE,
+            }
+            flag = _undefined_risk(legs, underlying, multiplier, cash)
+            if flag is None and len(legs) < 2:
+                self.warn(
+                    rows[0].line,
+                    f"order {order_id} (line(s) {lines}) is not journaled: a single leg is not a "
+                    "spread (a long option, whose risk is the debit paid)",
+                )
+                self.mark_untracked(rows)
+                return
+            if flag is None:
+                trade = NewTrade(
+                    legs=legs,
+                    entry_price=abs(cash) / (multiplier * quantity),
+                    entry_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
+                    **fields,
+                )
+            else:
+                trade = flagged_trade(legs, flag, entry_cash_usd=cash, **fields)
         except (ValueError, ValidationError) as error:
-            reason = _reason(error)
-            self.warn(
-                rows[0].line,
-                f"order {order_id} (line(s) {lines}) is not journaled: {reason}",
+            self.errors.append(
+                ImportIssue(
+                    line=rows[0].line,
+                    field=None,
+                    message=f"order {order_id} (line(s) {lines}) cannot be journaled: "
+                    f"{_reason(error)}",
+                )
             )
-            for row in rows:
-                sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
-                self.untracked[row.symbol] += sign * row.quantity
+            self.mark_untracked(rows)
             return
-        self.openings.append(PlannedOpening(trade=trade, parent_uid=parent_uid))
+        notes = () if flag is None else (flag.note(trade.max_loss_usd),)
+        self.openings.append(
+            PlannedOpening(trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
+        )
         state = _Spread(uid, multiplier, quantity, underlying)
         self.spreads.append(state)
         for row in rows:
@@ -343,6 +366,12 @@ class _Planner:
             self.record_fill(
                 state, row, 0, sign * row.quantity, to_cents(row.value), to_cents(row.fees)
             )
+
+    def mark_untracked(self, rows: list[TastyRow]) -> None:
+        """Positions of an order not journaled: its later closes and events are expected."""
+        for row in rows:
+            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
+            self.untracked[row.symbol] += sign * row.quantity
 
     # -------------------------------------------------------- the whole file
 
@@ -382,6 +411,21 @@ class _Planner:
 
     def run_event(self, row: TastyRow) -> None:
         holders_sign = self.position_sign(row.symbol)
+        if row.kind == RowKind.UNKNOWN_EVENT:
+            if holders_sign != 0:
+                self.errors.append(
+                    ImportIssue(
+                        line=row.line,
+                        field="Sub Type",
+                        message=f"Receive Deliver {row.sub_type[:40]!r} of "
+                        f"{row.symbol.strip()}, a leg held in this history, is not a sub type "
+                        "this importer knows (Expiration, Assignment, Exercise, Cash Settled); "
+                        "it would change the position unseen, so the file is refused",
+                    )
+                )
+            else:
+                self.ignored += 1
+            return
         if holders_sign == 0:
             self.warn(
                 row.line,
@@ -441,6 +485,39 @@ class _Planner:
         )
 
 
+def _undefined_risk(
+    legs: tuple[TradeLeg, ...], underlying: str, multiplier: int, cash: Decimal
+) -> RiskFlag | None:
+    """The flag of legs on one underlying that do not prove a defined risk; None when they do.
+
+    Raises ValueError for legs that are no position on one underlying at all (two underlyings
+    or deliverables): those are refused, not journaled.
+    """
+    try:
+        spread = Spread(
+            legs=tuple(
+                Leg(
+                    symbol=leg.occ_symbol,
+                    action=leg.action,
+                    quantity=leg.quantity,
+                    underlying=leg_underlying(leg.occ_symbol, underlying),
+                    multiplier=multiplier,
+                )
+                for leg in legs
+            ),
+            price=abs(cash) / (multiplier * reduce(gcd, (leg.quantity for leg in legs))),
+            price_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
+        )
+    except (SpreadError, SymbolError) as error:
+        raise ValueError(str(error)) from None
+    if spread.underlying != underlying:
+        raise ValueError(f"the legs are on {spread.underlying}, the row says {underlying}")
+    proof = spread.proof
+    if proof.defined_risk:
+        return None
+    return RiskFlag(shape=spread.structure.label, reason=proof.sentence)
+
+
 def _share(total: int, part: int, whole: int) -> int:
     return total * part // whole if part != whole else total
 
@@ -455,8 +532,14 @@ def _reason(error: Exception) -> str:
 
 
 def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPlan:
-    """Decide which spreads open, which close and what is skipped, without writing anything."""
+    """Decide which spreads open, which close and what is skipped, without writing anything.
+
+    Rows of an order with a bad row (`parsed.bad_orders`) are left out whole: importing the good
+    orders never journals part of an order (one leg of a spread would be a naked position).
+    """
     fresh = [row for row in parsed.rows if row.key not in book.known_row_keys]
+    skipped = [row for row in fresh if row.order_id in parsed.bad_orders]
+    fresh = [row for row in fresh if row.order_id not in parsed.bad_orders]
     planner = _Planner(mode=mode, book=book)
     planner.load_book()
     planner.run(fresh)
@@ -466,7 +549,8 @@ def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPla
         fills=tuple(planner.fills),
         closings=tuple(closings),
         notes=tuple(planner.notes),
+        errors=tuple(planner.errors),
         warnings=tuple(planner.warnings),
-        skipped_duplicates=len(parsed.rows) - len(fresh),
-        ignored_rows=parsed.ignored_rows,
+        skipped_duplicates=len(parsed.rows) - len(fresh) - len(skipped),
+        ignored_rows=parsed.ignored_rows + planner.ignored,
     )

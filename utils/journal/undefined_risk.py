@@ -1,0 +1,164 @@
+"""A position opened at the broker that is not a defined-risk spread, journaled as it happened.
+
+The journal holds reality: a naked short put or call, a strangle, a ratio, a calendar or
+diagonal, or a single long option done at the broker is journaled as a trade and flagged
+not-defined-risk (table `trade_risk_flags`), so the NOT_DEFINED_RISK discipline rule counts it
+in the session it opened, a HIGH alert is raised for that session, and the metrics include its
+P&L.
+
+Such a trade has no max loss to call 1R, so it gets a documented stand-in (README, "Journal";
+docs/METRICS.md):
+
+    1R stand-in = the largest loss at expiration, every leg valued at its intrinsic value as if
+    all legs expired together, with the underlying at 0, at any strike, or at twice the highest
+    strike; premium counted; never below one cent.
+
+For a naked short put that is strike x multiplier x contracts - credit (the loss if the stock
+goes to zero); for a naked short call it is the loss if the underlying doubles past the strike
+(the real loss is unbounded: the flag says so); for a single long option it is the debit paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from utils.core.money import CENT, from_cents, round_to_cent, usd
+from utils.journal.risk import Structure, TradeLeg
+from utils.journal.trade import Mode, NewTrade, Trade
+from utils.spreads.legs import Leg, PriceEffect, SpreadError
+from utils.spreads.spread import Spread
+from utils.spreads.structures import recognize_structure
+from utils.spreads.symbols import OptionType
+
+NOT_DEFINED_RISK = "not_defined_risk"
+ONE_R_BASIS = "stress: underlying at 0, at a strike, or at 2x the highest strike"
+
+
+def _intrinsic(leg: TradeLeg, price: Decimal) -> Decimal:
+    if leg.option_type is OptionType.CALL:
+        return max(price - leg.strike, Decimal(0))
+    return max(leg.strike - price, Decimal(0))
+
+
+def stand_in_one_r_usd(
+    legs: Sequence[TradeLeg], *, multiplier: int, entry_cash_usd: Decimal
+) -> Decimal:
+    """The documented 1R stand-in: the worst expiration loss at 0, each strike, 2x top strike.
+
+    `entry_cash_usd` is the opening cash of the whole order (credit positive, before fees).
+    """
+    strikes = sorted({leg.strike for leg in legs})
+    prices = [Decimal(0), *strikes, strikes[-1] * 2]
+    worst = min(
+        entry_cash_usd
+        + sum(
+            (leg.signed_quantity * multiplier * _intrinsic(leg, price) for leg in legs),
+            Decimal(0),
+        )
+        for price in prices
+    )
+    return max(round_to_cent(-worst), CENT)
+
+
+def shape_label(legs: Sequence[TradeLeg], *, underlying: str, multiplier: int) -> str:
+    """A name for the shape the legs make (`Short put`, `Ratio spread`, `Calendar`...)."""
+    try:
+        spread_legs = tuple(
+            Leg(
+                symbol=leg.occ_symbol,
+                action=leg.action,
+                quantity=leg.quantity,
+                underlying=underlying,
+                multiplier=multiplier,
+            )
+            for leg in legs
+        )
+        Spread(legs=spread_legs, price=Decimal(0), price_effect="Credit")
+    except (SpreadError, ValueError):
+        return "Custom"
+    return recognize_structure(spread_legs).label
+
+
+@dataclass(frozen=True)
+class RiskFlag:
+    """Why a journaled trade is flagged: its shape, the proof's sentence, and its 1R basis."""
+
+    shape: str
+    reason: str
+    one_r_basis: str = ONE_R_BASIS
+
+    def note(self, one_r_usd: Decimal) -> str:
+        """The note kept on the trade, so its detail says what it is and what 1R means."""
+        return (
+            f"Not a defined-risk spread ({self.shape}), journaled as the broker opened it: "
+            f"{self.reason} 1R is a stand-in of {usd(one_r_usd)} ({self.one_r_basis})."
+        )
+
+
+def flagged_trade(
+    legs: tuple[TradeLeg, ...], flag: RiskFlag, *, entry_cash_usd: Decimal, **fields: Any
+) -> NewTrade:
+    """The journal entry for a position that is not a defined-risk spread (no proof, a flag).
+
+    `fields` are the rest of `NewTrade` (uid, underlying, quantity, multiplier, opened_at, fees,
+    mode, order ids, source). Built without the defined-risk proof, which it fails by nature:
+    the journal keeps it with its `trade_risk_flags` row.
+    """
+    quantity, multiplier = fields["quantity"], fields["multiplier"]
+    fields["mode"] = Mode(fields["mode"])
+    return NewTrade.model_construct(
+        legs=legs,
+        structure=Structure.OTHER,
+        entry_price=abs(entry_cash_usd) / (multiplier * quantity),
+        entry_effect=PriceEffect.CREDIT if entry_cash_usd >= 0 else PriceEffect.DEBIT,
+        max_loss_usd=stand_in_one_r_usd(legs, multiplier=multiplier, entry_cash_usd=entry_cash_usd),
+        max_profit_usd=None,
+        **fields,
+    )
+
+
+def unprove_flagged(trades: list[Trade], flagged_ids: set[int]) -> list[Trade]:
+    """Trades read back from the journal: a flagged one carries no defined-risk proof, so the
+    NOT_DEFINED_RISK rule proves it again (and it fails)."""
+    for trade in trades:
+        if trade.id in flagged_ids:
+            trade.__pydantic_private__["_proved_facts"] = None
+    return trades
+
+
+@dataclass(frozen=True)
+class FlaggedTrade:
+    """A journaled trade flagged not-defined-risk, as the alerts and cards need it."""
+
+    trade_id: int
+    uid: str
+    underlying: str
+    session: date
+    shape: str
+    one_r_usd: Decimal
+
+
+FLAGGED_SQL = """
+SELECT t.id, t.uid, t.underlying, t.session, f.shape, t.max_loss_cents
+FROM trade_risk_flags f JOIN trades t ON t.id = f.trade_id
+WHERE f.flag = 'not_defined_risk' ORDER BY t.opened_at, t.id
+"""
+
+
+def flagged_from_rows(rows: Sequence[tuple]) -> list[FlaggedTrade]:
+    """`FLAGGED_SQL` rows as flagged trades, oldest opening first."""
+    return [
+        FlaggedTrade(
+            trade_id=trade_id,
+            uid=uid,
+            underlying=underlying,
+            session=date.fromisoformat(session),
+            shape=shape,
+            one_r_usd=from_cents(cents),
+        )
+        for trade_id, uid, underlying, session, shape, cents in rows
+    ]
