@@ -19,7 +19,7 @@ from utils.records.alerts import AlertRule, AlertStore
 from utils.records.undefined_risk_alerts import alert_undefined_risk_trades
 
 NOW = datetime(2025, 3, 10, 15, 0, tzinfo=timezone.utc)
-NAKED_SESSION = date(2025, 3, 3)
+NAKED_SESSION = date(2025, 2, 26)
 
 
 def write(path, header, rows):

@@ -15,7 +15,7 @@ from utils.spreads.symbols import format_occ
 
 EXPIRY = date(2025, 6, 20)
 FIRST_OPEN = datetime(2025, 1, 6, 15, 0, tzinfo=timezone.utc)
-NAKED_AT = datetime(2025, 3, 3, 16, 0, tzinfo=timezone.utc)
+NAKED_AT = datetime(2025, 2, 26, 16, 0, tzinfo=timezone.utc)
 NAKED_STRIKE = 560
 NAKED_CREDIT = Decimal("250.00")
 

@@ -110,7 +110,7 @@ def flagged_trade(
     """
     quantity, multiplier = fields["quantity"], fields["multiplier"]
     fields["mode"] = Mode(fields["mode"])
-    return NewTrade.model_construct(
+    trade = NewTrade.model_construct(
         legs=legs,
         structure=Structure.OTHER,
         entry_price=abs(entry_cash_usd) / (multiplier * quantity),
@@ -119,14 +119,17 @@ def flagged_trade(
         max_profit_usd=None,
         **fields,
     )
+    trade.__pydantic_private__["_flagged_not_defined_risk"] = True
+    return trade
 
 
 def unprove_flagged(trades: list[Trade], flagged_ids: set[int]) -> list[Trade]:
-    """Trades read back from the journal: a flagged one carries no defined-risk proof, so the
-    NOT_DEFINED_RISK rule proves it again (and it fails)."""
+    """Trades read back from the journal: a flagged one carries no defined-risk proof but its
+    flag, so validating it again keeps it and the NOT_DEFINED_RISK rule charges it."""
     for trade in trades:
         if trade.id in flagged_ids:
             trade.__pydantic_private__["_proved_facts"] = None
+            trade.__pydantic_private__["_flagged_not_defined_risk"] = True
     return trades
 
 

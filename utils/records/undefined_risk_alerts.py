@@ -13,8 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from itertools import groupby
+from typing import Any
 
+from utils.journal.import_report import ImportReport
+from utils.journal.store import Journal
 from utils.journal.undefined_risk import FlaggedTrade
+from utils.journal.upload import UploadImport, import_upload
 from utils.records.alerts import Alert, AlertRule, AlertStore
 
 RULE = AlertRule.UNDEFINED_RISK_JOURNALED
@@ -47,3 +51,17 @@ def alert_undefined_risk_trades(flagged: Sequence[FlaggedTrade], alerts: AlertSt
             )
         )
     return raised
+
+
+def raise_import_alerts(journal: Journal, alerts: AlertStore, report: ImportReport) -> list[Alert]:
+    """After a committed import: the HIGH alerts its flagged trades call for (none otherwise)."""
+    if not report.committed:
+        return []
+    return alert_undefined_risk_trades(journal.flagged_trades(), alerts)
+
+
+def import_upload_with_alerts(journal: Journal, alerts: AlertStore, **upload: Any) -> UploadImport:
+    """`utils.journal.upload.import_upload`, then the HIGH alerts for what it journaled."""
+    done = import_upload(journal, **upload)
+    raise_import_alerts(journal, alerts, done.report)
+    return done
