@@ -115,3 +115,30 @@ def test_a_short_strangle_is_flagged_and_its_1r_stand_in_is_documented(tmp_path)
         assert trade.max_loss_usd == Decimal("59650.00")
         assert journal.flagged_trades()[0].shape == "Custom"
         assert "Uncovered short" in trade.notes[0].text
+
+
+def test_a_flagged_trade_round_trips_through_the_journal_csv(imported, tmp_path):
+    journal, _ = imported
+    export = tmp_path / "journal.csv"
+    journal.export_journal_csv(export)
+    with Journal.open(tmp_path / "again", clock=lambda: NOW) as again:
+        report = again.import_journal_csv(export)
+        assert report.committed and (report.added, report.flagged) == (31, 1)
+        (flagged,) = again.flagged_trades()
+        trade = again.get_trade(flagged.trade_id)
+        assert trade.max_loss_usd == Decimal("55750.00") and trade.net_pnl_usd == Decimal("148.72")
+        second = tmp_path / "second.csv"
+        again.export_journal_csv(second)
+    assert second.read_bytes() == export.read_bytes()
+
+
+def test_a_journal_csv_row_with_a_wrong_1r_for_a_naked_position_is_refused(imported, tmp_path):
+    journal, _ = imported
+    export = tmp_path / "journal.csv"
+    journal.export_journal_csv(export)
+    text = export.read_text(encoding="utf-8").replace("55750.00", "380.00")
+    export.write_text(text, encoding="utf-8")
+    with Journal.open(tmp_path / "again") as again:
+        report = again.import_journal_csv(export)
+        assert not report.committed and again.list_trades() == []
+    assert any("not a defined-risk spread" in e.message for e in report.errors)

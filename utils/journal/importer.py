@@ -23,6 +23,7 @@ from utils.journal.tastytrade_book import JournalBook
 from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.tastytrade_csv import TastyCsv, parse_tasty_csv
 from utils.journal.trade import Mode, Note
+from utils.journal.undefined_risk import FlaggedNewTrade
 from utils.journal.writes import (
     add_labels,
     close_trade,
@@ -95,6 +96,7 @@ def _apply_journal_records(
 ) -> ImportReport:
     """Insert new trades (parents before children) and closes of open ones; one transaction."""
     known = dict(conn.execute("SELECT uid, id FROM trades").fetchall())
+    journaled_before = set(known)
     open_ids = {
         trade_id for (trade_id,) in conn.execute("SELECT id FROM trades WHERE closed_at IS NULL")
     }
@@ -137,6 +139,11 @@ def _apply_journal_records(
         file_name=name,
         committed=True,
         added=added,
+        flagged=sum(
+            1
+            for r in records
+            if isinstance(r.trade, FlaggedNewTrade) and r.trade.uid in set(known) - journaled_before
+        ),
         closed=closed,
         skipped_duplicates=duplicates,
         skipped_bad=len({e.line for e in bad}),
@@ -167,6 +174,8 @@ def _insert_record(
     trade_id = insert_trade(
         conn, record.trade, record.trade.uid or "", created_at=clock(), parent_id=parent_id
     )
+    if isinstance(record.trade, FlaggedNewTrade):
+        insert_risk_flag(conn, trade_id, record.trade.risk_flag, clock())
     for note in record.notes:
         insert_note(conn, trade_id, note)
     at = record.close.closed_at if record.close else record.trade.opened_at

@@ -33,14 +33,13 @@ from pydantic import ValidationError
 
 from utils.core.money import from_cents, to_cents
 from utils.journal.import_report import ImportIssue
-from utils.journal.risk import TradeLeg, leg_underlying
+from utils.journal.risk import TradeLeg
 from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
 from utils.journal.tastytrade_csv import SOURCE, RowKind, TastyCsv, TastyRow
 from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose
-from utils.journal.undefined_risk import RiskFlag, flagged_trade
-from utils.spreads.legs import Leg, LegAction, PriceEffect, SpreadError
-from utils.spreads.spread import Spread
-from utils.spreads.symbols import OptionType, SymbolError, parse_occ
+from utils.journal.undefined_risk import FlaggedNewTrade, RiskFlag, not_defined_risk_flag
+from utils.spreads.legs import LegAction, PriceEffect
+from utils.spreads.symbols import OptionType, parse_occ
 
 
 @dataclass(frozen=True)
@@ -326,7 +325,7 @@ class _Planner:
                 "broker_order_ids": (order_id,),
                 "source": SOURCE,
             }
-            flag = _undefined_risk(legs, underlying, multiplier, cash)
+            flag = not_defined_risk_flag(legs, underlying, multiplier, cash)
             if flag is None and len(legs) < 2:
                 self.warn(
                     rows[0].line,
@@ -335,15 +334,13 @@ class _Planner:
                 )
                 self.mark_untracked(rows)
                 return
-            if flag is None:
-                trade = NewTrade(
-                    legs=legs,
-                    entry_price=abs(cash) / (multiplier * quantity),
-                    entry_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
-                    **fields,
-                )
-            else:
-                trade = flagged_trade(legs, flag, entry_cash_usd=cash, **fields)
+            model = NewTrade if flag is None else FlaggedNewTrade
+            trade = model(
+                legs=legs,
+                entry_price=abs(cash) / (multiplier * quantity),
+                entry_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
+                **fields,
+            )
         except (ValueError, ValidationError) as error:
             self.errors.append(
                 ImportIssue(
@@ -483,39 +480,6 @@ class _Planner:
             close_reason=spread.last_reason,
             broker_order_ids=tuple(spread.close_order_ids),
         )
-
-
-def _undefined_risk(
-    legs: tuple[TradeLeg, ...], underlying: str, multiplier: int, cash: Decimal
-) -> RiskFlag | None:
-    """The flag of legs on one underlying that do not prove a defined risk; None when they do.
-
-    Raises ValueError for legs that are no position on one underlying at all (two underlyings
-    or deliverables): those are refused, not journaled.
-    """
-    try:
-        spread = Spread(
-            legs=tuple(
-                Leg(
-                    symbol=leg.occ_symbol,
-                    action=leg.action,
-                    quantity=leg.quantity,
-                    underlying=leg_underlying(leg.occ_symbol, underlying),
-                    multiplier=multiplier,
-                )
-                for leg in legs
-            ),
-            price=abs(cash) / (multiplier * reduce(gcd, (leg.quantity for leg in legs))),
-            price_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
-        )
-    except (SpreadError, SymbolError) as error:
-        raise ValueError(str(error)) from None
-    if spread.underlying != underlying:
-        raise ValueError(f"the legs are on {spread.underlying}, the row says {underlying}")
-    proof = spread.proof
-    if proof.defined_risk:
-        return None
-    return RiskFlag(shape=spread.structure.label, reason=proof.sentence)
 
 
 def _share(total: int, part: int, whole: int) -> int:

@@ -24,17 +24,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import reduce
+from math import gcd
 
 from utils.core.money import CENT, from_cents, round_to_cent, usd
-from utils.journal.risk import Structure, TradeLeg
-from utils.journal.trade import Mode, NewTrade, Trade
+from utils.journal.risk import Structure, TradeLeg, leg_underlying
+from pydantic import Field, model_validator
+
+from utils.journal.trade import NewTrade, Trade
 from utils.spreads.legs import Leg, PriceEffect, SpreadError
 from utils.spreads.spread import Spread
 from utils.spreads.structures import recognize_structure
-from utils.spreads.symbols import OptionType
+from utils.spreads.symbols import OptionType, SymbolError
 
 NOT_DEFINED_RISK = "not_defined_risk"
+DEFINED_RISK_AFTER_ALL = "the legs prove a defined-risk spread: journal it as one"
 ONE_R_BASIS = "stress: underlying at 0, at a strike, or at 2x the highest strike"
 
 
@@ -99,28 +103,44 @@ class RiskFlag:
         )
 
 
-def flagged_trade(
-    legs: tuple[TradeLeg, ...], flag: RiskFlag, *, entry_cash_usd: Decimal, **fields: Any
-) -> NewTrade:
-    """The journal entry for a position that is not a defined-risk spread (no proof, a flag).
+class FlaggedNewTrade(NewTrade):
+    """A position opened at the broker that is NOT a defined-risk spread, to be journaled flagged.
 
-    `fields` are the rest of `NewTrade` (uid, underlying, quantity, multiplier, opened_at, fees,
-    mode, order ids, source). Built without the defined-risk proof, which it fails by nature:
-    the journal keeps it with its `trade_risk_flags` row.
+    Every field is validated as for `NewTrade` (one leg is enough), except the defined-risk
+    proof, which it fails by nature: instead its legs must fail that proof, and 1R is the
+    stand-in (`stand_in_one_r_usd`; a given `max_loss_usd` must agree to the cent). `risk_flag`
+    says what it is; the journal keeps it in `trade_risk_flags`.
     """
-    quantity, multiplier = fields["quantity"], fields["multiplier"]
-    fields["mode"] = Mode(fields["mode"])
-    trade = NewTrade.model_construct(
-        legs=legs,
-        structure=Structure.OTHER,
-        entry_price=abs(entry_cash_usd) / (multiplier * quantity),
-        entry_effect=PriceEffect.CREDIT if entry_cash_usd >= 0 else PriceEffect.DEBIT,
-        max_loss_usd=stand_in_one_r_usd(legs, multiplier=multiplier, entry_cash_usd=entry_cash_usd),
-        max_profit_usd=None,
-        **fields,
-    )
-    trade.__pydantic_private__["_flagged_not_defined_risk"] = True
-    return trade
+
+    legs: tuple[TradeLeg, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _legs_make_this_spread(self) -> FlaggedNewTrade:
+        if self.flagged_not_defined_risk:
+            return self
+        signed = self.entry_price * self.multiplier * self.quantity
+        cash = signed if self.entry_effect is PriceEffect.CREDIT else -signed
+        flag = not_defined_risk_flag(self.legs, self.underlying, self.multiplier, cash)
+        if flag is None:
+            raise ValueError(DEFINED_RISK_AFTER_ALL)
+        one_r = stand_in_one_r_usd(self.legs, multiplier=self.multiplier, entry_cash_usd=cash)
+        if self.max_loss_usd is not None and abs(self.max_loss_usd - one_r) > CENT:
+            raise ValueError(
+                f"the legs are not a defined-risk spread: {flag.reason} Journaled flagged, its "
+                f"max_loss_usd would be the 1R stand-in {one_r} ({ONE_R_BASIS}), not "
+                f"{self.max_loss_usd}"
+            )
+        object.__setattr__(self, "structure", Structure.OTHER)
+        object.__setattr__(self, "max_loss_usd", one_r)
+        object.__setattr__(self, "max_profit_usd", None)
+        self.__pydantic_private__["_flagged_not_defined_risk"] = True
+        self.__pydantic_private__["_risk_flag"] = flag
+        return self
+
+    @property
+    def risk_flag(self) -> RiskFlag:
+        """What the position is and why it is not defined-risk."""
+        return self.__pydantic_private__["_risk_flag"]
 
 
 def unprove_flagged(trades: list[Trade], flagged_ids: set[int]) -> list[Trade]:
@@ -131,6 +151,39 @@ def unprove_flagged(trades: list[Trade], flagged_ids: set[int]) -> list[Trade]:
             trade.__pydantic_private__["_proved_facts"] = None
             trade.__pydantic_private__["_flagged_not_defined_risk"] = True
     return trades
+
+
+def not_defined_risk_flag(
+    legs: tuple[TradeLeg, ...], underlying: str, multiplier: int, cash: Decimal
+) -> RiskFlag | None:
+    """The flag of legs on one underlying that do not prove a defined risk; None when they do.
+
+    Raises ValueError for legs that are no position on one underlying at all (two underlyings
+    or deliverables): those are refused, not journaled.
+    """
+    try:
+        spread = Spread(
+            legs=tuple(
+                Leg(
+                    symbol=leg.occ_symbol,
+                    action=leg.action,
+                    quantity=leg.quantity,
+                    underlying=leg_underlying(leg.occ_symbol, underlying),
+                    multiplier=multiplier,
+                )
+                for leg in legs
+            ),
+            price=abs(cash) / (multiplier * reduce(gcd, (leg.quantity for leg in legs))),
+            price_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
+        )
+    except (SpreadError, SymbolError) as error:
+        raise ValueError(str(error)) from None
+    if spread.underlying != underlying:
+        raise ValueError(f"the legs are on {spread.underlying}, the row says {underlying}")
+    proof = spread.proof
+    if proof.defined_risk:
+        return None
+    return RiskFlag(shape=spread.structure.label, reason=proof.sentence)
 
 
 @dataclass(frozen=True)
