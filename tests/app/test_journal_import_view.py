@@ -80,3 +80,12 @@ def test_a_240_byte_or_nul_file_name_is_a_message_never_a_500(empty_ctx):
         shown, version, offer = run(empty_ctx, text, name=name)
         assert shown.id == card.Ids.IMPORT_REFUSED and version == 3 and offer == card.HIDDEN
     assert not (empty_ctx.settings.data_dir / "imports").exists()
+
+
+def test_an_upload_that_cannot_be_kept_is_a_message_and_leaves_nothing(empty_ctx):
+    imports = empty_ctx.settings.data_dir / "imports"
+    imports.write_text("a file where the uploads folder should be", encoding="utf-8")
+    shown, version, offer = run(empty_ctx, csv_text(spread_history(1)[1]))
+    assert shown.id == card.Ids.IMPORT_REFUSED and "cannot write" in shown.children
+    assert (version, offer) == (3, card.HIDDEN) and empty_ctx.journal.list_trades() == []
+    assert imports.read_text(encoding="utf-8").startswith("a file")
