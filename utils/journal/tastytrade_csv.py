@@ -7,6 +7,13 @@ tastyworks export is refused with a hint. Dates carry an offset (`+0200`), Value
 unsigned, Symbol is the padded OCC symbol. Every row has a key (UTC time, order, symbol, sub
 type, quantity, value), so overlapping exports import each fill once
 (`utils.journal.tastytrade_plan` turns the rows into spreads).
+
+Every bad cell of every row is named (line, column, value, why), never only the first, and
+nothing is guessed: Value `--`, a Value whose sign contradicts the action or that is not
+Quantity x Average Price within a cent, an `Order #` that is no order number (`=1+1`), one
+`Order #` on two sessions, an opening after the option's expiration or more than
+MAX_YEARS_BEFORE_EXPIRATION years before it are errors. The `Order #` of a bad row is kept
+(`TastyCsv.bad_orders`) so importing the good orders skips that order whole.
 """
 
 from __future__ import annotations
@@ -315,10 +322,8 @@ def _parse_row(line: int, cells: dict[str, str]) -> TastyRow | None:
         _check_average(read, value, quantity)
     if option is not None and executed_at is not None and action and action.is_opening:
         _check_open_date(read, option, executed_at)
-    if read.errors:
+    if read.errors:  # every value below was read (none is None)
         raise _RowError(read.errors, cells["Order #"])
-    assert executed_at is not None and quantity is not None and value is not None  # nosec B101
-    assert multiplier is not None and commissions is not None and fee_cell is not None  # nosec
     fees = -(commissions + fee_cell)
     underlying = cells["Underlying Symbol"].strip().upper()
     if not underlying:

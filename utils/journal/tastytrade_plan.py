@@ -2,8 +2,12 @@
 
 How rows become spreads (all pure; `Journal.import_tastytrade_csv` applies the plan):
 - Rows are taken oldest first. Option `Trade` rows are grouped by `Order #`. The opening legs of
-  one order form one spread, if `utils.spreads.proof` proves them a defined-risk spread;
-  otherwise the order is reported as a warning and its legs are not journaled (nor their closes).
+  one order form one spread, if `utils.spreads.proof` proves them a defined-risk spread. Legs on
+  one underlying that do not (a naked short, a strangle, a ratio, a calendar) are journaled as
+  they happened, flagged not-defined-risk with a stand-in 1R (`utils.journal.undefined_risk`);
+  a single long option is a warning, not journaled; legs on two underlyings are an error.
+- Errors (`ImportPlan.errors`) refuse the file unless the trader imports the good orders: an
+  order that cannot be journaled, a `Receive Deliver` of a held leg with an unknown sub type.
 - Closing legs (Buy/Sell to Close) close the oldest open spread holding that contract (FIFO).
   An order that closes legs and opens new ones is a roll: the new spread's parent is the one it
   closed, whose close reason becomes `rolled`.

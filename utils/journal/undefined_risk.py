@@ -29,12 +29,11 @@ from math import gcd
 
 from utils.core.money import CENT, from_cents, round_to_cent, usd
 from utils.journal.risk import Structure, TradeLeg, leg_underlying
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from utils.journal.trade import NewTrade, Trade
 from utils.spreads.legs import Leg, PriceEffect, SpreadError
 from utils.spreads.spread import Spread
-from utils.spreads.structures import recognize_structure
 from utils.spreads.symbols import OptionType, SymbolError
 
 NOT_DEFINED_RISK = "not_defined_risk"
@@ -68,25 +67,6 @@ def stand_in_one_r_usd(
     return max(round_to_cent(-worst), CENT)
 
 
-def shape_label(legs: Sequence[TradeLeg], *, underlying: str, multiplier: int) -> str:
-    """A name for the shape the legs make (`Short put`, `Ratio spread`, `Calendar`...)."""
-    try:
-        spread_legs = tuple(
-            Leg(
-                symbol=leg.occ_symbol,
-                action=leg.action,
-                quantity=leg.quantity,
-                underlying=underlying,
-                multiplier=multiplier,
-            )
-            for leg in legs
-        )
-        Spread(legs=spread_legs, price=Decimal(0), price_effect="Credit")
-    except (SpreadError, ValueError):
-        return "Custom"
-    return recognize_structure(spread_legs).label
-
-
 @dataclass(frozen=True)
 class RiskFlag:
     """Why a journaled trade is flagged: its shape, the proof's sentence, and its 1R basis."""
@@ -112,6 +92,8 @@ class FlaggedNewTrade(NewTrade):
     says what it is; the journal keeps it in `trade_risk_flags`.
     """
 
+    _risk_flag: RiskFlag | None = PrivateAttr(default=None)
+
     legs: tuple[TradeLeg, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -134,13 +116,16 @@ class FlaggedNewTrade(NewTrade):
         object.__setattr__(self, "max_loss_usd", one_r)
         object.__setattr__(self, "max_profit_usd", None)
         self.__pydantic_private__["_flagged_not_defined_risk"] = True
-        self.__pydantic_private__["_risk_flag"] = flag
+        self._risk_flag = flag
         return self
 
     @property
     def risk_flag(self) -> RiskFlag:
         """What the position is and why it is not defined-risk."""
-        return self.__pydantic_private__["_risk_flag"]
+        flag = self._risk_flag
+        if flag is None:  # only a model_construct that bypassed validation lacks it
+            raise ValueError("a flagged trade built without validation has no risk flag")
+        return flag
 
 
 def unprove_flagged(trades: list[Trade], flagged_ids: set[int]) -> list[Trade]:
