@@ -28,13 +28,12 @@ from functools import reduce
 from math import gcd
 
 from utils.core.money import CENT, from_cents, round_to_cent, usd
-from utils.journal.risk import Structure, TradeLeg, leg_underlying
+from utils.journal.risk import Structure, TradeLeg, journal_spread
 from pydantic import Field, PrivateAttr, model_validator
 
 from utils.journal.trade import NewTrade, Trade
-from utils.spreads.legs import Leg, PriceEffect, SpreadError
-from utils.spreads.spread import Spread
-from utils.spreads.symbols import OptionType, SymbolError
+from utils.spreads.legs import PriceEffect
+from utils.spreads.symbols import OptionType
 
 NOT_DEFINED_RISK = "not_defined_risk"
 DEFINED_RISK_AFTER_ALL = "the legs prove a defined-risk spread: journal it as one"
@@ -146,23 +145,13 @@ def not_defined_risk_flag(
     Raises ValueError for legs that are no position on one underlying at all (two underlyings
     or deliverables): those are refused, not journaled.
     """
-    try:
-        spread = Spread(
-            legs=tuple(
-                Leg(
-                    symbol=leg.occ_symbol,
-                    action=leg.action,
-                    quantity=leg.quantity,
-                    underlying=leg_underlying(leg.occ_symbol, underlying),
-                    multiplier=multiplier,
-                )
-                for leg in legs
-            ),
-            price=abs(cash) / (multiplier * reduce(gcd, (leg.quantity for leg in legs))),
-            price_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
-        )
-    except (SpreadError, SymbolError) as error:
-        raise ValueError(str(error)) from None
+    spread = journal_spread(
+        legs,
+        underlying=underlying,
+        multiplier=multiplier,
+        entry_price=abs(cash) / (multiplier * reduce(gcd, (leg.quantity for leg in legs))),
+        entry_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
+    )
     if spread.underlying != underlying:
         raise ValueError(f"the legs are on {spread.underlying}, the row says {underlying}")
     proof = spread.proof
