@@ -57,7 +57,7 @@ def test_import_the_good_orders_is_the_traders_explicit_choice(empty_ctx):
     assert offer == card.IMPORT_GOOD_SHOWN and empty_ctx.journal.list_trades() == []
     shown, version, offer = run(empty_ctx, csv_text(rows), good=True)
     assert shown[0].id == card.Ids.IMPORT_OK and version == 4 and offer == card.HIDDEN
-    assert "1 bad row(s) skipped" in shown[0].children
+    assert "2 row(s) skipped (bad, or in a bad order)" in shown[0].children
     assert "line 2 (Value)" in texts(shown[1])
     assert len(empty_ctx.journal.list_trades()) == 3
 

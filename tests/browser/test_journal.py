@@ -70,7 +70,8 @@ def test_import_the_good_orders_is_offered_only_after_a_refusal(tmp_path, page):
         report = page.locator(f"#{JournalIds.IMPORT_REPORT}").inner_text()
         page.locator(good).wait_for(state="hidden")
     assert hidden_before
-    assert "1 bad row(s) skipped" in report and "line 3 (Date)" in report
+    assert "2 row(s) skipped" in report and "line 3 (Date)" in report
+    assert "line 2: skipped with its order 5003" in report
     with Journal.open(settings.data_dir) as journal:
         assert len(journal.list_trades()) == 7
 

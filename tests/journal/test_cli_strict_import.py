@@ -35,7 +35,7 @@ def test_every_bad_cell_is_printed_and_import_good_skips_them(tmp_path, capsys):
     assert "add --import-good" in err
     assert main([*data, "import", str(path), "--mode", "LIVE", "--import-good"]) == EXIT_OK
     captured = capsys.readouterr()
-    assert "60 bad row(s) skipped" in captured.out and captured.err.count("skipped: h.csv") == 60
+    assert "60 row(s) skipped" in captured.out and captured.err.count("skipped: h.csv") == 60
     with Journal.open(tmp_path / "data") as journal:
         assert len(journal.list_trades()) == 5  # 15 spreads touched by a bad row, skipped whole
 

@@ -136,12 +136,13 @@ def test_import_the_good_orders_skips_a_bad_order_whole_and_records_it(journal, 
     refused(journal, path)
     report = journal.import_tastytrade_csv(path, mode=Mode.LIVE, skip_bad=True)
     assert report.committed and report.added == 2  # the bad order's long leg is not a trade
-    assert [(e.line, e.field) for e in report.errors] == [(line, "Value")]
-    assert "1 bad row(s) skipped" in report.summary()
+    assert [(e.line, e.field) for e in report.errors] == [(line, "Value"), (line - 1, None)]
+    assert "its order 10000, which has a bad row" in report.errors[1].message
+    assert "2 row(s) skipped" in report.summary()
     assert {t.uid for t in journal.list_trades()} == {"tastytrade-10002", "tastytrade-10004"}
     with sqlite3.connect(journal.path) as conn:
         skips = conn.execute("SELECT line, field, message FROM import_skips").fetchall()
-    assert skips == [(line, "Value", report.errors[0].message)]
+    assert skips == [(e.line, e.field, e.message) for e in report.errors]
 
 
 CORRUPTIONS = {

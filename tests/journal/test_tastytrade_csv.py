@@ -237,8 +237,9 @@ def test_skip_bad_imports_the_rest_and_lists_the_bad_row(journal, tmp_path):
     header, rows = fixture_rows()
     path = write_rows(tmp_path / "bad.csv", header, corrupt(rows, 2, "Value", "n/a"))
     report = journal.import_tastytrade_csv(path, mode=Mode.LIVE, skip_bad=True)
-    assert report.committed and report.skipped_bad == 1
-    assert [(e.line, e.field) for e in report.errors] == [(2, "Value")]
+    assert report.committed and report.skipped_bad == 2
+    assert [(e.line, e.field) for e in report.errors] == [(2, "Value"), (3, None)]
+    assert "skipped with its order 5003" in report.errors[1].message
     # line 2 was the QQQ close of 490P: the rolled spread stays open, with a warning
     assert by_uid(journal)["tastytrade-5002"].status is TradeStatus.OPEN
     assert by_uid(journal)["tastytrade-1001"].net_pnl_usd == Decimal("47.44")

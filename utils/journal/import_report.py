@@ -52,7 +52,7 @@ class ImportReport(BaseModel):
             parts.append(f"{self.closed} closed")
         parts.append(f"{self.skipped_duplicates} already in the journal")
         if self.skipped_bad:
-            parts.append(f"{self.skipped_bad} bad row(s) skipped")
+            parts.append(f"{self.skipped_bad} row(s) skipped (bad, or in a bad order)")
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
         return f"{self.file_name}: " + ", ".join(parts)

@@ -517,7 +517,18 @@ def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPla
         fills=tuple(planner.fills),
         closings=tuple(closings),
         notes=tuple(planner.notes),
-        errors=tuple(planner.errors),
+        errors=(
+            *planner.errors,
+            *(
+                ImportIssue(
+                    line=row.line,
+                    field=None,
+                    message=f"skipped with its order {row.order_id}, which has a bad row "
+                    "(an order is imported whole or not at all)",
+                )
+                for row in skipped
+            ),
+        ),
         warnings=tuple(planner.warnings),
         skipped_duplicates=len(parsed.rows) - len(fresh) - len(skipped),
         ignored_rows=parsed.ignored_rows + planner.ignored,
