@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from utils.broker.models import TradePlan
 from utils.broker.order_intent import OrderIntent
 from utils.broker.position_market import PositionMarket
+from utils.journal.risk import journal_spread
 from utils.journal.roll_chain import RollChain
 from utils.journal.trade import CloseReason, Mode, Trade
 from utils.spreads.closing import (
@@ -31,7 +32,7 @@ from utils.spreads.closing import (
     profit_target_price,
     remaining_spread,
 )
-from utils.spreads.legs import Leg, PriceEffect, SpreadError
+from utils.spreads.legs import PriceEffect, SpreadError
 from utils.spreads.spread import Spread
 
 
@@ -69,17 +70,13 @@ class CloseTicket(BaseModel):
 
 def opened_spread(trade: Trade) -> Spread:
     """The journaled trade as a `Spread`: its legs as opened, at its entry price."""
-    legs = tuple(
-        Leg.from_occ(
-            leg.occ_symbol,
-            leg.action,
-            leg.quantity,
-            underlying=trade.underlying,
-            multiplier=trade.multiplier,
-        )
-        for leg in trade.legs
+    return journal_spread(
+        trade.legs,
+        underlying=trade.underlying,
+        multiplier=trade.multiplier,
+        entry_price=trade.entry_price,
+        entry_effect=trade.entry_effect,
     )
-    return Spread(legs=legs, price=trade.entry_price, price_effect=trade.entry_effect)
 
 
 def _quantity(value: object, open_units: int) -> int:
