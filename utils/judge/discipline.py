@@ -20,8 +20,10 @@ the first of them through today. Trade violations count when their trade is in t
 session violations (refused risky orders) count when their session is in the window. With no
 trade yet the score is 100 and `trades_in_window` is 0.
 
-**Clean session** = a New York session with at least one journaled action, no violation of any
+**Clean session** = an NYSE session with at least one journaled action, no violation of any
 rule (whatever the window) and no HIGH alert. Counted over the whole history up to today.
+Weekends and exchange holidays are never sessions: an action, violation or alert on one counts
+for the next session (`utils.core.sessions.session_of`).
 
 The rules, their weights and checks are `utils.judge.discipline_rules`.
 """
@@ -39,6 +41,7 @@ from utils.core.config import Settings
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
+from utils.core.trading_calendar import is_trading_day, next_session
 from utils.journal.trade import Trade
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
@@ -58,8 +61,8 @@ SCORE_FORMULA = (
     "the last 20 trades by opening time and every session from the first of them to today."
 )
 CLEAN_SESSION_DEFINITION = (
-    "A clean session is a New York trading day with at least one journaled action, no rule "
-    "violation and no HIGH alert."
+    "A clean session is an NYSE trading day with at least one journaled action, no rule "
+    "violation and no HIGH alert; an action on a weekend or holiday counts for the next session."
 )
 
 
@@ -224,13 +227,25 @@ def _score_parts(
     )
 
 
+def _on_sessions(counts: Counter[date]) -> Counter[date]:
+    """Counts per day moved to NYSE sessions: a weekend or holiday counts for the next one."""
+    if all(is_trading_day(day) for day in counts):
+        return counts
+    moved: Counter[date] = Counter()
+    for day, count in counts.items():
+        moved[next_session(day)] += count
+    return moved
+
+
 def _session_verdicts(
     actions: Counter[date], violations: Sequence[Violation], alerts: Sequence[Alert], today: date
 ) -> tuple[SessionVerdict, ...]:
     broken: dict[date, list[RuleId]] = {}
     for violation in violations:
         broken.setdefault(violation.session, []).append(violation.code)
-    alert_counts = Counter(alert.session for alert in alerts)
+    # Stored sessions written before the trading calendar may be weekends or holidays.
+    actions = _on_sessions(actions)
+    alert_counts = _on_sessions(Counter(alert.session for alert in alerts))
     sessions = sorted(s for s in set(actions) | set(broken) | set(alert_counts) if s <= today)
     return tuple(
         SessionVerdict(
