@@ -1,4 +1,4 @@
-"""Sessions are NYSE trading days: weekends and holidays are never sessions (issue 13, finding 9)."""
+"""Sessions are NYSE trading days: weekends and holidays are never sessions (issue 13, #9)."""
 
 from __future__ import annotations
 

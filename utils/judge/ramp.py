@@ -14,8 +14,9 @@ ladder's own caps apply. The settings can only tighten these numbers: the effect
 always the smaller one.
 
 Weeks count New York calendar days (weekends and holidays included) from the New York day of the
-first LIVE order: days 0-6 are week 1, days 7-13 week 2, then steady. Week 2 and steady are earned only while expectancy > 0 and discipline
->= RAMP_WEEK2_MIN_DISCIPLINE (80); otherwise the week-1 caps hold.
+first LIVE order: days 0-6 are week 1, days 7-13 week 2, then steady. Week 2 and steady are
+earned only while expectancy > 0 and discipline >= RAMP_WEEK2_MIN_DISCIPLINE (80); otherwise the
+week-1 caps hold.
 
     ramp = ramp_level(settings=settings, now=now, first_live_order_at=first_live_order_at(trades),
                       trades=trades, discipline_score=discipline.score)
