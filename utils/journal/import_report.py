@@ -34,6 +34,9 @@ class ImportReport(BaseModel):
     ignored_rows: int = 0
     errors: tuple[ImportIssue, ...] = ()
     warnings: tuple[ImportIssue, ...] = ()
+    playbook: str | None = None
+    playbook_declared: int = 0
+    rollback: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line for a card or the command line."""
@@ -46,4 +49,12 @@ class ImportReport(BaseModel):
             parts.append(f"{self.skipped_bad} bad row(s) skipped")
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
-        return f"{self.file_name}: " + ", ".join(parts)
+        if self.playbook is not None:
+            parts.append(
+                f"playbook {self.playbook} declared at import for {self.playbook_declared} "
+                "trade(s) without a plan"
+            )
+        text = f"{self.file_name}: " + ", ".join(parts)
+        if self.rollback:
+            text += ". This import sets the rollback latch: " + " ".join(self.rollback)
+        return text
