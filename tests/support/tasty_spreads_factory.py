@@ -1,5 +1,5 @@
-"""A plain tastytrade history: N SPY put credit verticals, one opened per NYSE session and
-closed the next session at 14:00 New York (issue 13, finding 7: an imported history with no exit plan).
+"""A plain tastytrade history: N SPY put credit verticals, one opened per NYSE session,
+closed the next session at 14:00 New York (issue 13, finding 7: a history with no exit plan).
 
 Each spread sells the 500 put at 1.20 and buys the 495 put at 0.20 (a 1.00 credit: max profit
 $100, 1R $400), expiring 2025-04-17 (the monthly moved before Good Friday). It is bought back

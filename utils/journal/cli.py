@@ -2,6 +2,10 @@
 
 python -m utils.journal [--data-dir DIR] [--busy-timeout S] import FILE [--mode LIVE|SANDBOX]
                                                         [--skip-bad] [--max-mb N]
+                                                        [--playbook NAME]
+python -m utils.journal [--data-dir DIR] playbook list
+python -m utils.journal [--data-dir DIR] playbook save NAME [--target-pct N] [--stop-x N]
+                                                           [--dte N]
 python -m utils.journal [--data-dir DIR] export FILE
 python -m utils.journal [--data-dir DIR] stats [--json]
 python -m utils.journal [--data-dir DIR] restore BACKUP [--yes]
@@ -25,6 +29,7 @@ from utils.journal.trade import Mode, TradeStatus
 from utils.core.sqlite_store import BUSY_TIMEOUT_MS, JournalBusy, journal_path
 from utils.journal.importer import detect_format
 from utils.journal.store import Journal
+from utils.journal.playbook_cli import add_playbook_commands, rollback_watch, run_playbook_command
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -58,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--max-mb", type=float, default=DEFAULT_MAX_IMPORT_BYTES / 1_048_576, help="size limit"
     )
+    importing.add_argument(
+        "--playbook",
+        help="the playbook a tastytrade history followed: its plan is declared at this import "
+        "for each trade without one",
+    )
+    add_playbook_commands(commands)
     exporting = commands.add_parser("export", help="write every trade to a journal CSV")
     exporting.add_argument("file", type=Path)
     stats = commands.add_parser("stats", help="print the headline metrics of closed trades")
@@ -104,9 +115,16 @@ def _run_import(journal: Journal, arguments: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         report = journal.import_tastytrade_csv(
-            path, mode=Mode(arguments.mode), skip_bad=arguments.skip_bad, max_bytes=max_bytes
+            path,
+            mode=Mode(arguments.mode),
+            skip_bad=arguments.skip_bad,
+            max_bytes=max_bytes,
+            playbook=arguments.playbook,
         )
     else:
+        if arguments.playbook:
+            print("error: --playbook applies to a tastytrade history only", file=sys.stderr)
+            return EXIT_USAGE
         report = journal.import_journal_csv(path, skip_bad=arguments.skip_bad, max_bytes=max_bytes)
     print(report.summary())
     for issue in report.errors:
@@ -187,7 +205,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(journal: Journal, arguments: argparse.Namespace) -> int:
     """Run the chosen command on the open journal."""
     if arguments.command == "import":
-        return _run_import(journal, arguments)
+        with rollback_watch(journal) as watch:
+            code = _run_import(journal, arguments)
+        for line in watch.news:
+            print(f"rollback: {line}")
+        return code
+    if arguments.command == "playbook":
+        return run_playbook_command(journal, arguments)
     if arguments.command == "export":
         count = journal.export_journal_csv(arguments.file)
         print(f"exported {count} trade(s) to {arguments.file}")
