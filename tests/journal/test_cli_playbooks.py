@@ -43,14 +43,14 @@ def test_an_import_with_a_playbook_is_judged_by_it(tmp_path, capsys):
     data = str(tmp_path / "data")
     save = ["--data-dir", data, "playbook", "save", "50/2x/21", "--stop-x", "2", "--dte", "21"]
     assert main(save) == EXIT_OK
-    history = write_spread_history(tmp_path / "history.csv", losers=(25, 28))
+    history = write_spread_history(tmp_path / "history.csv", losers=(25,))
     importing = ["--data-dir", data, "import", str(history), "--mode", "LIVE"]
     assert main([*importing, "--playbook", "50/2x/21"]) == EXIT_OK
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == (
         "history.csv: 30 added, 30 closed, 0 already in the journal, playbook 50/2x/21 (v1) "
         "declared at import for 30 trade(s) without a plan"
-    )  # discipline 80: no rollback line
+    )  # discipline 90 (one close beyond the stop), last 10 positive: no rollback line
     with Journal.open(tmp_path / "data") as journal:
         assert all(t.entry_plan.plan is not None for t in journal.list_trades())
 
