@@ -15,7 +15,7 @@ from dash import ctx as callback_ctx
 from pydantic import ValidationError
 
 from components.card import cockpit_card, failure
-from components.cards import ticket
+from components.cards import exit_plan, ticket
 from components.context import CockpitContext
 from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
@@ -34,6 +34,7 @@ from utils.journal.table_view import (
     table_page,
 )
 from utils.journal.upload import ImportKind, UploadError, import_upload
+from utils.judge.import_effects import watch_rollback
 from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError
 
@@ -135,7 +136,7 @@ def _button_col(label: str, button_id: str, width: int, **style) -> dbc.Col:
     return dbc.Col(button, md=width, className="d-flex align-items-end mb-2")
 
 
-def _import_panel() -> html.Div:
+def _import_panel(ctx: CockpitContext) -> html.Div:
     kinds = {
         ImportKind.AUTO.value: "detect from header",
         ImportKind.TASTYTRADE.value: "tastytrade transaction history",
@@ -160,6 +161,7 @@ def _import_panel() -> html.Div:
                     _input("Bad rows", skip_bad, width=6),
                 ]
             ),
+            _input("Playbook the history followed", exit_plan.import_playbook_select(ctx), 12),
             dcc.Upload(
                 id=Ids.UPLOAD,
                 children=html.Div(["Drop a CSV here or ", html.A("choose a file")]),
@@ -288,8 +290,11 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             html.Div(id=Ids.ACTION_MESSAGE, className="mt-2"),
             dbc.Row(
                 [
-                    dbc.Col([_selected_panel(), html.Hr(), _entry_panel(ctx)], lg=7),
-                    dbc.Col([_import_panel(), export], lg=5),
+                    dbc.Col(
+                        [_selected_panel(), exit_plan.panel(ctx), html.Hr(), _entry_panel(ctx)],
+                        lg=7,
+                    ),
+                    dbc.Col([_import_panel(ctx), export], lg=5),
                 ],
                 className="mt-2",
             ),
@@ -326,6 +331,7 @@ def import_report(report: ImportReport) -> list:
         message(report.summary(), ok=report.committed, box_id=summary_id),
         (html.Ul(errors, className="small text-danger", id=Ids.IMPORT_ERRORS) if errors else None),
         html.Ul(warnings, className="small text-muted") if warnings else None,
+        exit_plan.rollback_news(report),
     ]
 
 
@@ -474,13 +480,17 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         State(Ids.IMPORT_KIND, "value"),
         State(Ids.IMPORT_MODE, "value"),
         State(Ids.IMPORT_SKIP_BAD, "value"),
+        State(exit_plan.Ids.IMPORT_PLAYBOOK, "value"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def upload(contents, filename, kind, mode, skip_bad, version):
+    def upload(contents, filename, kind, mode, skip_bad, playbook, version):
         if not contents:
             return None, version
         try:
+            watch = watch_rollback(
+                ctx.journal, ctx.alerts.alerts, settings=ctx.settings, now=ctx.clock()
+            )
             done = import_upload(
                 ctx.journal,
                 data_dir=ctx.settings.data_dir,
@@ -490,10 +500,12 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 mode=Mode(mode),
                 skip_bad=bool(skip_bad),
                 now=ctx.clock(),
+                playbook=playbook,
             )
         except (JournalBusy, UploadError) as error:
             return message(str(error), ok=False, box_id=Ids.IMPORT_REFUSED), version
-        return import_report(done.report), version + 1 if done.changed_journal else version
+        changed = done.changed_journal or done.report.playbook_declared > 0
+        return import_report(watch.reported(done.report)), version + 1 if changed else version
 
     @app.callback(
         Output(Ids.EXPORT_DOWNLOAD, "data"),
@@ -506,3 +518,5 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         count = ctx.journal.export_journal_csv(path)
         exported = f"{count} trade(s) exported to {path}."
         return dcc.send_file(str(path)), action_message(exported, ok=True)
+
+    exit_plan.register(app, ctx, table=Ids.TABLE)

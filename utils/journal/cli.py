@@ -205,9 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(journal: Journal, arguments: argparse.Namespace) -> int:
     """Run the chosen command on the open journal."""
     if arguments.command == "import":
-        with rollback_watch(journal) as watch:
+        with rollback_watch(journal) as news:
             code = _run_import(journal, arguments)
-        for line in watch.news:
+        for line in news:
             print(f"rollback: {line}")
         return code
     if arguments.command == "playbook":

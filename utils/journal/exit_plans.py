@@ -179,7 +179,7 @@ def playbook_plan(
     entry_price: Decimal,
     multiplier: int,
     quantity: int,
-    max_loss_usd: Decimal,
+    max_loss_usd: Decimal | None,
     max_profit_usd: Decimal | None,
     expiration: date,
 ) -> ExitPlan:
@@ -189,7 +189,7 @@ def playbook_plan(
         target = round_to_cent(max_profit_usd * playbook.target_pct_of_max_profit / HUNDRED)
     if playbook.stop_multiple_of_entry is not None:
         loss = round_to_cent(playbook.stop_multiple_of_entry * entry_price * multiplier * quantity)
-        stop = min(loss, max_loss_usd)
+        stop = loss if max_loss_usd is None else min(loss, max_loss_usd)
     deadline = None
     if playbook.time_exit_dte is not None:
         day = session_on_or_before(expiration - timedelta(days=playbook.time_exit_dte))

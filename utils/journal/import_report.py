@@ -36,7 +36,7 @@ class ImportReport(BaseModel):
     warnings: tuple[ImportIssue, ...] = ()
     playbook: str | None = None
     playbook_declared: int = 0
-    rollback: tuple[str, ...] = ()
+    rollback: tuple[str, ...] = ()  # the rollback triggers the import made fire, and so what
 
     def summary(self) -> str:
         """One line for a card or the command line."""
@@ -54,7 +54,4 @@ class ImportReport(BaseModel):
                 f"playbook {self.playbook} declared at import for {self.playbook_declared} "
                 "trade(s) without a plan"
             )
-        text = f"{self.file_name}: " + ", ".join(parts)
-        if self.rollback:
-            text += ". This import sets the rollback latch: " + " ".join(self.rollback)
-        return text
+        return f"{self.file_name}: " + ", ".join(parts)

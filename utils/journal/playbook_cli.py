@@ -12,7 +12,6 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError
@@ -21,7 +20,7 @@ from utils.core.config import ConfigError, load_settings
 from utils.core.sessions import utc_now
 from utils.journal.exit_plans import PlaybookDraft
 from utils.journal.store import Journal
-from utils.judge.import_effects import rollback_codes, rollback_news
+from utils.judge.import_effects import watch_rollback
 from utils.records.alerts import AlertStore
 
 EXIT_OK = 0
@@ -72,29 +71,20 @@ def run_playbook_command(journal: Journal, arguments: argparse.Namespace) -> int
     return EXIT_OK
 
 
-@dataclass
-class RollbackWatch:
-    """The rollback triggers an import made fire, as lines to print."""
-
-    news: list[str] = field(default_factory=list)
-
-
 @contextmanager
-def rollback_watch(journal: Journal) -> Iterator[RollbackWatch]:
-    """Compare the rollback triggers before and after the block (an import)."""
-    watch = RollbackWatch()
+def rollback_watch(journal: Journal) -> Iterator[list[str]]:
+    """Lines naming the rollback triggers the block (an import) made fire, filled at its end."""
+    news: list[str] = []
     try:
         settings = load_settings()
     except ConfigError as error:
-        watch.news.append(f"not checked (the settings cannot be read: {error})")
-        yield watch
+        news.append(f"not checked (the settings cannot be read: {error})")
+        yield news
         return
     alerts = AlertStore.open(journal.path.parent, halt_hours=settings.halt_hours)
     try:
-        before = rollback_codes(journal, alerts.alerts(), settings=settings, now=utc_now())
-        yield watch
-        watch.news.extend(
-            rollback_news(before, journal, alerts.alerts(), settings=settings, now=utc_now())
-        )
+        watch = watch_rollback(journal, alerts.alerts, settings=settings, now=utc_now())
+        yield news
+        news.extend(watch.news())
     finally:
         alerts.close()

@@ -77,13 +77,24 @@ def import_upload(
     mode: Mode,
     skip_bad: bool,
     now: datetime,
+    playbook: str | None = None,
 ) -> UploadImport:
-    """Decode, keep and import one uploaded CSV; UploadError when the upload is unreadable."""
+    """Decode, keep and import one uploaded CSV; UploadError when the upload is unreadable.
+
+    `playbook` names the playbook a tastytrade history followed (declared at this import).
+    """
     payload = decode_data_url(contents, file_name or FALLBACK_NAME)
     path = keep_upload(data_dir, file_name, payload, now)
     chosen = ImportKind(detect_format(path)) if kind is ImportKind.AUTO else kind
     if chosen is ImportKind.TASTYTRADE:
-        report = journal.import_tastytrade_csv(path, mode=mode, skip_bad=skip_bad)
+        report = journal.import_tastytrade_csv(
+            path, mode=mode, skip_bad=skip_bad, playbook=playbook or None
+        )
+    elif playbook:
+        raise UploadError(
+            f"{path.name}: a playbook applies to a tastytrade history; the journal CSV carries "
+            "each trade's own plan. Choose 'no playbook'."
+        )
     else:
         report = journal.import_journal_csv(path, skip_bad=skip_bad)
     return UploadImport(saved_as=path, report=report)

@@ -4,16 +4,15 @@ An imported history can break the rules (discipline below the gate, a losing las
 The broker guard latches every rollback trigger that holds at its next reading, so the import
 result says which triggers the import made fire:
 
-    before = rollback_codes(journal, alerts.alerts(), settings=settings, now=now)
-    report = journal.import_tastytrade_csv(path, mode=Mode.LIVE)
-    report = with_rollback_news(report, before, journal, alerts.alerts(), settings=settings,
-                                now=now)
+    watch = watch_rollback(journal, alert_store.alerts, settings=settings, now=now)
+    report = watch.reported(journal.import_tastytrade_csv(path, mode=Mode.LIVE))
     report.rollback   # the sentences of the triggers the import made fire (empty when none)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from utils.core.config import Settings
@@ -51,44 +50,44 @@ def triggers_now(
     )
 
 
-def rollback_codes(
-    journal: Journal, alerts: Sequence[Alert], *, settings: Settings, now: datetime
-) -> frozenset[TriggerCode]:
-    """The codes of the rollback triggers holding now (read before an import)."""
-    return frozenset(t.code for t in triggers_now(journal, alerts, settings=settings, now=now))
+@dataclass(frozen=True)
+class RollbackWatch:
+    """The rollback triggers holding before an import, to tell which ones it made fire."""
+
+    journal: Journal
+    alerts: Callable[[], Sequence[Alert]]
+    settings: Settings
+    now: datetime
+    before: frozenset[TriggerCode]
+
+    def news(self) -> tuple[str, ...]:
+        """Each trigger holding now and not before, then what follows (empty when none)."""
+        fired = [
+            trigger
+            for trigger in triggers_now(
+                self.journal, self.alerts(), settings=self.settings, now=self.now
+            )
+            if trigger.code not in self.before
+        ]
+        if not fired:
+            return ()
+        return tuple(f"{t.code}: {t.sentence}" for t in fired) + (LATCH_CONSEQUENCE,)
+
+    def reported(self, report: ImportReport) -> ImportReport:
+        """The import's report, with the triggers a committed import made fire (`rollback`)."""
+        if not report.committed:
+            return report
+        news = self.news()
+        return report.model_copy(update={"rollback": news}) if news else report
 
 
-def rollback_news(
-    before: frozenset[TriggerCode],
+def watch_rollback(
     journal: Journal,
-    alerts: Sequence[Alert],
+    alerts: Callable[[], Sequence[Alert]],
     *,
     settings: Settings,
     now: datetime,
-) -> tuple[str, ...]:
-    """Each rollback trigger holding now and not in `before`, then what follows (empty when
-    none fired)."""
-    fired = [
-        trigger
-        for trigger in triggers_now(journal, alerts, settings=settings, now=now)
-        if trigger.code not in before
-    ]
-    if not fired:
-        return ()
-    return tuple(f"{t.code}: {t.sentence}" for t in fired) + (LATCH_CONSEQUENCE,)
-
-
-def with_rollback_news(
-    report: ImportReport,
-    before: frozenset[TriggerCode],
-    journal: Journal,
-    alerts: Sequence[Alert],
-    *,
-    settings: Settings,
-    now: datetime,
-) -> ImportReport:
-    """The report, with the rollback triggers a committed import made fire (`rollback`)."""
-    if not report.committed:
-        return report
-    news = rollback_news(before, journal, alerts, settings=settings, now=now)
-    return report.model_copy(update={"rollback": news}) if news else report
+) -> RollbackWatch:
+    """Read the triggers holding before an import (`alerts` reads the HIGH alerts)."""
+    before = frozenset(t.code for t in triggers_now(journal, alerts(), settings=settings, now=now))
+    return RollbackWatch(journal, alerts, settings, now, before)
