@@ -10,6 +10,8 @@ from app_dash import create_app
 from components.cards import exit_plan, journal
 from tests.app.dash_tree import find, text
 from tests.support.tasty_spreads_factory import write_spread_history
+from utils.judge.compliance import export_compliance_snapshot
+from utils.judge.gates import GateCode
 
 
 def _callback(app, name: str):
@@ -59,6 +61,16 @@ def test_a_playbook_saved_on_the_page_is_chosen_at_upload(empty_ctx, tmp_path):
     assert find(shown, exit_plan.Ids.ROLLBACK_NEWS) is None
     evidence = empty_ctx.evidence()
     assert evidence.discipline.score == 90  # one close beyond the playbook's stop
+    declared = "playbook 50/2x/21 (v1), declared at import 2025-03-03 15:00Z"
+    gate = evidence.gates.gate(GateCode.MIN_DISCIPLINE)
+    assert gate.evidence["exit_plans"] == f"20 {declared}"
+    assert gate.sentence.endswith(f"Exit plans in the window: 20 {declared}.")
+    _, snapshot = export_compliance_snapshot(
+        evidence, settings=empty_ctx.settings, root=empty_ctx.root, audit=empty_ctx.audit
+    )
+    (row,) = [r for r in snapshot.rows if r[1].startswith("exit_plans:")]
+    assert row[:3] == ("discipline", "exit_plans:playbook_at_import", "20")
+    assert row[-1] == f"{declared}: trades " + ", ".join(str(i) for i in range(11, 31))
 
 
 def test_a_playbook_with_no_rule_is_refused_with_the_field(empty_ctx):

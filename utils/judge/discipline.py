@@ -42,6 +42,7 @@ from utils.core.prevalidated import build_validated, field_names
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
 from utils.core.trading_calendar import is_trading_day, next_session
+from utils.journal.exit_plans import PlanDeclared
 from utils.journal.trade import Trade
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
@@ -120,6 +121,38 @@ class SessionVerdict(BaseModel):
         return f"{self.session}: not clean ({'; '.join(problems)})."
 
 
+class PlanDeclarations(BaseModel):
+    """Trades of the window whose exit plan was declared the same way (and, by playbook at
+    import, by the same declaration)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    declared: PlanDeclared
+    source: str
+    trade_ids: tuple[int, ...]
+
+
+def plan_declarations(trades: Sequence[Trade]) -> tuple[PlanDeclarations, ...]:
+    """How each trade's plan was declared, grouped: at entry, by playbook at import (one group
+    per playbook and import), after entry only, none; in that order."""
+    groups: dict[tuple[PlanDeclared, str], list[int]] = {}
+    for trade in trades:
+        entry = trade.entry_plan
+        source = (
+            entry.source
+            if entry.declared is PlanDeclared.PLAYBOOK_AT_IMPORT
+            else entry.declared.label
+        )
+        groups.setdefault((entry.declared, source), []).append(trade.id)
+    order = list(PlanDeclared)
+    return tuple(
+        PlanDeclarations(declared=declared, source=source, trade_ids=tuple(ids))
+        for (declared, source), ids in sorted(
+            groups.items(), key=lambda item: (order.index(item[0][0]), item[0][1])
+        )
+    )
+
+
 class DisciplineReport(BaseModel):
     """The score over the window with its parts, the window's violations, and session verdicts."""
 
@@ -135,6 +168,7 @@ class DisciplineReport(BaseModel):
     violations: tuple[Violation, ...]
     all_violations: tuple[Violation, ...]
     sessions: tuple[SessionVerdict, ...]
+    plans: tuple[PlanDeclarations, ...] = ()
 
     @property
     def trades_in_window(self) -> int:
@@ -150,6 +184,11 @@ class DisciplineReport(BaseModel):
     def clean_sessions(self) -> tuple[date, ...]:
         """The clean sessions, oldest first."""
         return tuple(verdict.session for verdict in self.sessions if verdict.clean)
+
+    @property
+    def plans_sentence(self) -> str:
+        """How the window's plans were declared: '18 declared at entry; 2 declared by ...'."""
+        return "; ".join(f"{len(group.trade_ids)} {group.source}" for group in self.plans)
 
     @property
     def sentence(self) -> str:
@@ -322,4 +361,5 @@ def evaluate_discipline(
         violations=in_window,
         all_violations=tuple(every),
         sessions=_session_verdicts(actions, every, known_alerts, today),
+        plans=plan_declarations(window),
     )
