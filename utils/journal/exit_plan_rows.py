@@ -23,17 +23,25 @@ from utils.journal.exit_plans import (
 )
 from utils.journal.writes import require_trade, stamp
 
-_DECLARATION_COLUMNS = (
-    "e.trade_id, e.id, e.declared, e.profit_target_cents, e.stop_loss_cents, e.time_exit_at, "
-    "e.recorded_at, p.name, p.version FROM exit_plans e LEFT JOIN playbooks p ON p.id = "
-    "e.playbook_id"
+_DECLARATIONS = (
+    "SELECT e.trade_id, e.id, e.declared, e.profit_target_cents, e.stop_loss_cents, "
+    "e.time_exit_at, e.recorded_at, p.name, p.version "
+    "FROM exit_plans e LEFT JOIN playbooks p ON p.id = e.playbook_id "
 )
-EXIT_PLANS_SQL = f"SELECT {_DECLARATION_COLUMNS} ORDER BY e.trade_id, e.id"
-EXIT_PLANS_OF_ONE_SQL = f"SELECT {_DECLARATION_COLUMNS} WHERE e.trade_id = :id ORDER BY e.id"
-_PLAYBOOK_COLUMNS = (
-    "id, name, version, target_pct_of_max_profit, stop_multiple_of_entry, time_exit_dte, "
-    "recorded_at"
+EXIT_PLANS_SQL = _DECLARATIONS + "ORDER BY e.trade_id, e.id"
+EXIT_PLANS_OF_ONE_SQL = _DECLARATIONS + "WHERE e.trade_id = :id ORDER BY e.id"
+_PLAYBOOKS = (
+    "SELECT id, name, version, target_pct_of_max_profit, stop_multiple_of_entry, "
+    "time_exit_dte, recorded_at FROM playbooks "
 )
+_LATEST_PLAYBOOKS_SQL = """
+SELECT id, name, version, target_pct_of_max_profit, stop_multiple_of_entry, time_exit_dte,
+       recorded_at
+FROM playbooks p
+WHERE version = (SELECT MAX(version) FROM playbooks q WHERE q.name = p.name)
+ORDER BY name
+"""
+_PLAYBOOK_BY_NAME_SQL = _PLAYBOOKS + "WHERE name = ? ORDER BY version DESC LIMIT 1"
 
 
 def plan_declaration(row: tuple) -> PlanDeclaration:
@@ -114,20 +122,13 @@ def _playbook(row: tuple) -> Playbook:
 
 def latest_playbooks(conn: sqlite3.Connection) -> list[Playbook]:
     """The latest version of every playbook, by name."""
-    rows = conn.execute(
-        f"SELECT {_PLAYBOOK_COLUMNS} FROM playbooks p WHERE version = "
-        "(SELECT MAX(version) FROM playbooks q WHERE q.name = p.name) ORDER BY name"
-    ).fetchall()
+    rows = conn.execute(_LATEST_PLAYBOOKS_SQL).fetchall()
     return [_playbook(row) for row in rows]
 
 
 def find_playbook(conn: sqlite3.Connection, name: str) -> Playbook:
     """The latest version of the playbook called `name`; JournalError when there is none."""
-    row = conn.execute(
-        f"SELECT {_PLAYBOOK_COLUMNS} FROM playbooks WHERE name = ? "
-        "ORDER BY version DESC LIMIT 1",
-        (name.strip(),),
-    ).fetchone()
+    row = conn.execute(_PLAYBOOK_BY_NAME_SQL, (name.strip(),)).fetchone()
     if row is None:
         raise JournalError(f"there is no playbook called {name.strip()!r}; create it first")
     return _playbook(row)
