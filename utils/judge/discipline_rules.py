@@ -45,11 +45,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from utils.core.money import usd
 from utils.core.config import Settings
 from utils.core.sessions import session_of, to_utc
-from utils.journal.exit_plans import PlanDeclared
 from utils.journal.risk import spread_risk
 from utils.journal.trade import Trade
 from utils.judge.ramp import SizeLadder
@@ -328,8 +328,7 @@ def check_closed_beyond_stop(ctx: DisciplineContext) -> Iterator[Breach]:
         loss = _loss_before_feesusd(trade)
         if loss is None or trade.closed_at is None:
             continue
-        plan = trade.exit_plan_at(trade.closed_at)
-        stop = None if plan is None else plan.stop_loss_usd
+        stop = _judged(trade, trade.closed_at, "stop_loss_usd")
         if stop is not None and loss > stop:
             yield Breach(
                 session=session_of(trade.closed_at),
@@ -338,6 +337,15 @@ def check_closed_beyond_stop(ctx: DisciplineContext) -> Iterator[Breach]:
                 f"{usd(stop)} stop ({_plan_source(trade, 'stop_loss_usd')}).",
                 trade_id=trade.id,
             )
+
+
+def _judged(trade: Trade, moment: datetime, part: str) -> Any:
+    """The stop or time exit (`part`) an exit at `moment` is judged against; without later
+    declarations (nearly every trade) the one journaled with the trade, read directly."""
+    if not trade.exit_plans:
+        return getattr(trade, part)
+    plan = trade.exit_plan_at(moment)
+    return None if plan is None else getattr(plan, part)
 
 
 def _plan_source(trade: Trade, part: str) -> str:
@@ -358,10 +366,10 @@ def check_no_planned_exit(ctx: DisciplineContext) -> Iterator[Breach]:
             or trade.time_exit_at is not None
         ):
             continue
-        entry = trade.entry_plan
-        if entry.plan is not None:
+        entry = trade.entry_plan if trade.exit_plans else None
+        if entry is not None and entry.plan is not None:
             continue
-        later = "" if entry.declared is PlanDeclared.NONE else f" ({entry.source}: not counted)"
+        later = "" if entry is None else f" ({entry.source}: not counted)"
         yield _entry_breach(
             trade,
             f"{_label(trade)} was opened without a target, stop or time exit{later}.",
@@ -388,8 +396,7 @@ def check_held_past_time_exit(ctx: DisciplineContext) -> Iterator[Breach]:
     now = to_utc(ctx.now)
     for trade in ctx.trades:
         end = trade.closed_at if trade.closed_at is not None else now
-        plan = trade.exit_plan_at(end)
-        deadline = None if plan is None else plan.time_exit_at
+        deadline = _judged(trade, end, "time_exit_at")
         if deadline is None:
             continue
         if end > deadline:
