@@ -22,7 +22,8 @@ from components.signals import JOURNAL_CHANGED
 from utils.core.sessions import NEW_YORK
 from utils.journal.entry_form import close_from_form, opened_from_form
 from utils.journal.risk import Structure
-from utils.core.sqlite_store import JournalBusy
+from utils.core.files import StorageError
+from utils.core.sqlite_store import JournalBusy, StoreUnwritable
 from utils.journal.errors import JournalError
 from utils.journal.import_report import ImportReport
 from utils.journal.trade import CloseReason, Mode
@@ -33,14 +34,17 @@ from utils.journal.table_view import (
     TableSort,
     table_page,
 )
-from utils.journal.upload import ImportKind, UploadError, import_upload
+from utils.journal.upload import ImportKind, UploadError
 from utils.judge.import_effects import watch_rollback
+from utils.records.undefined_risk_alerts import import_upload_with_alerts
 from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError
 
 log = logging.getLogger("cockpit")
 ERRORS_SHOWN = 50
 WARNINGS_SHOWN = 20
+HIDDEN = "d-none"
+IMPORT_GOOD_SHOWN = "mt-1"
 # The grid's own settings: server-side pages of PAGE_SIZE rows, one sorted column, one row
 # selected with its checkbox.
 GRID_OPTIONS = {
@@ -71,7 +75,7 @@ class Ids:
     UPLOAD = "journal-upload"
     IMPORT_KIND = "journal-import-kind"
     IMPORT_MODE = "journal-import-mode"
-    IMPORT_SKIP_BAD = "journal-import-skip-bad"
+    IMPORT_GOOD = "journal-import-good"
     IMPORT_REPORT = "journal-import-report"
     IMPORT_OK = "journal-import-ok"
     IMPORT_REFUSED = "journal-import-refused"
@@ -142,12 +146,6 @@ def _import_panel(ctx: CockpitContext) -> html.Div:
         ImportKind.TASTYTRADE.value: "tastytrade transaction history",
         ImportKind.JOURNAL.value: "cockpit journal CSV",
     }
-    skip_bad = dbc.Checklist(
-        id=Ids.IMPORT_SKIP_BAD,
-        options=[{"label": "import the good rows, list the bad", "value": 1}],
-        value=[],
-        className="small",
-    )
     accounts = _same((Mode.SANDBOX, Mode.LIVE))
     return html.Div(
         [
@@ -158,10 +156,11 @@ def _import_panel(ctx: CockpitContext) -> html.Div:
                     _input(
                         "tastytrade account", _select(Ids.IMPORT_MODE, Mode.SANDBOX.value, accounts)
                     ),
-                    _input("Bad rows", skip_bad, width=6),
                 ]
             ),
-            _input("Playbook the history followed", exit_plan.import_playbook_select(ctx), 12),
+            dbc.Row(
+                [_input("Playbook the history followed", exit_plan.import_playbook_select(ctx), 12)]
+            ),
             dcc.Upload(
                 id=Ids.UPLOAD,
                 children=html.Div(["Drop a CSV here or ", html.A("choose a file")]),
@@ -170,6 +169,14 @@ def _import_panel(ctx: CockpitContext) -> html.Div:
                 className="border border-2 border-secondary-subtle rounded text-center p-2 small",
             ),
             dcc.Loading(html.Div(id=Ids.IMPORT_REPORT, className="mt-2")),
+            # Shown only after a refused import with bad rows: the trader's explicit choice.
+            dbc.Button(
+                "Import the good orders",
+                id=Ids.IMPORT_GOOD,
+                size="sm",
+                color="warning",
+                className=HIDDEN,
+            ),
         ]
     )
 
@@ -322,10 +329,23 @@ def action_message(text: str, *, ok: bool) -> dbc.Alert:
     return message(text, ok=ok, box_id=Ids.ACTION_OK if ok else Ids.ACTION_REFUSED)
 
 
+def _listed(issues, shown: int) -> list:
+    """The first `shown` issues, then "N more" (the command line prints them all)."""
+    items = [html.Li(str(issue)) for issue in issues[:shown]]
+    if len(issues) > shown:
+        items.append(
+            html.Li(
+                f"... and {len(issues) - shown} more (python -m utils.journal import FILE "
+                "prints them all)"
+            )
+        )
+    return items
+
+
 def import_report(report: ImportReport) -> list:
-    """The import's one-line summary, then its errors and warnings (the first few)."""
-    errors = [html.Li(str(issue)) for issue in report.errors[:ERRORS_SHOWN]]
-    warnings = [html.Li(str(issue)) for issue in report.warnings[:WARNINGS_SHOWN]]
+    """The import's one-line summary, then its errors and warnings (a page of each, N more)."""
+    errors = _listed(report.errors, ERRORS_SHOWN)
+    warnings = _listed(report.warnings, WARNINGS_SHOWN)
     summary_id = Ids.IMPORT_OK if report.committed else Ids.IMPORT_REFUSED
     return [
         message(report.summary(), ok=report.committed, box_id=summary_id),
@@ -333,6 +353,47 @@ def import_report(report: ImportReport) -> list:
         html.Ul(warnings, className="small text-muted") if warnings else None,
         exit_plan.rollback_news(report),
     ]
+
+
+def run_upload(
+    ctx: CockpitContext,
+    contents,
+    filename,
+    kind,
+    mode,
+    version,
+    *,
+    good: bool,
+    playbook: str | None = None,
+) -> tuple:
+    """Import an upload (the good orders only when `good`; `playbook`: the playbook a tastytrade
+    history followed): the report (with the rollback triggers it made fire), the journal's
+    version, and whether to offer "Import the good orders" (after a refusal with bad rows)."""
+    if not contents:
+        return None, version, HIDDEN
+    try:
+        watch = watch_rollback(
+            ctx.journal, ctx.alerts.alerts, settings=ctx.settings, now=ctx.clock()
+        )
+        done = import_upload_with_alerts(
+            ctx.journal,
+            ctx.alerts,
+            data_dir=ctx.settings.data_dir,
+            contents=contents,
+            file_name=filename,
+            kind=ImportKind(kind),
+            mode=Mode(mode),
+            skip_bad=good,
+            now=ctx.clock(),
+            playbook=playbook,
+        )
+    except (JournalBusy, StoreUnwritable, StorageError, UploadError, JournalError) as error:
+        return message(str(error), ok=False, box_id=Ids.IMPORT_REFUSED), version, HIDDEN
+    report = watch.reported(done.report)
+    offer = not report.committed and report.has_row_errors
+    touched = done.changed_journal or report.playbook_declared > 0
+    changed = version + 1 if touched else version
+    return import_report(report), changed, IMPORT_GOOD_SHOWN if offer else HIDDEN
 
 
 def selected_trade_id(selected_rows: list | None) -> int:
@@ -400,7 +461,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                     now=ctx.clock(),
                 ),
             )
-        except (JournalBusy, JournalError, ValidationError, ValueError) as error:
+        except (JournalBusy, StoreUnwritable, JournalError, ValidationError, ValueError) as error:
             return action_message(f"Not closed: {problem(error)}", ok=False), version
         closed = f"Trade {trade.id} closed: net P&L {usd(trade.net_pnl_usd)}."
         return action_message(closed, ok=True), version + 1
@@ -427,7 +488,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             if not (text or "").strip():
                 raise ValueError(f"type the {what} first")
             save(trade_id, text.strip())
-        except (JournalBusy, JournalError, ValidationError, ValueError) as error:
+        except (JournalBusy, StoreUnwritable, JournalError, ValidationError, ValueError) as error:
             return action_message(f"Not saved: {problem(error)}", ok=False), version
         return action_message(f"Trade {trade_id}: {what} saved.", ok=True), version + 1
 
@@ -464,7 +525,14 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                     now=ctx.clock(),
                 )
             )
-        except (TicketError, JournalBusy, JournalError, ValidationError, ValueError) as error:
+        except (
+            TicketError,
+            JournalBusy,
+            StoreUnwritable,
+            JournalError,
+            ValidationError,
+            ValueError,
+        ) as error:
             return action_message(f"Not journaled: {problem(error)}", ok=False), version
         opened = (
             f"Trade {trade.id} journaled: {trade.structure.value} {trade.underlying}, "
@@ -475,37 +543,21 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     @app.callback(
         Output(Ids.IMPORT_REPORT, "children"),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
+        Output(Ids.IMPORT_GOOD, "className"),
         Input(Ids.UPLOAD, "contents"),
+        Input(Ids.IMPORT_GOOD, "n_clicks"),
         State(Ids.UPLOAD, "filename"),
         State(Ids.IMPORT_KIND, "value"),
         State(Ids.IMPORT_MODE, "value"),
-        State(Ids.IMPORT_SKIP_BAD, "value"),
         State(exit_plan.Ids.IMPORT_PLAYBOOK, "value"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def upload(contents, filename, kind, mode, skip_bad, playbook, version):
-        if not contents:
-            return None, version
-        try:
-            watch = watch_rollback(
-                ctx.journal, ctx.alerts.alerts, settings=ctx.settings, now=ctx.clock()
-            )
-            done = import_upload(
-                ctx.journal,
-                data_dir=ctx.settings.data_dir,
-                contents=contents,
-                file_name=filename,
-                kind=ImportKind(kind),
-                mode=Mode(mode),
-                skip_bad=bool(skip_bad),
-                now=ctx.clock(),
-                playbook=playbook,
-            )
-        except (JournalBusy, UploadError) as error:
-            return message(str(error), ok=False, box_id=Ids.IMPORT_REFUSED), version
-        changed = done.changed_journal or done.report.playbook_declared > 0
-        return import_report(watch.reported(done.report)), version + 1 if changed else version
+    def upload(contents, _good, filename, kind, mode, playbook, version):
+        good = callback_ctx.triggered_id == Ids.IMPORT_GOOD
+        return run_upload(
+            ctx, contents, filename, kind, mode, version, good=good, playbook=playbook
+        )
 
     @app.callback(
         Output(Ids.EXPORT_DOWNLOAD, "data"),
@@ -515,7 +567,10 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     )
     def export(_n):
         path = ctx.settings.data_dir / "export" / "journal.csv"
-        count = ctx.journal.export_journal_csv(path)
+        try:
+            count = ctx.journal.export_journal_csv(path)
+        except StorageError as error:
+            return None, action_message(f"Not exported: {error}", ok=False)
         exported = f"{count} trade(s) exported to {path}."
         return dcc.send_file(str(path)), action_message(exported, ok=True)
 

@@ -26,14 +26,15 @@ def _data_url(path) -> str:
     return "data:text/csv;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
-def _upload(app, path, playbook: str):
-    upload = _callback(app, "upload")
-    return upload(_data_url(path), path.name, "auto", "LIVE", [], playbook, 3)
+def _upload(ctx, path, playbook: str):
+    shown, version, _ = journal.run_upload(
+        ctx, _data_url(path), path.name, "auto", "LIVE", 3, good=False, playbook=playbook
+    )
+    return shown, version
 
 
 def test_an_upload_that_makes_the_rollback_fire_says_so(empty_ctx, tmp_path):
-    app = create_app(empty_ctx)
-    shown, version = _upload(app, write_spread_history(tmp_path / "history.csv"), "")
+    shown, version = _upload(empty_ctx, write_spread_history(tmp_path / "history.csv"), "")
     assert version == 4
     warning = find(shown, exit_plan.Ids.ROLLBACK_NEWS)
     assert text(warning).startswith(
@@ -54,7 +55,7 @@ def test_a_playbook_saved_on_the_page_is_chosen_at_upload(empty_ctx, tmp_path):
     assert ticket_options == import_options
     assert [o["value"] for o in import_options] == ["", "50/2x/21"]
     history = write_spread_history(tmp_path / "history.csv", losers=(25,))
-    shown, _ = _upload(app, history, "50/2x/21")
+    shown, _ = _upload(empty_ctx, history, "50/2x/21")
     assert text(find(shown, journal.Ids.IMPORT_OK)).endswith(
         "playbook 50/2x/21 (v1) declared at import for 30 trade(s) without a plan"
     )
