@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.journal_factory import close_for_pnl, new_trade, seed_journal
 from tests.support.live_server import cockpit_settings
+from utils.journal.exit_plans import ExitPlan
 from utils.journal.store import Journal
 from utils.judge.discipline_rules import RuleId
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
@@ -236,3 +237,18 @@ def test_a_reading_longer_than_the_maximum_age_is_still_reused(ctx, clock):
     assert slow.evidence(ctx.source, clock()) is first
     clock.advance(minutes=1)
     assert slow.evidence(ctx.source, clock()) is not first
+
+
+def test_a_time_exit_declared_after_entry_passing_makes_a_new_reading(ctx, clock):
+    trade = ctx.journal.open_trade(new_trade(opened_at=clock() - timedelta(hours=1)))
+    ctx.journal.declare_exit_plan(
+        trade.id, ExitPlan(time_exit_at=clock() + timedelta(seconds=20)), at=clock()
+    )
+    before = ctx.evidence()
+    clock.advance(seconds=19)
+    assert ctx.evidence() is before
+    clock.advance(seconds=1, microseconds=1)
+    after = ctx.evidence()
+    assert after is not before
+    assert any(v.code == RuleId.HELD_PAST_TIME_EXIT for v in after.discipline.all_violations)
+    assert_same_evidence(after, fresh(ctx))

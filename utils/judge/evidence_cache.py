@@ -2,7 +2,8 @@
 
 The evidence is a function of the stores, the CI record and the moment `now`. It depends on
 `now` only by comparing it with instants in the data (a trade's open, close or time exit, an
-alert, its halt's end, the latch, the sandbox run) and by the New York session `now` falls in.
+exit plan declared after entry and its time exit, an alert, its halt's end, the latch, the
+sandbox run) and by the New York session `now` falls in.
 So a reading taken at `now0` is exactly the reading at `now1` when
 
 - no store changed (`Journal.data_version`: any commit to the journal file, by any connection),
@@ -79,6 +80,8 @@ def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> np.ndarray:
     moments: list[datetime | None] = []
     for trade in evidence.trades:
         moments += (trade.opened_at, trade.closed_at, trade.time_exit_at)
+        for declaration in trade.exit_plans:  # a plan declared after entry, its time exit
+            moments += (declaration.recorded_at, declaration.plan.time_exit_at)
     for alert in evidence.alerts:
         raised = to_utc(alert.raised_at)
         moments += (raised, raised + timedelta(hours=halt_hours), alert.acknowledged_at)
