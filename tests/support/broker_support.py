@@ -97,6 +97,8 @@ class EvidenceStub:
     rollback_triggers: tuple[RollbackTrigger, ...] = ()
     gates_age: timedelta = timedelta(0)
     broken: bool = False
+    ladder_level: int = 1
+    ramp_stage: RampStage = RampStage.LIVE_WEEK_1
     calls: int = 0
 
     def __call__(self, now: datetime) -> GuardEvidence:
@@ -106,8 +108,8 @@ class EvidenceStub:
         return GuardEvidence(
             gates=gate_report(now - self.gates_age, self.failing_gates),
             sandbox=sandbox_record(self.sandbox, now, self.sandbox_server),
-            ladder_level=1,
-            ramp_stage=RampStage.LIVE_WEEK_1,
+            ladder_level=self.ladder_level,
+            ramp_stage=self.ramp_stage,
             open_positions=self.open_positions,
             open_positions_by_mode=self.open_positions_by_mode,
             rollback_triggers=self.rollback_triggers,

@@ -100,6 +100,14 @@ from utils.broker.place import PlaceStage
 from utils.broker.order_intent import OrderIntent
 from utils.broker.preview import PreviewStage
 from utils.broker.reconcile import ReconcileStage
+from utils.broker.account_choice import AccountChoice
+from utils.broker.broker_sync import SyncReport, SyncStage
+from utils.broker.order_book import (
+    OrderBook,
+    OrderBookStage,
+    order_book_error,
+    unavailable,
+)
 from utils.broker.recorder import Recorder
 from utils.broker.sandbox_validation import ValidationProgress, run_sandbox_validation
 from utils.broker.status import read_broker_status
@@ -108,7 +116,7 @@ from utils.core.sessions import Clock, to_utc, utc_now
 from utils.records.latch import RollbackLatchStore
 from utils.judge.mode import BrokerTarget, ModeDecision, ModeIntent, resolve_mode, sandbox_problem
 from utils.records.alerts import AlertStore
-from utils.records.audit import AuditLog, AuditVerification, AuditWriteError
+from utils.records.audit import AuditKind, AuditLog, AuditVerification, AuditWriteError
 from utils.records.sandbox import (
     SandboxMode,
     SandboxStep,
@@ -118,6 +126,10 @@ from utils.records.sandbox import (
 from utils.tastytrade.errors import TastytradeError
 
 logger = logging.getLogger(__name__)
+
+
+def _ignore(_line: str) -> None:
+    """A progress callback that shows nothing."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,9 @@ class GuardStages:
     preview: PreviewStage
     place: PlaceStage
     reconcile: ReconcileStage
+    order_book: OrderBookStage
+    sync: SyncStage
+    gate: Gatekeeper
 
     @classmethod
     def wire(
@@ -179,6 +194,15 @@ class GuardStages:
             in_flight=in_flight,
             reconcile=reconcile,
         )
+        order_book = OrderBookStage(
+            modes=modes,
+            gate=gate,
+            recorder=recorder,
+            clients=clients,
+            in_flight=in_flight,
+            reconcile=reconcile,
+        )
+        sync = SyncStage(modes=modes, gate=gate, recorder=recorder, journal=journal)
         return cls(
             recorder=recorder,
             modes=modes,
@@ -187,6 +211,9 @@ class GuardStages:
             preview=preview,
             place=place,
             reconcile=reconcile,
+            order_book=order_book,
+            sync=sync,
+            gate=gate,
         )
 
 
@@ -208,6 +235,7 @@ class BrokerGuard:
     ) -> None:
         self._settings = settings
         self._clients = clients
+        self._journal = journal
         self._sandbox_store = sandbox_store
         self._clock = clock
         self._stages = GuardStages.wire(
@@ -426,6 +454,98 @@ class BrokerGuard:
             except AuditWriteError as error:
                 found = self._stages.recorder.audit_failed(attempt, error)
                 return refused_cancel(attempt, order_id, Refused([found]))
+
+    def order_book(self, *, account_number: str | None = None, reconcile: bool = True) -> OrderBook:
+        """Every working order of the account (broker and audit log); with `reconcile`, each of
+        the cockpit's orders is first followed to its fills (journaled once) and its end."""
+        with self._lock:
+            attempt = self._attempt()
+            stage = self._stages.order_book
+            target = self._stages.modes.read(attempt, audit=False).decision.target.value
+            try:
+                if reconcile:
+                    return stage.reconcile(attempt, account_number)
+                return stage.read(attempt, account_number)
+            except Refused as refused:
+                return order_book_error(attempt, target, refused.reasons[0])
+            except BrokerUnavailable as error:
+                return unavailable(attempt, target, error)
+            except AuditWriteError as error:
+                return order_book_error(
+                    attempt, target, self._stages.recorder.audit_failed(attempt, error)
+                )
+
+    def sync_fills(
+        self,
+        *,
+        account_number: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> SyncReport:
+        """Journal the account's transactions since the last sync (reads only)."""
+        if self._journal is None:
+            raise RuntimeError("no journal was given to the guard")
+        with self._lock:
+            attempt = self._attempt()
+            target = self._stages.modes.read(attempt, audit=False).decision.target.value
+            try:
+                return self._stages.sync.sync(attempt, account_number, progress or _ignore)
+            except Refused as refused:
+                why = refused.reasons[0]
+                return SyncReport(
+                    ok=False,
+                    account="",
+                    target=target,
+                    errors=(f"{why.code}: {why.sentence}",),
+                    message=f"Sync stopped: {why.code}: {why.sentence}",
+                )
+            except AuditWriteError as error:
+                found = self._stages.recorder.audit_failed(attempt, error)
+                return SyncReport(
+                    ok=False,
+                    account="",
+                    target=target,
+                    errors=(found.sentence,),
+                    message=f"Sync stopped: {found.sentence}",
+                )
+
+    def accounts(self) -> AccountChoice:
+        """The current broker's accounts, and which one orders use (reads only)."""
+        with self._lock:
+            attempt = self._attempt()
+            target = self._stages.modes.read(attempt, audit=False).decision.target
+            return self._account_choice(attempt, target)
+
+    def choose_account(self, ref: str) -> AccountChoice:
+        """Use the account with this ref (or number) for the rest of the session, once the
+        broker lists it; audited."""
+        with self._lock:
+            attempt = self._attempt()
+            target = self._stages.modes.read(attempt, audit=False).decision.target
+            choice = self._account_choice(attempt, target)
+            found = [a for a in choice.accounts if ref in (a.ref, a.number)]
+            if not found:
+                return choice.model_copy(
+                    update={"message": "That account is not among this login's accounts."}
+                )
+            (picked,) = found
+            self._stages.recorder.write(
+                attempt,
+                AuditKind.GUARD_DECISION,
+                {"stage": "account_chosen", "account": picked.masked, "target": target.value},
+            )
+            self._stages.gate.chosen_accounts[target] = picked.number
+            return self._account_choice(attempt, target)
+
+    def _account_choice(self, attempt: Attempt, target: BrokerTarget) -> AccountChoice:
+        gate = self._stages.gate
+        try:
+            client = gate.client(attempt, target)
+            listed = client.accounts()
+        except Refused as refused:
+            return AccountChoice.unreadable(target, refused.reasons[0].sentence)
+        except TastytradeError as error:
+            return AccountChoice.unreadable(target, str(error))
+        return AccountChoice.of(listed, target, gate.default_account(target))
 
     def run_sandbox_validation(
         self, progress: Callable[[ValidationProgress], None] | None = None

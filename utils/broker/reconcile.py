@@ -32,7 +32,8 @@ from utils.broker.models import (
     reason,
 )
 from utils.broker.recorder import Recorder
-from utils.broker.working import ORDER_ENDED_STAGE
+from utils.broker.working import ORDER_ENDED_STAGE, audited_orders
+from utils.judge.mode import BrokerTarget
 from utils.core.sessions import to_utc
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind, AuditWriteError
@@ -40,6 +41,7 @@ from utils.records.sandbox import mask_account
 from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.orders import Order
 
+AUDITED_ORDERS_READ = 5000
 ENDED_OUTCOMES = frozenset({PlacementOutcome.REJECTED, PlacementOutcome.CANCELLED})
 
 logger = logging.getLogger(__name__)
@@ -145,6 +147,8 @@ class ReconcileStage:
             )
             trade_id, problems = self.journal_fills(attempt, client, number, order, source)
             placed.anomalies.extend(problems)
+            if trade_id is not None:
+                placed.journaled_trade_ids.append(trade_id)
             if placed.journal_trade_id is None:
                 placed.journal_trade_id = trade_id
         if outcome in ENDED_OUTCOMES and not placed.end_recorded:
@@ -262,6 +266,17 @@ class ReconcileStage:
             return
         placed.journal_trade_id = trade.id
 
+    def _audited_target(self, correlation_id: str) -> BrokerTarget | None:
+        """The broker an order the audit log shows sent went to (after a restart)."""
+        entries = self._recorder.audit.entries(limit=AUDITED_ORDERS_READ)
+        for order in audited_orders(entries):
+            if order.correlation_id == correlation_id:
+                try:
+                    return BrokerTarget(order.target)
+                except ValueError:
+                    return None
+        return None
+
     def cancel(
         self,
         attempt: Attempt,
@@ -273,6 +288,8 @@ class ReconcileStage:
         decision = self._modes.read(attempt).decision
         placed = self._in_flight.placed.get(correlation_id) if correlation_id else None
         target = placed.target if placed is not None else decision.target
+        if placed is None and correlation_id:
+            target = self._audited_target(correlation_id) or target
         client = self._gate.client(attempt, target)
         if placed is not None and account_number is None:
             account_number = placed.pending.account_number

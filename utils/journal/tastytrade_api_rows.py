@@ -78,13 +78,15 @@ def transaction_cells(transaction: Transaction) -> dict[str, str]:
 
 
 def rows_from_transactions(transactions: Iterable[Transaction]) -> TastyCsv:
-    """The transactions as the CSV importer's parsed rows: relevant ones oldest first, bad
-    ones as issues naming the transaction, the others counted as ignored."""
+    """The transactions as the CSV importer's parsed rows: relevant ones oldest first (by time,
+    then id: the API lists newest first), bad ones as issues naming the transaction, the others
+    counted as ignored."""
     rows: list[TastyRow] = []
     errors: list[ImportIssue] = []
     ignored = 0
     first_of: dict[str, int] = {}
-    for line, transaction in enumerate(transactions, start=1):
+    ordered = sorted(transactions, key=lambda t: (t.executed_at, t.id))
+    for line, transaction in enumerate(ordered, start=1):
         try:
             row = _parse_row(line, transaction_cells(transaction))
         except _CellError as error:
