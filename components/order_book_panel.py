@@ -71,13 +71,21 @@ def render_book(book: OrderBook, ctx: CockpitContext) -> list:
     rows = [
         html.Tr(
             [
-                html.Td(str(order.order_id or "?")),
-                html.Td(order.underlying),
+                html.Td(
+                    [
+                        html.Div(f"{order.order_id or '?'} {order.underlying}"),
+                        html.Div(f"{order.mode} ({order.source})", className="text-muted"),
+                        html.Div(f"age {age_text(order.age_s)}", className="text-muted"),
+                    ]
+                ),
                 html.Td(html.Ul([html.Li(leg) for leg in order.legs], className="mb-0 ps-3")),
-                html.Td(order.price_text),
-                html.Td(f"{order.status} ({order.filled_units}/{order.units} filled)"),
-                html.Td(age_text(order.age_s)),
-                html.Td(f"{order.mode} ({order.source})"),
+                html.Td(
+                    [
+                        html.Div(order.price_text),
+                        html.Div(order.status),
+                        html.Div(f"{order.filled_units}/{order.units} filled"),
+                    ]
+                ),
                 html.Td(
                     dbc.Button(
                         "Cancel",
@@ -92,15 +100,10 @@ def render_book(book: OrderBook, ctx: CockpitContext) -> list:
         )
         for order in book.orders
     ]
-    header = html.Thead(
-        html.Tr(
-            [
-                html.Th(name)
-                for name in ("Order", "Und.", "Legs", "Limit", "Status", "Age", "Mode", "")
-            ]
-        )
+    header = html.Thead(html.Tr([html.Th(name) for name in ("Order", "Legs", "Limit, status", "")]))
+    table = dbc.Table(
+        [header, html.Tbody(rows)], size="sm", responsive=True, className="small mb-1"
     )
-    table = dbc.Table([header, html.Tbody(rows)], size="sm", className="small mb-1")
     return [head, *notes, table]
 
 
@@ -140,7 +143,7 @@ def layout() -> html.Div:
             html.Div(id=Ids.ACCOUNT_MESSAGE, className="small text-muted"),
             dcc.Store(id=Ids.STALE, data=0),
             dcc.Interval(id=Ids.TIMER, interval=RECONCILE_EVERY_MS),
-            dcc.Loading(html.Div(id=Ids.BODY)),
+            html.Div(id=Ids.BODY),  # no spinner: the timer redraws it quietly
             html.Div(id=Ids.CANCEL_MESSAGE),
             dbc.Button("Refresh orders", id=Ids.REFRESH, size="sm", color="light"),
             dbc.Button(

@@ -528,6 +528,8 @@ class BrokerGuard:
                     update={"message": "That account is not among this login's accounts."}
                 )
             (picked,) = found
+            if picked.ref == choice.used_ref:
+                return choice  # already the one in use: nothing changes, nothing is audited
             self._stages.recorder.write(
                 attempt,
                 AuditKind.GUARD_DECISION,
