@@ -30,6 +30,7 @@ class Ids:
     TIMER = "order-book-timer"
     STALE = "order-book-stale"
     BODY = "order-book-body"
+    EXPOSURE = "order-book-exposure"
     CANCEL_TYPE = "order-book-cancel"
     CANCEL_MESSAGE = "order-book-cancel-message"
     SYNC = "order-book-sync"
@@ -63,8 +64,13 @@ def render_book(book: OrderBook, ctx: CockpitContext) -> list:
         return [dbc.Alert(book.message, color="warning", className="py-1 small")]
     notes = [html.Div(note, className="small text-warning") for note in book.notes]
     head = html.Div(
-        f"{book.message} Read at {local_time(book.read_at, ctx.settings)}.",
-        className="small text-muted",
+        [
+            html.Div(book.exposure, id=Ids.EXPOSURE, className="small fw-semibold"),
+            html.Div(
+                f"{book.message} Read at {local_time(book.read_at, ctx.settings)}.",
+                className="small text-muted",
+            ),
+        ]
     )
     if not book.orders:
         return [head, *notes]

@@ -16,7 +16,7 @@ from app_dash import create_app
 from components.context import build_context
 from components.order_book_panel import Ids, age_text
 from tests.app.conftest import close_context
-from tests.app.dash_tree import ids, text
+from tests.app.dash_tree import find, ids, text
 from tests.support.broker_support import put_credit_spread
 from tests.support.live_server import cockpit_settings
 from tests.support.tastytrade_support import START, SteppingClock
@@ -83,6 +83,9 @@ def test_the_older_working_order_is_cancelled_from_the_book(cockpit):
     assert [b["order"] for b in buttons] == [older.order_id, newer.order_id]
     shown = text(body)
     assert "2 working order(s)" in shown and "3 min" in shown and "SIM (cockpit)" in shown
+    assert text(find(body, Ids.EXPOSURE)) == (
+        "Exposure in SIM: 0 spread(s) open + 2 opening order(s) working = 2 of at most 2 at once."
+    )
     clicked(buttons[0])
     message, stale = callback(app, "cancel")([1, 0], 0)
     assert stale == 1

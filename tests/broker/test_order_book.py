@@ -145,6 +145,7 @@ def test_an_older_working_order_is_cancelled_from_the_book_after_a_restart(rig):
     finally:
         clients.close()
     assert [o.order_id for o in book.orders] == [newer.order_id]
+    assert (book.open_spreads, book.working_openings) == (0, 1)
     assert [o.correlation_id for o in audited_orders(rig.audit.entries())] == [newer.correlation_id]
     assert rig.journal.list_trades() == []
 

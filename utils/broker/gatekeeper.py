@@ -75,6 +75,11 @@ class Gatekeeper:
         self._journal = journal
         self.chosen_accounts: dict[BrokerTarget, str] = {}  # the picker's choice, this session
 
+    @property
+    def max_concurrent_spreads(self) -> int:
+        """The concurrency cap of the settings (the ramp may be tighter in LIVE)."""
+        return self._settings.max_concurrent_spreads
+
     def default_account(self, target: BrokerTarget | None) -> str | None:
         """The account to use when none is named: this session's pick, else the .env key's."""
         if target is None:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from utils.broker.attempt import Attempt, Refused
 from utils.broker.checks import filled_units
 from utils.broker.clients import BrokerPort, BrokerUnavailable, ClientFactory
-from utils.broker.fills import WORKING_STATUSES, placement_outcome
+from utils.broker.fills import MODE_OF_TARGET, WORKING_STATUSES, placement_outcome
 from utils.broker.gatekeeper import Gatekeeper
 from utils.broker.in_flight import InFlight
 from utils.broker.mode_reader import ModeReader
@@ -73,6 +73,24 @@ class OrderBook(BaseModel):
     journaled_trade_ids: tuple[int, ...] = ()
     notes: tuple[str, ...] = ()
     error: GuardReason | None = None
+    open_spreads: int | None = None  # journaled open trades in this mode (None: unreadable)
+    working_openings: int = 0  # opening orders sent and not ended: they count as open
+    max_concurrent: int | None = None
+
+    @property
+    def exposure(self) -> str:
+        """Open spreads plus working opening orders, as the concurrency cap counts them."""
+        if self.open_spreads is None:
+            return (
+                f"{self.working_openings} opening order(s) working; the journal's open "
+                "spreads could not be read."
+            )
+        total = self.open_spreads + self.working_openings
+        return (
+            f"Exposure in {self.target}: {self.open_spreads} spread(s) open + "
+            f"{self.working_openings} opening order(s) working = {total} of at most "
+            f"{self.max_concurrent} at once."
+        )
 
     @property
     def message(self) -> str:
@@ -183,8 +201,8 @@ class OrderBookStage:
 
     def read(self, attempt: Attempt, account_number: str | None, notes=(), journaled=()):
         """The working orders of the account (the current mode's broker)."""
-        decision = self._modes.read(attempt, audit=False).decision
-        target = decision.target
+        reading = self._modes.read(attempt, audit=False)
+        target = reading.decision.target
         client = self._gate.client(attempt, target)
         customer = self._gate.choose_account(attempt, client, account_number, target)
         number = customer.account.account_number
@@ -192,7 +210,8 @@ class OrderBookStage:
             live = client.live_orders(number)
         except TastytradeError as error:
             raise self._gate.refuse_broker_error(attempt, error, "Reading the orders") from None
-        mine = {o.order_id: o for o in self.audited() if o.order_id is not None}
+        audited = self.audited()
+        mine = {o.order_id: o for o in audited if o.order_id is not None}
         rows = [
             book_row(order, attempt.now, mine.get(order.id or -1), target)
             for order in live
@@ -201,7 +220,7 @@ class OrderBookStage:
         shown = {row.order_id for row in rows}
         rows += [
             unanswered_row(order, attempt.now)
-            for order in self.audited()
+            for order in audited
             if order.target == target.value and order.order_id not in shown
         ]
         rows.sort(
@@ -214,6 +233,15 @@ class OrderBookStage:
             orders=tuple(rows),
             journaled_trade_ids=tuple(journaled),
             notes=tuple(notes),
+            open_spreads=(
+                None
+                if reading.evidence is None
+                else len(reading.evidence.positions_for(MODE_OF_TARGET[target]))
+            ),
+            working_openings=sum(
+                1 for o in audited if o.target == target.value and o.position_effect == "opening"
+            ),
+            max_concurrent=self._gate.max_concurrent_spreads,
         )
 
     def reconcile(self, attempt: Attempt, account_number: str | None) -> OrderBook:
