@@ -14,7 +14,7 @@ from dash._utils import AttributeDict
 
 from app_dash import create_app
 from components.context import build_context
-from components.order_book_panel import Ids, age_text
+from components.order_book_panel import Ids, age_text, start_up
 from tests.app.conftest import close_context
 from tests.app.dash_tree import find, ids, text
 from tests.support.broker_support import put_credit_spread
@@ -129,3 +129,21 @@ def test_the_sync_job_shows_its_report(cockpit):
 
 def test_ages_read_as_seconds_minutes_then_hours():
     assert [age_text(s) for s in (None, 5, 600, 3725)] == ["-", "5 s", "10 min", "1 h 02 min"]
+
+
+def test_start_up_journals_a_fill_that_came_while_the_page_was_away(cockpit):
+    ctx, _, clock = cockpit
+    working = place_working(ctx, clock, "away-1", "0")
+    ctx.guard._clients.sim.broker.fill_rest(working.order_id)
+
+    start_up(ctx)
+    for thread in threading.enumerate():
+        if thread.name == "job-broker-sync":
+            thread.join()
+
+    job = ctx.jobs.latest("broker-sync")
+    assert job.error is None and job.result.ok, job.lines
+    assert job.lines[0].startswith("0 working order(s) in ******01 (SIM); journaled fills as trade")
+    (trade,) = ctx.journal.list_trades()
+    assert trade.broker_order_ids == (str(working.order_id),)
+    assert job.result.added == 0, "the sync does not journal the cockpit's order again"
