@@ -13,7 +13,12 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.broker.gatekeeper import account_key
+from utils.broker.attempt import Attempt, Refused
+from utils.broker.gatekeeper import Gatekeeper, account_key
+from utils.broker.mode_reader import ModeReader
+from utils.broker.recorder import Recorder
+from utils.records.audit import AuditKind, AuditWriteError
+from utils.tastytrade.errors import TastytradeError
 from utils.judge.mode import BrokerTarget
 from utils.records.sandbox import mask_account
 from utils.tastytrade.accounts import CustomerAccount
@@ -99,3 +104,48 @@ class AccountChoice(BaseModel):
     def used_number(self) -> str | None:
         """The account number orders use now (None when none is settled)."""
         return next((a.number for a in self.accounts if a.ref == self.used_ref), None)
+
+
+class AccountPicker:
+    """Reads the current broker's accounts and holds the session's pick (audited)."""
+
+    def __init__(self, *, modes: ModeReader, gate: Gatekeeper, recorder: Recorder) -> None:
+        self._modes = modes
+        self._gate = gate
+        self._recorder = recorder
+
+    def read(self, attempt: Attempt) -> AccountChoice:
+        """The login's accounts and the one orders use (reads only)."""
+        target = self._modes.read(attempt, audit=False).decision.target
+        try:
+            listed = self._gate.client(attempt, target).accounts()
+        except Refused as refused:
+            return AccountChoice.unreadable(target, refused.reasons[0].sentence)
+        except TastytradeError as error:
+            return AccountChoice.unreadable(target, str(error))
+        return AccountChoice.of(listed, target, self._gate.default_account(target))
+
+    def choose(self, attempt: Attempt, ref: str) -> AccountChoice:
+        """Use the listed account with this ref (or number) for the session; the pick is
+        audited first (a failed audit write keeps the account as it was)."""
+        choice = self.read(attempt)
+        found = [a for a in choice.accounts if ref in (a.ref, a.number)]
+        if not found:
+            return choice.model_copy(
+                update={"message": "That account is not among this login's accounts."}
+            )
+        (picked,) = found
+        if picked.ref == choice.used_ref:
+            return choice  # already the one in use: nothing changes, nothing is audited
+        target = BrokerTarget(choice.target)
+        try:
+            self._recorder.write(
+                attempt,
+                AuditKind.GUARD_DECISION,
+                {"stage": "account_chosen", "account": picked.masked, "target": choice.target},
+            )
+        except AuditWriteError as error:
+            found_reason = self._recorder.audit_failed(attempt, error)
+            return choice.model_copy(update={"message": found_reason.sentence})
+        self._gate.chosen_accounts[target] = picked.number
+        return self.read(attempt)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.broker.attempt import Attempt
+from utils.broker.attempt import Attempt, Refused
 from utils.broker.fills import MODE_OF_TARGET
 from utils.broker.gatekeeper import Gatekeeper
 from utils.broker.mode_reader import ModeReader
@@ -24,7 +24,7 @@ from utils.core.sessions import session_of
 from utils.journal.errors import JournalError
 from utils.journal.import_report import ImportIssue
 from utils.journal.tastytrade_api_rows import rows_from_transactions
-from utils.records.audit import AuditKind
+from utils.records.audit import AuditKind, AuditWriteError
 from utils.records.sandbox import mask_account
 from utils.tastytrade.errors import TastytradeError
 
@@ -32,6 +32,10 @@ SYNC_STAGE = "broker_sync"
 SYNC_OVERLAP = timedelta(days=1)
 
 Progress = Callable[[str], None]
+
+
+def _ignore(_line: str) -> None:
+    """A progress callback that shows nothing."""
 
 
 class SyncReport(BaseModel):
@@ -67,6 +71,21 @@ class SyncStage:
         self._gate = gate
         self._recorder = recorder
         self._journal = journal
+
+    def answer(
+        self, attempt: Attempt, account_number: str | None, progress: Progress | None
+    ) -> SyncReport:
+        """A sync, or the reason it did not start (named, nothing journaled)."""
+        target = self._modes.read(attempt, audit=False).decision.target.value
+        try:
+            return self.sync(attempt, account_number, progress or _ignore)
+        except Refused as refused:
+            why = f"{refused.reasons[0].code}: {refused.reasons[0].sentence}"
+        except AuditWriteError as error:
+            why = self._recorder.audit_failed(attempt, error).sentence
+        return SyncReport(
+            ok=False, account="", target=target, errors=(why,), message=f"Sync stopped: {why}"
+        )
 
     def sync(self, attempt: Attempt, account_number: str | None, progress: Progress) -> SyncReport:
         """Read the account's transactions since the last sync and journal them."""

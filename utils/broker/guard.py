@@ -15,6 +15,9 @@ Facade for the cards (everything returns frozen models with a `.message` to show
         -> Placement                             # refused, working, filled, rejected, unknown
     guard.reconcile(correlation_id) -> Placement # re-read a working order; journal its fill
     guard.cancel(order_id, correlation_id=None, account_number=None) -> CancelResult
+    guard.order_book(account_number=None, reconcile=True) -> OrderBook  # working orders, fills
+    guard.sync_fills(account_number=None, progress=None) -> SyncReport # transactions -> journal
+    guard.accounts() / guard.choose_account(ref) -> AccountChoice      # the session's account
     guard.run_sandbox_validation(progress=None) -> SandboxValidationRecord
     guard.audit_chain(full=False) -> AuditVerification
     guard.close()
@@ -35,6 +38,8 @@ correlation id for all its audit entries) and runs one stage; a step that refuse
     preview       checks -> `/orders/dry-run` -> blocked, or a confirmation token
     place         confirmation -> checks again -> the one POST to `/orders` (the only sender)
     reconcile     status and fills -> journal; cancel
+    order_book    working orders (broker + audit log), reconciled after a restart too
+    broker_sync   the account's transactions -> the tastytrade import's assembly -> journal
     status        the Broker card's reading of accounts, balances and positions
 
 A failed audit write refuses the order before anything is sent; after the POST it is reported as
@@ -100,14 +105,9 @@ from utils.broker.place import PlaceStage
 from utils.broker.order_intent import OrderIntent
 from utils.broker.preview import PreviewStage
 from utils.broker.reconcile import ReconcileStage
-from utils.broker.account_choice import AccountChoice
+from utils.broker.account_choice import AccountChoice, AccountPicker
 from utils.broker.broker_sync import SyncReport, SyncStage
-from utils.broker.order_book import (
-    OrderBook,
-    OrderBookStage,
-    order_book_error,
-    unavailable,
-)
+from utils.broker.order_book import OrderBook, OrderBookStage
 from utils.broker.recorder import Recorder
 from utils.broker.sandbox_validation import ValidationProgress, run_sandbox_validation
 from utils.broker.status import read_broker_status
@@ -116,7 +116,7 @@ from utils.core.sessions import Clock, to_utc, utc_now
 from utils.records.latch import RollbackLatchStore
 from utils.judge.mode import BrokerTarget, ModeDecision, ModeIntent, resolve_mode, sandbox_problem
 from utils.records.alerts import AlertStore
-from utils.records.audit import AuditKind, AuditLog, AuditVerification, AuditWriteError
+from utils.records.audit import AuditLog, AuditVerification, AuditWriteError
 from utils.records.sandbox import (
     SandboxMode,
     SandboxStep,
@@ -126,10 +126,6 @@ from utils.records.sandbox import (
 from utils.tastytrade.errors import TastytradeError
 
 logger = logging.getLogger(__name__)
-
-
-def _ignore(_line: str) -> None:
-    """A progress callback that shows nothing."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +141,7 @@ class GuardStages:
     reconcile: ReconcileStage
     order_book: OrderBookStage
     sync: SyncStage
-    gate: Gatekeeper
+    accounts: AccountPicker
 
     @classmethod
     def wire(
@@ -213,7 +209,7 @@ class GuardStages:
             reconcile=reconcile,
             order_book=order_book,
             sync=sync,
-            gate=gate,
+            accounts=AccountPicker(modes=modes, gate=gate, recorder=recorder),
         )
 
 
@@ -459,21 +455,7 @@ class BrokerGuard:
         """Every working order of the account (broker and audit log); with `reconcile`, each of
         the cockpit's orders is first followed to its fills (journaled once) and its end."""
         with self._lock:
-            attempt = self._attempt()
-            stage = self._stages.order_book
-            target = self._stages.modes.read(attempt, audit=False).decision.target.value
-            try:
-                if reconcile:
-                    return stage.reconcile(attempt, account_number)
-                return stage.read(attempt, account_number)
-            except Refused as refused:
-                return order_book_error(attempt, target, refused.reasons[0])
-            except BrokerUnavailable as error:
-                return unavailable(attempt, target, error)
-            except AuditWriteError as error:
-                return order_book_error(
-                    attempt, target, self._stages.recorder.audit_failed(attempt, error)
-                )
+            return self._stages.order_book.answer(self._attempt(), account_number, reconcile)
 
     def sync_fills(
         self,
@@ -485,69 +467,18 @@ class BrokerGuard:
         if self._journal is None:
             raise RuntimeError("no journal was given to the guard")
         with self._lock:
-            attempt = self._attempt()
-            target = self._stages.modes.read(attempt, audit=False).decision.target.value
-            try:
-                return self._stages.sync.sync(attempt, account_number, progress or _ignore)
-            except Refused as refused:
-                why = refused.reasons[0]
-                return SyncReport(
-                    ok=False,
-                    account="",
-                    target=target,
-                    errors=(f"{why.code}: {why.sentence}",),
-                    message=f"Sync stopped: {why.code}: {why.sentence}",
-                )
-            except AuditWriteError as error:
-                found = self._stages.recorder.audit_failed(attempt, error)
-                return SyncReport(
-                    ok=False,
-                    account="",
-                    target=target,
-                    errors=(found.sentence,),
-                    message=f"Sync stopped: {found.sentence}",
-                )
+            return self._stages.sync.answer(self._attempt(), account_number, progress)
 
     def accounts(self) -> AccountChoice:
         """The current broker's accounts, and which one orders use (reads only)."""
         with self._lock:
-            attempt = self._attempt()
-            target = self._stages.modes.read(attempt, audit=False).decision.target
-            return self._account_choice(attempt, target)
+            return self._stages.accounts.read(self._attempt())
 
     def choose_account(self, ref: str) -> AccountChoice:
         """Use the account with this ref (or number) for the rest of the session, once the
         broker lists it; audited."""
         with self._lock:
-            attempt = self._attempt()
-            target = self._stages.modes.read(attempt, audit=False).decision.target
-            choice = self._account_choice(attempt, target)
-            found = [a for a in choice.accounts if ref in (a.ref, a.number)]
-            if not found:
-                return choice.model_copy(
-                    update={"message": "That account is not among this login's accounts."}
-                )
-            (picked,) = found
-            if picked.ref == choice.used_ref:
-                return choice  # already the one in use: nothing changes, nothing is audited
-            self._stages.recorder.write(
-                attempt,
-                AuditKind.GUARD_DECISION,
-                {"stage": "account_chosen", "account": picked.masked, "target": target.value},
-            )
-            self._stages.gate.chosen_accounts[target] = picked.number
-            return self._account_choice(attempt, target)
-
-    def _account_choice(self, attempt: Attempt, target: BrokerTarget) -> AccountChoice:
-        gate = self._stages.gate
-        try:
-            client = gate.client(attempt, target)
-            listed = client.accounts()
-        except Refused as refused:
-            return AccountChoice.unreadable(target, refused.reasons[0].sentence)
-        except TastytradeError as error:
-            return AccountChoice.unreadable(target, str(error))
-        return AccountChoice.of(listed, target, gate.default_account(target))
+            return self._stages.accounts.choose(self._attempt(), ref)
 
     def run_sandbox_validation(
         self, progress: Callable[[ValidationProgress], None] | None = None

@@ -33,7 +33,7 @@ from utils.broker.reconcile import AUDITED_ORDERS_READ, ENDED_OUTCOMES, Reconcil
 from utils.broker.recorder import Recorder
 from utils.broker.working import ORDER_ENDED_STAGE, AuditedOrder, audited_orders
 from utils.judge.mode import BrokerTarget
-from utils.records.audit import AuditKind
+from utils.records.audit import AuditKind, AuditWriteError
 from utils.records.sandbox import mask_account
 from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.orders import Order
@@ -195,6 +195,21 @@ class OrderBookStage:
         self._in_flight = in_flight
         self._reconcile = reconcile
 
+    def answer(self, attempt: Attempt, account_number: str | None, reconcile: bool) -> OrderBook:
+        """The book (reconciled first when asked), or the reason it could not be read."""
+        target = self._modes.read(attempt, audit=False).decision.target.value
+        try:
+            if reconcile:
+                return self.reconcile(attempt, account_number)
+            return self.read(attempt, account_number)
+        except Refused as refused:
+            return order_book_error(attempt, target, refused.reasons[0])
+        except BrokerUnavailable as error:
+            found = reason(GuardCode.BROKER_UNAVAILABLE, str(error))
+            return order_book_error(attempt, target, found)
+        except AuditWriteError as error:
+            return order_book_error(attempt, target, self._recorder.audit_failed(attempt, error))
+
     def audited(self) -> tuple[AuditedOrder, ...]:
         """The orders the audit log shows sent and not ended."""
         return audited_orders(self._recorder.audit.entries(limit=AUDITED_ORDERS_READ))
@@ -347,8 +362,3 @@ class OrderBookStage:
 def order_book_error(attempt: Attempt, target: str, found: GuardReason) -> OrderBook:
     """The book that could not be read, with why."""
     return OrderBook(read_at=attempt.now, target=target, account="", error=found)
-
-
-def unavailable(attempt: Attempt, target: str, error: Exception) -> OrderBook:
-    """The book when the broker cannot be reached."""
-    return order_book_error(attempt, target, reason(GuardCode.BROKER_UNAVAILABLE, str(error)))
