@@ -8,13 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.broker_support import GuardRig
+from tests.support.broker_support import LIVE_ACCOUNT, GuardRig
 from tests.support.tastytrade_support import SleepRecorder
 from utils.broker.clients import BrokerClients
 from utils.broker.guard import BrokerGuard
 from utils.broker.models import CancelOutcome, PlacementOutcome
 from utils.broker.working import audited_orders
 from utils.journal.trade import Mode, TradeStatus
+from utils.judge.gates import GateCode
 from utils.judge.ramp import RampStage
 from utils.sim.orders import FillBehavior
 
@@ -183,3 +184,20 @@ def test_the_env_key_picks_the_account(tmp_path):
         assert rig.guard.accounts().used_number == "5LIVE0002"
     finally:
         rig.close()
+
+
+def test_a_live_working_order_stays_in_the_book_and_cancellable_when_entries_go_to_sandbox(rig):
+    live_order = place(rig, "live-1", FillBehavior.NEVER)
+    rig.evidence.failing_gates = {GateCode.MIN_DISCIPLINE}  # entries are forced to SANDBOX now
+
+    book = rig.guard.order_book()
+
+    assert book.target == "SANDBOX"
+    (row,) = book.orders
+    assert (row.order_id, row.status, row.mode) == (live_order.order_id, "working at LIVE", "LIVE")
+    assert row.cancellable
+    cancel = rig.guard.cancel(row.order_id, correlation_id=row.correlation_id)
+    assert cancel.outcome is CancelOutcome.CANCEL_REQUESTED, cancel.message
+    assert "(LIVE, " in cancel.message
+    assert rig.guard.order_book().orders == ()
+    assert rig.live.book.order(LIVE_ACCOUNT, live_order.order_id)["status"] == "Cancelled"

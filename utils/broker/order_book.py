@@ -148,9 +148,17 @@ def book_row(
     )
 
 
-def unanswered_row(audited: AuditedOrder, now: datetime) -> BookOrder:
-    """A cockpit order the broker has not shown (no answer yet, or another account/broker)."""
+def unanswered_row(audited: AuditedOrder, now: datetime, target: BrokerTarget) -> BookOrder:
+    """A cockpit order this account's list does not show: no answer yet, another account, or
+    another broker (a LIVE order while entries are forced to SANDBOX: it can still be
+    cancelled, at the broker it went to)."""
     body = audited.order
+    if audited.order_id is None:
+        status = "outcome unknown"
+    elif audited.target != target.value:
+        status = f"working at {audited.target}"
+    else:
+        status = "not in this account's list"
     return BookOrder(
         order_id=audited.order_id,
         correlation_id=audited.correlation_id,
@@ -158,7 +166,7 @@ def unanswered_row(audited: AuditedOrder, now: datetime) -> BookOrder:
         underlying=audited.underlying,
         legs=_legs_text(body.get("legs", [])),
         price_text=_price_text(body.get("price"), body.get("price-effect")),
-        status="outcome unknown" if audited.order_id is None else "not in this account's list",
+        status=status,
         submitted_at=audited.submitted_at,
         age_s=_age(now, audited.submitted_at),
         mode=audited.mode_label,
@@ -226,7 +234,8 @@ class OrderBookStage:
         except TastytradeError as error:
             raise self._gate.refuse_broker_error(attempt, error, "Reading the orders") from None
         audited = self.audited()
-        mine = {o.order_id: o for o in audited if o.order_id is not None}
+        here = [o for o in audited if o.target == target.value]
+        mine = {o.order_id: o for o in here if o.order_id is not None}
         rows = [
             book_row(order, attempt.now, mine.get(order.id or -1), target)
             for order in live
@@ -234,9 +243,9 @@ class OrderBookStage:
         ]
         shown = {row.order_id for row in rows}
         rows += [
-            unanswered_row(order, attempt.now)
+            unanswered_row(order, attempt.now, target)
             for order in audited
-            if order.target == target.value and order.order_id not in shown
+            if order.target != target.value or order.order_id not in shown
         ]
         rows.sort(
             key=lambda r: (r.submitted_at or attempt.now, r.order_id is None, r.order_id or 0)

@@ -1,6 +1,6 @@
 """The fills of one of the cockpit's opening orders, journaled in batches, each exactly once.
 
-    trade = journal_new_fills(journal, order, source=OrderSource(...), fees=...)
+    trade = journal_new_fills(journal, order, source=OrderSource(...), now=now)
 
 A batch is every broker fill of the order not journaled yet (keyed `order-<order id>-<fill
 id>`): whole spread units on every leg, or nothing (legs filled unevenly wait for the rest).
@@ -71,8 +71,11 @@ def _fill_id(leg_index: int, fill_index: int, raw: str | None) -> str:
     return raw or f"leg{leg_index}-fill{fill_index}"
 
 
-def new_fill_batch(order: Order, known_keys: frozenset[str]) -> FillBatch | None:
-    """The order's fills not in `known_keys`, when they make whole units on every leg."""
+def new_fill_batch(
+    order: Order, known_keys: frozenset[str], fallback_at: datetime
+) -> FillBatch | None:
+    """The order's fills not in `known_keys`, when they make whole units on every leg (a fill
+    without its time is dated `fallback_at`, when it was read)."""
     quantities = [int(leg.quantity) for leg in order.legs]
     if order.id is None or not quantities or min(quantities) <= 0:
         return None
@@ -115,9 +118,7 @@ def new_fill_batch(order: Order, known_keys: frozenset[str]) -> FillBatch | None
     if units <= 0 or any(u != units for u in units_per_leg) or units != int(units):
         return None
     known_moments = [m for m in moments if m is not None]
-    filled_at = max(known_moments) if known_moments else None
-    if filled_at is None:
-        return None
+    filled_at = max(known_moments) if known_moments else to_utc(fallback_at)
     dated = tuple(
         f if f.executed_at != datetime.min else replace(f, executed_at=filled_at) for f in fills
     )
@@ -167,6 +168,7 @@ def journal_new_fills(
     order: Order,
     *,
     source: OrderSource,
+    now: datetime,
     transactions: Sequence[Transaction] = (),
 ) -> Trade | None:
     """Journal the order's fills not journaled yet as one spread (None when there are none
@@ -174,7 +176,7 @@ def journal_new_fills(
     if order.id is None:
         return None
     order_ref = str(order.id)
-    batch = new_fill_batch(order, journal.order_fill_keys(order_ref))
+    batch = new_fill_batch(order, journal.order_fill_keys(order_ref), now)
     if batch is None:
         return None
     size = 0

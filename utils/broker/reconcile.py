@@ -176,6 +176,7 @@ class ReconcileStage:
                 self._journal,
                 order,
                 source=source,
+                now=attempt.now,
                 transactions=order_transactions(client, number, order),
             )
         except Exception as error:  # the order is filled: any failure here is shown, not raised
