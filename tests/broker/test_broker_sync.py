@@ -155,3 +155,30 @@ def test_a_refused_read_is_named(rig):
     report = rig.guard.sync_fills()
     assert not report.ok and "the broker refused" in report.message, report.message
     assert rig.journal.list_trades() == []
+
+
+def test_a_partial_fill_made_elsewhere_is_synced_once_then_the_rest(rig, tmp_path):
+    client = make_client(rig.live, tmp_path / "elsewhere", rig.clock)
+    legs, credit = put_credit_spread(client, quantity=2)
+    rig.live.next_order_fill(FillBehavior.PARTIAL)
+    order = client.place_order(LIVE_ACCOUNT, credit_order(legs, credit)).order
+    rig.live.book.work()
+
+    first = rig.guard.sync_fills()
+    rig.clock.advance(minutes=20)
+    rig.live.fill_rest(order.id)
+    second = rig.guard.sync_fills()
+    third = rig.guard.sync_fills()
+
+    assert (first.added, second.added, third.added) == (1, 1, 0)
+    trades = rig.journal.list_trades()
+    assert [(t.uid, t.quantity) for t in trades] == [
+        (f"tastytrade-{order.id}", 1),
+        (f"tastytrade-{order.id}:2", 1),
+    ]
+    assert all(t.broker_order_ids == (str(order.id),) for t in trades)
+    export = tmp_path / "tastytrade.csv"
+    export.write_text(export_csv(client.transactions(LIVE_ACCOUNT)), encoding="utf-8")
+    imported = rig.journal.import_tastytrade_csv(export, mode=Mode.LIVE)
+    assert (imported.added, imported.skipped_duplicates) == (0, 4)
+    assert len(rig.journal.list_trades()) == 2

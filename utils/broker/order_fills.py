@@ -14,7 +14,7 @@ scaled to the batch, the mode of the broker it ran at and the account.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +25,7 @@ from utils.broker.fills import MODE_OF_TARGET
 from utils.broker.models import TradePlan
 from utils.core.money import round_to_cent, to_cents
 from utils.core.sessions import session_of, to_utc
+from utils.journal.broker_fills import FillsAlreadyJournaled
 from utils.journal.tastytrade_book import OPENING
 from utils.journal.tastytrade_plan import PlannedFill
 from utils.journal.risk import TradeLeg
@@ -169,10 +170,10 @@ def journal_new_fills(
     *,
     source: OrderSource,
     now: datetime,
-    transactions: Sequence[Transaction] = (),
+    read_transactions: Callable[[], Sequence[Transaction]] = tuple,
 ) -> Trade | None:
     """Journal the order's fills not journaled yet as one spread (None when there are none
-    making whole units). Raises JournalError when they are journaled already."""
+    making whole units, or another reader journaled them first)."""
     if order.id is None:
         return None
     order_ref = str(order.id)
@@ -183,7 +184,7 @@ def journal_new_fills(
     for leg in order.legs:
         size = gcd(size, int(leg.quantity))
     earlier = journal.order_trade_count(order_ref)
-    charged = order_fees_charged(order.id, transactions)
+    charged = order_fees_charged(order.id, read_transactions())  # read only for a new batch
     if charged is not None:
         journaled = Decimal(journal.order_fees_cents(order_ref)) / 100
         fees = max(round_to_cent(charged) - journaled, Decimal("0.00"))
@@ -223,4 +224,7 @@ def journal_new_fills(
         tags=plan.tags,
         source=SOURCE_ORDER_FILL,
     )
-    return journal.open_order_batch(new, fills, source.account_number)
+    try:
+        return journal.open_order_batch(new, fills, source.account_number)
+    except FillsAlreadyJournaled:
+        return None  # another reader was first: the fills are in the journal once

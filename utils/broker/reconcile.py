@@ -177,7 +177,7 @@ class ReconcileStage:
                 order,
                 source=source,
                 now=attempt.now,
-                transactions=order_transactions(client, number, order),
+                read_transactions=lambda: order_transactions(client, number, order),
             )
         except Exception as error:  # the order is filled: any failure here is shown, not raised
             logger.exception("order %s filled but could not be journaled", order.id)

@@ -10,7 +10,7 @@ Two ways in, one journal:
   (`utils.journal.tastytrade_plan`). Rows already journaled (by key) are skipped; rows of an
   order the cockpit journaled from its own fills are skipped too (it is one order); later
   opening fills of an order an earlier sync journaled open their own spread
-  (`tastytrade-<order>-<n>`), since a journaled spread's quantity never changes.
+  (`tastytrade-<order>:<n>`), since a journaled spread's quantity never changes.
 Every trade opened here records the account it lives in (`trade_accounts`).
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 from utils.core.sessions import Clock
 from utils.core.sqlite_store import transaction
 from utils.journal import importer
+from utils.journal.errors import JournalError
 from utils.journal.import_report import ImportReport
 from utils.journal.tastytrade_csv import TastyCsv, TastyRow
 from utils.journal.tastytrade_plan import ImportPlan, PlannedFill, plan_import
@@ -31,8 +32,14 @@ from utils.journal.trade import Mode, NewTrade
 from utils.journal.writes import insert_fill, insert_trade, stamp
 
 SOURCE_BROKER_SYNC = "tastytrade_api"
+
+
+class FillsAlreadyJournaled(JournalError):
+    """Another reader journaled these fills first: nothing was written, nothing is lost."""
+
+
 SYNC_UID_PREFIX = "tastytrade-"
-BATCH_SEPARATOR = "~"
+BATCH_SEPARATOR = ":"  # a broker order id may hold it; tastytrade's are numbers
 
 
 def record_account(conn: sqlite3.Connection, trade_id: int, account_number: str | None) -> None:
@@ -114,9 +121,12 @@ def _cockpit_orders(conn: sqlite3.Connection) -> frozenset[str]:
     return frozenset(order_id for (order_id,) in rows)
 
 
-def _later_batches(rows: list[TastyRow], known_uids: frozenset[str]) -> list[TastyRow]:
+def _later_batches(
+    rows: list[TastyRow], known_uids: frozenset[str]
+) -> tuple[list[TastyRow], dict[str, str]]:
     """Opening rows of an order a sync journaled already get a batch label, so the plan opens
-    them as a spread of their own (`<order>~<n>`); the label is removed before writing."""
+    them as a spread of their own (`<order>:<n>`); returns the rows and label -> order id (the
+    label is removed from order ids before writing; the uid keeps it)."""
     labels: dict[str, str] = {}
     result = []
     for row in rows:
@@ -131,15 +141,15 @@ def _later_batches(rows: list[TastyRow], known_uids: frozenset[str]) -> list[Tas
                 number += 1
             labels[order_id] = f"{order_id}{BATCH_SEPARATOR}{number}"
         result.append(row.model_copy(update={"order_id": labels[order_id]}))
-    return result
+    return result, {label: order_id for order_id, label in labels.items()}
 
 
-def _real_order_id(order_id: str | None) -> str | None:
-    return None if order_id is None else order_id.split(BATCH_SEPARATOR)[0]
-
-
-def _unlabelled(plan: ImportPlan) -> ImportPlan:
+def _unlabelled(plan: ImportPlan, real: dict[str, str]) -> ImportPlan:
     """The plan with batch labels removed from broker order ids (uids keep them)."""
+
+    def _real_order_id(order_id: str | None) -> str | None:
+        return None if order_id is None else real.get(order_id, order_id)
+
     openings = tuple(
         replace(
             opening,
@@ -173,9 +183,9 @@ def import_transactions(
         cockpit = _cockpit_orders(conn)
         fresh = [row for row in parsed.rows if row.key not in book.known_row_keys]
         mine = [row for row in fresh if row.order_id not in cockpit]
-        rows = _later_batches(mine, book.known_uids)
+        rows, real = _later_batches(mine, book.known_uids)
         planned = plan_import(parsed.model_copy(update={"rows": tuple(rows)}), book, mode=mode)
-        plan = _unlabelled(planned)
+        plan = _unlabelled(planned, real)
         report = importer._apply_tasty_plan(conn, plan, parsed, Path(name), clock)
         uids = [opening.trade.uid for opening in plan.openings]
         for uid in uids:

@@ -272,14 +272,16 @@ class Journal:
         self, new: NewTrade, fills: list[PlannedFill], account_number: str | None
     ) -> Trade:
         """Journal fills of one of the cockpit's orders as a new spread, exactly once (a fill
-        already journaled raises JournalError and writes nothing)."""
+        already journaled raises FillsAlreadyJournaled and writes nothing)."""
         with self._lock:
             try:
                 trade_id = broker_fills.open_order_batch(
                     self._conn, new, fills, account_number, self._clock
                 )
             except sqlite3.IntegrityError as error:
-                raise JournalError(f"these fills are journaled already ({error})") from None
+                raise broker_fills.FillsAlreadyJournaled(
+                    f"these fills are journaled already ({error})"
+                ) from None
         return self.get_trade(trade_id)
 
     def record_account(self, trade_id: int, account_number: str) -> None:
