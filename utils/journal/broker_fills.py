@@ -92,9 +92,17 @@ def open_order_batch(
     account_number: str | None,
     clock: Clock,
 ) -> int:
-    """Journal a batch of an order's fills as one new spread, in one transaction; the UNIQUE
-    fill keys make a second write of the same fills fail whole (sqlite3.IntegrityError)."""
+    """Journal a batch of an order's fills as one new spread, in one transaction; fills
+    journaled already raise FillsAlreadyJournaled and nothing is written (the UNIQUE fill key
+    backs this up)."""
     with transaction(conn):
+        keys = [fill.fill_key for fill in fills]
+        marks = ", ".join("?" for _ in keys)
+        taken = conn.execute(
+            f"SELECT fill_key FROM trade_fills WHERE fill_key IN ({marks})", keys  # nosec B608
+        ).fetchall()
+        if taken:
+            raise FillsAlreadyJournaled(f"fill {taken[0][0]} is journaled already")
         trade_id = insert_trade(conn, new, new.uid or "", created_at=clock())
         for fill in fills:
             insert_fill(conn, trade_id, fill)

@@ -274,14 +274,9 @@ class Journal:
         """Journal fills of one of the cockpit's orders as a new spread, exactly once (a fill
         already journaled raises FillsAlreadyJournaled and writes nothing)."""
         with self._lock:
-            try:
-                trade_id = broker_fills.open_order_batch(
-                    self._conn, new, fills, account_number, self._clock
-                )
-            except sqlite3.IntegrityError as error:
-                raise broker_fills.FillsAlreadyJournaled(
-                    f"these fills are journaled already ({error})"
-                ) from None
+            trade_id = broker_fills.open_order_batch(
+                self._conn, new, fills, account_number, self._clock
+            )
         return self.get_trade(trade_id)
 
     def record_account(self, trade_id: int, account_number: str) -> None:
