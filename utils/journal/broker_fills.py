@@ -99,7 +99,7 @@ def open_order_batch(
         keys = [fill.fill_key for fill in fills]
         marks = ", ".join("?" for _ in keys)
         taken = conn.execute(
-            f"SELECT fill_key FROM trade_fills WHERE fill_key IN ({marks})", keys  # nosec B608
+            f"SELECT fill_key FROM trade_fills WHERE fill_key IN ({marks})", keys
         ).fetchall()
         if taken:
             raise FillsAlreadyJournaled(f"fill {taken[0][0]} is journaled already")
