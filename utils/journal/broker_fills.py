@@ -96,13 +96,11 @@ def open_order_batch(
     journaled already raise FillsAlreadyJournaled and nothing is written (the UNIQUE fill key
     backs this up)."""
     with transaction(conn):
-        keys = [fill.fill_key for fill in fills]
-        marks = ", ".join("?" for _ in keys)
-        taken = conn.execute(
-            f"SELECT fill_key FROM trade_fills WHERE fill_key IN ({marks})", keys
-        ).fetchall()
-        if taken:
-            raise FillsAlreadyJournaled(f"fill {taken[0][0]} is journaled already")
+        for fill in fills:
+            if conn.execute(
+                "SELECT 1 FROM trade_fills WHERE fill_key = ?", (fill.fill_key,)
+            ).fetchone():
+                raise FillsAlreadyJournaled(f"fill {fill.fill_key} is journaled already")
         trade_id = insert_trade(conn, new, new.uid or "", created_at=clock())
         for fill in fills:
             insert_fill(conn, trade_id, fill)
