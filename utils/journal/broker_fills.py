@@ -19,7 +19,6 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 from utils.core.sessions import Clock
 from utils.core.sqlite_store import transaction
@@ -192,7 +191,7 @@ def import_transactions(
         rows, real = _later_batches(mine, book.known_uids)
         planned = plan_import(parsed.model_copy(update={"rows": tuple(rows)}), book, mode=mode)
         plan = _unlabelled(planned, real)
-        report = importer._apply_tasty_plan(conn, plan, parsed, Path(name), clock)
+        report = importer._apply_tasty_plan(conn, plan, parsed, name, clock)
         uids = [opening.trade.uid for opening in plan.openings]
         for uid in uids:
             (trade_id,) = conn.execute("SELECT id FROM trades WHERE uid = ?", (uid,)).fetchone()

@@ -179,6 +179,44 @@ BEGIN
 END;
 """
 
+# Strict imports (issue 13, findings 5 and 6): a trade the broker opened that is not a defined-risk
+# spread is journaled with a flag (its 1R is a documented stand-in, utils.journal.undefined_risk),
+# and an import that skipped bad rows keeps the list of what it skipped.
+_V2_STRICT_IMPORT = """
+CREATE TABLE trade_risk_flags (
+    trade_id    INTEGER PRIMARY KEY REFERENCES trades(id),
+    flag        TEXT NOT NULL CHECK (flag IN ('not_defined_risk')),
+    shape       TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    one_r_basis TEXT NOT NULL,
+    flagged_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE import_skips (
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    position  INTEGER NOT NULL,
+    line      INTEGER,
+    field     TEXT,
+    message   TEXT NOT NULL,
+    PRIMARY KEY (import_id, position)
+) WITHOUT ROWID;
+
+CREATE TRIGGER trade_risk_flags_fixed BEFORE UPDATE ON trade_risk_flags
+BEGIN
+    SELECT RAISE(ABORT, 'a trade''s risk flag never changes');
+END;
+
+CREATE TRIGGER trade_risk_flags_never_deleted BEFORE DELETE ON trade_risk_flags
+BEGIN
+    SELECT RAISE(ABORT, 'a trade''s risk flag is never deleted');
+END;
+
+CREATE TRIGGER import_skips_append_only BEFORE UPDATE ON import_skips
+BEGIN
+    SELECT RAISE(ABORT, 'an import''s skipped rows are a record: never changed');
+END;
+"""
+
 _V2_ACCOUNTS = """
 CREATE TABLE trade_accounts (
     trade_id       INTEGER PRIMARY KEY REFERENCES trades(id),
@@ -207,4 +245,4 @@ CREATE TABLE broker_syncs (
 CREATE INDEX broker_syncs_by_account ON broker_syncs (account_number, mode, synced_at);
 """
 
-JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1, _V2_ACCOUNTS)
+JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1, _V2_STRICT_IMPORT, _V2_ACCOUNTS)

@@ -21,8 +21,8 @@ from utils.journal.tastytrade_csv import (
     OPTION_INSTRUMENTS,
     TastyCsv,
     TastyRow,
-    _CellError,
     _parse_row,
+    _RowError,
 )
 from utils.tastytrade.api_model import signed_amount
 from utils.tastytrade.transactions import Transaction
@@ -85,13 +85,22 @@ def rows_from_transactions(transactions: Iterable[Transaction]) -> TastyCsv:
     errors: list[ImportIssue] = []
     ignored = 0
     first_of: dict[str, int] = {}
+    bad_orders: set[str] = set()
     ordered = sorted(transactions, key=lambda t: (t.executed_at, t.id))
     for line, transaction in enumerate(ordered, start=1):
         try:
             row = _parse_row(line, transaction_cells(transaction))
-        except _CellError as error:
-            message = f"transaction {transaction.id}: {error.message}"
-            errors.append(ImportIssue(line=line, field=error.column, message=message))
+        except _RowError as error:
+            errors.extend(
+                ImportIssue(
+                    line=line,
+                    field=cell.column,
+                    message=f"transaction {transaction.id}: {cell.message}",
+                )
+                for cell in error.errors
+            )
+            if error.order_text:
+                bad_orders.add(error.order_text)
             continue
         if row is None:
             ignored += 1
