@@ -90,6 +90,7 @@ class Ids:
     CLOSE_REASON = "journal-close-reason"
     CLOSE_FOLLOWED = "journal-close-followed"
     CLOSE_BUTTON = "journal-close-button"
+    CLOSE_TICKET_BUTTON = "journal-close-ticket-button"  # opens the Close card's ticket
     REVIEW_TEXT = "journal-review-text"
     MISTAKE_BUTTON = "journal-mistake-button"
     TAG_BUTTON = "journal-tag-button"
@@ -208,7 +209,18 @@ def _selected_panel() -> html.Div:
     followed = {"": "not answered", "yes": "yes", "no": "no"}
     return html.Div(
         [
-            html.H6("Selected trade"),
+            html.H6(
+                [
+                    "Selected trade",
+                    dbc.Button(
+                        "Close at the broker…",
+                        id=Ids.CLOSE_TICKET_BUTTON,
+                        size="sm",
+                        color="outline-danger",
+                        className="ms-2",
+                    ),
+                ]
+            ),
             dbc.Row(
                 [
                     _input("Exit price (per share)", dbc.Input(id=Ids.CLOSE_PRICE, size="sm"), 2),

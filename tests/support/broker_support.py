@@ -96,6 +96,8 @@ class EvidenceStub:
     open_positions_by_mode: dict[Mode, tuple[OpenPosition, ...]] | None = None
     rollback_triggers: tuple[RollbackTrigger, ...] = ()
     gates_age: timedelta = timedelta(0)
+    ladder_level: int = 1
+    ramp_stage: RampStage = RampStage.LIVE_WEEK_1
     broken: bool = False
     ladder_level: int = 1
     ramp_stage: RampStage = RampStage.LIVE_WEEK_1

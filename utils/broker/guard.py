@@ -18,6 +18,8 @@ Facade for the cards (everything returns frozen models with a `.message` to show
     guard.order_book(account_number=None, reconcile=True) -> OrderBook  # working orders, fills
     guard.sync_fills(account_number=None, progress=None) -> SyncReport # transactions -> journal
     guard.accounts() / guard.choose_account(ref) -> AccountChoice      # the session's account
+    guard.position_market(mode, underlying, symbols) -> PositionMarket
+        # live quotes and tick sizes from the broker of a `mode` position (a closing ticket)
     guard.run_sandbox_validation(progress=None) -> SandboxValidationRecord
     guard.audit_chain(full=False) -> AuditVerification
     guard.close()
@@ -65,7 +67,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,7 @@ from utils.broker.models import (
     reason,
 )
 from utils.broker.place import PlaceStage
+from utils.broker.position_market import PositionMarket, position_market
 from utils.broker.order_intent import OrderIntent
 from utils.broker.preview import PreviewStage
 from utils.broker.reconcile import ReconcileStage
@@ -114,6 +117,7 @@ from utils.broker.status import read_broker_status
 from utils.core.config import Settings
 from utils.core.sessions import Clock, to_utc, utc_now
 from utils.records.latch import RollbackLatchStore
+from utils.journal.trade import Mode
 from utils.judge.mode import BrokerTarget, ModeDecision, ModeIntent, resolve_mode, sandbox_problem
 from utils.records.alerts import AlertStore
 from utils.records.audit import AuditLog, AuditVerification, AuditWriteError
@@ -479,6 +483,15 @@ class BrokerGuard:
         broker lists it; audited."""
         with self._lock:
             return self._stages.accounts.choose(self._attempt(), ref)
+
+    def position_market(
+        self, mode: Mode, underlying: str, symbols: Sequence[str]
+    ) -> PositionMarket:
+        """Live quotes and tick sizes from the broker of a `mode` position (reads only)."""
+        with self._lock:
+            return position_market(
+                self._clients, self._stages.modes.intent, mode, underlying, symbols
+            )
 
     def run_sandbox_validation(
         self, progress: Callable[[ValidationProgress], None] | None = None

@@ -8,7 +8,8 @@ The first batch is the trade `order-<external identifier>`, later ones (a partia
 the rest) `order-<external identifier>-<n>`; each has the legs' real fill prices (its entry is
 the batch's net fill per unit), the fees the broker charged for those fills (from the account's
 transactions, else the dry-run's estimate for that share of the order), the ticket's plan
-scaled to the batch, the mode of the broker it ran at and the account.
+scaled to the batch (a roll's replacement keeps its link to the spread it rolls from), the mode of
+the broker it ran at and the account.
 """
 
 from __future__ import annotations
@@ -217,6 +218,7 @@ def journal_new_fills(
         open_fees_usd=fees,
         mode=MODE_OF_TARGET[source.target],
         broker_order_ids=(order_ref,),
+        parent_id=plan.rolled_from_trade_id,  # a roll's replacement links to the spread it rolls
         setup=plan.setup,
         profit_target_usd=_scaled(plan.profit_target_usd, batch.units, size),
         stop_loss_usd=_scaled(plan.stop_loss_usd, batch.units, size),

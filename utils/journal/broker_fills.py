@@ -117,10 +117,14 @@ def last_sync(conn: sqlite3.Connection, account_number: str, mode: Mode) -> date
 
 
 def _cockpit_orders(conn: sqlite3.Connection) -> frozenset[str]:
-    """Orders journaled from the cockpit's own order path or by hand (not by a sync/import)."""
+    """Orders the journal holds already, whose rows a sync must not assemble again: every
+    closing order (a close ticket's, whole or partial, even of a synced spread; a synced close
+    is linked only once its spread is flat) and every opening order not journaled by a sync or
+    import (the cockpit's own fills, hand entries). A synced opening order stays open to its
+    later fills (a partial fill's rest)."""
     rows = conn.execute(
         "SELECT o.broker_order_id FROM trade_orders o JOIN trades t ON t.id = o.trade_id "
-        "WHERE substr(t.uid, 1, ?) <> ?",
+        "WHERE o.role = 'close' OR substr(t.uid, 1, ?) <> ?",
         (len(SYNC_UID_PREFIX), SYNC_UID_PREFIX),
     ).fetchall()
     return frozenset(order_id for (order_id,) in rows)

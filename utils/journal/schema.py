@@ -217,6 +217,32 @@ BEGIN
 END;
 """
 
+# A closing order for part of a spread's units: the trade stays open until its last unit closes,
+# then closes once at the quantity-weighted exit of every part (utils.journal.partial_closes).
+_V2_CLOSE_TICKET = """
+CREATE TABLE trade_partial_closes (
+    id              INTEGER PRIMARY KEY,
+    trade_id        INTEGER NOT NULL REFERENCES trades(id),
+    quantity        INTEGER NOT NULL CHECK (quantity >= 1),
+    closed_at       TEXT NOT NULL,
+    exit_price      TEXT NOT NULL,
+    exit_effect     TEXT NOT NULL CHECK (exit_effect IN ('Credit', 'Debit')),
+    fees_cents      INTEGER NOT NULL CHECK (fees_cents >= 0),
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX trade_partial_closes_by_trade ON trade_partial_closes (trade_id);
+
+CREATE TRIGGER trade_partial_closes_fixed BEFORE UPDATE ON trade_partial_closes
+BEGIN
+    SELECT RAISE(ABORT, 'a partial close is never rewritten');
+END;
+
+CREATE TRIGGER trade_partial_closes_never_deleted BEFORE DELETE ON trade_partial_closes
+BEGIN
+    SELECT RAISE(ABORT, 'a partial close is never deleted');
+END;
+"""
+
 _V2_ACCOUNTS = """
 CREATE TABLE trade_accounts (
     trade_id       INTEGER PRIMARY KEY REFERENCES trades(id),
@@ -245,4 +271,9 @@ CREATE TABLE broker_syncs (
 CREATE INDEX broker_syncs_by_account ON broker_syncs (account_number, mode, synced_at);
 """
 
-JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1, _V2_STRICT_IMPORT, _V2_ACCOUNTS)
+JOURNAL_MIGRATIONS: tuple[str, ...] = (
+    _V1,
+    _V2_STRICT_IMPORT,
+    _V2_CLOSE_TICKET,
+    _V2_ACCOUNTS,
+)

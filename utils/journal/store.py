@@ -41,7 +41,7 @@ from utils.core.sqlite_store import (
     journal_path,
     transaction,
 )
-from utils.journal import broker_fills, importer, writes
+from utils.journal import broker_fills, importer, partial_closes, writes
 from utils.journal.cockpit_csv import write_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.frames import FRAME_SQL, build_sessions_frame, build_trades_frame
@@ -110,10 +110,21 @@ class Journal:
         return self.get_trade(trade_id)
 
     def close_trade(self, trade_id: int, close: TradeClose) -> Trade:
-        """Record the close of an open spread; the net P&L is computed from the prices."""
+        """Record the close of an open spread (of its units still open, after partial closes);
+        the net P&L is computed from the prices."""
+        return self.close_units(trade_id, None, close)
+
+    def close_units(self, trade_id: int, quantity: int | None, close: TradeClose) -> Trade:
+        """Close `quantity` of a spread's open units (all when None): a part is kept until the
+        last unit closes the trade at the weighted exit (`utils.journal.partial_closes`)."""
         with self._lock, transaction(self._conn):
-            writes.close_trade(self._conn, trade_id, close)
+            partial_closes.close_units(self._conn, trade_id, quantity, close, self._clock())
         return self.get_trade(trade_id)
+
+    def open_units(self, trade_id: int) -> int:
+        """Units of a spread still open (0 when closed)."""
+        with self._lock:
+            return partial_closes.open_units(self._conn, trade_id)
 
     def add_tag(self, trade_id: int, tag: str, *, at: datetime | None = None) -> Trade:
         """Attach a tag (e.g. a setup variant) to a trade."""
