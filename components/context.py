@@ -6,7 +6,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -168,6 +168,7 @@ def build_context(
         ),
         errors=DATABASE_ERRORS,  # the guard opens only the audit log's file
     )
+    stores = replace(stores, audit=guard.audit)  # working orders count: provide_evidence too
     return CockpitContext(
         settings=settings,
         root=root,

@@ -1,14 +1,11 @@
-"""What a filled order becomes in the journal, and how an order's broker status reads as an
+"""What a filled closing order does to the journal, and how an order's broker status reads as an
 outcome of the guard.
 
-    trade = journal_fill(journal, fill=FilledOrder(...))   # opens a trade, or closes one
+    trade = journal_close_fill(journal, fill=ClosingFill(...))   # closes the trade's units
 
-An opening order becomes a new trade (one spread, its legs and entry at the average net fill per
-unit, fees from the broker's dry-run, the plan from the ticket, the mode it ran in, the broker
-order id, uid `order-<external identifier>` so it is never journaled twice, and for a roll's
-opening the trade it rolls from as its parent); a closing order
-closes its units of the journaled trade it names (all of them, or a part). Money is Decimal;
-fees are rounded to cents.
+A closing order closes its units of the journaled trade it names (all of them, or a part), at
+the average net fill per unit, with the dry-run's fees rounded to cents. Opening fills become
+trades in `utils.broker.order_fills` (each broker fill once, partial fills included).
 """
 
 from __future__ import annotations
@@ -22,10 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from utils.broker.checks import filled_units
 from utils.judge.mode import BrokerTarget
 from utils.broker.models import PlacementOutcome, TradePlan
-from utils.journal.risk import TradeLeg
-from utils.journal.trade import CloseReason, Mode, NewTrade, Trade, TradeClose
-from utils.journal.risk import spread_risk
+from utils.journal.trade import CloseReason, Mode, Trade, TradeClose
 from utils.core.money import round_to_cent
+from utils.records.working_orders import ENDED_STATUSES
 from utils.spreads.legs import PriceEffect
 from utils.spreads.spread import Spread
 from utils.tastytrade.orders import Order
@@ -38,11 +34,10 @@ MODE_OF_TARGET = {
 WORKING_STATUSES = frozenset(
     {"Received", "Routed", "In Flight", "Contingent", "Live", "Cancel Requested"}
 )
-ENDED_STATUSES = frozenset({"Cancelled", "Expired", "Removed", "Partially Removed"})
 
 
-class FilledOrder(BaseModel):
-    """A completely filled order, with what the journal needs about it."""
+class ClosingFill(BaseModel):
+    """A completely filled closing order, with what the journal needs about it."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
@@ -50,67 +45,25 @@ class FilledOrder(BaseModel):
     net_fill_per_unit: Decimal
     filled_at: datetime
     fees_usd: Decimal | None
-    target: BrokerTarget
     order_id: int | None
-    external_identifier: str
-    closes_trade_id: int | None = None
+    closes_trade_id: int
     plan: TradePlan | None = None
 
 
-def journal_fill(journal: Any, fill: FilledOrder) -> Trade:
-    """Open a trade for an opening fill, or close the named trade for a closing one."""
+def journal_close_fill(journal: Any, fill: ClosingFill) -> Trade:
+    """Close the named trade's units at the fill's price and fees."""
     effect = PriceEffect.CREDIT if fill.net_fill_per_unit >= 0 else PriceEffect.DEBIT
-    price = abs(fill.net_fill_per_unit)
     fees = fill.fees_usd
     fees_usd = round_to_cent(fees) if fees is not None and fees > 0 else Decimal("0.00")
-    order_ids = (str(fill.order_id),) if fill.order_id is not None else ()
-    if fill.closes_trade_id is not None:
-        close = TradeClose(
-            closed_at=fill.filled_at,
-            exit_price=price,
-            exit_effect=effect,
-            close_fees_usd=fees_usd,
-            close_reason=(fill.plan and fill.plan.close_reason) or CloseReason.CLOSING_ORDER,
-            broker_order_ids=order_ids,
-        )
-        return journal.close_units(fill.closes_trade_id, fill.spread.quantity, close)
-    spread = fill.spread
-    legs = tuple(
-        TradeLeg.model_validate(
-            {"occ_symbol": leg.occ, "action": leg.action, "quantity": leg.quantity}
-        )
-        for leg in spread.legs
+    close = TradeClose(
+        closed_at=fill.filled_at,
+        exit_price=abs(fill.net_fill_per_unit),
+        exit_effect=effect,
+        close_fees_usd=fees_usd,
+        close_reason=(fill.plan and fill.plan.close_reason) or CloseReason.CLOSING_ORDER,
+        broker_order_ids=(str(fill.order_id),) if fill.order_id is not None else (),
     )
-    risk = spread_risk(
-        legs,
-        underlying=spread.underlying,
-        multiplier=spread.multiplier,
-        entry_price=price,
-        entry_effect=effect,
-    )
-    plan = fill.plan or TradePlan()
-    new = NewTrade(
-        uid=f"order-{fill.external_identifier}",
-        structure=risk.structure,
-        underlying=spread.underlying,
-        legs=legs,
-        quantity=spread.quantity,
-        multiplier=spread.multiplier,
-        opened_at=fill.filled_at,
-        entry_price=price,
-        entry_effect=effect,
-        open_fees_usd=fees_usd,
-        mode=MODE_OF_TARGET[fill.target],
-        broker_order_ids=order_ids,
-        parent_id=plan.rolled_from_trade_id,
-        setup=plan.setup,
-        profit_target_usd=plan.profit_target_usd,
-        stop_loss_usd=plan.stop_loss_usd,
-        time_exit_at=plan.time_exit_at,
-        tags=plan.tags,
-        source="broker",
-    )
-    return journal.open_trade(new)
+    return journal.close_units(fill.closes_trade_id, fill.spread.quantity, close)
 
 
 def placement_outcome(order: Order) -> PlacementOutcome:

@@ -31,7 +31,8 @@ from utils.broker.models import GuardCode, GuardReason, PlacementOutcome, TradeP
 from utils.broker.order_fills import OrderSource
 from utils.broker.reconcile import AUDITED_ORDERS_READ, ENDED_OUTCOMES, ReconcileStage
 from utils.broker.recorder import Recorder
-from utils.broker.working import ORDER_ENDED_STAGE, AuditedOrder, audited_orders
+from utils.broker.working import AuditedOrder, audited_orders
+from utils.records.working_orders import ORDER_ENDED_STAGE
 from utils.judge.mode import BrokerTarget
 from utils.records.audit import AuditKind, AuditWriteError
 from utils.records.sandbox import mask_account

@@ -15,9 +15,14 @@ from typing import Any
 
 from utils.broker.answers import placement, refused_placement
 from utils.broker.attempt import Attempt, Refused, masked_path
-from utils.broker.checks import fill_finding, later_status_finding, net_fill_per_unit
+from utils.broker.checks import (
+    fill_finding,
+    filled_units,
+    later_status_finding,
+    net_fill_per_unit,
+)
 from utils.broker.clients import BrokerPort, BrokerUnavailable, ClientFactory
-from utils.broker.fills import FilledOrder, journal_fill, placement_outcome
+from utils.broker.fills import ClosingFill, journal_close_fill, placement_outcome
 from utils.broker.order_fills import OrderSource, journal_new_fills, order_transactions
 from utils.broker.gatekeeper import Gatekeeper
 from utils.broker.in_flight import InFlight, Placed
@@ -32,7 +37,8 @@ from utils.broker.models import (
     reason,
 )
 from utils.broker.recorder import Recorder
-from utils.broker.working import ORDER_ENDED_STAGE, audited_orders
+from utils.broker.working import audited_orders
+from utils.records.working_orders import ORDER_ENDED_STAGE, PARTIAL_FILL_STAGE
 from utils.judge.mode import BrokerTarget
 from utils.core.sessions import to_utc
 from utils.records.alerts import AlertRule
@@ -190,7 +196,30 @@ class ReconcileStage:
                 AlertRule.JOURNAL_WRITE_FAILURE, found.sentence, str(order.id)
             )
             return None, [found]
-        return (None if trade is None else trade.id), []
+        if trade is None:
+            return None, []
+        return trade.id, self._record_partial_fill(attempt, order)
+
+    def _record_partial_fill(self, attempt: Attempt, order: Order) -> list[GuardReason]:
+        """Audit how many units of a still working order are filled (and journaled): only its
+        unfilled remainder keeps counting as a working order."""
+        filled, units = filled_units(order)
+        if not 0 < filled < units:
+            return []
+        try:
+            self._recorder.write(
+                attempt,
+                AuditKind.GUARD_DECISION,
+                {
+                    "stage": PARTIAL_FILL_STAGE,
+                    "order_id": order.id,
+                    "filled_units": filled,
+                    "units": units,
+                },
+            )
+        except AuditWriteError as error:
+            return [self._recorder.audit_failed(attempt, error)]
+        return []
 
     def _record_end(self, attempt: Attempt, placed: Placed, order: Order) -> None:
         """Audit that the order ended unfilled, once: it stops counting as a working order
@@ -239,16 +268,14 @@ class ReconcileStage:
         if self._journal is None or placed.pending.closes_trade_id is None:
             return
         try:
-            trade = journal_fill(
+            trade = journal_close_fill(
                 self._journal,
-                FilledOrder(
+                ClosingFill(
                     spread=intent.spread,
                     net_fill_per_unit=net,
                     filled_at=filled_at,
                     fees_usd=placed.pending.what_if.fees_usd,
-                    target=placed.target,
                     order_id=order.id,
-                    external_identifier=placed.external_identifier,
                     closes_trade_id=placed.pending.closes_trade_id,
                     plan=placed.pending.plan,
                 ),

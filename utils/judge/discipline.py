@@ -17,8 +17,8 @@ reads a store: trades, alerts and journaled sessions come in as data.
 The **window** is the last `DISCIPLINE_WINDOW_TRADES` (20) trades by opening time, open or closed
 (a violation at entry counts at once, not only after the close), and every New York session from
 the first of them through today. Trade violations count when their trade is in the window;
-session violations (refused risky orders) count when their session is in the window. With no
-trade yet the score is 100 and `trades_in_window` is 0.
+session violations (refused risky orders, working opening orders over a limit) count when their
+session is in the window. With no trade yet the score is 100 and `trades_in_window` is 0.
 
 **Clean session** = an NYSE session with at least one journaled action, no violation of any
 rule (whatever the window) and no HIGH alert. Counted over the whole history up to today.
@@ -53,6 +53,7 @@ from utils.judge.discipline_rules import (
 )
 from utils.judge.risk import open_at_each_entry
 from utils.records.alerts import Alert
+from utils.records.working_orders import WorkingOpening
 
 DISCIPLINE_WINDOW_TRADES = 20
 FULL_SCORE = 100
@@ -308,6 +309,7 @@ def evaluate_discipline(
     risk_capital_usd: Decimal | None = None,
     window_trades: int = DISCIPLINE_WINDOW_TRADES,
     rules: Sequence[DisciplineRule] = DISCIPLINE_RULES,
+    working: Sequence[WorkingOpening] = (),
 ) -> DisciplineReport:
     """Run every rule over every trade and alert; score the window; judge each session.
 
@@ -315,7 +317,9 @@ def evaluate_discipline(
     `sessions_frame()["session"]`, or a session -> action count mapping); without it they are
     read off the trades (opens, closes, notes). `risk_capital_usd` defaults to the settings' risk
     budget (net liquidating value at each past entry is unknown). Trades opened after `now` and
-    alerts raised after it are ignored.
+    alerts raised after it are ignored. `working` are the opening orders still working (or of
+    unknown outcome): they count as open spreads from when they were sent (TOO_MANY_CONCURRENT,
+    UNDERLYING_RISK_OVER_LIMIT), their own violations in the session they were sent.
     """
     if window_trades < 1:
         raise ValueError("the discipline window must hold at least 1 trade")
@@ -334,6 +338,12 @@ def evaluate_discipline(
         ladder_level=ladder_level,
         risk_capital_usd=settings.risk_budget_usd if risk_capital_usd is None else risk_capital_usd,
         now=moment,
+        working=tuple(
+            sorted(
+                (o for o in working if to_utc(o.submitted_at) <= moment),
+                key=lambda o: to_utc(o.submitted_at),
+            )
+        ),
     )
     every = run_rules(ctx, rules)
     window = ordered[-window_trades:]
@@ -343,7 +353,11 @@ def evaluate_discipline(
     in_window = tuple(
         v
         for v in every
-        if (v.trade_id in counted if v.alert_id is None else first <= v.session <= today)
+        if (
+            v.trade_id in counted
+            if v.alert_id is None and v.trade_id is not None
+            else first <= v.session <= today
+        )
     )
     parts = _score_parts(in_window, rules)
     if journaled_sessions is None:

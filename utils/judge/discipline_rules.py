@@ -59,8 +59,10 @@ from utils.judge.risk import (
     RevengeGuard,
     UnderlyingRiskLimit,
     family_risk_at_each_entry,
+    open_at,
 )
 from utils.records.alerts import Alert, HaltWindow
+from utils.records.working_orders import WorkingOpening
 from utils.spreads.families import underlying_family
 
 ZERO = Decimal(0)
@@ -110,6 +112,12 @@ class DisciplineContext:
     ladder_level: int
     risk_capital_usd: Decimal
     now: datetime
+    working: tuple[WorkingOpening, ...] = ()
+
+    @cached_property
+    def working_sent(self) -> tuple[datetime, ...]:
+        """When each working opening order was sent (same order as `working`, oldest first)."""
+        return tuple(to_utc(order.submitted_at) for order in self.working)
 
     @cached_property
     def sessions(self) -> tuple[date, ...]:
@@ -266,22 +274,47 @@ def check_over_ladder_size(ctx: DisciplineContext) -> Iterator[Breach]:
             )
 
 
+def _working_before(ctx: DisciplineContext, moment: datetime) -> tuple[WorkingOpening, ...]:
+    """The working opening orders sent before `moment` (they count as open spreads)."""
+    return ctx.working[: bisect_left(ctx.working_sent, to_utc(moment))]
+
+
+def _working_breach(order: WorkingOpening, sentence: str) -> Breach:
+    sent = to_utc(order.submitted_at)
+    return Breach(session=session_of(sent), at=sent, sentence=sentence)
+
+
 def check_too_many_concurrent(ctx: DisciplineContext) -> Iterator[Breach]:
-    """Opening a trade must not make more spreads open than the concurrency cap."""
+    """Opening a trade, or sending an opening order that is still working, must not make more
+    spreads open than the concurrency cap (working opening orders count as open)."""
     cap = ctx.concurrency.max_open
     for trade, earlier, session in zip(ctx.trades, ctx.open_at_entry, ctx.sessions):
-        if not ctx.concurrency.allows(len(earlier)):
-            shown = ", ".join([str(t.id) for t in earlier])
+        working = _working_before(ctx, trade.opened_at)
+        if not ctx.concurrency.allows(len(earlier) + len(working)):
+            shown = ", ".join([str(t.id) for t in earlier] + [o.label for o in working])
             yield _entry_breach(
                 trade,
-                f"{_label(trade)} made {len(earlier) + 1} spreads open at once (cap {cap}; "
-                f"already open: {shown}).",
+                f"{_label(trade)} made {len(earlier) + len(working) + 1} spreads open at once "
+                f"(cap {cap}; already open: {shown}).",
                 session,
+            )
+    for index, order in enumerate(ctx.working):
+        sent = ctx.working_sent[index]
+        earlier = [t for t in ctx.trades if open_at(t, sent)]
+        before = ctx.working[:index]
+        if not ctx.concurrency.allows(len(earlier) + len(before)):
+            shown = ", ".join([str(t.id) for t in earlier] + [o.label for o in before])
+            yield _working_breach(
+                order,
+                f"{order.label.capitalize()} ({order.underlying}) made "
+                f"{len(earlier) + len(before) + 1} spreads open at once (cap {cap}; already "
+                f"open: {shown}).",
             )
 
 
 def check_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
-    """Open max loss on one underlying family, the new trade included, <= pct x risk capital."""
+    """Open max loss on one underlying family, the new trade (or working opening order)
+    included, <= pct x risk capital; working opening orders count as open."""
     limit = ctx.underlying_risk
     of_capital = (
         f"above {limit.max_pct} % of the {usd(limit.risk_capital_usd)} risk capital "
@@ -290,12 +323,34 @@ def check_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
     for trade, family, before, session in zip(
         ctx.trades, ctx.families, ctx.family_risk_before_entry, ctx.sessions
     ):
-        total = before + trade.max_loss_usd
+        working = sum(
+            (o.max_loss_usd for o in _working_before(ctx, trade.opened_at) if o.family == family),
+            ZERO,
+        )
+        total = before + working + trade.max_loss_usd
         if not limit.allows(total):
             yield _entry_breach(
                 trade,
                 f"{_label(trade)} put {usd(total)} of open risk on {family}, {of_capital}",
                 session,
+            )
+    for index, order in enumerate(ctx.working):
+        sent, family = ctx.working_sent[index], order.family
+        opened = sum(
+            (
+                t.max_loss_usd
+                for t in ctx.trades
+                if open_at(t, sent) and underlying_family(t.underlying) == family
+            ),
+            ZERO,
+        )
+        pending = sum((o.max_loss_usd for o in ctx.working[:index] if o.family == family), ZERO)
+        total = opened + pending + order.max_loss_usd
+        if not limit.allows(total):
+            yield _working_breach(
+                order,
+                f"{order.label.capitalize()} ({order.underlying}) put {usd(total)} of open risk "
+                f"on {family}, {of_capital}",
             )
 
 

@@ -38,17 +38,34 @@ from utils.judge.metrics import (
     trades_to_frame,
 )
 from utils.records.latch import LatchState, RollbackLatchStore, RollbackTrigger
+from utils.records.audit import AuditLog
 from utils.records.sandbox import SandboxValidationRecord, SandboxValidationStore
+from utils.records.working_orders import WorkingOpening, working_openings
+
+WORKING_AUDIT_ENTRIES = 5000  # the order book reads as many: older orders have ended
 
 
 @dataclass(frozen=True)
 class EvidenceStores:
-    """The persisted stores the evidence is read from (all in the data folder)."""
+    """The persisted stores the evidence is read from (all in the data folder); without an
+    audit log no working order is known."""
 
     journal: Journal
     alerts: AlertStore
     latch: RollbackLatchStore
     sandbox: SandboxValidationStore
+    audit: AuditLog | None = None
+
+    def working_openings(self) -> tuple[WorkingOpening, ...]:
+        """The opening orders still working (or of unknown outcome), at any broker target."""
+        if self.audit is None:
+            return ()
+        return working_openings(self.audit.entries(limit=WORKING_AUDIT_ENTRIES))
+
+    def data_version(self) -> tuple[int, ...]:
+        """A cheap stamp of every store: the journal file's and the audit log's."""
+        audit = () if self.audit is None else self.audit.data_version()
+        return (*self.journal.data_version(), *audit)
 
 
 class CockpitEvidence(BaseModel):
@@ -73,6 +90,7 @@ class CockpitEvidence(BaseModel):
     sandbox: SandboxValidationRecord | None
     open_risk: tuple[UnderlyingRisk, ...]
     mode: ModeDecision
+    working: tuple[WorkingOpening, ...] = ()
 
 
 def gather_evidence(
@@ -90,12 +108,14 @@ def gather_evidence(
     trades = tuple(stores.journal.list_trades())
     closed = closed_trades(trades_to_frame(trades))
     alerts = tuple(stores.alerts.alerts())
+    working = stores.working_openings()
     discipline = evaluate_discipline(
         trades,
         settings=settings,
         now=now,
         alerts=alerts,
         journaled_sessions=stores.journal.journaled_sessions(),
+        working=working,
     )
     ci = ci_status(root, settings.data_dir) if ci is None else ci
     sandbox = stores.sandbox.latest()
@@ -156,4 +176,5 @@ def gather_evidence(
             latch=latch,
             now=now,
         ),
+        working=working,
     )

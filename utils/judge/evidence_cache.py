@@ -6,7 +6,8 @@ exit plan declared after entry and its time exit, an alert, its halt's end, the 
 sandbox run) and by the New York session `now` falls in.
 So a reading taken at `now0` is exactly the reading at `now1` when
 
-- no store changed (`Journal.data_version`: any commit to the journal file, by any connection),
+- no store changed (`EvidenceStores.data_version`: any commit to the journal file or the audit
+  log, by any connection: a new working order, or its end, changes the judgement),
 - the CI status is the same,
 - `now1` is in the same session as `now0`, and no instant of the data lies in (now0, now1],
 - and it was taken less than `MAX_AGE` ago (so the times shown stay recent; the age counts
@@ -45,7 +46,7 @@ class EvidenceVersion:
     """What a reading depends on: the stores' stamp, the CI status, the session, and how many of
     the data's instants have passed."""
 
-    stores: tuple[int, int]
+    stores: tuple[int, ...]
     ci: CiStatus
     session: date
     instants_passed: int
@@ -54,7 +55,8 @@ class EvidenceVersion:
     def token(self) -> str:
         """A short text a page can keep and compare."""
         ci = zlib.crc32(self.ci.model_dump_json().encode())
-        return f"{self.stores[0]}.{self.stores[1]}.{self.session}.{self.instants_passed}.{ci}"
+        stamp = ".".join(str(part) for part in self.stores)
+        return f"{stamp}.{self.session}.{self.instants_passed}.{ci}"
 
 
 @contextmanager
@@ -89,6 +91,7 @@ def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> np.ndarray:
     moments += (evidence.latch.set_at, evidence.latch.cleared_at)
     if evidence.sandbox is not None:
         moments.append(evidence.sandbox.ran_at)
+    moments += [order.submitted_at for order in evidence.working]
     return np.sort(np.array([_microseconds(m) for m in moments if m is not None], dtype="int64"))
 
 
@@ -105,7 +108,7 @@ class EvidenceSource:
 class _Reading:
     source: EvidenceSource
     evidence: CockpitEvidence
-    stores: tuple[int, int]
+    stores: tuple[int, ...]
     ci: CiStatus
     instants: np.ndarray
     fresh_until: datetime
@@ -115,7 +118,7 @@ class _Reading:
         return int(np.searchsorted(self.instants, _microseconds(now), side="right"))
 
     def holds_at(
-        self, source: EvidenceSource, stores: tuple[int, int], ci: CiStatus, now: datetime
+        self, source: EvidenceSource, stores: tuple[int, ...], ci: CiStatus, now: datetime
     ) -> bool:
         """Whether this reading is exactly the evidence at `now` (see the module docstring)."""
         taken, moment = to_utc(self.evidence.now), to_utc(now)
@@ -148,7 +151,7 @@ class EvidenceCache:
 
     def _reading_at(self, source: EvidenceSource, now: datetime) -> _Reading:
         with self._lock:
-            stores = source.stores.journal.data_version()
+            stores = source.stores.data_version()
             ci = self._ci(source.root, source.settings.data_dir)
             if self._reading is not None and self._reading.holds_at(source, stores, ci, now):
                 return self._reading
@@ -163,10 +166,11 @@ class EvidenceCache:
             self._reading = _Reading(source, evidence, stores, evidence.ci, instants, fresh_until)
             return self._reading
 
-    def absorb(self, before: tuple[int, int], after: tuple[int, int]) -> None:
+    def absorb(self, before: tuple[int, ...], after: tuple[int, ...]) -> None:
         """Keep the reading across a write that leaves the evidence as it was: the audit entry
-        (and its anchor in the journal file) an export writes. `before` is the stamp read just
-        before that write, `after` just after; only a reading taken at `before` is kept. A
+        (and its anchor in the journal file) an export writes. `before` is the stamp
+        (`EvidenceStores.data_version`) read just before that write, `after` just after; only
+        a reading taken at `before` is kept. A
         commit by another connection inside that window (the export's own duration) is missed
         until the reading's `MAX_AGE`; the broker guard never uses this cache."""
         with self._lock:

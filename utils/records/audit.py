@@ -333,6 +333,12 @@ class AuditLog:
             rows = self._conn.execute(sql, params).fetchall()
         return [self._row_to_entry(row) for row in reversed(rows)]
 
+    def data_version(self) -> tuple[int, int]:
+        """A cheap stamp of the log: it changes whenever any connection commits to it."""
+        with self._lock:
+            (others,) = self._conn.execute("PRAGMA data_version").fetchone()
+            return int(others), self._conn.total_changes
+
     def head(self) -> tuple[int, str]:
         """The newest entry's seq and hash ((0, the genesis hash) when the log is empty)."""
         with self._lock:
