@@ -38,7 +38,7 @@ from utils.broker.models import GuardCode, GuardEvidence, WhatIf
 from utils.broker.pretrade import PretradeDecision, Quote, run_pretrade_checks
 from utils.broker.order_intent import OpenPosition, OrderIntent, RecentOrder
 from utils.broker.recorder import Recorder
-from utils.broker.working import working_openings
+from utils.broker.working import working_gtc_closes, working_openings
 from utils.core.config import Settings
 from utils.judge.mode import BrokerTarget, ModeDecision, ModeIntent
 from utils.records.alerts import HaltState
@@ -189,6 +189,15 @@ class Gatekeeper:
         if problem is not None:
             raise refusal(
                 GuardCode.CLOSE_MISMATCH, f"The order does not close trade {trade.id}: {problem}."
+            )
+        resting = working_gtc_closes(self._audit_entries(), trade.id)
+        if resting:
+            names = ", ".join(f"{o.name} ({o.time_in_force} {o.mode_label})" for o in resting)
+            raise refusal(
+                GuardCode.CLOSE_ORDER_WORKING,
+                f"Trade {trade.id} already has a working closing order at the broker: {names}. "
+                "Cancel it first (order book on the Broker card), so the trade is not closed "
+                "twice.",
             )
 
     def route_close(

@@ -44,6 +44,17 @@ class AuditedOrder(BaseModel):
     order: dict[str, Any]
     plan: dict[str, Any] | None = None
     estimated_fees_usd: str | None = None
+    closes_trade_id: int | None = None
+
+    @property
+    def time_in_force(self) -> str:
+        """The order's time in force as sent (`Day`, `GTC`, ...)."""
+        return str(self.order.get("time-in-force", ""))
+
+    @property
+    def name(self) -> str:
+        """`order 123` once the broker answered, else `order <external identifier>`."""
+        return f"order {self.order_id if self.order_id is not None else self.external_identifier}"
 
 
 def _order_id_of(entry: AuditEntry) -> int | None:
@@ -58,8 +69,12 @@ def audited_orders(entries: Iterable[AuditEntry]) -> tuple[AuditedOrder, ...]:
     oldest first, with the broker's order id once its answer was audited."""
     submitted: dict[str, AuditEntry] = {}
     order_ids: dict[str, int] = {}
+    closes: dict[str, int] = {}
     ended: set[str] = set()
     for entry in entries:
+        closed = entry.body.get("closes_trade_id") if entry.kind == AuditKind.INTENT else None
+        if isinstance(closed, int):
+            closes[entry.correlation_id] = closed
         if entry.kind == AuditKind.SUBMIT_ATTEMPT and entry.body.get("target"):
             submitted[entry.correlation_id] = entry  # sandbox validation orders have none
         elif order_ended(entry):
@@ -87,9 +102,20 @@ def audited_orders(entries: Iterable[AuditEntry]) -> tuple[AuditedOrder, ...]:
                 order=body.get("order") if isinstance(body.get("order"), dict) else {},
                 plan=body.get("plan") if isinstance(body.get("plan"), dict) else None,
                 estimated_fees_usd=body.get("estimated_fees_usd"),
+                closes_trade_id=closes.get(cid),
             )
         )
     return tuple(sorted(found, key=lambda o: o.submitted_at))
+
+
+def working_gtc_closes(entries: Iterable[AuditEntry], trade_id: int) -> tuple[AuditedOrder, ...]:
+    """The GTC closing orders of journaled trade `trade_id` still working (or of unknown
+    outcome), e.g. its profit target resting at the broker."""
+    return tuple(
+        order
+        for order in audited_orders(entries)
+        if order.closes_trade_id == trade_id and order.time_in_force == "GTC"
+    )
 
 
 def working_openings(entries: Iterable[AuditEntry], target: str | None) -> tuple[OpenPosition, ...]:

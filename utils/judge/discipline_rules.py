@@ -29,6 +29,10 @@ for) and the settings' concurrency cap; the ramp's tighter caps are the pre-trad
 Entry rules belong to the opening session, exit and review rules to the closing session (a time
 exit to the session of its deadline), refused orders to the alert's session.
 
+Working opening orders (`utils.records.working_orders`: sent and not yet filled, cancelled or
+rejected) count as open spreads for TOO_MANY_CONCURRENT and UNDERLYING_RISK_OVER_LIMIT from when
+they were sent; one that breaks either is a violation of the session it was sent in (no trade).
+
 Exit plans (`utils.journal.exit_plans`): a plan journaled with the trade or declared by playbook
 at import is the entry plan; NO_PLANNED_EXIT counts a trade with neither. A plan declared after
 entry never clears NO_PLANNED_EXIT; its stop and time exit judge (CLOSED_BEYOND_STOP,
