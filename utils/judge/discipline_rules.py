@@ -63,8 +63,8 @@ from utils.judge.risk import (
     RevengeGuard,
     UnderlyingRiskLimit,
     family_risk_at_each_entry,
-    open_at,
 )
+from utils.judge.working_exposure import WorkingBook
 from utils.records.alerts import Alert, HaltWindow
 from utils.records.working_orders import WorkingOpening
 from utils.spreads.families import underlying_family
@@ -119,9 +119,9 @@ class DisciplineContext:
     working: tuple[WorkingOpening, ...] = ()
 
     @cached_property
-    def working_sent(self) -> tuple[datetime, ...]:
-        """When each working opening order was sent (same order as `working`, oldest first)."""
-        return tuple(to_utc(order.submitted_at) for order in self.working)
+    def working_book(self) -> WorkingBook:
+        """The working opening orders (oldest first), as the risk rules count them."""
+        return WorkingBook(self.working)
 
     @cached_property
     def sessions(self) -> tuple[date, ...]:
@@ -278,11 +278,6 @@ def check_over_ladder_size(ctx: DisciplineContext) -> Iterator[Breach]:
             )
 
 
-def _working_before(ctx: DisciplineContext, moment: datetime) -> tuple[WorkingOpening, ...]:
-    """The working opening orders sent before `moment` (they count as open spreads)."""
-    return ctx.working[: bisect_left(ctx.working_sent, to_utc(moment))]
-
-
 def _working_breach(order: WorkingOpening, sentence: str) -> Breach:
     sent = to_utc(order.submitted_at)
     return Breach(session=session_of(sent), at=sent, sentence=sentence)
@@ -293,7 +288,7 @@ def check_too_many_concurrent(ctx: DisciplineContext) -> Iterator[Breach]:
     spreads open than the concurrency cap (working opening orders count as open)."""
     cap = ctx.concurrency.max_open
     for trade, earlier, session in zip(ctx.trades, ctx.open_at_entry, ctx.sessions):
-        working = _working_before(ctx, trade.opened_at)
+        working = ctx.working_book.before(trade.opened_at)
         if not ctx.concurrency.allows(len(earlier) + len(working)):
             shown = ", ".join([str(t.id) for t in earlier] + [o.label for o in working])
             yield _entry_breach(
@@ -302,17 +297,12 @@ def check_too_many_concurrent(ctx: DisciplineContext) -> Iterator[Breach]:
                 f"(cap {cap}; already open: {shown}).",
                 session,
             )
-    for index, order in enumerate(ctx.working):
-        sent = ctx.working_sent[index]
-        earlier = [t for t in ctx.trades if open_at(t, sent)]
-        before = ctx.working[:index]
-        if not ctx.concurrency.allows(len(earlier) + len(before)):
-            shown = ", ".join([str(t.id) for t in earlier] + [o.label for o in before])
+    for order, open_before in ctx.working_book.open_at_each_send(ctx.trades):
+        if not ctx.concurrency.allows(len(open_before)):
             yield _working_breach(
                 order,
-                f"{order.label.capitalize()} ({order.underlying}) made "
-                f"{len(earlier) + len(before) + 1} spreads open at once (cap {cap}; already "
-                f"open: {shown}).",
+                f"{order.label.capitalize()} ({order.underlying}) made {len(open_before) + 1} "
+                f"spreads open at once (cap {cap}; already open: {', '.join(open_before)}).",
             )
 
 
@@ -327,34 +317,20 @@ def check_underlying_risk(ctx: DisciplineContext) -> Iterator[Breach]:
     for trade, family, before, session in zip(
         ctx.trades, ctx.families, ctx.family_risk_before_entry, ctx.sessions
     ):
-        working = sum(
-            (o.max_loss_usd for o in _working_before(ctx, trade.opened_at) if o.family == family),
-            ZERO,
-        )
-        total = before + working + trade.max_loss_usd
+        total = before + ctx.working_book.risk_before(trade.opened_at, family) + trade.max_loss_usd
         if not limit.allows(total):
             yield _entry_breach(
                 trade,
                 f"{_label(trade)} put {usd(total)} of open risk on {family}, {of_capital}",
                 session,
             )
-    for index, order in enumerate(ctx.working):
-        sent, family = ctx.working_sent[index], order.family
-        opened = sum(
-            (
-                t.max_loss_usd
-                for t in ctx.trades
-                if open_at(t, sent) and underlying_family(t.underlying) == family
-            ),
-            ZERO,
-        )
-        pending = sum((o.max_loss_usd for o in ctx.working[:index] if o.family == family), ZERO)
-        total = opened + pending + order.max_loss_usd
+    for order, before in ctx.working_book.family_risk_at_each_send(ctx.trades):
+        total = before + order.max_loss_usd
         if not limit.allows(total):
             yield _working_breach(
                 order,
                 f"{order.label.capitalize()} ({order.underlying}) put {usd(total)} of open risk "
-                f"on {family}, {of_capital}",
+                f"on {order.family}, {of_capital}",
             )
 
 
