@@ -306,6 +306,9 @@ def _live_blockers(
     blockers = _gate_reasons(gates, now)
     sandbox_reason = _sandbox_reason(sandbox, intent)
     if sandbox_reason is not None:
+        # the failing sandbox gate says the same thing less precisely: list it once
+        duplicate = gate_reason_code(GateCode.SANDBOX_VALIDATED)
+        blockers = [reason for reason in blockers if reason.code is not duplicate]
         blockers.append(sandbox_reason)
     if not intent.live_credentials:
         blockers.append(
