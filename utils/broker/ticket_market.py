@@ -14,6 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from pydantic import BaseModel, ConfigDict
+
 from utils.broker.clients import BrokerUnavailable
 from utils.spreads.chain import (
     LegQuote,
@@ -30,11 +32,12 @@ from utils.spreads.legs import Leg
 from utils.spreads.market_events import UnderlyingEvents
 from utils.spreads.strike_picker import StrikePick, pick_strikes
 from utils.spreads.symbols import OptionType
+from utils.spreads.ticket import TicketError, ticket_legs
 from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.market_data import MarketMetric, NestedOptionChain, Quote
 
 QUOTES_PER_REQUEST = 100
-CANDIDATE_STRIKES = 50  # nearest the price, calls and puts: one request of 100 symbols
+CANDIDATE_BAND = Decimal("0.15")  # strikes within 15 % of the price are quoted for the pick
 
 
 class MarketPort(Protocol):
@@ -47,6 +50,17 @@ class MarketPort(Protocol):
     ) -> list[Quote]: ...
 
     def market_metrics(self, symbols: Iterable[str]) -> list[MarketMetric]: ...  # noqa: E704
+
+
+class TicketQuote(BaseModel):
+    """The ticket's legs priced from the broker: the underlying's price, and the net price or
+    why there is none (`gap`); both None while the fields do not describe legs yet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    spot: Decimal | None = None
+    price: NetPrice | None = None
+    gap: MarketGap | None = None
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -129,6 +143,11 @@ class TicketMarket:
             )
         return chain_from(items, self._spot(client, symbol))
 
+    def spot(self, underlying: str) -> Decimal | None:
+        """The underlying's mid (None when the broker has no quote for it)."""
+        client = self._client()
+        return None if isinstance(client, MarketGap) else self._spot(client, underlying)
+
     @staticmethod
     def _spot(client: MarketPort, symbol: str) -> Decimal | None:
         try:
@@ -190,7 +209,7 @@ class TicketMarket:
         spot = chain.spot
         candidates = listed.strikes
         if spot is not None:
-            candidates = sorted(listed.strikes, key=lambda k: abs(k - spot))[:CANDIDATE_STRIKES]
+            candidates = tuple(k for k in listed.strikes if abs(k - spot) <= spot * CANDIDATE_BAND)
         symbols = [listed.symbol(kind, k) for k in candidates for kind in OptionType]
         quotes = self.quotes(symbols)
         return pick_strikes(
@@ -206,3 +225,25 @@ class TicketMarket:
         if chain is None:
             chain = OptionChain(underlying=legs[0].underlying, expirations=())
         return price_legs(legs, quotes, chain)
+
+    def quote_ticket(
+        self,
+        *,
+        underlying: str,
+        structure: str,
+        expiration: date | str | None,
+        strikes: str,
+        chain: OptionChain | None,
+    ) -> TicketQuote:
+        """The ticket's fields priced now: the underlying's price and the legs' net mid."""
+        try:
+            legs = ticket_legs(
+                underlying=underlying, structure=structure, expiration=expiration, strikes=strikes
+            )
+        except TicketError:
+            return TicketQuote()
+        priced = self.price(legs, chain)
+        spot = self.spot(legs[0].underlying)
+        if isinstance(priced, MarketGap):
+            return TicketQuote(spot=spot, gap=priced)
+        return TicketQuote(spot=spot, price=priced)
