@@ -45,7 +45,7 @@ def summary(spread: Spread) -> html.Div:
     ]
     return html.Div(
         [
-            *[p for p in problems],
+            *problems,
             html.Ul([html.Li(leg.describe()) for leg in spread.legs], className="small mb-2"),
             _table(facts),
         ]
@@ -87,7 +87,7 @@ def odds(
                         html.Tr(
                             [
                                 html.Th(html.Abbr(f"{label} (estimate)", title=ODDS_FORMULA)),
-                                html.Td(value),
+                                html.Td(value, className="text-nowrap"),
                             ]
                         )
                         for label, value in facts

@@ -108,7 +108,8 @@ def test_an_aapl_pick_respects_its_two_and_a_half_dollar_strikes(desk):
 
 
 def test_without_greeks_strikes_are_picked_by_distance(desk, spy, broker):
-    broker.answer_next({"data": {"items": []}}, method="GET", path="/market-data/by-type")
+    no_greeks = {"data": {"items": []}}
+    broker.answer_next(no_greeks, times=3, method="GET", path="/market-data/by-type")
     pick = desk.pick("bull_put", spy, "2026-04-17")
     assert isinstance(pick, StrikePick) and not pick.by_delta
     assert "distance" in pick.sentence

@@ -52,8 +52,8 @@ class _Picker:
         self.width = self._width()
 
     def _width(self) -> Decimal:
-        near = sorted(self.strikes, key=lambda k: abs(k - self.spot))[:3]
-        spacing = max((abs(a - b) for a in near for b in near if a != b), default=Decimal(1))
+        near = sorted(sorted(self.strikes, key=lambda k: abs(k - self.spot))[:3])
+        spacing = min((b - a for a, b in zip(near, near[1:])), default=Decimal(1))
         target = self.spot * WIDTH_OF_PRICE
         fitting = [w for w in ROUND_WIDTHS if w >= spacing] or [spacing]
         return min(fitting, key=lambda w: (abs(w - target), w))
@@ -181,10 +181,10 @@ def pick_strikes(
     else by distance from `spot`), or why the chain cannot propose any."""
     recipe = RECIPES.get(structure)
     if recipe is None or spot is None or not listed.strikes:
-        missing = "the underlying's price" if spot is None else "listed strikes"
+        missing = "no quote for the underlying" if spot is None else "no listed strikes"
         return MarketGap(
             code=MarketGapCode.NOT_LISTED,
-            sentence=f"The chain has no {missing} to pick strikes from: type them.",
+            sentence=f"The chain cannot pick strikes ({missing}): type them.",
         )
     picker = _Picker(listed, spot, quotes)
     try:
