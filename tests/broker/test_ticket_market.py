@@ -166,3 +166,30 @@ def test_metrics_give_iv_rank_and_the_next_event_dates(desk):
 def test_metrics_the_broker_refuses_are_simply_absent(desk, broker):
     broker.fail_next(502, times=4, method="GET", path="/market-metrics")
     assert desk.events("SPY") is None
+
+
+def test_in_sandbox_mode_the_ticket_reads_the_sandbox_and_falls_back_when_it_502s(tmp_path):
+    from tests.support.broker_support import GuardRig
+
+    rig = GuardRig(tmp_path)  # sandbox login, ALWAYS_DRY_RUN: SANDBOX (dry-run)
+    try:
+        desk = TicketMarket(rig.guard.market_client)
+        rig.sandbox.fail_next(502, times=99, method="GET", path="/market-(data|metrics)")
+        chain = desk.chain("SPY")
+        legs = ticket_legs(
+            underlying="SPY", structure="bull_put", expiration="2026-04-17", strikes="530, 535"
+        )
+        gap = desk.price(legs, chain)
+        pick = desk.pick("bull_put", chain, "2026-04-17")
+        events = desk.events("SPY")
+        chain_paths = [r.path for r in rig.sandbox.requests if "option-chains" in r.path]
+        live_paths = [r.path for r in rig.live.requests]
+        mode = rig.guard.mode().label
+    finally:
+        rig.close()
+    assert mode == "SANDBOX (dry-run)"
+    assert chain_paths == ["/option-chains/SPY/nested"] and live_paths == []
+    assert chain.spot is None and len(chain.expirations) == len(market.expirations("SPY", TODAY))
+    assert isinstance(gap, MarketGap) and gap.code is MarketGapCode.NO_QUOTES
+    assert isinstance(pick, MarketGap) and "no quote for the underlying" in pick.sentence
+    assert events is None
