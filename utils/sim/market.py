@@ -35,6 +35,7 @@ SKEW = 1.2
 SPREAD_FRACTION = Decimal("0.02")
 MAX_HALF_SPREAD = Decimal("0.10")
 CONTRACT_MULTIPLIER = 100
+GREEK_FIELDS = ("delta", "volatility")  # sent beyond the documented snapshot (see above)
 OPTION_EXPIRY_TIME = time(16, 15)  # New York; tastytrade's expires-at for equity options
 
 
@@ -395,4 +396,4 @@ def quote_json(quote: SimQuote, now: datetime) -> dict[str, Any]:
 def _greeks_json(quote: SimQuote) -> dict[str, str]:
     if quote.delta is None or quote.volatility is None:
         return {}
-    return {"delta": repr(quote.delta), "volatility": repr(quote.volatility)}
+    return dict(zip(GREEK_FIELDS, (repr(quote.delta), repr(quote.volatility))))
