@@ -18,6 +18,7 @@ from components.cards.ticket_preview import ALWAYS_DRY_RUN_WHY
 from tests.support.browser import screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from tests.support.tastytrade_support import START, SteppingClock
+from tests.support.ticket_form import CHAIN_WAIT_MS
 from utils.core.config import PROJECT_ROOT
 from utils.journal.store import Journal
 from utils.records.audit import AuditLog
@@ -81,8 +82,8 @@ def open_ticket(page: Page, url: str, structure: str = "bull_put") -> None:
     if structure != "bull_put":
         page.select_option(f"#{TicketIds.STRUCTURE}", structure)
     strikes, limit = expected(structure)
-    expect(field(page, TicketIds.STRIKES)).to_have_value(strikes)
-    expect(field(page, TicketIds.PRICE)).to_have_value(limit)
+    expect(field(page, TicketIds.STRIKES)).to_have_value(strikes, timeout=CHAIN_WAIT_MS)
+    expect(field(page, TicketIds.PRICE)).to_have_value(limit, timeout=CHAIN_WAIT_MS)
 
 
 def preview(page: Page) -> str:
@@ -105,10 +106,12 @@ def test_every_structure_is_built_from_the_chain_at_its_mid(tmp_path, page):
         for structure in STRUCTURES:
             page.select_option(f"#{TicketIds.STRUCTURE}", structure)
             strikes, limit = expected(structure)
-            expect(field(page, TicketIds.STRIKES)).to_have_value(strikes)
-            expect(field(page, TicketIds.PRICE)).to_have_value(limit)
+            expect(field(page, TicketIds.STRIKES)).to_have_value(strikes, timeout=CHAIN_WAIT_MS)
+            expect(field(page, TicketIds.PRICE)).to_have_value(limit, timeout=CHAIN_WAIT_MS)
             summary = field(page, TicketIds.SUMMARY)
-            expect(summary.locator("tr", has_text="Defined risk")).to_contain_text("yes")
+            expect(summary.locator("tr", has_text="Defined risk")).to_contain_text(
+                "yes", timeout=CHAIN_WAIT_MS
+            )
             shown[structure] = summary.inner_text()
             assert page.locator(f"#{TicketIds.PAYOFF} .scatterlayer .trace").count() == 1
     assert picked == typed == "2026-04-17"
@@ -130,7 +133,9 @@ def test_preview_in_dry_run_says_each_thing_once_and_why_place_is_disabled(tmp_p
         outcome = preview(page)
         result = field(page, TicketIds.RESULT).inner_text()
         page.locator(f"#{TicketIds.CONFIRM}").check()
-        expect(field(page, TicketIds.PLACE_WHY)).to_have_text(ALWAYS_DRY_RUN_WHY)
+        expect(field(page, TicketIds.PLACE_WHY)).to_have_text(
+            ALWAYS_DRY_RUN_WHY, timeout=CHAIN_WAIT_MS
+        )
         place_disabled = field(page, TicketIds.PLACE).is_disabled()
         screenshot(page, "ticket_blocked_by_dry_run")
     assert mode == "SIM (dry-run)" and before == "Preview first"
@@ -171,7 +176,7 @@ def test_a_chain_built_iron_condor_fills_at_its_mid_in_sim_and_a_richer_one_rest
         screenshot(page, "ticket_placed_in_sim")
         page.fill(f"#{TicketIds.PRICE}", "2.50")  # far above the mid: it rests
         page.press(f"#{TicketIds.PRICE}", "Enter")
-        expect(field(page, TicketIds.RESULT)).to_have_text("")
+        expect(field(page, TicketIds.RESULT)).to_have_text("", timeout=CHAIN_WAIT_MS)
         resting = place_confirmed(page)
         page.click(f"#{TicketIds.CANCEL}")
         page.locator(f"#{TicketIds.RESULT} :text('ancel')").first.wait_for()
@@ -201,13 +206,17 @@ def test_any_change_clears_a_ready_preview_and_its_confirmation(tmp_path, page):
         page.locator(f"#{TicketIds.PLACE}:not([disabled])").wait_for()
         page.fill(f"#{TicketIds.PRICE}", "1.23")
         page.press(f"#{TicketIds.PRICE}", "Enter")
-        expect(field(page, TicketIds.RESULT)).to_have_text("")
-        expect(field(page, TicketIds.PLACE_WHY)).to_have_text("Preview first")
+        expect(field(page, TicketIds.RESULT)).to_have_text("", timeout=CHAIN_WAIT_MS)
+        expect(field(page, TicketIds.PLACE_WHY)).to_have_text(
+            "Preview first", timeout=CHAIN_WAIT_MS
+        )
         confirmed_after_price = page.locator(f"#{TicketIds.CONFIRM}").is_checked()
         assert preview(page) == "READY TO CONFIRM"
         page.select_option(f"#{TicketIds.STRUCTURE}", "iron_condor")
-        expect(field(page, TicketIds.STRIKES)).to_have_value(expected("iron_condor")[0])
-        expect(field(page, TicketIds.RESULT)).to_have_text("")
+        expect(field(page, TicketIds.STRIKES)).to_have_value(
+            expected("iron_condor")[0], timeout=CHAIN_WAIT_MS
+        )
+        expect(field(page, TicketIds.RESULT)).to_have_text("", timeout=CHAIN_WAIT_MS)
         summary = field(page, TicketIds.SUMMARY).inner_text()
         traces = page.locator(f"#{TicketIds.PAYOFF} .scatterlayer .trace").count()
         place_disabled = field(page, TicketIds.PLACE).is_disabled()
@@ -227,10 +236,12 @@ def test_the_confirmation_counts_down_and_place_is_disabled_at_zero(tmp_path, pa
         page.locator(f"#{TicketIds.PLACE}:not([disabled])").wait_for()
         counting = field(page, TicketIds.COUNTDOWN).inner_text()
         page.clock.fast_forward(30_000)
-        expect(field(page, TicketIds.COUNTDOWN)).not_to_have_text(counting)
+        expect(field(page, TicketIds.COUNTDOWN)).not_to_have_text(counting, timeout=CHAIN_WAIT_MS)
         halfway = field(page, TicketIds.COUNTDOWN).inner_text()
         page.clock.fast_forward(31_000)
-        expect(field(page, TicketIds.COUNTDOWN)).to_have_text("Confirmation expired")
+        expect(field(page, TicketIds.COUNTDOWN)).to_have_text(
+            "Confirmation expired", timeout=CHAIN_WAIT_MS
+        )
         why = field(page, TicketIds.PLACE_WHY).inner_text()
         place_disabled = field(page, TicketIds.PLACE).is_disabled()
     first = int(re.fullmatch(r"Confirm within (\d+) s", counting).group(1))
@@ -247,21 +258,25 @@ def test_impossible_prices_bad_quantities_and_undefined_risk_are_flagged_as_type
         summary = field(page, TicketIds.SUMMARY)
         page.fill(f"#{TicketIds.PRICE}", "5.00")
         page.press(f"#{TicketIds.PRICE}", "Enter")
-        expect(summary).to_contain_text("Impossible price")
+        expect(summary).to_contain_text("Impossible price", timeout=CHAIN_WAIT_MS)
         credit_at_width = summary.inner_text()
         page.fill(f"#{TicketIds.QUANTITY}", "0")
-        expect(summary).to_contain_text("quantity")
+        expect(summary).to_contain_text("quantity", timeout=CHAIN_WAIT_MS)
         quantity_zero = summary.inner_text()
         page.fill(f"#{TicketIds.QUANTITY}", "1")
         page.select_option(f"#{TicketIds.STRUCTURE}", "custom_credit")
-        expect(field(page, TicketIds.STRIKES)).to_have_value(expected("custom_credit")[0])
+        expect(field(page, TicketIds.STRIKES)).to_have_value(
+            expected("custom_credit")[0], timeout=CHAIN_WAIT_MS
+        )
         page.fill(f"#{TicketIds.STRIKES}", "+1 P 520, -2 P 530")
         page.press(f"#{TicketIds.STRIKES}", "Enter")
-        expect(summary).to_contain_text("Not defined risk")
+        expect(summary).to_contain_text("Not defined risk", timeout=CHAIN_WAIT_MS)
         undefined = summary.inner_text()
         page.fill(f"#{TicketIds.UNDERLYING}", "XYZ")
         page.press(f"#{TicketIds.UNDERLYING}", "Enter")
-        expect(field(page, TicketIds.CHAIN_STATUS)).to_contain_text("No option chain for XYZ")
+        expect(field(page, TicketIds.CHAIN_STATUS)).to_contain_text(
+            "No option chain for XYZ", timeout=CHAIN_WAIT_MS
+        )
         screenshot(page, "ticket_flags")
     assert "leaves a max loss of $0.00" in credit_at_width
     assert "Max loss (1R)\tnone: see above" in credit_at_width
