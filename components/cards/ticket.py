@@ -181,14 +181,18 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Output(Ids.PAYOFF, "figure"),
         Output(Ids.STRIKES_HINT, "children"),
         *[Input(field, "value") for field in FORM_FIELDS],
+        State(Ids.MARKET, "data"),
     )
-    def analyse(underlying, structure, expiration, strikes, quantity, price):
+    def analyse(underlying, structure, expiration, strikes, quantity, price, market):
         hint = _hint(structure)
         try:
             spread = spread_from_form(underlying, structure, expiration, strikes, quantity, price)
         except TicketError as error:
-            alert = dbc.Alert(str(error), color="warning", className="py-1")
-            return alert, no_payoff_figure(str(error)), hint
+            picking = callback_ctx.triggered_id == Ids.STRUCTURE and market
+            # the chain's strikes for the new structure are on their way: no stale error
+            text = "Picking the strikes from the chain…" if picking else str(error)
+            alert = dbc.Alert(text, color="info" if picking else "warning", className="py-1")
+            return alert, no_payoff_figure(text), hint
         return summary(spread), payoff_figure(spread), hint
 
     @app.callback(

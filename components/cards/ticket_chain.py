@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ctx as callback_ctx
 
 from components.cards.ticket_ids import Ids
 from components.cards.ticket_views import leg_quotes, listed_strikes_hint
@@ -60,8 +61,8 @@ def market_of(data: dict | None) -> tuple[OptionChain | None, UnderlyingEvents |
     )
 
 
-def _volatility_pct(volatility: float | None):
-    return no_update if volatility is None else f"{volatility * 100:.1f}"
+def _volatility_pct(volatility: float | None, unknown):
+    return unknown if volatility is None else f"{volatility * 100:.1f}"
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
@@ -127,7 +128,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Input(Ids.EXPIRATION, "value"),
         Input(Ids.STRUCTURE, "value"),
         Input(Ids.REFRESH_QUOTES, "n_clicks"),
-        State(Ids.UNDERLYING, "value"),
+        Input(Ids.UNDERLYING, "value"),
         State(Ids.MARKET, "data"),
         prevent_initial_call=True,
     )
@@ -140,12 +141,14 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             strikes=strikes,
             chain=chain,
         )
-        spot = no_update if quoted.spot is None else str(quoted.spot)
+        # another underlying makes the last one's price, IV and limit stale: blank them
+        unknown = "" if callback_ctx.triggered_id == Ids.UNDERLYING else no_update
+        spot = unknown if quoted.spot is None else str(quoted.spot)
         if quoted.gap is not None:
             status = dbc.Alert(quoted.gap.sentence, color="warning", className="py-1 mb-1")
-            return None, status, no_update, spot, no_update
+            return None, status, unknown, spot, unknown
         if quoted.price is None:
-            return None, None, no_update, spot, no_update
+            return None, None, unknown, spot, unknown
         price = quoted.price
         status = html.Span(
             f"Limit prefilled at the net mid {price.limit} ({price.price_effect.value.lower()}, "
@@ -157,5 +160,5 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             status,
             str(price.limit),
             spot,
-            _volatility_pct(price.volatility),
+            _volatility_pct(price.volatility, unknown),
         )

@@ -277,11 +277,15 @@ def test_impossible_prices_bad_quantities_and_undefined_risk_are_flagged_as_type
         expect(field(page, TicketIds.CHAIN_STATUS)).to_contain_text(
             "No option chain for XYZ", timeout=CHAIN_WAIT_MS
         )
+        expect(field(page, TicketIds.UNDERLYING_PRICE)).to_have_value("", timeout=CHAIN_WAIT_MS)
+        expect(field(page, TicketIds.LEG_QUOTES)).to_have_text("", timeout=CHAIN_WAIT_MS)
+        quotes_status = field(page, TicketIds.QUOTE_STATUS).inner_text()
         screenshot(page, "ticket_flags")
     assert "leaves a max loss of $0.00" in credit_at_width
     assert "Max loss (1R)\tnone: see above" in credit_at_width
     assert quantity_zero == "quantity: must be a whole number of at least 1"
     assert "Uncovered short" in undefined
+    assert "No two-sided quote for Buy to Open 1 XYZ" in quotes_status
 
 
 @pytest.mark.viewport(height=2400)
