@@ -144,7 +144,14 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             dbc.Row(
                 [
                     dbc.Col([html.Div(id=Ids.SUMMARY), html.Div(id=Ids.ODDS)], md=5),
-                    dbc.Col(dcc.Graph(id=Ids.PAYOFF, config={"displayModeBar": False}), md=7),
+                    dbc.Col(
+                        dcc.Graph(
+                            id=Ids.PAYOFF,
+                            figure=no_payoff_figure("the ticket is being filled"),
+                            config={"displayModeBar": False},
+                        ),
+                        md=7,
+                    ),
                 ]
             ),
             actions(),

@@ -54,3 +54,23 @@ def test_unsaid_keeps_only_sentences_not_said_before():
     assert unsaid("Nothing was placed. Fees $2.30.", said) == "Nothing was placed. Fees $2.30."
     assert unsaid("Fees $2.30. Buying power $100.00.", said) == "Buying power $100.00."
     assert sentences("A (to $1.50), b. C? D!") == ["A (to $1.50), b.", "C?", "D!"]
+
+
+def test_the_cockpits_ticket_reads_the_embedded_simulator_through_the_guard(empty_ctx):
+    from utils.broker.ticket_market import TicketMarket
+
+    desk = TicketMarket(empty_ctx.guard.market_client)
+    chain = desk.chain("SPY")
+    expiration = chain.proposed(TODAY)
+    pick = desk.pick("iron_condor", chain, expiration.expiration)
+    quoted = desk.quote_ticket(
+        underlying="SPY",
+        structure="iron_condor",
+        expiration=expiration.expiration,
+        strikes=pick.text,
+        chain=chain,
+    )
+    assert chain.spot == market.spot_price("SPY", TODAY) == quoted.spot
+    assert pick.by_delta and len(pick.text.split(", ")) == 4
+    assert quoted.gap is None and quoted.price.price_effect.value == "Credit"
+    assert len(quoted.price.legs) == 4 and quoted.price.limit > 0
