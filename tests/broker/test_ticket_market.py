@@ -193,3 +193,25 @@ def test_in_sandbox_mode_the_ticket_reads_the_sandbox_and_falls_back_when_it_502
     assert isinstance(gap, MarketGap) and gap.code is MarketGapCode.NO_QUOTES
     assert isinstance(pick, MarketGap) and "no quote for the underlying" in pick.sentence
     assert events is None
+
+
+def test_the_ticket_is_priced_with_its_underlying_in_one_quote_request(desk, spy, broker):
+    before = len(broker.requests)
+    quoted = desk.quote_ticket(
+        underlying="SPY",
+        structure="iron_condor",
+        expiration="2026-04-17",
+        strikes="520, 525, 565, 570",
+        chain=spy,
+    )
+    asked = [r for r in broker.requests[before:] if r.path == "/market-data/by-type"]
+    assert len(asked) == 1
+    assert quoted.spot == market.spot_price("SPY", TODAY) and len(quoted.price.legs) == 4
+
+
+def test_typed_fields_that_do_not_make_legs_yet_ask_the_broker_nothing(desk, spy, broker):
+    before = len(broker.requests)
+    quoted = desk.quote_ticket(
+        underlying="SPY", structure="iron_condor", expiration="2026-04-17", strikes="520", chain=spy
+    )
+    assert quoted.price is None and quoted.gap is None and len(broker.requests) == before

@@ -143,11 +143,6 @@ class TicketMarket:
             )
         return chain_from(items, self._spot(client, symbol))
 
-    def spot(self, underlying: str) -> Decimal | None:
-        """The underlying's mid (None when the broker has no quote for it)."""
-        client = self._client()
-        return None if isinstance(client, MarketGap) else self._spot(client, underlying)
-
     @staticmethod
     def _spot(client: MarketPort, symbol: str) -> Decimal | None:
         try:
@@ -159,17 +154,27 @@ class TicketMarket:
                 return quote.mid or quote.mark or quote.last
         return None
 
-    def quotes(self, symbols: Sequence[str]) -> dict[str, LegQuote] | MarketGap:
-        """Bid, ask (and greeks when sent) of each option, keyed by padded OCC symbol."""
+    def quotes(
+        self, symbols: Sequence[str], underlying: str | None = None
+    ) -> dict[str, LegQuote] | MarketGap:
+        """Bid, ask (and greeks when sent) of each option, keyed by padded OCC symbol; with
+        `underlying`, its quote too (keyed by its symbol), read in the same first request."""
         client = self._client()
         if isinstance(client, MarketGap):
             return client
+        equities = [underlying] if underlying else []
+        first = QUOTES_PER_REQUEST - len(equities)
+        batches = [list(symbols[:first])] + [
+            list(symbols[start : start + QUOTES_PER_REQUEST])
+            for start in range(first, len(symbols), QUOTES_PER_REQUEST)
+        ]
         found: dict[str, LegQuote] = {}
         try:
-            for start in range(0, len(symbols), QUOTES_PER_REQUEST):
-                batch = list(symbols[start : start + QUOTES_PER_REQUEST])
-                for quote in client.quotes(equity_options=batch):
-                    found[quote_key(quote.symbol)] = LegQuote(
+            for number, batch in enumerate(batches):
+                answer = client.quotes(equities=[] if number else equities, equity_options=batch)
+                for quote in answer:
+                    key = quote.symbol if quote.symbol == underlying else quote_key(quote.symbol)
+                    found[key] = LegQuote(
                         bid=quote.bid,
                         ask=quote.ask,
                         delta=_float(quote.delta),
@@ -219,7 +224,12 @@ class TicketMarket:
     def price(self, legs: Sequence[Leg], chain: OptionChain | None) -> NetPrice | MarketGap:
         """The legs' bid/ask/mid and the net mid on the tick grid (a cent without a chain's
         tick sizes), or why the price is typed."""
-        quotes = self.quotes([leg.occ for leg in legs])
+        return self._priced(legs, chain, self.quotes([leg.occ for leg in legs]))
+
+    @staticmethod
+    def _priced(
+        legs: Sequence[Leg], chain: OptionChain | None, quotes: dict[str, LegQuote] | MarketGap
+    ) -> NetPrice | MarketGap:
         if isinstance(quotes, MarketGap):
             return quotes
         if chain is None:
@@ -235,15 +245,20 @@ class TicketMarket:
         strikes: str,
         chain: OptionChain | None,
     ) -> TicketQuote:
-        """The ticket's fields priced now: the underlying's price and the legs' net mid."""
+        """The ticket's fields priced now: the underlying's price and the legs' net mid, read in
+        one request."""
         try:
             legs = ticket_legs(
                 underlying=underlying, structure=structure, expiration=expiration, strikes=strikes
             )
         except TicketError:
             return TicketQuote()
-        priced = self.price(legs, chain)
-        spot = self.spot(legs[0].underlying)
+        symbol = legs[0].underlying
+        quotes = self.quotes([leg.occ for leg in legs], underlying=symbol)
+        spot = None
+        if not isinstance(quotes, MarketGap) and symbol in quotes:
+            spot = quotes[symbol].mid
+        priced = self._priced(legs, chain, quotes)
         if isinstance(priced, MarketGap):
             return TicketQuote(spot=spot, gap=priced)
         return TicketQuote(spot=spot, price=priced)
