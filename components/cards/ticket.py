@@ -72,7 +72,7 @@ def form(ctx: CockpitContext) -> html.Div:
                         placeholder="e.g. 560.00",
                     ),
                     _field(
-                        "Implied volatility (%)",
+                        "Implied volatility (%): the legs' mean when quoted",
                         Ids.IMPLIED_VOLATILITY,
                         debounce=True,
                         placeholder=f"blank: {DEFAULT_VOLATILITY:.0%} assumed",
