@@ -2,7 +2,9 @@
 for the structure, the legs' bid/ask/mid and the limit prefilled at the net mid, "Refresh quotes".
 
 Every field stays typeable: the chain fills them, the trader may overwrite them, and when the
-broker has no chain or no quotes the ticket says so and the typed values are used.
+broker has no chain or no quotes the ticket says so and the typed values are used. The limit is
+set to the net mid only by the chain's own pick and by "Refresh quotes": a typed price is never
+overwritten by a quote arriving later (typed strikes show their mid beside it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def chain_controls() -> list:
     """The expiration picker, the "Refresh quotes" button and the chain's status lines."""
     return [
         dcc.Store(id=Ids.MARKET, data=None),
+        dcc.Store(id=Ids.PICKED, data=None),
         dbc.Col(
             [
                 dbc.Label("Expiration from the chain", className="small mb-0"),
@@ -101,22 +104,28 @@ def register(app: Dash, ctx: CockpitContext) -> None:
 
     @app.callback(
         Output(Ids.STRIKES, "value"),
+        Output(Ids.PICKED, "data"),
         Output(Ids.PICK_STATUS, "children"),
-        Input(Ids.EXPIRATION, "value"),
+        Input(Ids.EXPIRATION_PICK, "value"),
         Input(Ids.STRUCTURE, "value"),
         Input(Ids.MARKET, "data"),
+        State(Ids.EXPIRATION, "value"),
         prevent_initial_call=True,
     )
-    def pick_strikes(expiration, structure, market):
+    def pick_strikes(picked_expiration, structure, market, typed_expiration):
         chain, _ = market_of(market)
         if chain is None:
-            return no_update, None
+            return no_update, None, None
+        # a new structure keeps a typed listed expiration; a new chain or pick uses the pick
+        structure_only = set(callback_ctx.triggered_prop_ids) == {f"{Ids.STRUCTURE}.value"}
+        keep_typed = structure_only and chain.listed(typed_expiration) is not None
+        expiration = typed_expiration if keep_typed else picked_expiration
         picked = desk.pick(structure, chain, expiration)
         if isinstance(picked, MarketGap):
             listed = chain.listed(expiration)
             hint = listed_strikes_hint(listed.strikes, chain.spot) if listed else ""
-            return no_update, f"{picked.sentence} {hint}".strip()
-        return picked.text, picked.sentence
+            return no_update, None, f"{picked.sentence} {hint}".strip()
+        return picked.text, picked.text, picked.sentence
 
     @app.callback(
         Output(Ids.LEG_QUOTES, "children"),
@@ -130,9 +139,10 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Input(Ids.REFRESH_QUOTES, "n_clicks"),
         Input(Ids.UNDERLYING, "value"),
         State(Ids.MARKET, "data"),
+        State(Ids.PICKED, "data"),
         prevent_initial_call=True,
     )
-    def quote_legs(strikes, expiration, structure, _refresh, underlying, market):
+    def quote_legs(strikes, expiration, structure, _refresh, underlying, market, picked):
         chain, _ = market_of(market)
         quoted = desk.quote_ticket(
             underlying=underlying,
@@ -141,8 +151,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             strikes=strikes,
             chain=chain,
         )
+        trigger = callback_ctx.triggered_id
         # another underlying makes the last one's price, IV and limit stale: blank them
-        unknown = "" if callback_ctx.triggered_id == Ids.UNDERLYING else no_update
+        unknown = "" if trigger == Ids.UNDERLYING else no_update
         spot = unknown if quoted.spot is None else str(quoted.spot)
         if quoted.gap is not None:
             status = dbc.Alert(quoted.gap.sentence, color="warning", className="py-1 mb-1")
@@ -150,15 +161,17 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         if quoted.price is None:
             return None, None, unknown, spot, unknown
         price = quoted.price
-        status = html.Span(
-            f"Limit prefilled at the net mid {price.limit} ({price.price_effect.value.lower()}, "
-            f"tick {price.tick}); type another price to work the order.",
-            className=MUTED,
-        )
+        prefill = trigger == Ids.REFRESH_QUOTES or (trigger == Ids.STRIKES and strikes == picked)
+        effect = f"{price.price_effect.value.lower()}, tick {price.tick}"
+        if prefill:
+            text = f"Limit prefilled at the net mid {price.limit} ({effect}); type another price "
+            text += "to work the order."
+        else:
+            text = f"Net mid {price.limit} ({effect}); Refresh quotes sets the limit to it."
         return (
             leg_quotes(price),
-            status,
-            str(price.limit),
+            html.Span(text, className=MUTED),
+            str(price.limit) if prefill else unknown,
             spot,
             _volatility_pct(price.volatility, unknown),
         )

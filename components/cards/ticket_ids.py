@@ -21,6 +21,7 @@ class Ids:
     REFRESH_QUOTES = "ticket-refresh-quotes"
     CHAIN_STATUS = "ticket-chain-status"
     PICK_STATUS = "ticket-pick-status"
+    PICKED = "ticket-picked"
     QUOTE_STATUS = "ticket-quote-status"
     LEG_QUOTES = "ticket-leg-quotes"
     SUMMARY = "ticket-summary"

@@ -10,10 +10,14 @@ from components.cards.ticket import Ids as TicketIds
 CHAIN_WAIT_MS = 60_000  # a loaded 2-core machine: the chain, the pick and the quotes in turn
 
 
+def wait_for_the_chain(page: Page) -> None:
+    """Until the chain has picked the ticket's strikes and prefilled its limit."""
+    expect(page.locator(f"#{TicketIds.PRICE}")).not_to_have_value("", timeout=CHAIN_WAIT_MS)
+
+
 def type_ticket(page: Page, strikes: str, price: str) -> None:
     """Wait for the chain's limit, type `strikes`, wait for their quotes, then type `price`."""
-    limit = page.locator(f"#{TicketIds.PRICE}")
-    expect(limit).not_to_have_value("", timeout=CHAIN_WAIT_MS)
+    wait_for_the_chain(page)
     page.fill(f"#{TicketIds.STRIKES}", strikes)
     page.press(f"#{TicketIds.STRIKES}", "Enter")
     first_strike = strikes.split(",")[0].strip()

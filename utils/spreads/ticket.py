@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from utils.core.money import MoneyFormatError, parse_usd_text
 from utils.spreads.builders import LegSpec
@@ -21,7 +21,11 @@ from utils.spreads.ticket_structures import MAX_CUSTOM_LEGS, STRUCTURES, Structu
 __all__ = ["STRUCTURES", "StructureChoice", "TicketError", "build_ticket_spread", "parse_amount"]
 QUANTITY_RULE = "must be a whole number of at least 1"
 _LEG = re.compile(r"^([+-])\s*(\d*)\s*(C|P|CALL|PUT)\s*(\S+)$", re.IGNORECASE)
+_WHOLE = re.compile(r"^[0-9]+(\.0*)?$")
 PLACEHOLDER_PRICE = Decimal("0.01")
+
+# A ticket's quantity above this is a typing slip, not an order (the ladder caps are far lower).
+MAX_TICKET_CONTRACTS = 1_000
 
 
 class TicketError(ValueError):
@@ -33,11 +37,12 @@ class TicketError(ValueError):
 
 
 def _decimal(field: str, text: str | float | int | None) -> Decimal:
+    """A strike or price in the one number format (`parse_usd_text`), above 0."""
     try:
-        value = Decimal(str(text).strip())
-    except (InvalidOperation, ValueError):
-        raise TicketError(field, f"{text!r} is not a number") from None
-    if not value.is_finite() or value <= 0:
+        value = parse_usd_text(str(text))
+    except MoneyFormatError as error:
+        raise TicketError(field, str(error)) from None
+    if value <= 0:
         raise TicketError(field, "must be a number above 0")
     return value
 
@@ -90,14 +95,16 @@ def parse_legs(text: str) -> list[LegSpec]:
 
 
 def _quantity(quantity: int | str | None) -> int:
+    """A whole number of spreads from 1 to MAX_TICKET_CONTRACTS ("2", 2 or 2.0; never "1e3")."""
     text = "" if quantity is None else str(quantity).strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise TicketError("quantity", QUANTITY_RULE) from None
-    if not number.is_finite() or number != number.to_integral_value() or number < 1:
+    if not _WHOLE.match(text) or int(text.split(".")[0]) < 1:
         raise TicketError("quantity", QUANTITY_RULE)
-    return int(number)
+    contracts = int(text.split(".")[0])
+    if contracts > MAX_TICKET_CONTRACTS:
+        raise TicketError(
+            "quantity", f"{contracts:,} is above {MAX_TICKET_CONTRACTS:,} contracts per ticket"
+        )
+    return contracts
 
 
 def _expiration(expiration: date | str | None) -> date:
