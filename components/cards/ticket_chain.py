@@ -151,9 +151,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             strikes=strikes,
             chain=chain,
         )
-        trigger = callback_ctx.triggered_id
+        fired = set(callback_ctx.triggered_prop_ids)
         # another underlying makes the last one's price, IV and limit stale: blank them
-        unknown = "" if trigger == Ids.UNDERLYING else no_update
+        unknown = "" if f"{Ids.UNDERLYING}.value" in fired else no_update
         spot = unknown if quoted.spot is None else str(quoted.spot)
         if quoted.gap is not None:
             status = dbc.Alert(quoted.gap.sentence, color="warning", className="py-1 mb-1")
@@ -161,7 +161,8 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         if quoted.price is None:
             return None, None, unknown, spot, unknown
         price = quoted.price
-        prefill = trigger == Ids.REFRESH_QUOTES or (trigger == Ids.STRIKES and strikes == picked)
+        refreshed = f"{Ids.REFRESH_QUOTES}.n_clicks" in fired
+        prefill = refreshed or (f"{Ids.STRIKES}.value" in fired and strikes == picked)
         effect = f"{price.price_effect.value.lower()}, tick {price.tick}"
         if prefill:
             text = f"Limit prefilled at the net mid {price.limit} ({effect}); type another price "

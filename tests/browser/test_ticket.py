@@ -303,3 +303,26 @@ def test_odds_use_the_legs_iv_show_iv_rank_and_warn_of_an_ex_dividend_date(tmp_p
     assert "1-SD move by expiration (estimate)\t±$" in shown and "IV rank" in shown
     assert "Ex-dividend 2026-03-20 falls before the 2026-04-17 expiration" in shown
     assert "assumed" not in shown and tooltip == ODDS_FORMULA
+
+
+@pytest.mark.viewport(height=2400)
+def test_typed_strikes_keep_the_typed_price_until_refresh_quotes_sets_their_mid(tmp_path, page):
+    settings = cockpit_settings(tmp_path)
+    with serve_cockpit(settings, PROJECT_ROOT, clock=SteppingClock(START)) as url:
+        open_ticket(page, url)
+        page.fill(f"#{TicketIds.PRICE}", "1.23")
+        page.press(f"#{TicketIds.PRICE}", "Enter")
+        page.fill(f"#{TicketIds.STRIKES}", "520, 525")
+        page.press(f"#{TicketIds.STRIKES}", "Enter")
+        status = field(page, TicketIds.QUOTE_STATUS)
+        expect(status).to_contain_text("Refresh quotes sets the limit", timeout=CHAIN_WAIT_MS)
+        kept = field(page, TicketIds.PRICE).input_value()
+        legs = ticket_legs(
+            underlying="SPY", structure="bull_put", expiration=EXPIRATION, strikes="520, 525"
+        )
+        mid = str(price_legs(legs, QUOTES, SPY_CHAIN).limit)
+        page.click(f"#{TicketIds.REFRESH_QUOTES}")
+        expect(field(page, TicketIds.PRICE)).to_have_value(mid, timeout=CHAIN_WAIT_MS)
+        refreshed = status.inner_text()
+    assert kept == "1.23"
+    assert refreshed.startswith(f"Limit prefilled at the net mid {mid} (credit, tick 0.01)")
