@@ -15,15 +15,11 @@ from datetime import date
 from typing import Any
 
 from utils.sim.market import UNDERLYINGS, expirations
+from utils.spreads.expirations import third_friday
 
 QUARTERLY_ETF_MONTHS = (3, 6, 9, 12)
 AAPL_EARNINGS = ((1, 29), (4, 30), (7, 30), (10, 29))
 AAPL_EX_DIVIDEND = ((2, 9), (5, 11), (8, 10), (11, 9))
-
-
-def _third_friday(year: int, month: int) -> date:
-    first = date(year, month, 1)
-    return first.replace(day=1 + (4 - first.weekday()) % 7 + 14)
 
 
 def _next_date(today: date, month_days: tuple[tuple[int, int], ...]) -> date:
@@ -38,7 +34,7 @@ def ex_dividend_date(symbol: str, today: date) -> date | None:
         return _next_date(today, AAPL_EX_DIVIDEND)
     if symbol in UNDERLYINGS:
         fridays = [
-            _third_friday(today.year + n, month) for n in (0, 1) for month in QUARTERLY_ETF_MONTHS
+            third_friday(today.year + n, month) for n in (0, 1) for month in QUARTERLY_ETF_MONTHS
         ]
         return min(day for day in fridays if day >= today)
     return None
