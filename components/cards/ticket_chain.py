@@ -161,6 +161,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         if quoted.price is None:
             return None, None, unknown, spot, unknown
         price = quoted.price
+        if quoted.wrong_way:
+            status = dbc.Alert(quoted.wrong_way, color="warning", className="py-1 mb-1")
+            return leg_quotes(price), status, "", spot, _volatility_pct(price.volatility, unknown)
         refreshed = f"{Ids.REFRESH_QUOTES}.n_clicks" in fired
         prefill = refreshed or (f"{Ids.STRIKES}.value" in fired and strikes == picked)
         effect = f"{price.price_effect.value.lower()}, tick {price.tick}"

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from components.cards.broker import Ids as BrokerIds
 from components.cards.ticket import Ids as TicketIds
 from components.cards.ticket_preview import ALWAYS_DRY_RUN_WHY
+from components.formatting import usd
 from tests.support.browser import screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from tests.support.tastytrade_support import START, SteppingClock
@@ -25,7 +26,7 @@ from utils.records.audit import AuditLog
 from utils.sim import market
 from utils.spreads.chain import LegQuote, ListedExpiration, OptionChain, TickSize, price_legs
 from utils.spreads.strike_picker import pick_strikes
-from utils.spreads.ticket import STRUCTURES, ticket_legs
+from utils.spreads.ticket import STRUCTURES, build_ticket_spread, ticket_legs
 from utils.spreads.ticket_odds import ODDS_FORMULA
 
 TODAY = START.date()  # Wednesday 2026-03-04
@@ -63,12 +64,15 @@ QUOTES = sim_quotes()
 
 
 def expected(structure: str) -> tuple[str, str]:
-    """(strikes text, limit) the ticket should show for a structure, from the sim's own market."""
+    """(strikes text, limit) the ticket should show for a structure, from the sim's own market;
+    the limit is blank where the mid is on the other side (a credit for a debit structure)."""
     pick = pick_strikes(structure, SPY_CHAIN.expirations[0], SPY_CHAIN.spot, QUOTES)
     legs = ticket_legs(
         underlying="SPY", structure=structure, expiration=EXPIRATION, strikes=pick.text
     )
-    return pick.text, str(price_legs(legs, QUOTES, SPY_CHAIN).limit)
+    price = price_legs(legs, QUOTES, SPY_CHAIN)
+    wanted = STRUCTURES[structure][0].price_effect
+    return pick.text, str(price.limit) if price.price_effect.value == wanted else ""
 
 
 def field(page: Page, name: str):
@@ -109,6 +113,23 @@ def test_every_structure_is_built_from_the_chain_at_its_mid(tmp_path, page):
             expect(field(page, TicketIds.STRIKES)).to_have_value(strikes, timeout=CHAIN_WAIT_MS)
             expect(field(page, TicketIds.PRICE)).to_have_value(limit, timeout=CHAIN_WAIT_MS)
             summary = field(page, TicketIds.SUMMARY)
+            if not limit:
+                expect(field(page, TicketIds.QUOTE_STATUS)).to_contain_text(
+                    "At the mid these legs are a credit", timeout=CHAIN_WAIT_MS
+                )
+                shown[structure] = "wrong way"
+                continue
+            spread = build_ticket_spread(
+                underlying="SPY",
+                structure=structure,
+                expiration=EXPIRATION,
+                strikes=strikes,
+                quantity=1,
+                limit_price=limit,
+            )
+            expect(summary).to_contain_text(spread.legs[0].describe(), timeout=CHAIN_WAIT_MS)
+            max_profit = summary.locator("tr", has_text="Max profit")
+            expect(max_profit).to_contain_text(usd(spread.max_profit_usd), timeout=CHAIN_WAIT_MS)
             expect(summary.locator("tr", has_text="Defined risk")).to_contain_text(
                 "yes", timeout=CHAIN_WAIT_MS
             )
@@ -119,6 +140,7 @@ def test_every_structure_is_built_from_the_chain_at_its_mid(tmp_path, page):
     assert "Bid" in legs_table and "Delta" in legs_table and "limit $" in legs_table
     assert all("Impossible price" not in text for text in shown.values())
     assert "Broken wing butterfly" in shown["bwb_put_credit"]
+    assert shown["bwb_put_debit"] == shown["bwb_call_debit"] == "wrong way"
 
 
 @pytest.mark.viewport(height=2400)
@@ -217,6 +239,10 @@ def test_any_change_clears_a_ready_preview_and_its_confirmation(tmp_path, page):
             expected("iron_condor")[0], timeout=CHAIN_WAIT_MS
         )
         expect(field(page, TicketIds.RESULT)).to_have_text("", timeout=CHAIN_WAIT_MS)
+        expect(field(page, TicketIds.SUMMARY)).to_contain_text("Iron condor", timeout=CHAIN_WAIT_MS)
+        expect(field(page, TicketIds.PRICE)).to_have_value(
+            expected("iron_condor")[1], timeout=CHAIN_WAIT_MS
+        )
         summary = field(page, TicketIds.SUMMARY).inner_text()
         traces = page.locator(f"#{TicketIds.PAYOFF} .scatterlayer .trace").count()
         place_disabled = field(page, TicketIds.PLACE).is_disabled()

@@ -32,7 +32,7 @@ from utils.spreads.legs import Leg
 from utils.spreads.market_events import UnderlyingEvents
 from utils.spreads.strike_picker import StrikePick, pick_strikes
 from utils.spreads.symbols import OptionType
-from utils.spreads.ticket import TicketError, ticket_legs
+from utils.spreads.ticket import STRUCTURES, TicketError, ticket_legs
 from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.market_data import MarketMetric, NestedOptionChain, Quote
 
@@ -61,6 +61,7 @@ class TicketQuote(BaseModel):
     spot: Decimal | None = None
     price: NetPrice | None = None
     gap: MarketGap | None = None
+    wrong_way: str | None = None  # the mid is a credit for a debit structure, or the reverse
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -261,4 +262,17 @@ class TicketMarket:
         priced = self._priced(legs, chain, quotes)
         if isinstance(priced, MarketGap):
             return TicketQuote(spot=spot, gap=priced)
-        return TicketQuote(spot=spot, price=priced)
+        return TicketQuote(spot=spot, price=priced, wrong_way=_wrong_way(structure, priced))
+
+
+def _wrong_way(structure: str, price: NetPrice) -> str | None:
+    """Why the mid cannot be the limit: the legs collect money where the structure pays, or the
+    reverse (a limit on the wrong side would pay for what the market pays you for)."""
+    wanted = STRUCTURES[structure][0].price_effect
+    if price.price_effect.value == wanted:
+        return None
+    return (
+        f"At the mid these legs are a {price.price_effect.value.lower()} of {abs(price.mid)}, "
+        f"not a {wanted.lower()}: pick the {price.price_effect.value.lower()} variant or other "
+        "strikes, or type a limit."
+    )

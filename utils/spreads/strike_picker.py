@@ -143,12 +143,28 @@ def _put_broken_wing(p: _Picker) -> tuple[Decimal, ...]:
     return p.away(middle, -1, widths=2), middle, upper
 
 
-def _custom(p: _Picker) -> str:
-    """An iron condor with a wider call wing: four legs a trader then edits."""
+def _custom_legs(p: _Picker, sign: int) -> str:
+    """An iron condor with a wider call wing (sign +1: sold for a credit), or the same legs
+    bought for a debit (sign -1): four legs a trader then edits."""
     short_put, short_call = _condor_shorts(p)
     long_put, long_call = p.away(short_put, -1), p.away(short_call, +1, widths=2)
     k = strike_text
-    return f"+1 P {k(long_put)}, -1 P {k(short_put)}, -1 C {k(short_call)}, +1 C {k(long_call)}"
+    return (
+        f"{sign:+d} P {k(long_put)}, {-sign:+d} P {k(short_put)}, "
+        f"{-sign:+d} C {k(short_call)}, {sign:+d} C {k(long_call)}"
+    )
+
+
+def _call_debit_broken_wing(p: _Picker) -> tuple[Decimal, ...]:
+    """A call fly at the money whose upper wing is one listed strike wider: usually a debit."""
+    lower, middle, upper = p.fly()
+    return lower, middle, p.away(upper, +1, widths=0)
+
+
+def _put_debit_broken_wing(p: _Picker) -> tuple[Decimal, ...]:
+    """A put fly at the money whose lower wing is one listed strike wider: usually a debit."""
+    lower, middle, upper = p.fly()
+    return p.away(lower, -1, widths=0), middle, upper
 
 
 RECIPES: dict[str, Callable[[_Picker], tuple[Decimal, ...] | str]] = {
@@ -163,11 +179,11 @@ RECIPES: dict[str, Callable[[_Picker], tuple[Decimal, ...] | str]] = {
     "short_call_butterfly": _at_the_money_fly,
     "short_put_butterfly": _at_the_money_fly,
     "bwb_call_credit": _call_broken_wing,
-    "bwb_call_debit": _call_broken_wing,
+    "bwb_call_debit": _call_debit_broken_wing,
     "bwb_put_credit": _put_broken_wing,
-    "bwb_put_debit": _put_broken_wing,
-    "custom_credit": _custom,
-    "custom_debit": _custom,
+    "bwb_put_debit": _put_debit_broken_wing,
+    "custom_credit": lambda p: _custom_legs(p, +1),
+    "custom_debit": lambda p: _custom_legs(p, -1),
 }
 
 
