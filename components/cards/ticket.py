@@ -15,7 +15,7 @@ from components.cards.ticket_preview import place_blocker, show_placement, show_
 from components.cards.ticket_views import no_payoff_figure, odds, payoff_figure, summary
 from components.context import CockpitContext
 from components.signals import JOURNAL_CHANGED
-from utils.broker.models import Placement, TradePlan
+from utils.broker.models import TradePlan
 from utils.broker.order_intent import OrderIntent
 from utils.broker.playbook_plan import plan_with_playbook
 from utils.journal.errors import JournalError
@@ -129,17 +129,6 @@ def actions() -> html.Div:
             html.Span(id=Ids.COUNTDOWN, className="small fw-bold ms-2"),
             html.Div("Preview first", id=Ids.PLACE_WHY, className="small text-muted"),
             dcc.Loading(html.Div(id=Ids.RESULT, className="mt-2")),
-            dcc.Store(id=Ids.WORKING, data=None),
-            html.Div(
-                [
-                    dbc.Button("Check fill", id=Ids.RECONCILE, size="sm", color="secondary"),
-                    dbc.Button(
-                        "Cancel order", id=Ids.CANCEL, size="sm", color="light", className="ms-2"
-                    ),
-                ],
-                id=Ids.WORKING_ACTIONS,
-                hidden=True,
-            ),
         ],
         className="mt-2",
     )
@@ -173,13 +162,6 @@ def layout(ctx: CockpitContext) -> dbc.Card:
 def spread_from_form(*values) -> Spread:
     """The spread the ticket's fields (in `FORM_FIELDS` order) describe; TicketError if none."""
     return build_ticket_spread(**dict(zip(FORM_NAMES, values)))
-
-
-def _working(placement: Placement) -> dict | None:
-    """What the page keeps to follow a working order: its correlation and order id."""
-    if not placement.outcome.working or not placement.order_id:
-        return None
-    return {"correlation": placement.correlation_id, "order_id": placement.order_id}
 
 
 def _hint(structure: str | None) -> str:
@@ -296,40 +278,11 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     )
 
     @app.callback(
-        Output(Ids.WORKING_ACTIONS, "hidden"),
-        Input(Ids.WORKING, "data"),
-    )
-    def working_actions(working):
-        return not working
-
-    @app.callback(
-        Output(Ids.RESULT, "children", allow_duplicate=True),
-        Output(Ids.WORKING, "data", allow_duplicate=True),
-        Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
-        Input(Ids.RECONCILE, "n_clicks"),
-        Input(Ids.CANCEL, "n_clicks"),
-        State(Ids.WORKING, "data"),
-        State(JOURNAL_CHANGED, "data"),
-        prevent_initial_call=True,
-    )
-    def follow_up(_check, _cancel, working, version):
-        if not working:
-            return None, None, version
-        if callback_ctx.triggered_id == Ids.CANCEL:
-            result = ctx.guard.cancel(working["order_id"], correlation_id=working["correlation"])
-            color = "danger" if result.outcome.refused else "secondary"
-            return dbc.Alert(result.message, color=color, className="py-1"), None, version + 1
-        placement = ctx.guard.reconcile(working["correlation"])
-        still = _working(placement)
-        return show_placement(placement), still, version + 1
-
-    @app.callback(
         Output(Ids.RESULT, "children", allow_duplicate=True),
         Output(Ids.PREVIEW_REF, "data", allow_duplicate=True),
         Output(Ids.CONFIRM, "value", allow_duplicate=True),
         Output(Ids.PLACE_STATE, "data", allow_duplicate=True),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
-        Output(Ids.WORKING, "data", allow_duplicate=True),
         Input(Ids.PLACE, "n_clicks"),
         State(Ids.PREVIEW_REF, "data"),
         State(Ids.CONFIRM, "value"),
@@ -341,7 +294,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         if pending is None:
             message = "Preview the order again: a confirmation is good for one order, once."
             alert = dbc.Alert(message, color="warning", className="py-1")
-            return alert, None, False, None, version, None
+            return alert, None, False, None, version
         token, intent = pending
         placement = ctx.guard.place(token, intent=intent, confirmed_by_person=True)
-        return show_placement(placement), None, False, None, version + 1, _working(placement)
+        return show_placement(placement), None, False, None, version + 1

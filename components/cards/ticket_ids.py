@@ -44,7 +44,3 @@ class Ids:
     WHAT_IF = "ticket-what-if"
     CHECKS = "ticket-checks"
     PLACEMENT = "ticket-placement"
-    WORKING = "ticket-working"
-    WORKING_ACTIONS = "ticket-working-actions"
-    RECONCILE = "ticket-reconcile"
-    CANCEL = "ticket-cancel"

@@ -1,7 +1,8 @@
 """Order ticket in Chromium: built from the simulator's chain for every structure, previewed and
-placed in SIM; a dry-run preview says each thing once and why Place is disabled; any change
-clears a preview and its confirmation; the confirmation counts down and expires; impossible
-prices and undefined-risk legs are flagged as typed; an order that never filled is not journaled.
+placed in SIM (a resting one is in the Broker card's order book and cancelled from there); a
+dry-run preview says each thing once and why Place is disabled; any change clears a preview and
+its confirmation; the confirmation counts down and expires; impossible prices and undefined-risk
+legs are flagged as typed; an order that never filled is not journaled.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from components.cards.broker import Ids as BrokerIds
 from components.cards.ticket import Ids as TicketIds
 from components.cards.ticket_preview import ALWAYS_DRY_RUN_WHY
 from components.formatting import usd
+from components.order_book_panel import Ids as BookIds
 from tests.support.browser import screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from tests.support.tastytrade_support import START, SteppingClock
@@ -200,13 +202,18 @@ def test_a_chain_built_iron_condor_fills_at_its_mid_in_sim_and_a_richer_one_rest
         page.press(f"#{TicketIds.PRICE}", "Enter")
         expect(field(page, TicketIds.RESULT)).to_have_text("", timeout=CHAIN_WAIT_MS)
         resting = place_confirmed(page)
-        page.click(f"#{TicketIds.CANCEL}")
-        page.locator(f"#{TicketIds.RESULT} :text('ancel')").first.wait_for()
-        after_cancel = field(page, TicketIds.RESULT).inner_text()
+        page.click(f"#{BookIds.REFRESH}")
+        page.locator(f"#{BookIds.BODY} :text('1 working order(s)')").wait_for()
+        in_book = page.locator(f"#{BookIds.BODY}").text_content()
+        page.locator(f"#{BookIds.BODY} button:has-text('Cancel')").first.click()
+        page.locator(f"#{BookIds.CANCEL_MESSAGE} :text('ancel')").first.wait_for()
+        after_cancel = page.locator(f"#{BookIds.CANCEL_MESSAGE}").inner_text()
+        page.locator(f"#{BookIds.BODY} :text('0 working order(s)')").wait_for()
     assert mode == "SIM"
     assert outcome == "READY TO CONFIRM" and disabled_before_confirming
     assert why_unconfirmed == "Confirm the order"
     assert at_the_mid == "FILLED" and resting == "WORKING"
+    assert "100002" in in_book and "SIM (cockpit)" in in_book
     assert after_cancel.startswith("Order 100002: Cancel Requested (SIM, 127.0.0.1:")
     audit = AuditLog.open(settings.data_dir)
     kinds = [entry.kind for entry in audit.entries()]
