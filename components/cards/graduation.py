@@ -43,12 +43,25 @@ def _progress(gate: GateResult) -> dbc.Progress | None:
     )
 
 
+SHOWN_LIST_ITEMS = 25  # per end of a long evidence list (the export keeps every item)
+
+
+def shown_evidence(value: object) -> str:
+    """An evidence value as shown: a long comma-separated list keeps its first and last
+    items and says how many there are (years of trade ids stay a line, not a page)."""
+    items = str(value).split(", ")
+    if len(items) <= 2 * SHOWN_LIST_ITEMS:
+        return str(value)
+    head, tail = items[:SHOWN_LIST_ITEMS], items[-SHOWN_LIST_ITEMS:]
+    return f"{', '.join(head)}, ..., {', '.join(tail)} ({len(items):,} in all)"
+
+
 def _gate_row(gate: GateResult) -> html.Tr:
     evidence = html.Details(
         [
             html.Summary("evidence", className="small text-muted"),
             html.Ul(
-                [html.Li(f"{key}: {value}") for key, value in gate.evidence.items()]
+                [html.Li(f"{key}: {shown_evidence(v)}") for key, v in gate.evidence.items()]
                 or [html.Li("none recorded")],
                 className="small mb-0",
             ),
