@@ -28,9 +28,9 @@ from utils.core.money import parse_usd_text
 # The one money shape: optional minus, dollar sign, thousands separators, exactly two decimals.
 MONEY = re.compile(r"-?\$\d{1,3}(,\d{3})*\.\d{2}")
 AMOUNTS = st.one_of(
-    st.decimals(min_value=-10**9, max_value=10**9, allow_nan=False, allow_infinity=False),
+    st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False),
     st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False),
-    st.integers(min_value=-10**9, max_value=10**9),
+    st.integers(min_value=-(10**9), max_value=10**9),
 )
 
 
