@@ -13,7 +13,7 @@ from components.cards import alerts, broker, discipline, expectancy, export, gra
 from components.context import build_context
 from tests.app.conftest import NOW, close_context
 from tests.app.dash_tree import find, text
-from tests.support.journal_factory import START, journal_trades, seed_journal
+from tests.support.journal_factory import START, journal_trades
 from tests.support.live_server import cockpit_settings
 from utils.journal.store import Journal
 from utils.records.alerts import AlertRule, AlertStore
@@ -100,5 +100,8 @@ def test_drawdown_is_a_positive_amount_labelled_as_a_fall(seeded_ctx):
 
 
 def test_the_shape_check_catches_each_old_habit():
-    old = "$-100.00 $382.5816 $10000.00 Profit factor inf 2025-03-03T14:00:00.123456 0.2 R iron_condor"
+    old = (
+        "$-100.00 $382.5816 $10000.00 Profit factor inf 2025-03-03T14:00:00.123456 0.2 R "
+        "iron_condor"
+    )
     assert len(shapes_broken(old)) >= 7

@@ -78,7 +78,7 @@ def number(value: Number | None, decimals: int = 2) -> str:
 
 
 def percent(fraction: Number | None, decimals: int = 0) -> str:
-    """A fraction as a percentage: 0.625 -> "63 %" (decimals=0, half-up) or "62.5 %" (decimals=1)."""
+    """A fraction as a percentage, half-up: 0.625 -> "63 %", or "62.5 %" with decimals=1."""
     found = _decimal(fraction)
     return NONE_SHOWN if found is None else f"{number(found * 100, decimals)} %"
 
