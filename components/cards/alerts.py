@@ -95,11 +95,15 @@ def alert_line(alert: Alert, settings: Settings) -> html.Li:
     ack = (
         html.Span(
             f"acknowledged {local_time(alert.acknowledged_at, settings)}",
-            className="text-muted text-nowrap",
+            className="text-muted text-nowrap flex-shrink-0",
         )
         if alert.acknowledged_at
         else dbc.Button(
-            "Acknowledge", id=Ids.ack(alert.id), size="sm", color="light", className="py-0"
+            "Acknowledge",
+            id=Ids.ack(alert.id),
+            size="sm",
+            color="light",
+            className="py-0 text-nowrap flex-shrink-0",
         )
     )
     details = html.Details(

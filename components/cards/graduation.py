@@ -83,8 +83,11 @@ def _gate_row(gate: GateResult) -> html.Tr:
                 )
             ),
             html.Td([html.Div(gate.name), _progress(gate), evidence]),
-            html.Td([html.Div(actual), html.Div(rule, className="text-muted")]),
-            html.Td(room or "-"),
+            html.Td(
+                [html.Div(actual), html.Div(rule, className="text-muted")],
+                className="text-nowrap",
+            ),
+            html.Td(room or "-", className="text-nowrap"),
         ],
         id=Ids.gate(gate.code),
         className="small",
