@@ -46,9 +46,7 @@ def test_a_running_job_shows_its_tool_its_unfinished_line_and_the_time_so_far():
     job = runner.latest("preflight")
     release.set()
     assert preflight_panel.render_status(job) == "Running pytest... 2 m 05 s so far"
-    assert preflight_panel.render_output(job) == (
-        "[pytest] collected 12 items\n[pytest] ......"
-    )
+    assert preflight_panel.render_output(job) == ("[pytest] collected 12 items\n[pytest] ......")
 
 
 def test_a_finished_run_puts_each_tools_verdict_and_counts_on_top():

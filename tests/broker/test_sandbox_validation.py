@@ -193,3 +193,17 @@ def test_validation_without_sandbox_credentials_runs_on_the_simulator(tmp_path):
         assert rig.sandbox.requests == [] and rig.live.requests == []
     finally:
         rig.close()
+
+
+def test_an_unreachable_broker_is_a_sentence_not_an_exception(rig):
+    from tests.support.live_server import free_port
+
+    port = free_port()  # nothing listens there
+    client = sandbox_client(rig, base_url=f"http://127.0.0.1:{port}")
+    record = validate(rig, client, place_order=False)
+    login = record.steps[1]
+    assert (login.name, login.passed) == ("login", False)
+    assert login.detail == (
+        f"the broker at 127.0.0.1:{port} did not answer: check that it is running and that the "
+        "base URL in .env is right"
+    )
