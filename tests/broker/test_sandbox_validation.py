@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 
@@ -206,4 +207,12 @@ def test_an_unreachable_broker_is_a_sentence_not_an_exception(rig):
     assert login.detail == (
         f"the broker at 127.0.0.1:{port} did not answer: check that it is running and that the "
         "base URL in .env is right"
+    )
+
+
+def test_the_dry_run_step_writes_buying_power_as_money(rig):
+    record = validate(rig, place_order=False)
+    (dry_run,) = [step for step in record.steps if step.name == "dry-run"]
+    assert re.fullmatch(
+        r"clean dry-run; buying power [-+]\$\d{1,3}(,\d{3})*\.\d{2}", dry_run.detail
     )

@@ -45,6 +45,7 @@ from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads.legs import Leg, PriceEffect
 from utils.spreads.spread import Spread
 from utils.tastytrade.orders import build_spread_order
+from utils.core.display import signed_usd
 from utils.tastytrade.errors import TastytradeError, TransportError
 from utils.tastytrade.orders import NewOrder, Order
 from utils.core.money import usd
@@ -294,7 +295,10 @@ def _dry_run(run: _Run) -> str:
     if problems:
         raise StepFailed("; ".join(p.sentence for p in problems))
     bpe = response.buying_power_effect
-    return f"clean dry-run; buying-power change {bpe.change_in_buying_power} {bpe.effect or ''}"
+    change = bpe.change_in_buying_power
+    if bpe.change_in_buying_power_effect.strip().lower() == "debit":
+        change = -change  # a debit uses buying power
+    return f"clean dry-run; buying power {signed_usd(change)}"
 
 
 def _submit(run: _Run, order: NewOrder, what: str) -> Order:
