@@ -607,7 +607,7 @@ def test_revenge_guard_boundaries(evaluate):
 
 def test_an_old_loss_reads_as_days_and_hours_not_minutes(evaluate):
     decision = evaluate(intent_for(bull_put()), last_loss_at=NOW - timedelta(minutes=19547.5))
-    (check,) = [c for c in decision.pretrade.checks if c.code is ReasonCode.REVENGE_GUARD]
+    (check,) = [c for c in decision.checks if c.code is ReasonCode.REVENGE_GUARD]
     assert check.sentence == "The last loss was 13 d 13 h ago (guard 30 min)."
 
 
