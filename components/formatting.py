@@ -92,7 +92,8 @@ def check_label(code: str, passed: bool) -> str:
 
 
 def _count(value: Decimal, unit: str) -> str:
-    return f"{int(value)} {unit}"
+    """A count with its unit, singular for one: "1 trade", "24 trades"."""
+    return f"{int(value)} {unit.removesuffix('s') if int(value) == 1 else unit}"
 
 
 def gate_figures(gate: GateResult) -> tuple[str, str, str]:

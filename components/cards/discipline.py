@@ -51,8 +51,8 @@ def render(evidence: CockpitEvidence, gate: int, ramp: int) -> list:
                 [
                     html.Tr(
                         [
-                            html.Td(f"-{part.points}"),
-                            html.Td(f"{part.count} x {part.weight}"),
+                            html.Td(f"-{part.points}", className="text-nowrap"),
+                            html.Td(f"{part.count} x {part.weight}", className="text-nowrap"),
                             html.Td(part.sentence),
                         ]
                     )

@@ -39,6 +39,7 @@ class Ids:
 
 MIN_CALENDAR_WEEKS = 4
 MAX_CALENDAR_WEEKS = 52  # a longer journal shows its latest year
+CALENDAR_WEEK_LABELS = 12
 SPARSE_TRADES = 5  # below this many closed trades the charts say why they look empty
 CHART_CONFIG = {"displayModeBar": False}
 
@@ -178,6 +179,8 @@ def calendar_figure(closed: pd.DataFrame) -> go.Figure:
         margin=dict(l=45, r=10, t=30, b=30),
         yaxis_autorange="reversed",
     )
+    labelled = weeks[:: -(-count // CALENDAR_WEEK_LABELS)]  # at most 12 labels, from the first
+    figure.update_xaxes(tickvals=labelled, ticktext=[f"{w:%b} {w.day}" for w in labelled])
     return figure
 
 

@@ -105,6 +105,7 @@ def test_the_calendar_spans_the_seeded_weeks_not_six_months(seeded_evidence):
     # closes from Monday 2025-01-06 to Tuesday 2025-02-04: the weeks of 6 Jan to 3 Feb.
     assert [str(week) for week in (weeks[0], weeks[-1])] == ["2025-01-06", "2025-02-03"]
     assert len(weeks) == 5
+    assert list(figure.layout.xaxis.ticktext) == ["Jan 6", "Jan 13", "Jan 20", "Jan 27", "Feb 3"]
 
 
 def test_a_short_journal_gets_at_least_four_calendar_weeks(tmp_path):

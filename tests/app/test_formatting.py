@@ -62,6 +62,11 @@ def gate(code: GateCode, actual, threshold, headroom) -> GateResult:
         (gate(GateCode.MIN_TRADES, 24, 25, -1), ("24 trades", "≥ 25", "1 more needed")),
         (gate(GateCode.MIN_DISCIPLINE, 72, 70, 2), ("72 / 100", "≥ 70", "+2 points")),
         (gate(GateCode.NO_HIGH_ALERT_LAST_SESSION, 2, 0, -2), ("2 HIGH alerts", "none", "")),
+        (gate(GateCode.NO_HIGH_ALERT_LAST_SESSION, 1, 0, -1), ("1 HIGH alert", "none", "")),
+        (
+            gate(GateCode.MIN_CLEAN_SESSIONS, 1, 15, -14),
+            ("1 clean session", "≥ 15", "14 more needed"),
+        ),
     ],
 )
 def test_gate_figures_carry_their_units(result, figures):
