@@ -9,13 +9,24 @@ from decimal import Decimal
 
 import pytest
 
-from components.cards import alerts, broker, discipline, expectancy, export, graduation
+from components import preflight_panel
+from components.cards import (
+    alerts,
+    broker,
+    discipline,
+    expectancy,
+    export,
+    graduation,
+    journal_table,
+)
+from components.jobs import Job
 from components.context import build_context
 from tests.app.conftest import NOW, close_context
 from tests.app.dash_tree import find, text
 from tests.support.journal_factory import START, journal_trades
 from tests.support.live_server import cockpit_settings
 from utils.journal.store import Journal
+from utils.journal.table_view import TableFilters
 from utils.records.alerts import AlertRule, AlertStore
 from utils.records.latch import RollbackLatchStore, RollbackTrigger, TriggerCode
 
@@ -56,7 +67,15 @@ def rendered_cards(ctx) -> str:
         broker.render_mode(evidence, ctx.guard.audit_chain(), settings),
         export.last_backup(ctx),
     ]
-    return " ".join(text(part) for part in parts)
+    answer, _ = journal_table.grid_response(
+        {"startRow": 0, "endRow": 50}, TableFilters(), ctx.journal.trades_frame()
+    )
+    rows = [" ".join(str(v) for k, v in row.items() if k != "loss") for row in answer["rowData"]]
+    details = [journal_table.render_detail(trade, settings) for trade in ctx.journal.list_trades()]
+    job = Job(id="j", name="preflight", lines=["[pytest] 3 passed"], elapsed_s=125.5)
+    return " ".join(
+        [*(text(part) for part in parts + details), *rows, text(preflight_panel.render_status(job))]
+    )
 
 
 @pytest.fixture
