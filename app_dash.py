@@ -17,6 +17,7 @@ from components import refresh, signals
 from components.cards import (
     alerts,
     broker,
+    close_ticket,
     discipline,
     expectancy,
     export,
@@ -43,10 +44,11 @@ PAGE_ROWS = (
     ((expectancy, 7), (discipline, 5)),
     ((ticket, 8), (export, 4)),
     ((journal, 12),),
+    ((close_ticket, 12),),
 )
 # What registers callbacks: the cards with controls of their own, then the evidence refresh
 # that fills the judging cards (Graduation, Discipline, Expectancy, the Broker's mode).
-CALLBACKS = (alerts, broker, export, ticket, journal, refresh)
+CALLBACKS = (alerts, broker, export, ticket, journal, close_ticket, refresh)
 
 
 def allowed_hosts(settings: Settings) -> set[str]:

@@ -1,19 +1,16 @@
 """Journal card: one row per spread; filters, manual entry and close, reviews, import, export.
 
-The table and the selected trade's panel are `journal_table`; a filter or journal change makes
-the grid ask for its rows again (`assets/journal_grid.js`).
+The table, its pages and the selected trade's panel are `journal_table`.
 """
 
 from __future__ import annotations
 
-import logging
-
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from dash import ctx as callback_ctx
 from pydantic import ValidationError
 
-from components.card import cockpit_card, failure
+from components.card import cockpit_card
 from components.cards import journal_table, ticket
 from components.context import CockpitContext
 from components.formatting import label, usd
@@ -21,19 +18,20 @@ from components.signals import JOURNAL_CHANGED
 from utils.core.sessions import NEW_YORK
 from utils.journal.entry_form import close_from_form, opened_from_form
 from utils.journal.risk import Structure
-from utils.core.sqlite_store import JournalBusy
+from utils.core.files import StorageError
+from utils.core.sqlite_store import JournalBusy, StoreUnwritable
 from utils.journal.errors import JournalError
 from utils.journal.import_report import ImportReport
 from utils.journal.trade import CloseReason, Mode
-from utils.journal.table_view import TableFilters
-from utils.journal.upload import ImportKind, UploadError, import_upload
+from utils.journal.upload import ImportKind, UploadError
+from utils.records.undefined_risk_alerts import import_upload_with_alerts
 from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError
 
-log = logging.getLogger("cockpit")
 ERRORS_SHOWN = 50
 WARNINGS_SHOWN = 20
-ASSETS_NAMESPACE = "cockpit"  # the functions of assets/journal_grid.js
+HIDDEN = "d-none"
+IMPORT_GOOD_SHOWN = "mt-1"
 
 
 class Ids:
@@ -52,7 +50,7 @@ class Ids:
     UPLOAD = "journal-upload"
     IMPORT_KIND = "journal-import-kind"
     IMPORT_MODE = "journal-import-mode"
-    IMPORT_SKIP_BAD = "journal-import-skip-bad"
+    IMPORT_GOOD = "journal-import-good"
     IMPORT_REPORT = "journal-import-report"
     IMPORT_OK = "journal-import-ok"
     IMPORT_REFUSED = "journal-import-refused"
@@ -68,6 +66,7 @@ class Ids:
     CLOSE_REASON = journal_table.Ids.CLOSE_REASON
     CLOSE_FOLLOWED = journal_table.Ids.CLOSE_FOLLOWED
     CLOSE_BUTTON = "journal-close-button"
+    CLOSE_TICKET_BUTTON = "journal-close-ticket-button"  # opens the Close card's ticket
     REVIEW_TEXT = "journal-review-text"
     MISTAKE_BUTTON = "journal-mistake-button"
     TAG_BUTTON = "journal-tag-button"
@@ -116,12 +115,6 @@ def _import_panel() -> html.Div:
         ImportKind.TASTYTRADE.value: "tastytrade transaction history",
         ImportKind.JOURNAL.value: "cockpit journal CSV",
     }
-    skip_bad = dbc.Checklist(
-        id=Ids.IMPORT_SKIP_BAD,
-        options=[{"label": "import the good rows, list the bad", "value": 1}],
-        value=[],
-        className="small",
-    )
     accounts = _same((Mode.SANDBOX, Mode.LIVE))
     return html.Div(
         [
@@ -132,7 +125,6 @@ def _import_panel() -> html.Div:
                     _input(
                         "tastytrade account", _select(Ids.IMPORT_MODE, Mode.SANDBOX.value, accounts)
                     ),
-                    _input("Bad rows", skip_bad, width=6),
                 ]
             ),
             dcc.Upload(
@@ -143,6 +135,14 @@ def _import_panel() -> html.Div:
                 className="border border-2 border-secondary-subtle rounded text-center p-2 small",
             ),
             dcc.Loading(html.Div(id=Ids.IMPORT_REPORT, className="mt-2")),
+            # Shown only after a refused import with bad rows: the trader's explicit choice.
+            dbc.Button(
+                "Import the good orders",
+                id=Ids.IMPORT_GOOD,
+                size="sm",
+                color="warning",
+                className=HIDDEN,
+            ),
         ]
     )
 
@@ -178,7 +178,19 @@ def _selected_panel() -> html.Div:
     followed = {"": "not answered", "yes": "yes", "no": "no"}
     return html.Div(
         [
-            *journal_table.detail_panel(),
+            html.H6(
+                [
+                    "Selected trade",
+                    dbc.Button(
+                        "Close at the broker…",
+                        id=Ids.CLOSE_TICKET_BUTTON,
+                        size="sm",
+                        color="outline-danger",
+                        className="ms-2",
+                    ),
+                ]
+            ),
+            journal_table.detail_panel(),
             dbc.Row(
                 [
                     _input("Exit price (per share)", dbc.Input(id=Ids.CLOSE_PRICE, size="sm"), 2),
@@ -273,16 +285,56 @@ def action_message(text: str, *, ok: bool) -> dbc.Alert:
     return message(text, ok=ok, box_id=Ids.ACTION_OK if ok else Ids.ACTION_REFUSED)
 
 
+def _listed(issues, shown: int) -> list:
+    """The first `shown` issues, then "N more" (the command line prints them all)."""
+    items = [html.Li(str(issue)) for issue in issues[:shown]]
+    if len(issues) > shown:
+        items.append(
+            html.Li(
+                f"... and {len(issues) - shown} more (python -m utils.journal import FILE "
+                "prints them all)"
+            )
+        )
+    return items
+
+
 def import_report(report: ImportReport) -> list:
-    """The import's one-line summary, then its errors and warnings (the first few)."""
-    errors = [html.Li(str(issue)) for issue in report.errors[:ERRORS_SHOWN]]
-    warnings = [html.Li(str(issue)) for issue in report.warnings[:WARNINGS_SHOWN]]
+    """The import's one-line summary, then its errors and warnings (a page of each, N more)."""
+    errors = _listed(report.errors, ERRORS_SHOWN)
+    warnings = _listed(report.warnings, WARNINGS_SHOWN)
     summary_id = Ids.IMPORT_OK if report.committed else Ids.IMPORT_REFUSED
     return [
         message(report.summary(), ok=report.committed, box_id=summary_id),
         (html.Ul(errors, className="small text-danger", id=Ids.IMPORT_ERRORS) if errors else None),
         html.Ul(warnings, className="small text-muted") if warnings else None,
     ]
+
+
+def run_upload(
+    ctx: CockpitContext, contents, filename, kind, mode, version, *, good: bool
+) -> tuple:
+    """Import an upload (the good orders only when `good`): the report, the journal's version,
+    and whether to offer "Import the good orders" (after a refusal with bad rows)."""
+    if not contents:
+        return None, version, HIDDEN
+    try:
+        done = import_upload_with_alerts(
+            ctx.journal,
+            ctx.alerts,
+            data_dir=ctx.settings.data_dir,
+            contents=contents,
+            file_name=filename,
+            kind=ImportKind(kind),
+            mode=Mode(mode),
+            skip_bad=good,
+            now=ctx.clock(),
+        )
+    except (JournalBusy, StoreUnwritable, StorageError, UploadError, JournalError) as error:
+        return message(str(error), ok=False, box_id=Ids.IMPORT_REFUSED), version, HIDDEN
+    report = done.report
+    offer = not report.committed and report.has_row_errors
+    changed = version + 1 if done.changed_journal else version
+    return import_report(report), changed, IMPORT_GOOD_SHOWN if offer else HIDDEN
 
 
 def selected_trade_id(selected_rows: list | None) -> int:
@@ -293,40 +345,9 @@ def selected_trade_id(selected_rows: list | None) -> int:
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
-    """Table pages and filters, writes to the journal, import and export."""
+    """The table (journal_table), writes to the journal, import and export."""
 
-    app.clientside_callback(
-        ClientsideFunction(namespace=ASSETS_NAMESPACE, function_name="reloadJournalRows"),
-        Input(JOURNAL_CHANGED, "data"),
-        State(Ids.TABLE, "id"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction(namespace=ASSETS_NAMESPACE, function_name="filterJournalRows"),
-        *[Input(field, "value") for field in FILTERS],
-        State(Ids.TABLE, "id"),
-        prevent_initial_call=True,
-    )
-
-    journal_table.register(app, ctx)
-
-    @app.callback(
-        Output(Ids.TABLE, "getRowsResponse"),
-        Output(Ids.TABLE_ERROR, "children"),
-        Output(journal_table.Ids.EMPTY_BOX, "children"),
-        Input(Ids.TABLE, "getRowsRequest"),
-        *[State(field, "value") for field in FILTERS],
-        prevent_initial_call=True,
-    )
-    def rows(request, structure, underlying, session, tag):
-        filters = TableFilters(structure=structure, underlying=underlying, session=session, tag=tag)
-        try:
-            frame = ctx.journal.trades_frame()
-        except Exception as error:  # shown on the card, logged, never a blank table
-            log.exception("reading the journal table failed")
-            return {"rowData": [], "rowCount": 0}, failure("read the journal", error), None
-        answer, matching = journal_table.grid_response(request or {}, filters, frame)
-        return answer, None, journal_table.empty_message(matching, filters, len(frame))
+    journal_table.register(app, ctx, filters=FILTERS)
 
     @app.callback(
         Output(Ids.ACTION_MESSAGE, "children"),
@@ -354,7 +375,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                     now=ctx.clock(),
                 ),
             )
-        except (JournalBusy, JournalError, ValidationError, ValueError) as error:
+        except (JournalBusy, StoreUnwritable, JournalError, ValidationError, ValueError) as error:
             return action_message(f"Not closed: {problem(error)}", ok=False), version
         closed = f"Trade {trade.id} closed: net P&L {usd(trade.net_pnl_usd)}."
         return action_message(closed, ok=True), version + 1
@@ -382,7 +403,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             if not (text or "").strip():
                 raise ValueError(f"type the {what} first")
             save(trade_id, text.strip())
-        except (JournalBusy, JournalError, ValidationError, ValueError) as error:
+        except (JournalBusy, StoreUnwritable, JournalError, ValidationError, ValueError) as error:
             return action_message(f"Not saved: {problem(error)}", ok=False), version, text
         saved = action_message(f"Trade {trade_id}: {what} saved.", ok=True)
         return saved, version + 1, ""  # the box is cleared for the next one
@@ -420,7 +441,14 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                     now=ctx.clock(),
                 )
             )
-        except (TicketError, JournalBusy, JournalError, ValidationError, ValueError) as error:
+        except (
+            TicketError,
+            JournalBusy,
+            StoreUnwritable,
+            JournalError,
+            ValidationError,
+            ValueError,
+        ) as error:
             return action_message(f"Not journaled: {problem(error)}", ok=False), version
         opened = (
             f"Trade {trade.id} journaled: {label(trade.structure).lower()} {trade.underlying}, "
@@ -431,31 +459,18 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     @app.callback(
         Output(Ids.IMPORT_REPORT, "children"),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
+        Output(Ids.IMPORT_GOOD, "className"),
         Input(Ids.UPLOAD, "contents"),
+        Input(Ids.IMPORT_GOOD, "n_clicks"),
         State(Ids.UPLOAD, "filename"),
         State(Ids.IMPORT_KIND, "value"),
         State(Ids.IMPORT_MODE, "value"),
-        State(Ids.IMPORT_SKIP_BAD, "value"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def upload(contents, filename, kind, mode, skip_bad, version):
-        if not contents:
-            return None, version
-        try:
-            done = import_upload(
-                ctx.journal,
-                data_dir=ctx.settings.data_dir,
-                contents=contents,
-                file_name=filename,
-                kind=ImportKind(kind),
-                mode=Mode(mode),
-                skip_bad=bool(skip_bad),
-                now=ctx.clock(),
-            )
-        except (JournalBusy, UploadError) as error:
-            return message(str(error), ok=False, box_id=Ids.IMPORT_REFUSED), version
-        return import_report(done.report), version + 1 if done.changed_journal else version
+    def upload(contents, _good, filename, kind, mode, version):
+        good = callback_ctx.triggered_id == Ids.IMPORT_GOOD
+        return run_upload(ctx, contents, filename, kind, mode, version, good=good)
 
     @app.callback(
         Output(Ids.EXPORT_DOWNLOAD, "data"),
@@ -465,6 +480,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     )
     def export(_n):
         path = ctx.settings.data_dir / "export" / "journal.csv"
-        count = ctx.journal.export_journal_csv(path)
+        try:
+            count = ctx.journal.export_journal_csv(path)
+        except StorageError as error:
+            return None, action_message(f"Not exported: {error}", ok=False)
         exported = f"{count} trade(s) exported to {path}."
         return dcc.send_file(str(path)), action_message(exported, ok=True)

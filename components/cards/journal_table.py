@@ -4,7 +4,8 @@ an empty journal that says what to do.
 
 The table is an AG Grid on the infinite row model: the grid asks for one page of rows at a time
 (`getRowsRequest`, with its sort) and `utils.journal.table_view` answers it from the trades
-frame; rows are written for a person here (sorting stays on the frame's own values).
+frame; rows are written for a person here (sorting stays on the frame's own values). A filter
+or journal change makes the grid ask again (`assets/journal_grid.js`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import logging
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, html
+from collections.abc import Sequence
+
+from dash import ClientsideFunction, Dash, Input, Output, State, html
 
 from components.card import failure
 from components.context import CockpitContext
@@ -33,6 +36,7 @@ from utils.journal.trade import CloseReason, Trade, TradeStatus
 from utils.spreads.legs import PriceEffect
 
 log = logging.getLogger("cockpit")
+ASSETS_NAMESPACE = "cockpit"  # the functions of assets/journal_grid.js
 # The grid's own settings: server-side pages of PAGE_SIZE rows, one sorted column, one row
 # selected with its checkbox or a click.
 GRID_OPTIONS = {
@@ -219,8 +223,39 @@ def selected_trade(ctx: CockpitContext, selected_rows: list | None) -> Trade | N
         return None
 
 
-def register(app: Dash, ctx: CockpitContext) -> None:
-    """The selected trade's panel, and its close fields reset on each selection."""
+def register(app: Dash, ctx: CockpitContext, filters: Sequence[str]) -> None:
+    """Pages of rows for the grid (asked again when `filters` or the journal change), the
+    selected trade's panel, and its close fields reset on each selection."""
+    app.clientside_callback(
+        ClientsideFunction(namespace=ASSETS_NAMESPACE, function_name="reloadJournalRows"),
+        Input(JOURNAL_CHANGED, "data"),
+        State(Ids.TABLE, "id"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace=ASSETS_NAMESPACE, function_name="filterJournalRows"),
+        *[Input(field, "value") for field in filters],
+        State(Ids.TABLE, "id"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(Ids.TABLE, "getRowsResponse"),
+        Output(Ids.TABLE_ERROR, "children"),
+        Output(Ids.EMPTY_BOX, "children"),
+        Input(Ids.TABLE, "getRowsRequest"),
+        *[State(field, "value") for field in filters],
+        prevent_initial_call=True,
+    )
+    def rows(request, structure, underlying, session, tag):
+        shown = TableFilters(structure=structure, underlying=underlying, session=session, tag=tag)
+        try:
+            frame = ctx.journal.trades_frame()
+        except Exception as error:  # shown on the card, logged, never a blank table
+            log.exception("reading the journal table failed")
+            return {"rowData": [], "rowCount": 0}, failure("read the journal", error), None
+        answer, matching = grid_response(request or {}, shown, frame)
+        return answer, None, empty_message(matching, shown, len(frame))
 
     @app.callback(
         Output(Ids.DETAIL, "children"),
@@ -249,12 +284,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             return close_defaults(None)
 
 
-def detail_panel() -> list:
-    """The heading of the selected trade's panel and the panel itself."""
-    return [
-        html.H6("Selected trade"),
-        dbc.Card(
-            dbc.CardBody(render_detail(None, None), id=Ids.DETAIL, className="py-2"),
-            className="mb-2 journal-detail",
-        ),
-    ]
+def detail_panel() -> dbc.Card:
+    """The selected trade's panel (filled when a row is selected)."""
+    return dbc.Card(
+        dbc.CardBody(render_detail(None, None), id=Ids.DETAIL, className="py-2"),
+        className="mb-2 journal-detail",
+    )

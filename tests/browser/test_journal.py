@@ -56,6 +56,28 @@ def test_bad_row_is_named_and_nothing_is_imported(tmp_path, page):
 
 
 @pytest.mark.viewport(height=2400)
+def test_import_the_good_orders_is_offered_only_after_a_refusal(tmp_path, page):
+    settings = cockpit_settings(tmp_path)
+    good = f"#{JournalIds.IMPORT_GOOD}"
+    with serve_cockpit(settings, PROJECT_ROOT) as url:
+        page.goto(url + "/")
+        page.locator(TABLE).wait_for()
+        hidden_before = page.locator(good).is_hidden()
+        upload(page, with_bad_row(tmp_path))
+        page.locator(f"#{JournalIds.IMPORT_REFUSED}").wait_for()
+        page.locator(good).wait_for(state="visible")
+        page.locator(good).click()
+        page.locator(f"#{JournalIds.IMPORT_OK}").wait_for()
+        report = page.locator(f"#{JournalIds.IMPORT_REPORT}").inner_text()
+        page.locator(good).wait_for(state="hidden")
+    assert hidden_before
+    assert "2 row(s) skipped" in report and "line 3 (Date)" in report
+    assert "line 2: skipped with its order 5003" in report
+    with Journal.open(settings.data_dir) as journal:
+        assert len(journal.list_trades()) == 7
+
+
+@pytest.mark.viewport(height=2400)
 def test_good_import_fills_the_table(tmp_path, page):
     settings = cockpit_settings(tmp_path)
     with serve_cockpit(settings, PROJECT_ROOT) as url:

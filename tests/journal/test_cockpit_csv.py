@@ -217,7 +217,7 @@ def bad_cases(rows: list[dict[str, str]]) -> dict[str, tuple[dict[str, str], str
         "naked leg": (
             {**first, "legs": json.dumps(legs[:1]), "uid": "x1"},
             "legs",
-            "at least 2 items",
+            "not a defined-risk spread: Uncovered short",
         ),
         "uncovered": (
             {**first, "legs": json.dumps([{**legs[0], "quantity": 2}, legs[1]]), "uid": "x2"},

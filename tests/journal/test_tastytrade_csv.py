@@ -127,7 +127,7 @@ def test_a_single_option_is_reported_not_journaled(journal):
     assert not any("closes" in w.message for w in report.warnings)  # its close is expected
 
 
-def test_an_order_with_legs_on_two_underlyings_is_reported_not_journaled(journal, tmp_path):
+def test_an_order_with_legs_on_two_underlyings_refuses_the_file(journal, tmp_path):
     header, rows = fixture_rows()
     mixed = [list(row) for row in rows]
     row = mixed[30 - 2]  # line 30: order 1001's SPY 575P (line 29 is its 580P), now a QQQ 575P
@@ -137,10 +137,10 @@ def test_an_order_with_legs_on_two_underlyings_is_reported_not_journaled(journal
     row[header.index("Underlying Symbol")] = "QQQ"
     path = write_rows(tmp_path / "mixed.csv", header, mixed)
     report = journal.import_tastytrade_csv(path, mode=Mode.LIVE)
-    (warning,) = [w for w in report.warnings if "order 1001" in w.message]
-    assert warning.line == 29 and "order 1001 (line(s) 29, 30)" in warning.message
-    assert "legs span underlyings ['QQQ', 'SPY']" in warning.message
-    assert "tastytrade-1001" not in by_uid(journal)
+    assert not report.committed and journal.list_trades() == []
+    (error,) = [e for e in report.errors if "order 1001" in e.message]
+    assert error.line == 29 and "order 1001 (line(s) 29, 30)" in error.message
+    assert "legs span underlyings ['QQQ', 'SPY']" in error.message
 
 
 def test_importing_the_same_export_twice_adds_nothing(journal):
@@ -237,8 +237,9 @@ def test_skip_bad_imports_the_rest_and_lists_the_bad_row(journal, tmp_path):
     header, rows = fixture_rows()
     path = write_rows(tmp_path / "bad.csv", header, corrupt(rows, 2, "Value", "n/a"))
     report = journal.import_tastytrade_csv(path, mode=Mode.LIVE, skip_bad=True)
-    assert report.committed and report.skipped_bad == 1
-    assert [(e.line, e.field) for e in report.errors] == [(2, "Value")]
+    assert report.committed and report.skipped_bad == 2
+    assert [(e.line, e.field) for e in report.errors] == [(2, "Value"), (3, None)]
+    assert "skipped with its order 5003" in report.errors[1].message
     # line 2 was the QQQ close of 490P: the rolled spread stays open, with a warning
     assert by_uid(journal)["tastytrade-5002"].status is TradeStatus.OPEN
     assert by_uid(journal)["tastytrade-1001"].net_pnl_usd == Decimal("47.44")

@@ -184,3 +184,15 @@ def test_entries_filter_by_correlation_id(log):
     log.append(AuditKind.INTENT, correlation_id="order-2", effective_mode="SIM")
     assert [e.seq for e in log.entries(correlation_id="order-2")] == [4]
     assert [e.seq for e in log.entries(limit=2)] == [3, 4]
+
+
+def test_a_full_disk_is_named_in_the_refusal(log):
+    write_three(log)
+    pages = log._conn.execute("PRAGMA page_count").fetchone()[0]
+    log._conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own SQLITE_FULL
+    with pytest.raises(AuditWriteError, match="the disk is full or the data folder is read-only"):
+        for _ in range(200):
+            log.append(
+                AuditKind.INTENT, correlation_id="c", effective_mode="SIM", body={"x": "y" * 900}
+            )
+    assert log.verify().ok

@@ -76,3 +76,27 @@ def test_parse_amount_blank_is_none_unless_required():
         parse_amount("profit target", "lots")
     with pytest.raises(TicketError, match="is not a number"):
         parse_amount("fees", "NaN")
+
+
+@pytest.mark.parametrize(
+    "change, field, fragment",
+    [
+        ({"limit_price": "1_20"}, "limit price", "underscores"),
+        ({"limit_price": "1e0"}, "limit price", "exponent"),
+        ({"limit_price": "1,20"}, "limit price", "groups of three digits"),
+        ({"strikes": "4_45, 450"}, "strikes", "underscores"),
+        ({"strikes": "445, 4.5e2"}, "strikes", "exponent"),
+        ({"quantity": "1001"}, "quantity", "above 1,000 contracts per ticket"),
+        ({"quantity": "9" * 40}, "quantity", "contracts per ticket"),
+    ],
+)
+def test_ticket_numbers_follow_the_one_format_and_quantity_is_bounded(change, field, fragment):
+    values = {**BASE, "structure": "bull_put", "strikes": "445, 450", "limit_price": "1.20"}
+    with pytest.raises(TicketError) as raised:
+        build_ticket_spread(**{**values, **change})
+    assert raised.value.field == field and fragment in str(raised.value)
+
+
+def test_a_thousand_contracts_is_still_a_ticket():
+    values = {**BASE, "structure": "bull_put", "strikes": "445, 450", "limit_price": "$1.20"}
+    assert build_ticket_spread(**{**values, "quantity": "1000"}).quantity == 1000

@@ -96,6 +96,8 @@ class EvidenceStub:
     open_positions_by_mode: dict[Mode, tuple[OpenPosition, ...]] | None = None
     rollback_triggers: tuple[RollbackTrigger, ...] = ()
     gates_age: timedelta = timedelta(0)
+    ladder_level: int = 1
+    ramp_stage: RampStage = RampStage.LIVE_WEEK_1
     broken: bool = False
     calls: int = 0
 
@@ -106,8 +108,8 @@ class EvidenceStub:
         return GuardEvidence(
             gates=gate_report(now - self.gates_age, self.failing_gates),
             sandbox=sandbox_record(self.sandbox, now, self.sandbox_server),
-            ladder_level=1,
-            ramp_stage=RampStage.LIVE_WEEK_1,
+            ladder_level=self.ladder_level,
+            ramp_stage=self.ramp_stage,
             open_positions=self.open_positions,
             open_positions_by_mode=self.open_positions_by_mode,
             rollback_triggers=self.rollback_triggers,

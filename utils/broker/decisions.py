@@ -140,18 +140,27 @@ def account_verdict(flags: Sequence[GuardReason]) -> Verdict:
     )
 
 
-def close_mismatch(trade: Any, intent: OrderIntent, target: BrokerTarget | None) -> str | None:
-    """Why a closing order does not close exactly this journaled trade (None when it does)."""
+def close_mismatch(
+    trade: Any, intent: OrderIntent, target: BrokerTarget | None, open_units: int | None = None
+) -> str | None:
+    """Why a closing order does not close this journaled trade (None when it does): its legs
+    reversed, scaled to a number of units from 1 to the `open_units` left (all by default)."""
     if trade.closed_at is not None:
         return "it is already closed"
     if target is None or trade.mode is not MODE_OF_TARGET[target]:
         return f"it ran in {trade.mode} and this order goes to {target}"
+    left = trade.quantity if open_units is None else open_units
+    units = intent.spread.quantity
     expected = sorted(
-        (leg.occ_symbol, leg.action.closing_counterpart.value, leg.quantity) for leg in trade.legs
+        (leg.occ_symbol, leg.action.closing_counterpart.value, leg.quantity // trade.quantity)
+        for leg in trade.legs
     )
-    given = sorted((leg.occ, leg.action.value, leg.quantity) for leg in intent.spread.legs)
-    if expected != given:
-        return "its legs are " + "; ".join(f"{a} {q} {s}" for s, a, q in expected)
+    given = sorted((leg.occ, leg.action.value, leg.quantity // units) for leg in intent.spread.legs)
+    if expected != given or not 1 <= units <= left:
+        return (
+            f"its legs per unit are {'; '.join(f'{a} {q} {s}' for s, a, q in expected)}, "
+            f"for 1 to {left} unit(s)"
+        )
     return None
 
 

@@ -5,8 +5,10 @@ outcome of the guard.
 
 An opening order becomes a new trade (one spread, its legs and entry at the average net fill per
 unit, fees from the broker's dry-run, the plan from the ticket, the mode it ran in, the broker
-order id, uid `order-<external identifier>` so it is never journaled twice); a closing order
-closes the journaled trade it names. Money is Decimal; fees are rounded to cents.
+order id, uid `order-<external identifier>` so it is never journaled twice, and for a roll's
+opening the trade it rolls from as its parent); a closing order
+closes its units of the journaled trade it names (all of them, or a part). Money is Decimal;
+fees are rounded to cents.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from utils.broker.checks import filled_units
 from utils.judge.mode import BrokerTarget
 from utils.broker.models import PlacementOutcome, TradePlan
 from utils.journal.risk import TradeLeg
-from utils.journal.trade import Mode, NewTrade, Trade, TradeClose
+from utils.journal.trade import CloseReason, Mode, NewTrade, Trade, TradeClose
 from utils.journal.risk import spread_risk
 from utils.core.money import round_to_cent
 from utils.spreads.legs import PriceEffect
@@ -68,9 +70,10 @@ def journal_fill(journal: Any, fill: FilledOrder) -> Trade:
             exit_price=price,
             exit_effect=effect,
             close_fees_usd=fees_usd,
+            close_reason=(fill.plan and fill.plan.close_reason) or CloseReason.CLOSING_ORDER,
             broker_order_ids=order_ids,
         )
-        return journal.close_trade(fill.closes_trade_id, close)
+        return journal.close_units(fill.closes_trade_id, fill.spread.quantity, close)
     spread = fill.spread
     legs = tuple(
         TradeLeg.model_validate(
@@ -99,6 +102,7 @@ def journal_fill(journal: Any, fill: FilledOrder) -> Trade:
         open_fees_usd=fees_usd,
         mode=MODE_OF_TARGET[fill.target],
         broker_order_ids=order_ids,
+        parent_id=plan.rolled_from_trade_id,
         setup=plan.setup,
         profit_target_usd=plan.profit_target_usd,
         stop_loss_usd=plan.stop_loss_usd,

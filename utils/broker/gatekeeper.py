@@ -158,12 +158,13 @@ class Gatekeeper:
             )
         try:
             trade = self._journal.get_trade(closes_trade_id)
+            left = self._journal.open_units(trade.id)
         except Exception as error:  # a missing trade or an unreadable journal: refuse either way
             raise refusal(
                 GuardCode.CLOSE_MISMATCH,
                 f"Trade {closes_trade_id} could not be read from the journal: {error}",
             ) from None
-        problem = close_mismatch(trade, intent, attempt.target)
+        problem = close_mismatch(trade, intent, attempt.target, left)
         if problem is not None:
             raise refusal(
                 GuardCode.CLOSE_MISMATCH, f"The order does not close trade {trade.id}: {problem}."
@@ -356,6 +357,7 @@ def build_order(intent: OrderIntent) -> NewOrder:
             intent.spread.to_order_legs(),
             price=intent.spread.price,
             price_effect=intent.spread.price_effect.value,  # type: ignore[arg-type]
+            time_in_force=intent.time_in_force,
             external_identifier=intent.client_order_id,
         )
     except TastytradeError as error:

@@ -15,6 +15,8 @@ Facade for the cards (everything returns frozen models with a `.message` to show
         -> Placement                             # refused, working, filled, rejected, unknown
     guard.reconcile(correlation_id) -> Placement # re-read a working order; journal its fill
     guard.cancel(order_id, correlation_id=None, account_number=None) -> CancelResult
+    guard.position_market(mode, underlying, symbols) -> PositionMarket
+        # live quotes and tick sizes from the broker of a `mode` position (a closing ticket)
     guard.run_sandbox_validation(progress=None) -> SandboxValidationRecord
     guard.audit_chain(full=False) -> AuditVerification
     guard.close()
@@ -60,7 +62,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,7 @@ from utils.broker.models import (
     reason,
 )
 from utils.broker.place import PlaceStage
+from utils.broker.position_market import PositionMarket, position_market
 from utils.broker.order_intent import OrderIntent
 from utils.broker.preview import PreviewStage
 from utils.broker.reconcile import ReconcileStage
@@ -106,6 +109,7 @@ from utils.broker.status import read_broker_status
 from utils.core.config import Settings
 from utils.core.sessions import Clock, to_utc, utc_now
 from utils.records.latch import RollbackLatchStore
+from utils.journal.trade import Mode
 from utils.judge.mode import BrokerTarget, ModeDecision, ModeIntent, resolve_mode, sandbox_problem
 from utils.records.alerts import AlertStore
 from utils.records.audit import AuditLog, AuditVerification, AuditWriteError
@@ -426,6 +430,15 @@ class BrokerGuard:
             except AuditWriteError as error:
                 found = self._stages.recorder.audit_failed(attempt, error)
                 return refused_cancel(attempt, order_id, Refused([found]))
+
+    def position_market(
+        self, mode: Mode, underlying: str, symbols: Sequence[str]
+    ) -> PositionMarket:
+        """Live quotes and tick sizes from the broker of a `mode` position (reads only)."""
+        with self._lock:
+            return position_market(
+                self._clients, self._stages.modes.intent, mode, underlying, symbols
+            )
 
     def run_sandbox_validation(
         self, progress: Callable[[ValidationProgress], None] | None = None

@@ -20,7 +20,7 @@ from utils.core.reasons import Reason, as_evidence
 from utils.judge.mode import ModeDecision
 from utils.judge.gates import GateReport
 from utils.records.latch import RollbackTrigger
-from utils.journal.trade import Mode
+from utils.journal.trade import CloseReason, Mode
 from utils.judge.ramp import RampStage
 from utils.broker.order_intent import OpenPosition
 from utils.broker.pretrade import PretradeDecision
@@ -90,7 +90,9 @@ def reason(code: GuardReasonCode, sentence: str, **evidence: object) -> GuardRea
 
 
 class TradePlan(BaseModel):
-    """The plan journaled with an opening trade (the ticket's exit plan and notes)."""
+    """The plan journaled with an opening trade (the ticket's exit plan and notes); for a roll's
+    opening, the trade it rolls from; for a closing order, why it closes (default: a closing
+    order)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -99,6 +101,8 @@ class TradePlan(BaseModel):
     stop_loss_usd: Decimal | None = None
     time_exit_at: datetime | None = None
     tags: tuple[str, ...] = ()
+    rolled_from_trade_id: int | None = None
+    close_reason: CloseReason | None = None
 
 
 class GuardEvidence(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -83,14 +83,16 @@ class RecentOrder(BaseModel):
 
 
 class OrderIntent(BaseModel):
-    """What the trader wants to send: the spread (legs, quantity, limit price and effect) and a
-    client order id; optionally the broker dry-run's `data` object, whose fees are preferred."""
+    """What the trader wants to send: the spread (legs, quantity, limit price and effect), a
+    client order id and its time in force; optionally the broker dry-run's `data` object, whose
+    fees are preferred."""
 
     model_config = ConfigDict(frozen=True)
 
     spread: Spread
     client_order_id: str = Field(min_length=1)
     dry_run: dict[str, Any] | None = None
+    time_in_force: Literal["Day", "GTC"] = "Day"  # GTC: a resting exit such as a profit target
 
     @property
     def quantity(self) -> int:
@@ -111,7 +113,11 @@ class OrderIntent(BaseModel):
     def fingerprint(self) -> str:
         """The order's content (legs, price, effect), independent of the client order id."""
         legs = sorted(f"{leg.action.value} {leg.quantity} {leg.occ}" for leg in self.spread.legs)
-        return f"{' | '.join(legs)} @ {self.spread.price.normalize():f} {self.spread.price_effect}"
+        until = "" if self.time_in_force == "Day" else f" {self.time_in_force}"
+        return (
+            f"{' | '.join(legs)} @ {self.spread.price.normalize():f} "
+            f"{self.spread.price_effect}{until}"
+        )
 
     def recorded(self, submitted_at: datetime) -> RecentOrder:
         """This intent as a `RecentOrder`, for the next order's checks."""

@@ -51,6 +51,40 @@ def is_busy(error: sqlite3.Error) -> bool:
     )
 
 
+class StoreUnwritable(sqlite3.OperationalError):
+    """SQLite could not write: the disk is full or the data folder is read-only.
+
+    The transaction was rolled back (nothing half-written); a `sqlite3.OperationalError`, so
+    handlers that fail closed on a database error still catch it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"the database could not be written: the disk is full or the data folder is read-only "
+            f"({detail}); nothing was changed: free some space or make the folder writable, "
+            "then try again"
+        )
+
+
+_UNWRITABLE = ("disk is full", "readonly", "read-only", "unable to open database file")
+
+
+def is_unwritable(error: sqlite3.Error) -> bool:
+    """Whether SQLite refused a write for lack of space or permission (SQLITE_FULL/READONLY)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY):
+        return True
+    return any(text in str(error).lower() for text in _UNWRITABLE)
+
+
+def _refusal(error: sqlite3.OperationalError) -> sqlite3.OperationalError | None:
+    """The typed refusal for a busy or unwritable database, None for any other error."""
+    if is_busy(error):
+        return JournalBusy()
+    if is_unwritable(error):
+        return StoreUnwritable(str(error))
+    return None
+
+
 class SchemaError(Exception):
     """The database file holds a schema this code cannot use (e.g. written by a newer version)."""
 
@@ -71,7 +105,8 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Co
     """Open (creating parent folders) a SQLite file in WAL mode with foreign keys on.
 
     A write waits up to `busy_timeout_ms` for another connection's write lock; past it,
-    `transaction()` raises `JournalBusy`.
+    `transaction()` raises `JournalBusy`; a full disk or read-only folder raises
+    `StoreUnwritable`.
 
     The connection is in autocommit mode: writes go through `transaction()`, which issues
     BEGIN IMMEDIATE / COMMIT explicitly. `synchronous=FULL` so a committed trade survives a
@@ -102,8 +137,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
-        if is_busy(error):
-            raise JournalBusy() from None
+        refusal = _refusal(error)
+        if refusal is not None:
+            raise refusal from None
         raise
     try:
         yield conn
@@ -111,8 +147,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except sqlite3.OperationalError as error:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        if is_busy(error):
-            raise JournalBusy() from None
+        refusal = _refusal(error)
+        if refusal is not None:
+            raise refusal from None
         raise
     except BaseException:
         if conn.in_transaction:

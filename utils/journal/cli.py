@@ -1,7 +1,12 @@
 """The journal's command line (exit codes: 0 done, 1 refused with reasons, 2 usage or unreadable):
 
 python -m utils.journal [--data-dir DIR] [--busy-timeout S] import FILE [--mode LIVE|SANDBOX]
-                                                        [--skip-bad] [--max-mb N]
+                                                        [--import-good] [--max-mb N]
+
+An import with a bad row imports nothing and prints every bad cell (line, column, value, why);
+`--import-good` imports the good orders, skips the bad ones whole and lists them (the import
+record keeps the list). A position that is not a defined-risk spread is journaled flagged and
+raises its HIGH alert. A full disk or read-only data folder is a message and exit code 1.
 python -m utils.journal [--data-dir DIR] export FILE
 python -m utils.journal [--data-dir DIR] stats [--json]
 python -m utils.journal [--data-dir DIR] restore BACKUP [--yes]
@@ -22,7 +27,9 @@ from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.schema import JOURNAL_COMPONENT
 from utils.journal.errors import JournalError
 from utils.journal.trade import Mode, TradeStatus
-from utils.core.sqlite_store import BUSY_TIMEOUT_MS, JournalBusy, journal_path
+from utils.core.files import StorageError
+from utils.core.sqlite_store import BUSY_TIMEOUT_MS, JournalBusy, StoreUnwritable, journal_path
+from utils.journal.import_report import ImportReport
 from utils.journal.importer import detect_format
 from utils.journal.store import Journal
 
@@ -53,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the account a tastytrade export came from",
     )
     importing.add_argument(
-        "--skip-bad", action="store_true", help="import the good rows, list the bad ones"
+        "--import-good",
+        action="store_true",
+        help="after a refused import: import the good orders, skip and list the bad ones",
     )
     importing.add_argument(
         "--max-mb", type=float, default=DEFAULT_MAX_IMPORT_BYTES / 1_048_576, help="size limit"
@@ -104,16 +113,39 @@ def _run_import(journal: Journal, arguments: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         report = journal.import_tastytrade_csv(
-            path, mode=Mode(arguments.mode), skip_bad=arguments.skip_bad, max_bytes=max_bytes
+            path, mode=Mode(arguments.mode), skip_bad=arguments.import_good, max_bytes=max_bytes
         )
     else:
-        report = journal.import_journal_csv(path, skip_bad=arguments.skip_bad, max_bytes=max_bytes)
+        report = journal.import_journal_csv(
+            path, skip_bad=arguments.import_good, max_bytes=max_bytes
+        )
     print(report.summary())
+    kind_of_issue = "skipped" if report.committed else "error"
     for issue in report.errors:
-        print(f"error: {path.name} {issue}", file=sys.stderr)
+        print(f"{kind_of_issue}: {path.name} {issue}", file=sys.stderr)
     for issue in report.warnings:
         print(f"warning: {path.name} {issue}", file=sys.stderr)
+    if not report.committed and report.has_row_errors:
+        print(
+            "nothing imported; to import the good orders only, add --import-good", file=sys.stderr
+        )
+    for alert in _raise_alerts(journal, report):
+        print(f"HIGH alert {alert.id} {alert.rule.value}: {alert.message}", file=sys.stderr)
     return EXIT_OK if report.committed else EXIT_REFUSED
+
+
+def _raise_alerts(journal: Journal, report: ImportReport) -> list:
+    """The HIGH alerts an import's flagged trades call for (utils.records.undefined_risk_alerts)."""
+    from utils.records.alerts import AlertStore
+    from utils.records.undefined_risk_alerts import raise_import_alerts
+
+    if not report.flagged:
+        return []
+    alerts = AlertStore(journal.path)
+    try:
+        return raise_import_alerts(journal, alerts, report)
+    finally:
+        alerts.close()
 
 
 def _format_stat(value: object) -> str:
@@ -170,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_restore(data_dir, arguments)
     try:
         journal = Journal.open(data_dir, busy_timeout_ms=int(arguments.busy_timeout * 1000))
-    except JournalBusy as error:
+    except (JournalBusy, StoreUnwritable) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except (OSError, sqlite3.Error, JournalError) as error:
@@ -179,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with journal:
         try:
             return _run(journal, arguments)
-        except JournalBusy as error:
+        except (JournalBusy, StoreUnwritable, StorageError) as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_REFUSED
 

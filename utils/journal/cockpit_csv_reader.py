@@ -29,6 +29,7 @@ from utils.journal.fields import clean_label
 from utils.journal.import_report import ImportIssue
 from utils.journal.import_text import csv_records
 from utils.journal.trade import NewTrade, Note, TradeClose, net_pnl_usd
+from utils.journal.undefined_risk import DEFINED_RISK_AFTER_ALL, FlaggedNewTrade
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,10 @@ def parse_journal_row(line: int, row: dict[str, str]) -> JournalCsvRecord | list
     if values.get("uid") is None and "uid" not in failed:
         issues.append(ImportIssue(line=line, field="uid", message="is empty"))
     data = {c: values[c] for c in TRADE_COLUMNS if values.get(c) not in (None, ())}
+    known = len(issues)
     trade = _build(NewTrade, data, line, _trade_column, failed, issues)
+    if trade is None and not failed:
+        trade = _flagged(line, data, issues, known)
     present = [row[c].strip() != "" for c in CLOSE_COLUMNS]
     close = None
     if all(present):
@@ -259,6 +263,24 @@ def parse_journal_row(line: int, row: dict[str, str]) -> JournalCsvRecord | list
     )
 
 
+def _flagged(
+    line: int, data: dict[str, Any], issues: list[ImportIssue], known: int
+) -> FlaggedNewTrade | None:
+    """A row whose legs are a position that is not a defined-risk spread (as the journal exports
+    a flagged trade): journaled flagged when every other fact holds, its 1R the stand-in; the
+    NewTrade issues are then dropped (utils.journal.undefined_risk)."""
+    try:
+        trade = FlaggedNewTrade(**data)
+    except ValidationError as error:
+        found = _issues_from_validation(line, error, _trade_column)
+        if not any(DEFINED_RISK_AFTER_ALL in issue.message for issue in found):
+            del issues[known:]  # it is a position that is not defined-risk: say what is wrong
+            issues.extend(found)
+        return None
+    del issues[known:]
+    return trade
+
+
 def _mistakes(line: int, labels: tuple[str, ...], issues: list[ImportIssue]) -> tuple[str, ...]:
     try:
         return tuple(clean_label(label) for label in labels)
@@ -283,7 +305,8 @@ def _check_derived(
 ) -> list[ImportIssue]:
     issues = []
     fees = trade.open_fees_usd + close.close_fees_usd
-    if values["fees_usd"] is not None and values["fees_usd"] != fees:
+    # A cell that did not parse is absent from `values` (its error is already listed).
+    if values.get("fees_usd") is not None and values["fees_usd"] != fees:
         issues.append(
             ImportIssue(
                 line=line,
@@ -302,7 +325,7 @@ def _check_derived(
         exit_effect=close.exit_effect,
         fees_usd=fees,
     )
-    if values["net_pnl_usd"] is not None and values["net_pnl_usd"] != expected:
+    if values.get("net_pnl_usd") is not None and values["net_pnl_usd"] != expected:
         issues.append(
             ImportIssue(
                 line=line,

@@ -28,6 +28,7 @@ class ImportReport(BaseModel):
     file_name: str
     committed: bool
     added: int = 0
+    flagged: int = 0  # of `added`: positions that are not defined-risk spreads, flagged
     closed: int = 0
     skipped_duplicates: int = 0
     skipped_bad: int = 0
@@ -35,15 +36,23 @@ class ImportReport(BaseModel):
     errors: tuple[ImportIssue, ...] = ()
     warnings: tuple[ImportIssue, ...] = ()
 
+    @property
+    def has_row_errors(self) -> bool:
+        """Some errors name a row: importing the good orders (skipping those) is possible."""
+        return any(issue.line is not None and issue.line > 1 for issue in self.errors)
+
     def summary(self) -> str:
         """One line for a card or the command line."""
         if not self.committed:
             return f"{self.file_name}: nothing imported, {len(self.errors)} error(s)"
-        parts = [f"{self.added} added", f"{self.skipped_duplicates} already in the journal"]
+        parts = [f"{self.added} added"]
+        if self.flagged:
+            parts.append(f"{self.flagged} NOT defined-risk (flagged, HIGH alert)")
         if self.closed:
-            parts.insert(1, f"{self.closed} closed")
+            parts.append(f"{self.closed} closed")
+        parts.append(f"{self.skipped_duplicates} already in the journal")
         if self.skipped_bad:
-            parts.append(f"{self.skipped_bad} bad row(s) skipped")
+            parts.append(f"{self.skipped_bad} row(s) skipped (bad, or in a bad order)")
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
         return f"{self.file_name}: " + ", ".join(parts)

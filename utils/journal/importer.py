@@ -23,11 +23,13 @@ from utils.journal.tastytrade_book import JournalBook
 from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.tastytrade_csv import TastyCsv, parse_tasty_csv
 from utils.journal.trade import Mode, Note
+from utils.journal.undefined_risk import FlaggedNewTrade
 from utils.journal.writes import (
     add_labels,
     close_trade,
     insert_fill,
     insert_note,
+    insert_risk_flag,
     insert_trade,
     record_import,
 )
@@ -41,10 +43,8 @@ class _ImportRefused(Exception):
         self.issues = issues
 
 
-def _refused(source: str, path: Path, errors: Sequence[ImportIssue]) -> ImportReport:
-    return ImportReport(
-        source=source, file_name=Path(path).name, committed=False, errors=tuple(errors)
-    )
+def _refused(source: str, name: str, errors: Sequence[ImportIssue]) -> ImportReport:
+    return ImportReport(source=source, file_name=name, committed=False, errors=tuple(errors))
 
 
 def detect_format(path: Path) -> str:
@@ -60,22 +60,29 @@ def detect_format(path: Path) -> str:
 
 
 def import_journal_csv(
-    conn: sqlite3.Connection, path: Path, *, skip_bad: bool, max_bytes: int, clock: Clock
+    conn: sqlite3.Connection,
+    path: Path,
+    *,
+    skip_bad: bool,
+    max_bytes: int,
+    clock: Clock,
+    file_name: str | None = None,
 ) -> ImportReport:
     """Import the cockpit's journal CSV: new trades (parents first), and closes of open ones."""
     path = Path(path)
+    name = file_name or path.name
     text, issue, digest = read_import_text(path, max_bytes)
     if issue is not None:
-        return _refused(SOURCE_JOURNAL_CSV, path, [issue])
+        return _refused(SOURCE_JOURNAL_CSV, name, [issue])
     records, errors = read_journal_csv(text)
     if errors and (not skip_bad or not records):
-        return _refused(SOURCE_JOURNAL_CSV, path, errors)
+        return _refused(SOURCE_JOURNAL_CSV, name, errors)
     try:
         with transaction(conn):
-            report = _apply_journal_records(conn, records, errors, path, skip_bad, clock)
+            report = _apply_journal_records(conn, records, errors, name, skip_bad, clock)
             record_import(conn, report, digest, clock())
     except _ImportRefused as refusal:
-        return _refused(SOURCE_JOURNAL_CSV, path, refusal.issues)
+        return _refused(SOURCE_JOURNAL_CSV, name, refusal.issues)
     return report
 
 
@@ -83,12 +90,13 @@ def _apply_journal_records(
     conn: sqlite3.Connection,
     records: list[JournalCsvRecord],
     errors: list[ImportIssue],
-    path: Path,
+    name: str,
     skip_bad: bool,
     clock: Clock,
 ) -> ImportReport:
     """Insert new trades (parents before children) and closes of open ones; one transaction."""
     known = dict(conn.execute("SELECT uid, id FROM trades").fetchall())
+    journaled_before = set(known)
     open_ids = {
         trade_id for (trade_id,) in conn.execute("SELECT id FROM trades WHERE closed_at IS NULL")
     }
@@ -128,9 +136,14 @@ def _apply_journal_records(
         raise _ImportRefused(bad)
     return ImportReport(
         source=SOURCE_JOURNAL_CSV,
-        file_name=path.name,
+        file_name=name,
         committed=True,
         added=added,
+        flagged=sum(
+            1
+            for r in records
+            if isinstance(r.trade, FlaggedNewTrade) and r.trade.uid in set(known) - journaled_before
+        ),
         closed=closed,
         skipped_duplicates=duplicates,
         skipped_bad=len({e.line for e in bad}),
@@ -161,6 +174,8 @@ def _insert_record(
     trade_id = insert_trade(
         conn, record.trade, record.trade.uid or "", created_at=clock(), parent_id=parent_id
     )
+    if isinstance(record.trade, FlaggedNewTrade):
+        insert_risk_flag(conn, trade_id, record.trade.risk_flag, clock())
     for note in record.notes:
         insert_note(conn, trade_id, note)
     at = record.close.closed_at if record.close else record.trade.opened_at
@@ -181,26 +196,28 @@ def import_tastytrade_csv(
     skip_bad: bool,
     max_bytes: int,
     clock: Clock,
+    file_name: str | None = None,
 ) -> ImportReport:
     """Import tastytrade's transaction history as spreads (see utils.journal.tastytrade_plan)."""
     if Mode(mode) is Mode.SIM:
         raise JournalError("a tastytrade export comes from a LIVE or SANDBOX account, not SIM")
     path = Path(path)
+    name = file_name or path.name
     text, issue, digest = read_import_text(path, max_bytes)
     if issue is not None:
-        return _refused(SOURCE_TASTYTRADE_CSV, path, [issue])
+        return _refused(SOURCE_TASTYTRADE_CSV, name, [issue])
     parsed = parse_tasty_csv(text)
     if parsed.errors and (not skip_bad or parsed.fatal):
-        return _refused(SOURCE_TASTYTRADE_CSV, path, parsed.errors)
+        return _refused(SOURCE_TASTYTRADE_CSV, name, parsed.errors)
     try:
         with transaction(conn):
             plan = tastytrade_plan.plan_import(parsed, _tasty_book(conn), mode=mode)
             if plan.errors and not skip_bad:
                 raise _ImportRefused([*parsed.errors, *plan.errors])
-            report = _apply_tasty_plan(conn, plan, parsed, path, clock)
+            report = _apply_tasty_plan(conn, plan, parsed, name, clock)
             record_import(conn, report, digest, clock())
     except _ImportRefused as refusal:
-        return _refused(SOURCE_TASTYTRADE_CSV, path, refusal.issues)
+        return _refused(SOURCE_TASTYTRADE_CSV, name, refusal.issues)
     return report
 
 
@@ -221,7 +238,7 @@ def _apply_tasty_plan(
     conn: sqlite3.Connection,
     plan: tastytrade_plan.ImportPlan,
     parsed: TastyCsv,
-    path: Path,
+    name: str,
     clock: Clock,
 ) -> ImportReport:
     ids_by_uid: dict[str, int] = {
@@ -233,6 +250,8 @@ def _apply_tasty_plan(
             conn, opening.trade, opening.trade.uid or "", created_at=clock(), parent_id=parent_id
         )
         ids_by_uid[opening.trade.uid or ""] = trade_id
+        if opening.risk_flag is not None:
+            insert_risk_flag(conn, trade_id, opening.risk_flag, clock())
         for warning in opening.notes:
             insert_note(conn, trade_id, Note(at=opening.trade.opened_at, text=warning))
     for fill in plan.fills:
@@ -243,9 +262,10 @@ def _apply_tasty_plan(
         insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
     return ImportReport(
         source=SOURCE_TASTYTRADE_CSV,
-        file_name=path.name,
+        file_name=name,
         committed=True,
         added=len(plan.openings),
+        flagged=sum(1 for opening in plan.openings if opening.risk_flag is not None),
         closed=len(plan.closings),
         skipped_duplicates=plan.skipped_duplicates,
         skipped_bad=len({e.line for e in [*parsed.errors, *plan.errors]}),

@@ -136,6 +136,35 @@ def leg_underlying(occ_symbol: str, trade_underlying: str) -> str:
     return underlying_for_root(root)
 
 
+def journal_spread(
+    legs: tuple[TradeLeg, ...],
+    *,
+    underlying: str,
+    multiplier: int,
+    entry_price: Decimal,
+    entry_effect: PriceEffect,
+) -> Spread:
+    """The legs as a `Spread`, each leg on the underlying its own OCC root names (`leg_underlying`);
+    ValueError with the reason when they are no position on one underlying at all."""
+    try:
+        return Spread(
+            legs=tuple(
+                Leg(
+                    symbol=leg.occ_symbol,
+                    action=leg.action,
+                    quantity=leg.quantity,
+                    underlying=leg_underlying(leg.occ_symbol, underlying),
+                    multiplier=multiplier,
+                )
+                for leg in legs
+            ),
+            price=entry_price,
+            price_effect=entry_effect,
+        )
+    except (SpreadError, SymbolError) as error:
+        raise ValueError(str(error)) from None
+
+
 def spread_risk(
     legs: tuple[TradeLeg, ...],
     *,
@@ -150,21 +179,14 @@ def spread_risk(
     underlying its own OCC symbol names, so legs on two underlyings fail the proof. Raises
     ValueError with a sentence a trader can act on when the legs are not a defined-risk spread.
     """
+    spread = journal_spread(
+        legs,
+        underlying=underlying,
+        multiplier=multiplier,
+        entry_price=entry_price,
+        entry_effect=entry_effect,
+    )
     try:
-        spread = Spread(
-            legs=tuple(
-                Leg(
-                    symbol=leg.occ_symbol,
-                    action=leg.action,
-                    quantity=leg.quantity,
-                    underlying=leg_underlying(leg.occ_symbol, underlying),
-                    multiplier=multiplier,
-                )
-                for leg in legs
-            ),
-            price=entry_price,
-            price_effect=entry_effect,
-        )
         proof = spread.proof
     except (SpreadError, SymbolError) as error:
         raise ValueError(str(error)) from None

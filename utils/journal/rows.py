@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from utils.journal.risk import Structure, TradeLeg
 from utils.journal.trade import CloseReason, Mode, Note, Trade
+from utils.journal.undefined_risk import unprove_flagged
 from utils.spreads.symbols import OptionType
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.money import from_cents
@@ -108,7 +109,8 @@ def load_trades(conn: sqlite3.Connection, params: dict[str, Any], one: bool = Fa
         name: _group(conn.execute(sql, params).fetchall())
         for name, sql in (CHILD_OF_ONE_SQL if one else CHILD_SQL).items()
     }
-    return TradeAssembler().trades(rows, children)
+    flagged = {trade_id for (trade_id,) in conn.execute("SELECT trade_id FROM trade_risk_flags")}
+    return unprove_flagged(TradeAssembler().trades(rows, children), flagged)
 
 
 class TradeAssembler:

@@ -179,4 +179,68 @@ BEGIN
 END;
 """
 
-JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1,)
+# Strict imports (issue 13, findings 5 and 6): a trade the broker opened that is not a defined-risk
+# spread is journaled with a flag (its 1R is a documented stand-in, utils.journal.undefined_risk),
+# and an import that skipped bad rows keeps the list of what it skipped.
+_V2_STRICT_IMPORT = """
+CREATE TABLE trade_risk_flags (
+    trade_id    INTEGER PRIMARY KEY REFERENCES trades(id),
+    flag        TEXT NOT NULL CHECK (flag IN ('not_defined_risk')),
+    shape       TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    one_r_basis TEXT NOT NULL,
+    flagged_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE import_skips (
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    position  INTEGER NOT NULL,
+    line      INTEGER,
+    field     TEXT,
+    message   TEXT NOT NULL,
+    PRIMARY KEY (import_id, position)
+) WITHOUT ROWID;
+
+CREATE TRIGGER trade_risk_flags_fixed BEFORE UPDATE ON trade_risk_flags
+BEGIN
+    SELECT RAISE(ABORT, 'a trade''s risk flag never changes');
+END;
+
+CREATE TRIGGER trade_risk_flags_never_deleted BEFORE DELETE ON trade_risk_flags
+BEGIN
+    SELECT RAISE(ABORT, 'a trade''s risk flag is never deleted');
+END;
+
+CREATE TRIGGER import_skips_append_only BEFORE UPDATE ON import_skips
+BEGIN
+    SELECT RAISE(ABORT, 'an import''s skipped rows are a record: never changed');
+END;
+"""
+
+# A closing order for part of a spread's units: the trade stays open until its last unit closes,
+# then closes once at the quantity-weighted exit of every part (utils.journal.partial_closes).
+_V2_CLOSE_TICKET = """
+CREATE TABLE trade_partial_closes (
+    id              INTEGER PRIMARY KEY,
+    trade_id        INTEGER NOT NULL REFERENCES trades(id),
+    quantity        INTEGER NOT NULL CHECK (quantity >= 1),
+    closed_at       TEXT NOT NULL,
+    exit_price      TEXT NOT NULL,
+    exit_effect     TEXT NOT NULL CHECK (exit_effect IN ('Credit', 'Debit')),
+    fees_cents      INTEGER NOT NULL CHECK (fees_cents >= 0),
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX trade_partial_closes_by_trade ON trade_partial_closes (trade_id);
+
+CREATE TRIGGER trade_partial_closes_fixed BEFORE UPDATE ON trade_partial_closes
+BEGIN
+    SELECT RAISE(ABORT, 'a partial close is never rewritten');
+END;
+
+CREATE TRIGGER trade_partial_closes_never_deleted BEFORE DELETE ON trade_partial_closes
+BEGIN
+    SELECT RAISE(ABORT, 'a partial close is never deleted');
+END;
+"""
+
+JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1, _V2_STRICT_IMPORT, _V2_CLOSE_TICKET)

@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from utils.core.files import atomic_output
 from utils.core.sessions import Clock, utc_now
 from utils.core.sqlite_store import (
     BUSY_TIMEOUT_MS,
@@ -40,7 +41,7 @@ from utils.core.sqlite_store import (
     journal_path,
     transaction,
 )
-from utils.journal import importer, writes
+from utils.journal import importer, partial_closes, writes
 from utils.journal.cockpit_csv import write_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.frames import FRAME_SQL, build_sessions_frame, build_trades_frame
@@ -49,6 +50,7 @@ from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.rows import load_trades
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
 from utils.journal.trade import Mode, NewTrade, Note, Trade, TradeClose, TradeStatus
+from utils.journal.undefined_risk import FLAGGED_SQL, FlaggedTrade, flagged_from_rows
 
 
 class Journal:
@@ -106,10 +108,21 @@ class Journal:
         return self.get_trade(trade_id)
 
     def close_trade(self, trade_id: int, close: TradeClose) -> Trade:
-        """Record the close of an open spread; the net P&L is computed from the prices."""
+        """Record the close of an open spread (of its units still open, after partial closes);
+        the net P&L is computed from the prices."""
+        return self.close_units(trade_id, None, close)
+
+    def close_units(self, trade_id: int, quantity: int | None, close: TradeClose) -> Trade:
+        """Close `quantity` of a spread's open units (all when None): a part is kept until the
+        last unit closes the trade at the weighted exit (`utils.journal.partial_closes`)."""
         with self._lock, transaction(self._conn):
-            writes.close_trade(self._conn, trade_id, close)
+            partial_closes.close_units(self._conn, trade_id, quantity, close, self._clock())
         return self.get_trade(trade_id)
+
+    def open_units(self, trade_id: int) -> int:
+        """Units of a spread still open (0 when closed)."""
+        with self._lock:
+            return partial_closes.open_units(self._conn, trade_id)
 
     def add_tag(self, trade_id: int, tag: str, *, at: datetime | None = None) -> Trade:
         """Attach a tag (e.g. a setup variant) to a trade."""
@@ -200,20 +213,36 @@ class Journal:
             ).fetchall()
         return [date.fromisoformat(session) for (session,) in rows]
 
+    def flagged_trades(self) -> list[FlaggedTrade]:
+        """Trades journaled as the broker opened them that are not defined-risk spreads."""
+        with self._lock:
+            return flagged_from_rows(self._conn.execute(FLAGGED_SQL).fetchall())
+
     # ------------------------------------------------------------ imports and export
 
     def import_journal_csv(
-        self, path: Path, *, skip_bad: bool = False, max_bytes: int = DEFAULT_MAX_IMPORT_BYTES
+        self,
+        path: Path,
+        *,
+        skip_bad: bool = False,
+        max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
+        file_name: str | None = None,
     ) -> ImportReport:
         """Import the cockpit's journal CSV: all or nothing, idempotent by trade uid.
 
         With errors nothing is imported and every bad row is reported, unless `skip_bad` (the
         good rows are imported and the bad ones listed in `errors`). A trade already in the
         journal is skipped, except that an open one is closed when the file has its close.
+        `file_name` is the name shown in the report (default: the path's).
         """
         with self._lock:
             return importer.import_journal_csv(
-                self._conn, path, skip_bad=skip_bad, max_bytes=max_bytes, clock=self._clock
+                self._conn,
+                path,
+                skip_bad=skip_bad,
+                max_bytes=max_bytes,
+                clock=self._clock,
+                file_name=file_name,
             )
 
     def import_tastytrade_csv(
@@ -223,11 +252,14 @@ class Journal:
         mode: Mode,
         skip_bad: bool = False,
         max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
+        file_name: str | None = None,
     ) -> ImportReport:
         """Import tastytrade's transaction-history CSV as spreads, all or nothing, idempotent.
 
         The legs of one order become one spread; expirations, assignments and exercises close
-        legs. `mode` says which account the file came from (LIVE or SANDBOX).
+        legs; a position that is not a defined-risk spread is journaled flagged. Any bad row or
+        order refuses the file unless `skip_bad` (import the good orders: bad orders are skipped
+        whole and listed). `mode` says which account the file came from (LIVE or SANDBOX).
         """
         with self._lock:
             return importer.import_tastytrade_csv(
@@ -237,17 +269,16 @@ class Journal:
                 skip_bad=skip_bad,
                 max_bytes=max_bytes,
                 clock=self._clock,
+                file_name=file_name,
             )
 
     def export_journal_csv(self, path: Path) -> int:
-        """Write every trade to a journal CSV (atomically replaced); return the row count."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with partial.open("w", encoding="utf-8", newline="") as stream:
-            count = write_journal_csv(self.list_trades(), stream)
-        partial.replace(path)
-        return count
+        """Write every trade to a journal CSV (whole or not at all); return the row count.
+
+        StorageError (disk full, read-only folder) leaves no partial file.
+        """
+        with atomic_output(Path(path)) as stream:
+            return write_journal_csv(self.list_trades(), stream)
 
     def _load_trades(self, params: dict[str, Any], one: bool = False) -> list[Trade]:
         with self._lock:

@@ -7,6 +7,13 @@ tastyworks export is refused with a hint. Dates carry an offset (`+0200`), Value
 unsigned, Symbol is the padded OCC symbol. Every row has a key (UTC time, order, symbol, sub
 type, quantity, value), so overlapping exports import each fill once
 (`utils.journal.tastytrade_plan` turns the rows into spreads).
+
+Every bad cell of every row is named (line, column, value, why), never only the first, and
+nothing is guessed: Value `--`, a Value whose sign contradicts the action or that is not
+Quantity x Average Price within a cent, an `Order #` that is no order number (`=1+1`), one
+`Order #` on two sessions, an opening after the option's expiration or more than
+MAX_YEARS_BEFORE_EXPIRATION years before it are errors. The `Order #` of a bad row is kept
+(`TastyCsv.bad_orders`) so importing the good orders skips that order whole.
 """
 
 from __future__ import annotations
@@ -14,14 +21,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.core.money import MoneyFormatError, parse_usd_text
-from utils.core.sessions import to_utc
+from utils.core.money import CENT, MoneyFormatError, parse_usd_text
+from utils.core.sessions import session_of, to_utc
 from utils.journal.import_report import ImportIssue
 from utils.journal.import_text import csv_records
 from utils.spreads.legs import LegAction, SpreadError
@@ -43,6 +51,10 @@ OPTION_INSTRUMENTS = frozenset({"Equity Option", "Index Option"})
 STOCK_INSTRUMENTS = frozenset({"Equity"})
 NO_AMOUNT = "--"
 SOURCE = "tastytrade_csv"
+# An opening is refused more than this many years before the option's expiration (LEAPS run
+# to about 3 years; a 1970 open of a 2025 option is a broken date, not a trade) or after it.
+MAX_YEARS_BEFORE_EXPIRATION = 4
+ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
 
 
 class RowKind(StrEnum):
@@ -54,6 +66,7 @@ class RowKind(StrEnum):
     EXERCISE = "exercise"
     CASH_SETTLEMENT = "cash_settlement"
     STOCK_DELIVERY = "stock_delivery"
+    UNKNOWN_EVENT = "unknown_event"  # a Receive Deliver of an option with a sub type not known
     IGNORED = "ignored"
 
 
@@ -88,6 +101,7 @@ class TastyCsv(BaseModel):
     errors: tuple[ImportIssue, ...] = ()
     fatal: bool = False
     ignored_rows: int = 0
+    bad_orders: frozenset[str] = frozenset()  # Order # cells of bad rows: skipped whole
 
 
 class _CellError(Exception):
@@ -95,6 +109,15 @@ class _CellError(Exception):
         super().__init__(message)
         self.column = column
         self.message = message
+
+
+class _RowError(Exception):
+    """Every bad cell of one row, and the row's Order # cell (to skip its whole order)."""
+
+    def __init__(self, errors: list[_CellError], order_text: str) -> None:
+        super().__init__("bad row")
+        self.errors = errors
+        self.order_text = order_text.strip()
 
 
 def _number(column: str, text: str, *, required: bool = True) -> Decimal:
@@ -166,46 +189,142 @@ def _classify(cells: dict[str, str]) -> RowKind:
             return RowKind.OPTION_TRADE
         if row_type == "Receive Deliver":
             kind = _event_kind(cells.get("Sub Type", ""), cells.get("Description", ""))
-            return kind or RowKind.IGNORED
+            return kind or RowKind.UNKNOWN_EVENT
     if instrument in STOCK_INSTRUMENTS and row_type == "Receive Deliver":
         return RowKind.STOCK_DELIVERY
     return RowKind.IGNORED
 
 
+class _Cells:
+    """Reads one row's cells, collecting every bad cell instead of stopping at the first."""
+
+    def __init__(self, cells: dict[str, str]) -> None:
+        self.cells = cells
+        self.errors: list[_CellError] = []
+
+    def read(self, parse, *args):  # type: ignore[no-untyped-def]
+        """`parse(*args)`, or None with the cell's error kept."""
+        try:
+            return parse(*args)
+        except _CellError as error:
+            self.errors.append(error)
+            return None
+
+    def fail(self, column: str, message: str) -> None:
+        """Keep one more bad cell."""
+        self.errors.append(_CellError(column, message))
+
+
+def _option(symbol: str) -> OptionSymbol:
+    try:
+        return parse_occ(symbol.upper())
+    except SymbolError as error:
+        raise _CellError("Symbol", str(error)) from None
+
+
+def _action(text: str) -> LegAction | None:
+    if not text.strip():
+        return None
+    try:
+        return LegAction.parse(text)
+    except SpreadError as error:
+        raise _CellError("Action", str(error)) from None
+
+
+def _order_id(text: str) -> str | None:
+    value = text.strip()
+    if not value:
+        return None
+    if not ORDER_ID.fullmatch(value):
+        raise _CellError(
+            "Order #",
+            f"{value[:40]!r} is not a broker order number (letters, digits and '-', at most 40)",
+        )
+    return value
+
+
+def _value(text: str, action: LegAction | None) -> Decimal:
+    """The Value cell: required (`--` is no amount, refused), its sign agreeing with the action."""
+    if text.strip() == NO_AMOUNT:
+        raise _CellError("Value", "is '--' (no amount): a row's Value is never guessed as $0")
+    value = _number("Value", text)
+    if action is not None and value != 0 and (value < 0) != action.is_buy:
+        side = "a debit (negative)" if action.is_buy else "a credit (positive)"
+        raise _CellError(
+            "Value", f"{text.strip()[:40]!r} contradicts {action.value}, which is {side}"
+        )
+    return value
+
+
+def _check_average(cells: _Cells, value: Decimal, quantity: int) -> None:
+    """Value = Quantity x Average Price (per contract, multiplier included) within a cent."""
+    text = cells.cells.get("Average Price", "").strip()
+    if text in ("", NO_AMOUNT):
+        return
+    average = cells.read(_number, "Average Price", text)
+    if average is None:
+        return
+    expected = average * quantity
+    if abs(expected - value) > CENT:
+        cells.fail(
+            "Value",
+            f"{value} is not Quantity x Average Price ({quantity} x {average} = {expected}, "
+            "within a cent)",
+        )
+
+
+def _check_open_date(cells: _Cells, option: OptionSymbol, executed_at: datetime) -> None:
+    """An opening trade happens on or before the option's expiration, at most
+    MAX_YEARS_BEFORE_EXPIRATION years before it."""
+    opened = session_of(executed_at)
+    earliest = option.expiration.replace(year=option.expiration.year - MAX_YEARS_BEFORE_EXPIRATION)
+    if opened > option.expiration:
+        cells.fail("Date", f"opens {option.occ.strip()} on {opened}, after it expired")
+    elif opened < earliest:
+        cells.fail(
+            "Date",
+            f"opens {option.occ.strip()} on {opened}, more than {MAX_YEARS_BEFORE_EXPIRATION} "
+            f"years before its {option.expiration} expiration",
+        )
+
+
 def _parse_row(line: int, cells: dict[str, str]) -> TastyRow | None:
-    """A relevant row, None for an ignored one; raises _CellError naming the column."""
-    executed_at = _timestamp(cells["Date"])
+    """A relevant row, None for an ignored one; raises _RowError naming every bad cell."""
+    read = _Cells(cells)
+    executed_at = read.read(_timestamp, cells["Date"])
     kind = _classify(cells)
     if kind == RowKind.IGNORED:
+        if read.errors:
+            raise _RowError(read.errors, cells.get("Order #", ""))
         return None
     option = None
     symbol = cells["Symbol"].strip()
     if kind != RowKind.STOCK_DELIVERY:
-        try:
-            option = parse_occ(symbol.upper())
-        except SymbolError as error:
-            raise _CellError("Symbol", str(error)) from None
-        symbol = option.occ
-    action = None
-    if cells["Action"].strip():
-        try:
-            action = LegAction.parse(cells["Action"])
-        except SpreadError as error:
-            raise _CellError("Action", str(error)) from None
-    if kind == RowKind.OPTION_TRADE and action is None:
-        raise _CellError("Action", "is empty on a trade row (expected e.g. SELL_TO_OPEN)")
-    order_id = cells["Order #"].strip() or None
-    if kind == RowKind.OPTION_TRADE and order_id is None:
-        raise _CellError("Order #", "is empty: the legs of a spread are grouped by order")
-    quantity = _whole("Quantity", cells["Quantity"])
-    if quantity == 0:
-        raise _CellError("Quantity", "is 0")
+        option = read.read(_option, symbol)
+        symbol = option.occ if option is not None else symbol
+    action = read.read(_action, cells["Action"])
+    if kind == RowKind.OPTION_TRADE and action is None and cells["Action"].strip() == "":
+        read.fail("Action", "is empty on a trade row (expected e.g. SELL_TO_OPEN)")
+    order_id = read.read(_order_id, cells["Order #"])
+    if kind == RowKind.OPTION_TRADE and cells["Order #"].strip() == "":
+        read.fail("Order #", "is empty: the legs of a spread are grouped by order")
+    quantity = read.read(_whole, "Quantity", cells["Quantity"])
+    if quantity is not None and quantity == 0:
+        read.fail("Quantity", "is 0")
     multiplier_text = cells["Multiplier"].strip()
-    multiplier = _whole("Multiplier", multiplier_text) if multiplier_text else 100
-    if multiplier < 1:
-        raise _CellError("Multiplier", "must be at least 1")
-    value = _number("Value", cells["Value"])
-    fees = -(_debit("Commissions", cells["Commissions"]) + _debit("Fees", cells["Fees"]))
+    multiplier = read.read(_whole, "Multiplier", multiplier_text) if multiplier_text else 100
+    if multiplier is not None and multiplier < 1:
+        read.fail("Multiplier", "must be at least 1")
+    value = read.read(_value, cells["Value"], action)
+    commissions = read.read(_debit, "Commissions", cells["Commissions"])
+    fee_cell = read.read(_debit, "Fees", cells["Fees"])
+    if value is not None and quantity:
+        _check_average(read, value, quantity)
+    if option is not None and executed_at is not None and action and action.is_opening:
+        _check_open_date(read, option, executed_at)
+    if read.errors:  # every value below was read (none is None)
+        raise _RowError(read.errors, cells["Order #"])
+    fees = -(commissions + fee_cell)
     underlying = cells["Underlying Symbol"].strip().upper()
     if not underlying:
         underlying = symbol.upper() if option is None else _underlying_of(option)
@@ -277,11 +396,17 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     errors: list[ImportIssue] = []
     ignored = 0
     first_line_of: dict[str, int] = {}
+    bad_orders: set[str] = set()
     for start, cells in csv_records(reader, names, errors):
         try:
             row = _parse_row(start, cells)
-        except _CellError as error:
-            errors.append(ImportIssue(line=start, field=error.column, message=error.message))
+        except _RowError as error:
+            errors.extend(
+                ImportIssue(line=start, field=cell.column, message=cell.message)
+                for cell in error.errors
+            )
+            if error.order_text:
+                bad_orders.add(error.order_text)
             continue
         if row is None:
             ignored += 1
@@ -292,5 +417,35 @@ def parse_tasty_csv(text: str) -> TastyCsv:
             continue
         first_line_of[row.key] = start
         rows.append(row)
+    errors.extend(_orders_on_two_days(rows, bad_orders))
     rows.sort(key=lambda r: (r.executed_at, r.line))  # the export is newest first
-    return TastyCsv(header=label, rows=tuple(rows), errors=tuple(errors), ignored_rows=ignored)
+    return TastyCsv(
+        header=label,
+        rows=tuple(rows),
+        errors=tuple(sorted(errors, key=lambda e: e.line or 0)),
+        ignored_rows=ignored,
+        bad_orders=frozenset(bad_orders),
+    )
+
+
+def _orders_on_two_days(rows: list[TastyRow], bad_orders: set[str]) -> list[ImportIssue]:
+    """One Order # on trade rows of two sessions is two orders sharing a number: refused (it would
+    silently merge into one larger spread). Its order joins `bad_orders`."""
+    first: dict[str, TastyRow] = {}
+    issues = []
+    for row in sorted(rows, key=lambda r: r.line):
+        if row.kind != RowKind.OPTION_TRADE or row.order_id is None:
+            continue
+        seen = first.setdefault(row.order_id, row)
+        if session_of(seen.executed_at) != session_of(row.executed_at):
+            issues.append(
+                ImportIssue(
+                    line=row.line,
+                    field="Order #",
+                    message=f"order {row.order_id} is also on line {seen.line}, on another day "
+                    f"({session_of(seen.executed_at)} and {session_of(row.executed_at)}); one "
+                    "order number on two days is refused, not merged into one spread",
+                )
+            )
+            bad_orders.add(row.order_id)
+    return issues

@@ -2,8 +2,12 @@
 
 How rows become spreads (all pure; `Journal.import_tastytrade_csv` applies the plan):
 - Rows are taken oldest first. Option `Trade` rows are grouped by `Order #`. The opening legs of
-  one order form one spread, if `utils.spreads.proof` proves them a defined-risk spread;
-  otherwise the order is reported as a warning and its legs are not journaled (nor their closes).
+  one order form one spread, if `utils.spreads.proof` proves them a defined-risk spread. Legs on
+  one underlying that do not (a naked short, a strangle, a ratio, a calendar) are journaled as
+  they happened, flagged not-defined-risk with a stand-in 1R (`utils.journal.undefined_risk`);
+  a single long option is a warning, not journaled; legs on two underlyings are an error.
+- Errors (`ImportPlan.errors`) refuse the file unless the trader imports the good orders: an
+  order that cannot be journaled, a `Receive Deliver` of a held leg with an unknown sub type.
 - Closing legs (Buy/Sell to Close) close the oldest open spread holding that contract (FIFO).
   An order that closes legs and opens new ones is a roll: the new spread's parent is the one it
   closed, whose close reason becomes `rolled`.
@@ -37,6 +41,7 @@ from utils.journal.risk import TradeLeg
 from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
 from utils.journal.tastytrade_csv import SOURCE, RowKind, TastyCsv, TastyRow
 from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose
+from utils.journal.undefined_risk import FlaggedNewTrade, RiskFlag, not_defined_risk_flag
 from utils.spreads.legs import LegAction, PriceEffect
 from utils.spreads.symbols import OptionType, parse_occ
 
@@ -48,6 +53,7 @@ class PlannedOpening:
     trade: NewTrade
     parent_uid: str | None = None
     notes: tuple[str, ...] = ()
+    risk_flag: RiskFlag | None = None  # set for a position that is not a defined-risk spread
 
 
 @dataclass(frozen=True)
@@ -142,8 +148,10 @@ class _Planner:
     openings: list[PlannedOpening] = field(default_factory=list)
     fills: list[PlannedFill] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
+    errors: list[ImportIssue] = field(default_factory=list)
     notes: list[PlannedNote] = field(default_factory=list)
     stock_fees: dict[tuple, list[TastyRow]] = field(default_factory=lambda: defaultdict(list))
+    ignored: int = 0
 
     def load_book(self) -> None:
         for spread in self.book.open_spreads:
@@ -297,9 +305,8 @@ class _Planner:
             contracts[row.symbol].append(row)
         multiplier, underlying = rows[0].multiplier, rows[0].underlying
         cash = sum((r.value for r in rows), Decimal(0))
+        flag = None
         try:
-            if len(contracts) < 2:
-                raise ValueError("a single leg is not a spread")
             if any(len({r.action for r in group}) > 1 for group in contracts.values()):
                 raise ValueError("the order both buys and sells one contract to open")
             legs = tuple(
@@ -311,31 +318,48 @@ class _Planner:
                 for symbol, group in contracts.items()
             )
             quantity = reduce(gcd, (leg.quantity for leg in legs))
-            trade = NewTrade(
-                uid=uid,
-                underlying=underlying,
+            fields = {
+                "uid": uid,
+                "underlying": underlying,
+                "quantity": quantity,
+                "multiplier": multiplier,
+                "opened_at": rows[0].executed_at,
+                "open_fees_usd": sum((r.fees for r in rows), Decimal(0)),
+                "mode": self.mode,
+                "broker_order_ids": (order_id,),
+                "source": SOURCE,
+            }
+            flag = not_defined_risk_flag(legs, underlying, multiplier, cash)
+            if flag is None and len(legs) < 2:
+                self.warn(
+                    rows[0].line,
+                    f"order {order_id} (line(s) {lines}) is not journaled: a single leg is not a "
+                    "spread (a long option, whose risk is the debit paid)",
+                )
+                self.mark_untracked(rows)
+                return
+            model = NewTrade if flag is None else FlaggedNewTrade
+            trade = model(
                 legs=legs,
-                quantity=quantity,
-                multiplier=multiplier,
-                opened_at=rows[0].executed_at,
                 entry_price=abs(cash) / (multiplier * quantity),
                 entry_effect=PriceEffect.CREDIT if cash >= 0 else PriceEffect.DEBIT,
-                open_fees_usd=sum((r.fees for r in rows), Decimal(0)),
-                mode=self.mode,
-                broker_order_ids=(order_id,),
-                source=SOURCE,
+                **fields,
             )
         except (ValueError, ValidationError) as error:
-            reason = _reason(error)
-            self.warn(
-                rows[0].line,
-                f"order {order_id} (line(s) {lines}) is not journaled: {reason}",
+            self.errors.append(
+                ImportIssue(
+                    line=rows[0].line,
+                    field=None,
+                    message=f"order {order_id} (line(s) {lines}) cannot be journaled: "
+                    f"{_reason(error)}",
+                )
             )
-            for row in rows:
-                sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
-                self.untracked[row.symbol] += sign * row.quantity
+            self.mark_untracked(rows)
             return
-        self.openings.append(PlannedOpening(trade=trade, parent_uid=parent_uid))
+        notes = () if flag is None else (flag.note(trade.max_loss_usd),)
+        self.openings.append(
+            PlannedOpening(trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
+        )
         state = _Spread(uid, multiplier, quantity, underlying)
         self.spreads.append(state)
         for row in rows:
@@ -343,6 +367,12 @@ class _Planner:
             self.record_fill(
                 state, row, 0, sign * row.quantity, to_cents(row.value), to_cents(row.fees)
             )
+
+    def mark_untracked(self, rows: list[TastyRow]) -> None:
+        """Positions of an order not journaled: its later closes and events are expected."""
+        for row in rows:
+            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
+            self.untracked[row.symbol] += sign * row.quantity
 
     # -------------------------------------------------------- the whole file
 
@@ -382,6 +412,21 @@ class _Planner:
 
     def run_event(self, row: TastyRow) -> None:
         holders_sign = self.position_sign(row.symbol)
+        if row.kind == RowKind.UNKNOWN_EVENT:
+            if holders_sign != 0:
+                self.errors.append(
+                    ImportIssue(
+                        line=row.line,
+                        field="Sub Type",
+                        message=f"Receive Deliver {row.sub_type[:40]!r} of "
+                        f"{row.symbol.strip()}, a leg held in this history, is not a sub type "
+                        "this importer knows (Expiration, Assignment, Exercise, Cash Settled); "
+                        "it would change the position unseen, so the file is refused",
+                    )
+                )
+            else:
+                self.ignored += 1
+            return
         if holders_sign == 0:
             self.warn(
                 row.line,
@@ -455,8 +500,14 @@ def _reason(error: Exception) -> str:
 
 
 def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPlan:
-    """Decide which spreads open, which close and what is skipped, without writing anything."""
+    """Decide which spreads open, which close and what is skipped, without writing anything.
+
+    Rows of an order with a bad row (`parsed.bad_orders`) are left out whole: importing the good
+    orders never journals part of an order (one leg of a spread would be a naked position).
+    """
     fresh = [row for row in parsed.rows if row.key not in book.known_row_keys]
+    skipped = [row for row in fresh if row.order_id in parsed.bad_orders]
+    fresh = [row for row in fresh if row.order_id not in parsed.bad_orders]
     planner = _Planner(mode=mode, book=book)
     planner.load_book()
     planner.run(fresh)
@@ -466,7 +517,19 @@ def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPla
         fills=tuple(planner.fills),
         closings=tuple(closings),
         notes=tuple(planner.notes),
+        errors=(
+            *planner.errors,
+            *(
+                ImportIssue(
+                    line=row.line,
+                    field=None,
+                    message=f"skipped with its order {row.order_id}, which has a bad row "
+                    "(an order is imported whole or not at all)",
+                )
+                for row in skipped
+            ),
+        ),
         warnings=tuple(planner.warnings),
-        skipped_duplicates=len(parsed.rows) - len(fresh),
-        ignored_rows=parsed.ignored_rows,
+        skipped_duplicates=len(parsed.rows) - len(fresh) - len(skipped),
+        ignored_rows=parsed.ignored_rows + planner.ignored,
     )

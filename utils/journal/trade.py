@@ -95,6 +95,9 @@ class NewTrade(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     _proved_facts: tuple[Any, ...] | None = PrivateAttr(default=None)
+    # Set by the journal on a position it holds that is NOT a defined-risk spread (flagged at
+    # import, utils.journal.undefined_risk): validating it again keeps it as it was journaled.
+    _flagged_not_defined_risk: bool = PrivateAttr(default=False)
 
     uid: str | None = Field(default=None, min_length=1, max_length=80)
     structure: Structure = None  # type: ignore[assignment]  # set from the legs when omitted
@@ -127,8 +130,8 @@ class NewTrade(BaseModel):
 
     @model_validator(mode="after")
     def _legs_make_this_spread(self) -> NewTrade:
-        if self.proved_defined_risk:
-            return self  # the same facts already passed every check below
+        if self.proved_defined_risk or self.flagged_not_defined_risk:
+            return self  # the same facts already passed every check below, or are flagged
         symbols = [leg.occ_symbol for leg in self.legs]
         if len(set(symbols)) != len(symbols):
             raise ValueError("a leg list repeats an OCC symbol; merge the quantities")
@@ -188,6 +191,12 @@ class NewTrade(BaseModel):
         private = self.__pydantic_private__
         proved = None if private is None else private.get("_proved_facts")
         return proved is not None and proved == self._proof_facts()
+
+    @property
+    def flagged_not_defined_risk(self) -> bool:
+        """True for a trade the journal holds flagged as not a defined-risk spread."""
+        private = self.__pydantic_private__
+        return bool(private and private.get("_flagged_not_defined_risk"))
 
     @property
     def session(self) -> date:

@@ -19,6 +19,7 @@ from utils.journal.fields import clean_label
 from utils.journal.import_report import ImportReport
 from utils.journal.tastytrade_plan import PlannedFill
 from utils.journal.trade import NewTrade, Note, TradeClose, net_pnl_usd
+from utils.journal.undefined_risk import NOT_DEFINED_RISK, RiskFlag
 from utils.spreads.legs import PriceEffect
 
 
@@ -239,8 +240,9 @@ def require_trade(conn: sqlite3.Connection, trade_id: int) -> sqlite3.Row:
 def record_import(
     conn: sqlite3.Connection, report: ImportReport, digest: str, imported_at: datetime
 ) -> None:
-    """Remember a committed import: its file, digest and counts."""
-    conn.execute(
+    """Remember a committed import: its file, digest and counts, and every row it skipped
+    (`report.errors` of a committed import: the trader chose to import the good orders)."""
+    cursor = conn.execute(
         "INSERT INTO imports (source, file_name, file_sha256, imported_at, added, closed, "
         "skipped_duplicates, skipped_bad) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -253,4 +255,23 @@ def record_import(
             report.skipped_duplicates,
             report.skipped_bad,
         ),
+    )
+    conn.executemany(
+        "INSERT INTO import_skips (import_id, position, line, field, message) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (cursor.lastrowid, position, issue.line, issue.field, issue.message)
+            for position, issue in enumerate(report.errors)
+        ],
+    )
+
+
+def insert_risk_flag(
+    conn: sqlite3.Connection, trade_id: int, flag: RiskFlag, flagged_at: datetime
+) -> None:
+    """Flag a journaled trade as not a defined-risk spread (utils.journal.undefined_risk)."""
+    conn.execute(
+        "INSERT INTO trade_risk_flags (trade_id, flag, shape, reason, one_r_basis, flagged_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (trade_id, NOT_DEFINED_RISK, flag.shape, flag.reason, flag.one_r_basis, stamp(flagged_at)),
     )

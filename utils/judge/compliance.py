@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,6 +45,7 @@ from pydantic import BaseModel, ConfigDict
 from utils.records.alerts import Alert, HaltState
 from utils.records.audit import AuditChainBroken, AuditKind, AuditLog, redact
 from utils.project.ci_status import CiStatus
+from utils.core.files import StorageError, write_bytes_atomically
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport
 from utils.judge.evidence import CockpitEvidence
@@ -451,28 +450,15 @@ def snapshot_path(data_dir: Path) -> Path:
 
 
 def write_snapshot(snapshot: ComplianceSnapshot, data_dir: Path) -> Path:
-    """Write the CSV atomically (temp file in the same folder, fsync, rename); return its path."""
+    """Write the CSV whole or not at all (utils.core.files); return its path.
+
+    ComplianceExportError says why when the disk is full or the folder read-only.
+    """
     path = snapshot_path(data_dir)
-    payload = snapshot.to_csv_bytes()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(
-            dir=path.parent, prefix=".compliance_snapshot.", suffix=".tmp", delete=False
-        )
-        try:
-            with handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(handle.name, path)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise ComplianceExportError(
-            f"cannot write {path}: {error.strerror or error.__class__.__name__}"
-        ) from None
-    return path
+        return write_bytes_atomically(path, snapshot.to_csv_bytes())
+    except StorageError as error:
+        raise ComplianceExportError(str(error)) from None
 
 
 def export_compliance_snapshot(

@@ -188,7 +188,9 @@ def _entry_breach(trade: Trade, sentence: str, session: date) -> Breach:
 def check_not_defined_risk(ctx: DisciplineContext) -> Iterator[Breach]:
     """The legs must prove a defined-risk spread. A trade whose current legs and prices already
     passed the proof (`Trade.proved_defined_risk`: validated, or written so by the journal) is
-    not proved twice; any other (bypassed validation, altered copy) is proved here."""
+    not proved twice; any other (bypassed validation, altered copy) is proved here. A trade the
+    journal holds flagged not-defined-risk (a naked or other position opened at the broker and
+    imported, `Trade.flagged_not_defined_risk`) breaks the rule in its opening session."""
     for trade, session in zip(ctx.trades, ctx.sessions):
         if trade.proved_defined_risk:
             continue
@@ -202,6 +204,10 @@ def check_not_defined_risk(ctx: DisciplineContext) -> Iterator[Breach]:
             )
         except ValueError as error:
             yield _entry_breach(trade, f"{_label(trade)} is not defined-risk: {error}", session)
+            continue
+        if trade.flagged_not_defined_risk:
+            sentence = f"{_label(trade)} was opened at the broker as no defined-risk spread."
+            yield _entry_breach(trade, sentence, session)
 
 
 def check_opened_during_halt(ctx: DisciplineContext) -> Iterator[Breach]:

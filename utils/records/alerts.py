@@ -72,6 +72,7 @@ class AlertRule(StrEnum):
     JOURNAL_WRITE_FAILURE = "JOURNAL_WRITE_FAILURE"
     AUDIT_WRITE_FAILURE = "AUDIT_WRITE_FAILURE"
     AUDIT_CHAIN_BROKEN = "AUDIT_CHAIN_BROKEN"
+    UNDEFINED_RISK_JOURNALED = "UNDEFINED_RISK_TRADE_JOURNALED"
 
 
 ANOMALY_RULES = frozenset({AlertRule.AUTH_ANOMALY, AlertRule.ORDER_ANOMALY})
@@ -178,8 +179,13 @@ class AlertStore:
         *,
         trade_id: int | None = None,
         order_ref: str | None = None,
+        session: date | None = None,
     ) -> Alert:
-        """Store a HIGH alert and start its halt of new entries, in one transaction."""
+        """Store a HIGH alert and start its halt of new entries, in one transaction.
+
+        `session` is the session the alert belongs to when the event it reports happened
+        earlier than now (an import reveals a past trade); by default the session of now.
+        """
         raised_at = to_utc(self._clock())
         with self._lock, transaction(self._conn):
             cursor = self._conn.execute(
@@ -187,7 +193,7 @@ class AlertStore:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     raised_at.isoformat(),
-                    session_of(raised_at).isoformat(),
+                    (session or session_of(raised_at)).isoformat(),
                     str(rule),
                     message,
                     trade_id,

@@ -22,6 +22,7 @@ anchor-aware open, with an `anchor` entry saying so (an upgrade, not a replaced 
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import re
 import sqlite3
@@ -36,7 +37,13 @@ from pydantic import BaseModel, ConfigDict
 
 from utils.records.audit_anchor import AuditAnchorStore
 from utils.core.sessions import Clock, utc_now
-from utils.core.sqlite_store import connect, ensure_schema, schema_version, transaction
+from utils.core.sqlite_store import (
+    StoreUnwritable,
+    connect,
+    ensure_schema,
+    schema_version,
+    transaction,
+)
 
 AUDIT_FILENAME = "audit.sqlite3"
 GENESIS_HASH = "0" * 64
@@ -89,6 +96,16 @@ class AuditKind(StrEnum):
     SANDBOX_VALIDATION = "sandbox_validation"
     EXPORT = "export"
     ANCHOR = "anchor"
+
+
+def _cause(error: Exception) -> str:
+    """Why a write failed, in words when the disk is full or the folder read-only (these
+    messages hold no secret); otherwise only the error's type."""
+    if isinstance(error, StoreUnwritable):
+        return str(error)
+    if isinstance(error, OSError) and error.errno is not None:
+        return f"{error.__class__.__name__}: {os.strerror(error.errno)}"
+    return error.__class__.__name__
 
 
 class AuditWriteError(Exception):
@@ -275,14 +292,14 @@ class AuditLog:
                     )
             except (sqlite3.Error, OSError, TypeError, ValueError) as error:
                 raise AuditWriteError(
-                    f"audit log write failed ({error.__class__.__name__}): the action was refused"
+                    f"audit log write failed ({_cause(error)}): the action was refused"
                 ) from None
             try:
                 self._advance_anchor(seq, digest)
             except (sqlite3.Error, OSError) as error:
                 raise AuditWriteError(
                     f"audit entry {seq} was written but its head anchor was not "
-                    f"({error.__class__.__name__}): the action was refused"
+                    f"({_cause(error)}): the action was refused"
                 ) from None
         return AuditEntry(**fields, prev_hash=prev, entry_hash=digest)
 

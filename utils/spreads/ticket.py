@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,6 +34,9 @@ from utils.spreads.builders import (
 from utils.spreads.legs import SpreadError
 from utils.spreads.spread import Spread
 from utils.spreads.symbols import OptionType
+
+# A ticket's quantity above this is a typing slip, not an order (the ladder caps are far lower).
+MAX_TICKET_CONTRACTS = 1_000
 
 
 class TicketError(ValueError):
@@ -151,11 +154,12 @@ STRUCTURES: dict[str, tuple[StructureChoice, Callable[..., Spread]]] = {
 
 
 def _decimal(field: str, text: str | float | int | None) -> Decimal:
+    """A strike or price in the one number format (`parse_usd_text`), above 0."""
     try:
-        value = Decimal(str(text).strip())
-    except (InvalidOperation, ValueError):
-        raise TicketError(field, f"{text!r} is not a number") from None
-    if not value.is_finite() or value <= 0:
+        value = parse_usd_text(str(text))
+    except MoneyFormatError as error:
+        raise TicketError(field, str(error)) from None
+    if value <= 0:
         raise TicketError(field, "must be a number above 0")
     return value
 
@@ -210,6 +214,10 @@ def build_ticket_spread(
         raise TicketError("quantity", f"{quantity!r} is not a whole number") from None
     if contracts < 1:
         raise TicketError("quantity", "must be at least 1")
+    if contracts > MAX_TICKET_CONTRACTS:
+        raise TicketError(
+            "quantity", f"{contracts:,} is above {MAX_TICKET_CONTRACTS:,} contracts per ticket"
+        )
     price = _decimal("limit price", limit_price)
     parsed = parse_strikes(strikes, len(choice.strikes))
     try:
