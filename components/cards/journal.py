@@ -11,7 +11,7 @@ from dash import ctx as callback_ctx
 from pydantic import ValidationError
 
 from components.card import cockpit_card
-from components.cards import journal_table, ticket
+from components.cards import exit_plan, journal_table, ticket
 from components.context import CockpitContext
 from components.formatting import label, usd
 from components.signals import JOURNAL_CHANGED
@@ -24,6 +24,7 @@ from utils.journal.errors import JournalError
 from utils.journal.import_report import ImportReport
 from utils.journal.trade import CloseReason, Mode
 from utils.journal.upload import ImportKind, UploadError
+from utils.judge.import_effects import watch_rollback
 from utils.records.undefined_risk_alerts import import_upload_with_alerts
 from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError
@@ -109,7 +110,7 @@ def _button_col(label: str, button_id: str, width: int, **style) -> dbc.Col:
     return dbc.Col(button, md=width, className="d-flex align-items-end mb-2")
 
 
-def _import_panel() -> html.Div:
+def _import_panel(ctx: CockpitContext) -> html.Div:
     kinds = {
         ImportKind.AUTO.value: "detect from header",
         ImportKind.TASTYTRADE.value: "tastytrade transaction history",
@@ -126,6 +127,9 @@ def _import_panel() -> html.Div:
                         "tastytrade account", _select(Ids.IMPORT_MODE, Mode.SANDBOX.value, accounts)
                     ),
                 ]
+            ),
+            dbc.Row(
+                [_input("Playbook the history followed", exit_plan.import_playbook_select(ctx), 12)]
             ),
             dcc.Upload(
                 id=Ids.UPLOAD,
@@ -256,8 +260,11 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             html.Div(id=Ids.ACTION_MESSAGE, className="mt-2"),
             dbc.Row(
                 [
-                    dbc.Col([_selected_panel(), html.Hr(), _entry_panel(ctx)], lg=7),
-                    dbc.Col([_import_panel(), export], lg=5),
+                    dbc.Col(
+                        [_selected_panel(), exit_plan.panel(ctx), html.Hr(), _entry_panel(ctx)],
+                        lg=7,
+                    ),
+                    dbc.Col([_import_panel(ctx), export], lg=5),
                 ],
                 className="mt-2",
             ),
@@ -307,17 +314,30 @@ def import_report(report: ImportReport) -> list:
         message(report.summary(), ok=report.committed, box_id=summary_id),
         (html.Ul(errors, className="small text-danger", id=Ids.IMPORT_ERRORS) if errors else None),
         html.Ul(warnings, className="small text-muted") if warnings else None,
+        exit_plan.rollback_news(report),
     ]
 
 
 def run_upload(
-    ctx: CockpitContext, contents, filename, kind, mode, version, *, good: bool
+    ctx: CockpitContext,
+    contents,
+    filename,
+    kind,
+    mode,
+    version,
+    *,
+    good: bool,
+    playbook: str | None = None,
 ) -> tuple:
-    """Import an upload (the good orders only when `good`): the report, the journal's version,
-    and whether to offer "Import the good orders" (after a refusal with bad rows)."""
+    """Import an upload (the good orders only when `good`; `playbook`: the playbook a tastytrade
+    history followed): the report (with the rollback triggers it made fire), the journal's
+    version, and whether to offer "Import the good orders" (after a refusal with bad rows)."""
     if not contents:
         return None, version, HIDDEN
     try:
+        watch = watch_rollback(
+            ctx.journal, ctx.alerts.alerts, settings=ctx.settings, now=ctx.clock()
+        )
         done = import_upload_with_alerts(
             ctx.journal,
             ctx.alerts,
@@ -328,12 +348,14 @@ def run_upload(
             mode=Mode(mode),
             skip_bad=good,
             now=ctx.clock(),
+            playbook=playbook,
         )
     except (JournalBusy, StoreUnwritable, StorageError, UploadError, JournalError) as error:
         return message(str(error), ok=False, box_id=Ids.IMPORT_REFUSED), version, HIDDEN
-    report = done.report
+    report = watch.reported(done.report)
     offer = not report.committed and report.has_row_errors
-    changed = version + 1 if done.changed_journal else version
+    touched = done.changed_journal or report.playbook_declared > 0
+    changed = version + 1 if touched else version
     return import_report(report), changed, IMPORT_GOOD_SHOWN if offer else HIDDEN
 
 
@@ -465,12 +487,15 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         State(Ids.UPLOAD, "filename"),
         State(Ids.IMPORT_KIND, "value"),
         State(Ids.IMPORT_MODE, "value"),
+        State(exit_plan.Ids.IMPORT_PLAYBOOK, "value"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def upload(contents, _good, filename, kind, mode, version):
+    def upload(contents, _good, filename, kind, mode, playbook, version):
         good = callback_ctx.triggered_id == Ids.IMPORT_GOOD
-        return run_upload(ctx, contents, filename, kind, mode, version, good=good)
+        return run_upload(
+            ctx, contents, filename, kind, mode, version, good=good, playbook=playbook
+        )
 
     @app.callback(
         Output(Ids.EXPORT_DOWNLOAD, "data"),
@@ -486,3 +511,5 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             return None, action_message(f"Not exported: {error}", ok=False)
         exported = f"{count} trade(s) exported to {path}."
         return dcc.send_file(str(path)), action_message(exported, ok=True)
+
+    exit_plan.register(app, ctx, table=Ids.TABLE)

@@ -10,6 +10,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash import ctx as callback_ctx
 
 from components.card import cockpit_card
+from components.cards import exit_plan
 from components.context import CockpitContext
 from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
@@ -20,6 +21,8 @@ from utils.broker.models import (
     TradePlan,
 )
 from utils.broker.order_intent import OrderIntent
+from utils.broker.playbook_plan import plan_with_playbook
+from utils.journal.errors import JournalError
 from utils.spreads.expirations import default_expiration
 from utils.spreads.spread import Spread
 from utils.spreads.probability import DEFAULT_VOLATILITY
@@ -118,6 +121,14 @@ def form(ctx: CockpitContext) -> html.Div:
                         placeholder="e.g. 50 % of max profit",
                     ),
                     _field("Exit plan: stop loss ($)", Ids.STOP, placeholder="e.g. 2x the credit"),
+                    dbc.Col(
+                        [
+                            dbc.Label("Playbook (fills the blank plan)", className="small mb-0"),
+                            exit_plan.ticket_playbook_select(ctx),
+                        ],
+                        md=4,
+                        className="mb-2",
+                    ),
                 ]
             ),
             html.Div(id=Ids.STRIKES_HINT, className="small text-muted mb-2"),
@@ -402,17 +413,22 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         *[State(field, "value") for field in FORM_FIELDS],
         State(Ids.TARGET, "value"),
         State(Ids.STOP, "value"),
+        State(exit_plan.Ids.TICKET_PLAYBOOK, "value"),
         State(JOURNAL_CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def preview(_n, underlying, structure, expiration, strikes, quantity, price, target, stop, v):
+    def preview(
+        _n, underlying, structure, expiration, strikes, quantity, price, target, stop, book, v
+    ):
         try:
             spread = spread_from_form(underlying, structure, expiration, strikes, quantity, price)
             plan = TradePlan(
                 profit_target_usd=parse_amount("profit target", target),
                 stop_loss_usd=parse_amount("stop loss", stop),
             )
-        except TicketError as error:
+            if book:
+                plan = plan_with_playbook(plan, ctx.journal.playbook(book), spread)
+        except (TicketError, JournalError) as error:
             return dbc.Alert(str(error), color="warning", className="py-1"), None, v
         intent = OrderIntent(spread=spread, client_order_id=f"ticket-{uuid.uuid4().hex[:16]}")
         answer = ctx.guard.preview(intent, plan=plan)

@@ -12,6 +12,7 @@ import pytest
 
 from app_dash import create_app
 from components import preflight_panel, roll_panel, signals
+from components.cards import exit_plan
 from components.context import build_context
 from tests.app.dash_tree import ids
 from tests.support.live_server import cockpit_settings
@@ -46,6 +47,7 @@ def every_id_constant() -> list[tuple[str, str]]:
         found += [(f"{card}.{name}", value) for name, value in id_constants(module.Ids).items()]
     found += [(f"preflight_panel.{n}", v) for n, v in id_constants(preflight_panel.Ids).items()]
     found += [(f"roll_panel.{n}", v) for n, v in id_constants(roll_panel.Ids).items()]
+    found += [(f"exit_plan.{n}", v) for n, v in id_constants(exit_plan.Ids).items()]
     found += [("signals.JOURNAL_CHANGED", signals.JOURNAL_CHANGED), ("signals.TICK", signals.TICK)]
     return found
 

@@ -27,7 +27,7 @@ def test_discipline_shows_the_score_its_window_and_the_coach(seeded_evidence):
     assert text(body[0]) == "100 / 100 gate >= 70, ramp >= 80"
     assert body[0].children[2].color == "success"
     assert text(body[1]) == (
-        "Window: the last 20 trade(s), sessions 2025-01-16 to 2025-03-03. "
+        "Window: the last 20 trade(s), sessions 2025-01-22 to 2025-03-03. "
         "Score = 100 - the points of every violation in the window."
     )
     assert text(body[2]) == "No violation in the window."

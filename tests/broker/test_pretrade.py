@@ -646,3 +646,12 @@ def test_open_position_from_spread_takes_its_max_loss():
     )
     with pytest.raises(ValueError, match="p9"):
         OpenPosition.from_spread("p9", naked_call)
+
+
+def test_dte_is_calendar_days_with_the_trading_sessions_beside_it(evaluate):
+    # From Thursday 2025-01-02 to Friday 2025-01-17: 15 days, 10 sessions (weekends and the
+    # market closure of 2025-01-09 are not sessions).
+    decision = evaluate(intent_for(bull_put(expiry=date(2025, 1, 17))))
+    found = check(decision, ReasonCode.DTE_OUTSIDE_WINDOW)
+    assert (found.evidence["dte"], found.evidence["trading_days"]) == ("15", "10")
+    assert found.sentence.startswith("15 days to expiration (10 trading sessions), inside")

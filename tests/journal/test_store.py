@@ -276,18 +276,28 @@ def test_tags_mistakes_and_notes_are_kept_with_their_time(journal):
 
 
 def test_trade_belongs_to_the_new_york_session_of_its_open_near_midnight_utc(journal):
-    # 2025-03-10 03:30 UTC is 23:30 on Sunday 9 March in New York (EDT began that morning).
-    late = datetime(2025, 3, 10, 3, 30, tzinfo=UTC)
+    # 2025-03-11 03:30 UTC is 23:30 on Monday 10 March in New York (EDT began on the 9th).
+    late = datetime(2025, 3, 11, 3, 30, tzinfo=UTC)
     trade = journal.open_trade(new_trade(opened_at=late))
-    assert trade.session == date(2025, 3, 9)
-    # Closes 2025-11-03 04:30 UTC = 23:30 on 2 November (EST, after the fall change).
+    assert trade.session == date(2025, 3, 10)
+    # Closes 2025-11-04 04:30 UTC = 23:30 on Monday 3 November (EST, after the fall change).
     closed = journal.close_trade(
-        trade.id, close_for_pnl(trade, 50, datetime(2025, 11, 3, 4, 30, tzinfo=UTC))
+        trade.id, close_for_pnl(trade, 50, datetime(2025, 11, 4, 4, 30, tzinfo=UTC))
     )
-    assert closed.close_session == date(2025, 11, 2)
+    assert closed.close_session == date(2025, 11, 3)
     frame = journal.trades_frame()
-    assert frame.loc[0, "session"] == date(2025, 3, 9)
-    assert frame.loc[0, "close_session"] == date(2025, 11, 2)
+    assert frame.loc[0, "session"] == date(2025, 3, 10)
+    assert frame.loc[0, "close_session"] == date(2025, 11, 3)
+
+
+def test_a_weekend_open_and_close_belong_to_the_next_sessions(journal):
+    saturday = datetime(2025, 3, 8, 15, 0, tzinfo=UTC)
+    trade = journal.open_trade(new_trade(opened_at=saturday))
+    assert trade.session == date(2025, 3, 10)
+    good_friday = datetime(2025, 4, 18, 15, 0, tzinfo=UTC)
+    closed = journal.close_trade(trade.id, close_for_pnl(trade, 50, good_friday))
+    assert closed.close_session == date(2025, 4, 21)
+    assert journal.journaled_sessions() == [date(2025, 3, 10), date(2025, 4, 21)]
 
 
 def test_trades_frame_has_one_row_per_spread_with_documented_columns(journal):

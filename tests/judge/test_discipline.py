@@ -22,7 +22,7 @@ from utils.records.alerts import AlertRule
 from utils.judge.discipline import evaluate_discipline
 from utils.judge.discipline_rules import DISCIPLINE_RULES, RuleId
 from utils.judge.risk import open_risk_by_family
-from utils.journal.trade import Trade
+from utils.journal.trade import Note, Trade
 
 NOW = utc("2026-11-10T15:00:00Z")
 GOLDEN = load_fixture("discipline_golden.json")["scenarios"]
@@ -313,24 +313,24 @@ def test_session_without_journaled_action_is_not_clean(settings):
 
 
 def test_sessions_follow_new_york_days_across_the_dst_change(settings):
-    # DST ends 2026-11-01 at 02:00 New York: 04:30 UTC is 00:30 EDT on Oct 31 -> session Oct 31,
-    # but 04:30 UTC on Nov 2 is 23:30 EST on Nov 1 -> session Nov 1.
+    # 03:30 UTC on Friday 2026-10-30 is 23:30 EDT on Thursday 29 October; 04:30 UTC on
+    # Tuesday 2026-11-03 is 23:30 EST on Monday 2 November (clocks went back on 1 November).
     before = make_trade(
         1,
-        opened_at="2026-10-31T04:30:00Z",
-        closed_at="2026-10-31T04:45:00Z",
+        opened_at="2026-10-30T03:30:00Z",
+        closed_at="2026-10-30T03:45:00Z",
         net_pnl_usd="5",
     )
     after = make_trade(
         2,
-        opened_at="2026-11-02T04:30:00Z",
-        closed_at="2026-11-02T04:45:00Z",
+        opened_at="2026-11-03T04:30:00Z",
+        closed_at="2026-11-03T04:45:00Z",
         net_pnl_usd="5",
         mistakes=["late night"],
     )
     report = evaluate_discipline([before, after], settings=settings, now=NOW)
-    assert report.clean_sessions == (date(2026, 10, 31),)
-    assert report.all_violations[0].session == date(2026, 11, 1)
+    assert report.clean_sessions == (date(2026, 10, 29),)
+    assert report.all_violations[0].session == date(2026, 11, 2)
 
 
 def test_clean_sessions_count_only_up_to_today(settings):
@@ -349,3 +349,29 @@ def test_the_docs_list_every_rule_with_its_weight():
     doc = (Path(__file__).parents[2] / "docs" / "DISCIPLINE_AND_GATES.md").read_text()
     for rule in DISCIPLINE_RULES:
         assert f"| {rule.id} | {rule.weight} |" in doc
+
+
+def test_a_note_journaled_on_a_saturday_is_not_a_clean_session(settings, tmp_path):
+    # Issue 13, finding 9: a Saturday is never a session; its note counts for Monday's.
+    friday = make_trade(1, opened_at="2026-11-06T15:00:00Z")
+    saturday_note = Note(at=utc("2026-11-07T16:00:00Z"), text="weekend review")
+    trade = friday.model_copy(update={"notes": (saturday_note,)})
+    report = evaluate_discipline([trade], settings=settings, now=NOW)
+    sessions = [verdict.session for verdict in report.sessions]
+    assert date(2026, 11, 7) not in sessions
+    assert sessions == [date(2026, 11, 6), date(2026, 11, 9)]
+
+
+def test_sessions_stored_on_weekends_and_holidays_count_for_the_next_session(settings):
+    # A journal written before the calendar kept calendar days: they are read as sessions.
+    stored = {date(2026, 11, 7): 1, date(2026, 11, 8): 1, date(2025, 12, 25): 1}
+    alert = make_alert(1, "2026-11-07T15:00:00Z", AlertRule.AUTH_ANOMALY)
+    alert = alert.model_copy(update={"session": date(2026, 11, 7)})
+    report = evaluate_discipline(
+        [], settings=settings, now=NOW, journaled_sessions=stored, alerts=[alert]
+    )
+    verdicts = {v.session: v for v in report.sessions}
+    assert set(verdicts) == {date(2025, 12, 26), date(2026, 11, 9)}
+    assert verdicts[date(2026, 11, 9)].actions == 2
+    assert verdicts[date(2026, 11, 9)].high_alerts == 1
+    assert report.clean_sessions == (date(2025, 12, 26),)

@@ -171,25 +171,26 @@ def test_gate_passes_with_discipline_70(settings):
 
 
 def test_high_alert_today_fails_the_last_session_gate(settings):
+    # NOW is Saturday 2026-08-01: today's session, and the alert's, is Monday 2026-08-03.
     alert = make_alert(1, "2026-08-01T14:00:00Z", AlertRule.AUTH_ANOMALY)
     gate = gate_report(daily_trades(25), settings, alerts=[alert]).gate(
         GateCode.NO_HIGH_ALERT_LAST_SESSION
     )
-    assert not gate.passed and gate.evidence == {"last_session": "2026-08-01", "alert_ids": "1"}
+    assert not gate.passed and gate.evidence == {"last_session": "2026-08-03", "alert_ids": "1"}
 
 
 def test_alert_in_the_last_active_session_fails_even_a_day_later(settings):
-    trades = daily_trades(25)  # last session 2026-06-25
-    alert = make_alert(1, "2026-06-25T19:00:00Z", AlertRule.ORDER_ANOMALY)
+    trades = daily_trades(25)  # last session 2026-07-07 (25 NYSE sessions from 2026-06-01)
+    alert = make_alert(1, "2026-07-07T19:00:00Z", AlertRule.ORDER_ANOMALY)
     gate = gate_report(trades, settings, alerts=[alert]).gate(GateCode.NO_HIGH_ALERT_LAST_SESSION)
-    assert not gate.passed and gate.evidence["last_session"] == "2026-06-25"
+    assert not gate.passed and gate.evidence["last_session"] == "2026-07-07"
 
 
 def test_a_later_session_without_alert_passes_the_last_session_gate(settings):
     trades = daily_trades(25)
-    alert = make_alert(1, "2026-06-24T19:00:00Z", AlertRule.ORDER_ANOMALY)
+    alert = make_alert(1, "2026-07-06T19:00:00Z", AlertRule.ORDER_ANOMALY)
     gate = gate_report(trades, settings, alerts=[alert]).gate(GateCode.NO_HIGH_ALERT_LAST_SESSION)
-    assert gate.passed and gate.evidence["last_session"] == "2026-06-25"
+    assert gate.passed and gate.evidence["last_session"] == "2026-07-07"
 
 
 def test_alerts_after_now_are_not_seen(settings):

@@ -146,20 +146,20 @@ def test_equity_curve_starts_from_zero_and_tracks_the_drawdown(journal):
 
 def test_daily_pnl_groups_by_new_york_session_of_close_across_dst(journal):
     closes = [
-        datetime(2025, 3, 10, 3, 30, tzinfo=UTC),  # 23:30 EDT on Sunday 9 March
-        datetime(2025, 3, 10, 14, 0, tzinfo=UTC),  # 10:00 EDT on Monday 10 March
-        datetime(2025, 11, 3, 4, 30, tzinfo=UTC),  # 23:30 EST on Sunday 2 November
-        datetime(2025, 11, 3, 5, 30, tzinfo=UTC),  # 00:30 EST on Monday 3 November
+        datetime(2025, 3, 11, 3, 30, tzinfo=UTC),  # 23:30 EDT on Monday 10 March
+        datetime(2025, 3, 11, 14, 0, tzinfo=UTC),  # 10:00 EDT on Tuesday 11 March
+        datetime(2025, 11, 4, 4, 30, tzinfo=UTC),  # 23:30 EST on Monday 3 November
+        datetime(2025, 11, 4, 5, 30, tzinfo=UTC),  # 00:30 EST on Tuesday 4 November
     ]
     for pnl, closed_at in zip([10, 20, 30, 40], closes):
         trade = journal.open_trade(new_trade(opened_at=closed_at - timedelta(hours=1)))
         journal.close_trade(trade.id, close_for_pnl(trade, pnl, closed_at))
     daily = daily_pnl(journal.trades_frame())
     assert list(daily.index) == [
-        date(2025, 3, 9),
         date(2025, 3, 10),
-        date(2025, 11, 2),
+        date(2025, 3, 11),
         date(2025, 11, 3),
+        date(2025, 11, 4),
     ]
     assert list(daily["net_pnl_usd"]) == [10, 20, 30, 40]
     assert list(daily["cumulative_usd"]) == [10, 30, 60, 100]

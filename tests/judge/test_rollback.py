@@ -34,7 +34,7 @@ def last_ten(total_last: str):
     older = daily_trades(20, pnl="100.00")
     recent = daily_trades(9, first_session=date(2026, 7, 1), pnl="1.00", start_id=21)
     last_pnl = f"{float(total_last) - 9:.2f}"
-    final = daily_trades(1, first_session=date(2026, 7, 10), pnl=last_pnl, start_id=30)
+    final = daily_trades(1, first_session=date(2026, 7, 15), pnl=last_pnl, start_id=30)
     return older + recent + final
 
 
@@ -80,7 +80,8 @@ def test_two_high_alerts_in_one_session_trigger(settings):
     ]
     found = triggers(settings, alerts=alerts)
     assert codes(found) == [TriggerCode.TWO_HIGH_ALERTS_ONE_SESSION]
-    assert found[0].evidence == {"sessions": "2026-08-01", "alert_ids": "1, 2"}
+    # Saturday 2026-08-01's alerts belong to Monday's session.
+    assert found[0].evidence == {"sessions": "2026-08-03", "alert_ids": "1, 2"}
 
 
 def test_two_alerts_on_two_sessions_do_not_trigger(settings):

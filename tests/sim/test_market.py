@@ -8,6 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from utils.core.trading_calendar import is_trading_day
 from utils.sim import market
 from utils.spreads.symbols import parse_occ
 
@@ -42,7 +43,12 @@ def test_expirations_list_weeklies_monthlies_and_spy_dailies():
     assert date(2026, 3, 20) in aapl  # the third Friday of March
     assert market.expiration_type("AAPL", WEDNESDAY, date(2026, 3, 20)) == "Regular"
     assert market.expiration_type("AAPL", WEDNESDAY, date(2026, 3, 13)) == "Weekly"
-    assert all(d.weekday() == 4 for d in aapl)
+    # Fridays, except Good Friday (2026-04-03) and Juneteenth (2026-06-19, the June monthly):
+    # those expire on the Thursday before.
+    thursdays = {date(2026, 4, 2), date(2026, 6, 18)}
+    assert thursdays <= set(aapl) and {date(2026, 4, 3), date(2026, 6, 19)}.isdisjoint(aapl)
+    assert market.expiration_type("AAPL", WEDNESDAY, date(2026, 6, 18)) == "Regular"
+    assert all(d.weekday() == 4 or d in thursdays for d in aapl)
     assert aapl[-1] == date(2026, 8, 21)  # six monthlies out
 
 
@@ -51,6 +57,7 @@ def test_expirations_list_weeklies_monthlies_and_spy_dailies():
 def test_expirations_start_today_or_later_and_are_weekdays(symbol, day):
     listed = market.expirations(symbol, day)
     assert listed and all(d >= day and d.weekday() < 5 for d in listed)
+    assert all(is_trading_day(d) for d in listed)
 
 
 def test_strikes_step_finely_near_the_spot_and_coarsely_further_out():

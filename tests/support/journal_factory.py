@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from utils.core.trading_calendar import next_session
 from utils.journal.risk import Structure, TradeLeg
 from utils.journal.trade import Mode, NewTrade, TradeClose
 from utils.journal.store import Journal
@@ -89,13 +90,18 @@ SEEDED_PNLS = [120, -380, 95, 110, 60, -200, 130, 0.5, 125, 90] * 3
 
 
 def seed_journal(data_dir) -> None:
-    """Thirty planned daily trades with a positive edge in a journal under `data_dir`."""
+    """Thirty planned trades with a positive edge, one per NYSE session from START, in a
+    journal under `data_dir`."""
     journal = Journal.open(data_dir)
-    journal_trades(
-        journal,
-        SEEDED_PNLS,
-        step=timedelta(days=1),
-        profit_target_usd=Decimal("250.00"),
-        stop_loss_usd=Decimal("500.00"),
-    )
+    day = START.date()
+    for pnl in SEEDED_PNLS:
+        opened = datetime.combine(day, START.timetz())
+        journal_trades(
+            journal,
+            [pnl],
+            start=opened,
+            profit_target_usd=Decimal("250.00"),
+            stop_loss_usd=Decimal("500.00"),
+        )
+        day = next_session(day + timedelta(days=1))
     journal.close()

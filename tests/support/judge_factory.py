@@ -19,6 +19,7 @@ from utils.core.config import DEFAULT_SANDBOX_URL, load_settings
 from utils.journal.trade import Trade
 from utils.records.sandbox import SandboxStep, SandboxValidationRecord
 from utils.core.sessions import session_of
+from utils.core.trading_calendar import next_session
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "judge"
 EXPIRY = "261218"
@@ -119,10 +120,11 @@ def daily_trades(
     pnl: str = "50.00",
     start_id: int = 1,
 ) -> list[Trade]:
-    """`count` clean trades, one per calendar day from `first_session`, 10:00-14:00 New York."""
+    """`count` clean trades, one per NYSE session from `first_session`, 10:00-14:00 New York."""
     trades = []
+    day = first_session - timedelta(days=1)
     for offset in range(count):
-        day = first_session + timedelta(days=offset)
+        day = next_session(day + timedelta(days=1))
         opened = datetime(day.year, day.month, day.day, 14, 0, tzinfo=timezone.utc)
         trades.append(
             make_trade(

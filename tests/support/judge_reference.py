@@ -24,6 +24,7 @@ from utils.judge.discipline import (
     SessionVerdict,
     Violation,
     action_sessions_from_trades,
+    plan_declarations,
 )
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
@@ -40,6 +41,8 @@ from utils.judge.ramp import SizeLadder
 from utils.judge.risk import HUNDRED, ZERO, open_risk_by_family
 from utils.core.money import usd
 from utils.core.sessions import session_of, to_utc
+from utils.core.trading_calendar import next_session
+from utils.journal.exit_plans import PlanDeclared
 from utils.spreads.families import underlying_family
 
 
@@ -161,13 +164,20 @@ def reference_revenge_entry(ctx: DisciplineContext) -> Iterator[Breach]:
 
 
 def reference_no_planned_exit(ctx: DisciplineContext) -> Iterator[Breach]:
-    """No target, no stop and no time exit at entry."""
+    """No target, no stop and no time exit at entry, nor a playbook declared at import; a plan
+    declared after entry is named and not counted."""
     for trade in ctx.trades:
         plan = (trade.profit_target_usd, trade.stop_loss_usd, trade.time_exit_at)
-        if all(part is None for part in plan):
-            yield _entry_breach(
-                trade, f"{_label(trade)} was opened without a target, stop or time exit."
-            )
+        kinds = [d.declared for d in trade.exit_plans]
+        if any(part is not None for part in plan) or PlanDeclared.PLAYBOOK_AT_IMPORT in kinds:
+            continue
+        later = ""
+        if kinds:
+            first = trade.exit_plans[0]
+            later = f" (no plan at entry; {first.source}: not counted)"
+        yield _entry_breach(
+            trade, f"{_label(trade)} was opened without a target, stop or time exit{later}."
+        )
 
 
 _REFERENCE_CHECKS = {
@@ -249,15 +259,17 @@ def reference_evaluate_discipline(
         for rule in REFERENCE_RULES
         if counts[rule.id]
     )
-    actions = (
+    actions: Counter[date] = Counter()
+    for day, count in (
         action_sessions_from_trades(ordered)
         if journaled_sessions is None
         else Counter(journaled_sessions)
-    )
+    ).items():
+        actions[next_session(day)] += count
     broken: dict[date, list[RuleId]] = {}
     for violation in every:
         broken.setdefault(violation.session, []).append(violation.code)
-    alert_counts = Counter(alert.session for alert in known_alerts)
+    alert_counts = Counter(next_session(alert.session) for alert in known_alerts)
     sessions = sorted(s for s in set(actions) | set(broken) | set(alert_counts) if s <= today)
     return DisciplineReport(
         evaluated_at=moment,
@@ -278,6 +290,7 @@ def reference_evaluate_discipline(
             )
             for s in sessions
         ),
+        plans=plan_declarations(window),
     )
 
 

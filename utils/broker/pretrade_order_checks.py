@@ -18,6 +18,7 @@ from utils.broker.pretrade_context import (
     usd_text,
 )
 from utils.core.sessions import to_utc
+from utils.spreads.expirations import trading_days_to_expiration
 from utils.spreads.legs import PositionEffect, PriceEffect
 
 DUPLICATE_WINDOW_S = 60
@@ -118,24 +119,28 @@ def check_rate_limit(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
 
 
 def check_dte_window(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
-    """Entries only between entry_dte_min and entry_dte_max calendar days to expiration."""
+    """Entries only between entry_dte_min and entry_dte_max calendar days to expiration (DTE
+    is calendar days, the trader's convention); the sessions left are shown beside it."""
     skipped = opening_only(ReasonCode.DTE_OUTSIDE_WINDOW, intent)
     if skipped is not None:
         return skipped
     dte = (intent.spread.expiration - ctx.session_day).days
+    sessions = trading_days_to_expiration(intent.spread.expiration, ctx.session_day)
     low, high = ctx.settings.entry_dte_min, ctx.settings.entry_dte_max
     passed = low <= dte <= high
     sentence = (
-        f"{dte} days to expiration, inside the {low}-{high} day entry window."
+        f"{dte} days to expiration ({sessions} trading sessions), inside the {low}-{high} day "
+        "entry window."
         if passed
-        else f"{dte} days to expiration is outside the {low}-{high} day entry window "
-        "(tastytrade's practice: enter around 45 DTE)."
+        else f"{dte} days to expiration ({sessions} trading sessions) is outside the "
+        f"{low}-{high} day entry window (tastytrade's practice: enter around 45 DTE)."
     )
     return checked(
         ReasonCode.DTE_OUTSIDE_WINDOW,
         passed,
         sentence,
         dte=dte,
+        trading_days=sessions,
         expiration=intent.spread.expiration,
         min=low,
         max=high,

@@ -1,10 +1,18 @@
-"""Time conventions: store UTC, group by the America/New_York trading day."""
+"""Time conventions: store UTC, group by the NYSE trading session.
+
+A moment belongs to the New York calendar day it falls on when that day is an NYSE session;
+a moment on a weekend or an exchange holiday belongs to the next session (the first one in
+which the trader can act on it). So a note written on a Saturday counts for Monday's session,
+and a Saturday is never a session (`utils.core.trading_calendar` holds the calendar).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
+
+from utils.core.trading_calendar import next_session
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -30,6 +38,12 @@ def to_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def session_of(moment: datetime) -> date:
-    """The trading session (New York calendar day) a moment belongs to."""
+def new_york_day(moment: datetime) -> date:
+    """The New York calendar day of a moment, trading day or not (for calendar spans)."""
     return to_utc(moment).astimezone(NEW_YORK).date()
+
+
+def session_of(moment: datetime) -> date:
+    """The NYSE session a moment belongs to: its New York day, or the next session when that
+    day is a weekend or a holiday."""
+    return next_session(new_york_day(moment))

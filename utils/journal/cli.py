@@ -2,14 +2,20 @@
 
 python -m utils.journal [--data-dir DIR] [--busy-timeout S] import FILE [--mode LIVE|SANDBOX]
                                                         [--import-good] [--max-mb N]
+                                                        [--playbook NAME]
+python -m utils.journal [--data-dir DIR] playbook list
+python -m utils.journal [--data-dir DIR] playbook save NAME [--target-pct N] [--stop-x N]
+                                                           [--dte N]
+python -m utils.journal [--data-dir DIR] export FILE
+python -m utils.journal [--data-dir DIR] stats [--json]
+python -m utils.journal [--data-dir DIR] restore BACKUP [--yes]
 
 An import with a bad row imports nothing and prints every bad cell (line, column, value, why);
 `--import-good` imports the good orders, skips the bad ones whole and lists them (the import
 record keeps the list). A position that is not a defined-risk spread is journaled flagged and
 raises its HIGH alert. A full disk or read-only data folder is a message and exit code 1.
-python -m utils.journal [--data-dir DIR] export FILE
-python -m utils.journal [--data-dir DIR] stats [--json]
-python -m utils.journal [--data-dir DIR] restore BACKUP [--yes]
+`--playbook NAME` declares that a tastytrade history followed that playbook; an import that makes
+a rollback trigger fire prints it (`rollback: ...`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from utils.core.sqlite_store import BUSY_TIMEOUT_MS, JournalBusy, StoreUnwritabl
 from utils.journal.import_report import ImportReport
 from utils.journal.importer import detect_format
 from utils.journal.store import Journal
+from utils.journal.playbook_cli import add_playbook_commands, rollback_watch, run_playbook_command
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -67,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--max-mb", type=float, default=DEFAULT_MAX_IMPORT_BYTES / 1_048_576, help="size limit"
     )
+    importing.add_argument(
+        "--playbook",
+        help="the playbook a tastytrade history followed: its plan is declared at this import "
+        "for each trade without one",
+    )
+    add_playbook_commands(commands)
     exporting = commands.add_parser("export", help="write every trade to a journal CSV")
     exporting.add_argument("file", type=Path)
     stats = commands.add_parser("stats", help="print the headline metrics of closed trades")
@@ -113,9 +126,16 @@ def _run_import(journal: Journal, arguments: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         report = journal.import_tastytrade_csv(
-            path, mode=Mode(arguments.mode), skip_bad=arguments.import_good, max_bytes=max_bytes
+            path,
+            mode=Mode(arguments.mode),
+            skip_bad=arguments.import_good,
+            max_bytes=max_bytes,
+            playbook=arguments.playbook,
         )
     else:
+        if arguments.playbook:
+            print("error: --playbook applies to a tastytrade history only", file=sys.stderr)
+            return EXIT_USAGE
         report = journal.import_journal_csv(
             path, skip_bad=arguments.import_good, max_bytes=max_bytes
         )
@@ -219,7 +239,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(journal: Journal, arguments: argparse.Namespace) -> int:
     """Run the chosen command on the open journal."""
     if arguments.command == "import":
-        return _run_import(journal, arguments)
+        with rollback_watch(journal) as news:
+            code = _run_import(journal, arguments)
+        for line in news:
+            print(f"rollback: {line}")
+        return code
+    if arguments.command == "playbook":
+        return run_playbook_command(journal, arguments)
     if arguments.command == "export":
         count = journal.export_journal_csv(arguments.file)
         print(f"exported {count} trade(s) to {arguments.file}")

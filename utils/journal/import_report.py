@@ -35,6 +35,9 @@ class ImportReport(BaseModel):
     ignored_rows: int = 0
     errors: tuple[ImportIssue, ...] = ()
     warnings: tuple[ImportIssue, ...] = ()
+    playbook: str | None = None
+    playbook_declared: int = 0
+    rollback: tuple[str, ...] = ()  # the rollback triggers the import made fire, and so what
 
     @property
     def has_row_errors(self) -> bool:
@@ -55,4 +58,9 @@ class ImportReport(BaseModel):
             parts.append(f"{self.skipped_bad} row(s) skipped (bad, or in a bad order)")
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
+        if self.playbook is not None:
+            parts.append(
+                f"playbook {self.playbook} declared at import for {self.playbook_declared} "
+                "trade(s) without a plan"
+            )
         return f"{self.file_name}: " + ", ".join(parts)

@@ -17,6 +17,8 @@ from utils.core.sqlite_store import transaction
 from utils.journal import tastytrade_plan
 from utils.journal.cockpit_csv_reader import JournalCsvRecord, read_journal_csv
 from utils.journal.errors import JournalError
+from utils.journal.exit_plan_rows import declare_playbook_at_import, trades_of_fills
+from utils.journal.exit_plans import Playbook
 from utils.journal.import_report import ImportIssue, ImportReport
 from utils.journal.import_text import read_import_text
 from utils.journal.tastytrade_book import JournalBook
@@ -197,8 +199,13 @@ def import_tastytrade_csv(
     max_bytes: int,
     clock: Clock,
     file_name: str | None = None,
+    playbook: Playbook | None = None,
 ) -> ImportReport:
-    """Import tastytrade's transaction history as spreads (see utils.journal.tastytrade_plan)."""
+    """Import tastytrade's transaction history as spreads (see utils.journal.tastytrade_plan).
+
+    With a `playbook`, the trader declares that the file's trades followed it: each trade of
+    the file without a plan at entry gets the playbook's plan, declared at this import.
+    """
     if Mode(mode) is Mode.SIM:
         raise JournalError("a tastytrade export comes from a LIVE or SANDBOX account, not SIM")
     path = Path(path)
@@ -215,10 +222,25 @@ def import_tastytrade_csv(
             if plan.errors and not skip_bad:
                 raise _ImportRefused([*parsed.errors, *plan.errors])
             report = _apply_tasty_plan(conn, plan, parsed, name, clock)
+            if playbook is not None:
+                report = _declare_playbook(conn, report, playbook, parsed, clock)
             record_import(conn, report, digest, clock())
     except _ImportRefused as refusal:
         return _refused(SOURCE_TASTYTRADE_CSV, name, refusal.issues)
     return report
+
+
+def _declare_playbook(
+    conn: sqlite3.Connection,
+    report: ImportReport,
+    playbook: Playbook,
+    parsed: TastyCsv,
+    clock: Clock,
+) -> ImportReport:
+    """Declare `playbook` for the file's trades (added now or journaled by an earlier import)."""
+    trade_ids = trades_of_fills(conn, (row.key for row in parsed.rows))
+    declared = declare_playbook_at_import(conn, playbook, trade_ids, clock())
+    return report.model_copy(update={"playbook": playbook.title, "playbook_declared": declared})
 
 
 def _tasty_book(conn: sqlite3.Connection) -> JournalBook:

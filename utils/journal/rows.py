@@ -14,6 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from utils.journal.exit_plan_rows import (
+    EXIT_PLANS_OF_ONE_SQL,
+    EXIT_PLANS_SQL,
+    plan_declaration,
+)
+from utils.journal.exit_plans import PlanDeclaration
 from utils.journal.risk import Structure, TradeLeg
 from utils.journal.trade import CloseReason, Mode, Note, Trade
 from utils.journal.undefined_risk import unprove_flagged
@@ -52,6 +58,7 @@ CHILD_SQL = {
     "mistakes": "SELECT trade_id, mistake FROM trade_mistakes "
     "ORDER BY trade_id, noted_at, mistake",
     "notes": "SELECT trade_id, noted_at, body FROM trade_notes ORDER BY trade_id, id",
+    "exit_plans": EXIT_PLANS_SQL,
 }
 CHILD_OF_ONE_SQL = {
     "legs": "SELECT trade_id, occ_symbol, option_type, strike, expiration, action, quantity "
@@ -62,6 +69,7 @@ CHILD_OF_ONE_SQL = {
     "mistakes": "SELECT trade_id, mistake FROM trade_mistakes WHERE trade_id = :id "
     "ORDER BY noted_at, mistake",
     "notes": "SELECT trade_id, noted_at, body FROM trade_notes WHERE trade_id = :id ORDER BY id",
+    "exit_plans": EXIT_PLANS_OF_ONE_SQL,
 }
 
 # Stored enum values -> members (a dict lookup instead of an Enum call per value).
@@ -125,9 +133,10 @@ class TradeAssembler:
         self.note_fields = field_names(Note)
 
     def trades(self, rows: list[tuple], children: dict[str, dict[int, list[tuple]]]) -> list[Trade]:
-        """One `Trade` per row, with its legs, order ids, tags, mistakes and notes."""
+        """One `Trade` per row, with its legs, order ids, tags, mistakes, notes and plans."""
         legs, orders, tags = children["legs"], children["orders"], children["tags"]
         mistakes, notes = children["mistakes"], children["notes"]
+        plans = children["exit_plans"]
         empty: list[tuple] = []
         return [
             self.trade(
@@ -137,6 +146,7 @@ class TradeAssembler:
                 tuple(tag[1] for tag in tags.get(row[0], empty)),
                 tuple(mistake[1] for mistake in mistakes.get(row[0], empty)),
                 tuple(self.note(note) for note in notes.get(row[0], empty)),
+                tuple(plan_declaration(plan) for plan in plans.get(row[0], empty)),
             )
             for row in rows
         ]
@@ -170,6 +180,7 @@ class TradeAssembler:
         tags: tuple[str, ...],
         mistakes: tuple[str, ...],
         notes: tuple[Note, ...],
+        exit_plans: tuple[PlanDeclaration, ...] = (),
     ) -> Trade:
         """One trade from a `TRADES_SQL` row and its children."""
         (
@@ -237,6 +248,7 @@ class TradeAssembler:
                 "followed_plan": None if followed_plan is None else bool(followed_plan),
                 "mistakes": mistakes,
                 "notes": notes,
+                "exit_plans": exit_plans,
             },
             self.trade_fields,
         )

@@ -243,4 +243,57 @@ BEGIN
 END;
 """
 
-JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1, _V2_STRICT_IMPORT, _V2_CLOSE_TICKET)
+# Exit plans declared after a trade was journaled (after entry, or by playbook at import) and
+# playbooks (named setups with a default exit plan): both append-only; a playbook edit is a new
+# version, so a declaration always names the rule text it used (utils.journal.exit_plans).
+_V2_EXIT_PLANS = """
+CREATE TABLE playbooks (
+    id                       INTEGER PRIMARY KEY,
+    name                     TEXT NOT NULL,
+    version                  INTEGER NOT NULL CHECK (version >= 1),
+    target_pct_of_max_profit INTEGER CHECK (target_pct_of_max_profit BETWEEN 1 AND 100),
+    stop_multiple_of_entry   TEXT,
+    time_exit_dte            INTEGER CHECK (time_exit_dte >= 0),
+    recorded_at              TEXT NOT NULL,
+    UNIQUE (name, version),
+    CHECK (target_pct_of_max_profit IS NOT NULL OR stop_multiple_of_entry IS NOT NULL
+           OR time_exit_dte IS NOT NULL)
+);
+
+CREATE TABLE exit_plans (
+    id                  INTEGER PRIMARY KEY,
+    trade_id            INTEGER NOT NULL REFERENCES trades(id),
+    declared            TEXT NOT NULL CHECK (declared IN ('after_entry', 'playbook_at_import')),
+    playbook_id         INTEGER REFERENCES playbooks(id),
+    profit_target_cents INTEGER CHECK (profit_target_cents > 0),
+    stop_loss_cents     INTEGER CHECK (stop_loss_cents > 0),
+    time_exit_at        TEXT,
+    recorded_at         TEXT NOT NULL,
+    CHECK (profit_target_cents IS NOT NULL OR stop_loss_cents IS NOT NULL
+           OR time_exit_at IS NOT NULL),
+    CHECK ((declared = 'playbook_at_import') = (playbook_id IS NOT NULL))
+);
+CREATE INDEX exit_plans_by_trade ON exit_plans (trade_id, id);
+
+CREATE TRIGGER playbooks_append_only BEFORE UPDATE ON playbooks
+BEGIN
+    SELECT RAISE(ABORT, 'a playbook version never changes: save a new version');
+END;
+
+CREATE TRIGGER playbooks_never_deleted BEFORE DELETE ON playbooks
+BEGIN
+    SELECT RAISE(ABORT, 'playbooks are never deleted');
+END;
+
+CREATE TRIGGER exit_plans_append_only BEFORE UPDATE ON exit_plans
+BEGIN
+    SELECT RAISE(ABORT, 'a declared exit plan never changes: declare a new one');
+END;
+
+CREATE TRIGGER exit_plans_never_deleted BEFORE DELETE ON exit_plans
+BEGIN
+    SELECT RAISE(ABORT, 'declared exit plans are never deleted');
+END;
+"""
+
+JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1, _V2_STRICT_IMPORT, _V2_CLOSE_TICKET, _V2_EXIT_PLANS)

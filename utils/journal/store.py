@@ -41,11 +41,13 @@ from utils.core.sqlite_store import (
     journal_path,
     transaction,
 )
-from utils.journal import importer, partial_closes, writes
+from utils.journal import exit_plan_rows, importer, partial_closes, writes
 from utils.journal.cockpit_csv import write_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.frames import FRAME_SQL, build_sessions_frame, build_trades_frame
-from utils.journal.import_report import ImportReport
+from utils.journal.exit_plans import ExitPlan, Playbook, PlaybookDraft
+from utils.journal.import_report import ImportIssue, ImportReport
+from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.rows import load_trades
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
@@ -252,6 +254,7 @@ class Journal:
         mode: Mode,
         skip_bad: bool = False,
         max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
+        playbook: str | None = None,
         file_name: str | None = None,
     ) -> ImportReport:
         """Import tastytrade's transaction-history CSV as spreads, all or nothing, idempotent.
@@ -260,8 +263,22 @@ class Journal:
         legs; a position that is not a defined-risk spread is journaled flagged. Any bad row or
         order refuses the file unless `skip_bad` (import the good orders: bad orders are skipped
         whole and listed). `mode` says which account the file came from (LIVE or SANDBOX).
+        `playbook` names the playbook the file's trades followed: their plan is declared at this
+        import.
         """
         with self._lock:
+            chosen = None
+            if playbook:
+                try:
+                    chosen = exit_plan_rows.find_playbook(self._conn, playbook)
+                except JournalError as error:
+                    issue = ImportIssue(line=None, field="playbook", message=str(error))
+                    return ImportReport(
+                        source=SOURCE_TASTYTRADE_CSV,
+                        file_name=file_name or Path(path).name,
+                        committed=False,
+                        errors=(issue,),
+                    )
             return importer.import_tastytrade_csv(
                 self._conn,
                 path,
@@ -269,8 +286,35 @@ class Journal:
                 skip_bad=skip_bad,
                 max_bytes=max_bytes,
                 clock=self._clock,
+                playbook=chosen,
                 file_name=file_name,
             )
+
+    # ------------------------------------------------------------ exit plans and playbooks
+
+    def declare_exit_plan(
+        self, trade_id: int, plan: ExitPlan, *, at: datetime | None = None
+    ) -> Trade:
+        """Record a plan set or changed after entry (kept with its time; see
+        `utils.journal.exit_plans` for what it counts for)."""
+        with self._lock, transaction(self._conn):
+            exit_plan_rows.declare_after_entry(self._conn, trade_id, plan, at or self._clock())
+        return self.get_trade(trade_id)
+
+    def save_playbook(self, draft: PlaybookDraft) -> Playbook:
+        """Create a playbook, or save a new version of it when its rules changed."""
+        with self._lock, transaction(self._conn):
+            return exit_plan_rows.save_playbook(self._conn, draft, self._clock())
+
+    def playbooks(self) -> list[Playbook]:
+        """The latest version of every playbook, by name."""
+        with self._lock:
+            return exit_plan_rows.latest_playbooks(self._conn)
+
+    def playbook(self, name: str) -> Playbook:
+        """The latest version of one playbook (JournalError if there is none)."""
+        with self._lock:
+            return exit_plan_rows.find_playbook(self._conn, name)
 
     def export_journal_csv(self, path: Path) -> int:
         """Write every trade to a journal CSV (whole or not at all); return the row count.

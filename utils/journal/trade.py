@@ -8,7 +8,7 @@ entry for the whole quantity, before fees), so r_multiple = net_pnl_usd / max_lo
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import reduce
@@ -20,6 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from utils.core.money import CENT, round_to_cent
 from utils.core.prevalidated import build_validated
 from utils.core.sessions import session_of
+from utils.journal.exit_plans import (
+    ExitPlan,
+    PlanDeclaration,
+    PlanInForce,
+    entry_plan_of,
+    exit_plan_judging,
+)
 from utils.journal.fields import (
     BrokerOrderIds,
     FeeUsd,
@@ -249,6 +256,7 @@ class Trade(NewTrade):
     followed_plan: bool | None = None
     mistakes: Labels = ()
     notes: tuple[Note, ...] = ()
+    exit_plans: tuple[PlanDeclaration, ...] = ()
 
     @classmethod
     def from_journal(cls, fields: dict[str, Any], fields_set: set[str] | None = None) -> Trade:
@@ -272,6 +280,25 @@ class Trade(NewTrade):
     def close_session(self) -> date | None:
         """The New York trading day the trade closed in, if closed."""
         return None if self.closed_at is None else session_of(self.closed_at)
+
+    @property
+    def entry_plan(self) -> PlanInForce:
+        """The plan that counts for the entry and how it was declared (see
+        `utils.journal.exit_plans`): at entry, by playbook at import, or none."""
+        return entry_plan_of(
+            profit_target_usd=self.profit_target_usd,
+            stop_loss_usd=self.stop_loss_usd,
+            time_exit_at=self.time_exit_at,
+            declarations=self.exit_plans,
+        )
+
+    def exit_plan_at(self, moment: datetime) -> ExitPlan | None:
+        """The plan an exit at `moment` is judged against (the entry plan, completed by a plan
+        declared after entry at or before `moment`)."""
+        entry = self.entry_plan
+        if not self.exit_plans:
+            return entry.plan
+        return exit_plan_judging(entry, self.exit_plans, moment)
 
     @property
     def r_multiple(self) -> Decimal | None:

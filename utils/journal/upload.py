@@ -128,12 +128,14 @@ def import_upload(
     now: datetime,
     max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
     keep_uploads: int = KEEP_UPLOADS,
+    playbook: str | None = None,
 ) -> UploadImport:
     """Check, decode, keep and import one uploaded CSV.
 
     UploadError when the upload is refused (name, size, unreadable) and StorageError when it
     cannot be kept (disk full, read-only folder): nothing is kept then. A refused import's file is
-    removed again; after a committed one, old uploads are pruned.
+    removed again; after a committed one, old uploads are pruned. `playbook` names the playbook
+    a tastytrade history followed (declared at this import).
     """
     name = display_name(file_name)
     payload = decode_data_url(contents, name, max_bytes)
@@ -142,7 +144,17 @@ def import_upload(
         chosen = ImportKind(detect_format(path)) if kind is ImportKind.AUTO else kind
         if chosen is ImportKind.TASTYTRADE:
             report = journal.import_tastytrade_csv(
-                path, mode=mode, skip_bad=skip_bad, max_bytes=max_bytes, file_name=name
+                path,
+                mode=mode,
+                skip_bad=skip_bad,
+                max_bytes=max_bytes,
+                file_name=name,
+                playbook=playbook or None,
+            )
+        elif playbook:
+            raise UploadError(
+                f"{name}: a playbook applies to a tastytrade history; the journal CSV carries "
+                "each trade's own plan. Choose 'no playbook'."
             )
         else:
             report = journal.import_journal_csv(

@@ -237,6 +237,15 @@ def _discipline_rows(discipline: DisciplineReport, settings: Settings) -> list:
         ),
         _row("discipline", "clean_sessions", len(discipline.clean_sessions)),
     ]
+    for group in discipline.plans:
+        rows.append(
+            _row(
+                "discipline",
+                f"exit_plans:{group.declared}",
+                len(group.trade_ids),
+                detail=f"{group.source}: trades {', '.join(str(i) for i in group.trade_ids)}",
+            )
+        )
     for violation in discipline.violations:
         where = (
             f"trade {violation.trade_id}"

@@ -20,8 +20,10 @@ the first of them through today. Trade violations count when their trade is in t
 session violations (refused risky orders) count when their session is in the window. With no
 trade yet the score is 100 and `trades_in_window` is 0.
 
-**Clean session** = a New York session with at least one journaled action, no violation of any
+**Clean session** = an NYSE session with at least one journaled action, no violation of any
 rule (whatever the window) and no HIGH alert. Counted over the whole history up to today.
+Weekends and exchange holidays are never sessions: an action, violation or alert on one counts
+for the next session (`utils.core.sessions.session_of`).
 
 The rules, their weights and checks are `utils.judge.discipline_rules`.
 """
@@ -39,6 +41,8 @@ from utils.core.config import Settings
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
+from utils.core.trading_calendar import is_trading_day, next_session
+from utils.journal.exit_plans import PlanDeclared
 from utils.journal.trade import Trade
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
@@ -58,8 +62,8 @@ SCORE_FORMULA = (
     "the last 20 trades by opening time and every session from the first of them to today."
 )
 CLEAN_SESSION_DEFINITION = (
-    "A clean session is a New York trading day with at least one journaled action, no rule "
-    "violation and no HIGH alert."
+    "A clean session is an NYSE trading day with at least one journaled action, no rule "
+    "violation and no HIGH alert; an action on a weekend or holiday counts for the next session."
 )
 
 
@@ -117,6 +121,38 @@ class SessionVerdict(BaseModel):
         return f"{self.session}: not clean ({'; '.join(problems)})."
 
 
+class PlanDeclarations(BaseModel):
+    """Trades of the window whose exit plan was declared the same way (and, by playbook at
+    import, by the same declaration)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    declared: PlanDeclared
+    source: str
+    trade_ids: tuple[int, ...]
+
+
+def plan_declarations(trades: Sequence[Trade]) -> tuple[PlanDeclarations, ...]:
+    """How each trade's plan was declared, grouped: at entry, by playbook at import (one group
+    per playbook and import), after entry only, none; in that order."""
+    groups: dict[tuple[PlanDeclared, str], list[int]] = {}
+    for trade in trades:
+        entry = trade.entry_plan
+        source = (
+            entry.source
+            if entry.declared is PlanDeclared.PLAYBOOK_AT_IMPORT
+            else entry.declared.label
+        )
+        groups.setdefault((entry.declared, source), []).append(trade.id)
+    order = list(PlanDeclared)
+    return tuple(
+        PlanDeclarations(declared=declared, source=source, trade_ids=tuple(ids))
+        for (declared, source), ids in sorted(
+            groups.items(), key=lambda item: (order.index(item[0][0]), item[0][1])
+        )
+    )
+
+
 class DisciplineReport(BaseModel):
     """The score over the window with its parts, the window's violations, and session verdicts."""
 
@@ -132,6 +168,7 @@ class DisciplineReport(BaseModel):
     violations: tuple[Violation, ...]
     all_violations: tuple[Violation, ...]
     sessions: tuple[SessionVerdict, ...]
+    plans: tuple[PlanDeclarations, ...] = ()
 
     @property
     def trades_in_window(self) -> int:
@@ -147,6 +184,11 @@ class DisciplineReport(BaseModel):
     def clean_sessions(self) -> tuple[date, ...]:
         """The clean sessions, oldest first."""
         return tuple(verdict.session for verdict in self.sessions if verdict.clean)
+
+    @property
+    def plans_sentence(self) -> str:
+        """How the window's plans were declared: '18 declared at entry; 2 declared by ...'."""
+        return "; ".join(f"{len(group.trade_ids)} {group.source}" for group in self.plans)
 
     @property
     def sentence(self) -> str:
@@ -224,13 +266,25 @@ def _score_parts(
     )
 
 
+def _on_sessions(counts: Counter[date]) -> Counter[date]:
+    """Counts per day moved to NYSE sessions: a weekend or holiday counts for the next one."""
+    if all(is_trading_day(day) for day in counts):
+        return counts
+    moved: Counter[date] = Counter()
+    for day, count in counts.items():
+        moved[next_session(day)] += count
+    return moved
+
+
 def _session_verdicts(
     actions: Counter[date], violations: Sequence[Violation], alerts: Sequence[Alert], today: date
 ) -> tuple[SessionVerdict, ...]:
     broken: dict[date, list[RuleId]] = {}
     for violation in violations:
         broken.setdefault(violation.session, []).append(violation.code)
-    alert_counts = Counter(alert.session for alert in alerts)
+    # Stored sessions written before the trading calendar may be weekends or holidays.
+    actions = _on_sessions(actions)
+    alert_counts = _on_sessions(Counter(alert.session for alert in alerts))
     sessions = sorted(s for s in set(actions) | set(broken) | set(alert_counts) if s <= today)
     return tuple(
         SessionVerdict(
@@ -307,4 +361,5 @@ def evaluate_discipline(
         violations=in_window,
         all_violations=tuple(every),
         sessions=_session_verdicts(actions, every, known_alerts, today),
+        plans=plan_declarations(window),
     )

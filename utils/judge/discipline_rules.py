@@ -17,7 +17,7 @@ Rules (weight = points per violation):
 | UNDERLYING_RISK_OVER_LIMIT | 15 | open max loss on its family, itself included, > 20 % capital |
 | REVENGE_ENTRY | 10 | opened less than REVENGE_GUARD_MINUTES after a losing close |
 | CLOSED_BEYOND_STOP | 10 | the loss before fees exceeded the planned stop |
-| NO_PLANNED_EXIT | 8 | no profit target, no stop and no time exit at entry |
+| NO_PLANNED_EXIT | 8 | no profit target, stop or time exit at entry (or by playbook at import) |
 | RISKY_ORDER_REFUSED | 5 | a HIGH alert for an order refused for risk at placement (not preview) |
 | HELD_PAST_TIME_EXIT | 5 | closed after the planned time exit (or still open past it) |
 | PLAN_NOT_FOLLOWED | 5 | the trader's review says the plan was not followed |
@@ -28,6 +28,12 @@ against the ladder level passed in (the journal does not record the level each t
 for) and the settings' concurrency cap; the ramp's tighter caps are the pre-trade checks' job.
 Entry rules belong to the opening session, exit and review rules to the closing session (a time
 exit to the session of its deadline), refused orders to the alert's session.
+
+Exit plans (`utils.journal.exit_plans`): a plan journaled with the trade or declared by playbook
+at import is the entry plan; NO_PLANNED_EXIT counts a trade with neither. A plan declared after
+entry never clears NO_PLANNED_EXIT; its stop and time exit judge (CLOSED_BEYOND_STOP,
+HELD_PAST_TIME_EXIT) only exits after its recording time, and only where the entry plan had
+none.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from utils.core.money import usd
 from utils.core.config import Settings
@@ -320,31 +327,60 @@ def check_revenge_entry(ctx: DisciplineContext) -> Iterator[Breach]:
 
 
 def check_closed_beyond_stop(ctx: DisciplineContext) -> Iterator[Breach]:
-    """A closed trade's loss before fees must not exceed its planned stop."""
+    """A closed trade's loss before fees must not exceed the stop it is judged against: the
+    entry plan's (at entry or by playbook at import), else one declared after entry before the
+    close (`Trade.exit_plan_at`)."""
     for trade in ctx.trades:
         loss = _loss_before_feesusd(trade)
-        stop = trade.stop_loss_usd
-        if stop is not None and loss is not None and loss > stop and trade.closed_at:
+        if loss is None or trade.closed_at is None:
+            continue
+        stop = _judged(trade, trade.closed_at, "stop_loss_usd")
+        if stop is not None and loss > stop:
             yield Breach(
                 session=session_of(trade.closed_at),
                 at=trade.closed_at,
                 sentence=f"{_label(trade)} lost {usd(loss)} before fees, beyond its "
-                f"{usd(stop)} stop.",
+                f"{usd(stop)} stop ({_plan_source(trade, 'stop_loss_usd')}).",
                 trade_id=trade.id,
             )
 
 
+def _judged(trade: Trade, moment: datetime, part: str) -> Any:
+    """The stop or time exit (`part`) an exit at `moment` is judged against; without later
+    declarations (nearly every trade) the one journaled with the trade, read directly."""
+    if not trade.exit_plans:
+        return getattr(trade, part)
+    plan = trade.exit_plan_at(moment)
+    return None if plan is None else getattr(plan, part)
+
+
+def _plan_source(trade: Trade, part: str) -> str:
+    """How the part (`stop_loss_usd`, `time_exit_at`) judged was declared, for a sentence."""
+    entry = trade.entry_plan
+    if entry.plan is not None and getattr(entry.plan, part) is not None:
+        return entry.source
+    return "declared after entry"
+
+
 def check_no_planned_exit(ctx: DisciplineContext) -> Iterator[Breach]:
-    """Every trade needs a profit target, a stop or a time exit when it opens."""
+    """Every trade needs a profit target, a stop or a time exit when it opens: journaled with
+    it, or declared by playbook at import. A plan declared after entry does not count."""
     for trade, session in zip(ctx.trades, ctx.sessions):
         if (
-            trade.profit_target_usd is None
-            and trade.stop_loss_usd is None
-            and trade.time_exit_at is None
+            trade.profit_target_usd is not None
+            or trade.stop_loss_usd is not None
+            or trade.time_exit_at is not None
         ):
-            yield _entry_breach(
-                trade, f"{_label(trade)} was opened without a target, stop or time exit.", session
-            )
+            continue
+        entry = trade.entry_plan if trade.exit_plans else None
+        if entry is not None and entry.plan is not None:
+            continue
+        later = "" if entry is None else f" ({entry.source}: not counted)"
+        yield _entry_breach(
+            trade,
+            f"{_label(trade)} was opened without a target, stop or time exit{later}.",
+            session,
+        )
 
 
 def check_risky_order_refused(ctx: DisciplineContext) -> Iterator[Breach]:
@@ -361,19 +397,21 @@ def check_risky_order_refused(ctx: DisciplineContext) -> Iterator[Breach]:
 
 
 def check_held_past_time_exit(ctx: DisciplineContext) -> Iterator[Breach]:
-    """Close by the planned time exit; a trade still open past it breaks the rule now."""
+    """Close by the planned time exit; a trade still open past it breaks the rule now. The time
+    exit is the entry plan's, else one declared after entry before the close (or now)."""
     now = to_utc(ctx.now)
     for trade in ctx.trades:
-        deadline = trade.time_exit_at
+        end = trade.closed_at if trade.closed_at is not None else now
+        deadline = _judged(trade, end, "time_exit_at")
         if deadline is None:
             continue
-        end = trade.closed_at if trade.closed_at is not None else now
         if end > deadline:
             state = "closed at " + end.isoformat() if trade.closed_at else "is still open"
             yield Breach(
                 session=session_of(deadline),
                 at=deadline,
-                sentence=f"{_label(trade)} {state}, past its {deadline.isoformat()} time exit.",
+                sentence=f"{_label(trade)} {state}, past its {deadline.isoformat()} time exit "
+                f"({_plan_source(trade, 'time_exit_at')}).",
                 trade_id=trade.id,
             )
 

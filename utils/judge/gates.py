@@ -15,7 +15,8 @@ Gates (the thresholds are the settings', which may only be stricter):
 - MIN_CLEAN_SESSIONS: clean sessions >= GATE_MIN_CLEAN_SESSIONS (15) (see utils.judge.discipline).
 - POSITIVE_EXPECTANCY: $ expectancy over every closed trade > GATE_MIN_EXPECTANCY_USD (0),
   decided exactly: sum of net P&L (Decimal cents) > threshold x N; no trade fails.
-- MIN_DISCIPLINE: discipline score >= GATE_MIN_DISCIPLINE (70).
+- MIN_DISCIPLINE: discipline score >= GATE_MIN_DISCIPLINE (70); its evidence says how the
+  window's exit plans were declared (at entry, by playbook at import, after entry, none).
 - NO_HIGH_ALERT_LAST_SESSION: the last session (the latest New York day up to today with a
   journaled action, a violation or a HIGH alert) has no HIGH alert.
 - CI_GREEN: the CI record is green for the current commit with a clean tree.
@@ -38,6 +39,7 @@ from utils.records.alerts import Alert
 from utils.project.ci_status import CiStatus
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport
+from utils.journal.exit_plans import PlanDeclared
 from utils.journal.trade import Trade
 from utils.core.broker_target import validated_server_problem
 from utils.core.reasons import Reason
@@ -47,6 +49,8 @@ from utils.records.sandbox import SandboxMode, SandboxValidationRecord
 from utils.core.money import plain_usd
 
 CENT = Decimal("0.01")
+# Plans declared after the trade was journaled: the gate's sentence names them.
+LATE_DECLARATIONS = (PlanDeclared.PLAYBOOK_AT_IMPORT, PlanDeclared.AFTER_ENTRY)
 ZERO = Decimal(0)
 
 
@@ -228,6 +232,8 @@ def gate_min_discipline(discipline: DisciplineReport, settings: Settings) -> Gat
         else f"Discipline: {score}/100 is below {threshold}; "
         + ("violations: " + "; ".join(f"{p.rule} -{p.points}" for p in discipline.parts) + ".")
     )
+    if any(group.declared in LATE_DECLARATIONS for group in discipline.plans):
+        sentence += f" Exit plans in the window: {discipline.plans_sentence}."
     return GateResult(
         code=GateCode.MIN_DISCIPLINE,
         name="Discipline score",
@@ -247,6 +253,7 @@ def gate_min_discipline(discipline: DisciplineReport, settings: Settings) -> Gat
             "violations": _ids(
                 f"{v.code}@{v.trade_id or v.alert_id}" for v in discipline.violations
             ),
+            "exit_plans": discipline.plans_sentence,
         },
     )
 

@@ -13,9 +13,10 @@ of LIVE allow level 1 and at most 2 concurrent spreads; week 2 allows level 2; a
 ladder's own caps apply. The settings can only tighten these numbers: the effective limit is
 always the smaller one.
 
-Weeks count New York sessions from the first LIVE order's session: days 0-6 are week 1, days
-7-13 week 2, then steady. Week 2 and steady are earned only while expectancy > 0 and discipline
->= RAMP_WEEK2_MIN_DISCIPLINE (80); otherwise the week-1 caps hold.
+Weeks count New York calendar days (weekends and holidays included) from the New York day of the
+first LIVE order: days 0-6 are week 1, days 7-13 week 2, then steady. Week 2 and steady are
+earned only while expectancy > 0 and discipline >= RAMP_WEEK2_MIN_DISCIPLINE (80); otherwise the
+week-1 caps hold.
 
     ramp = ramp_level(settings=settings, now=now, first_live_order_at=first_live_order_at(trades),
                       trades=trades, discipline_score=discipline.score)
@@ -32,7 +33,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from utils.core.config import Settings
-from utils.core.sessions import session_of, to_utc
+from utils.core.sessions import new_york_day, to_utc
 from utils.journal.trade import Mode, Trade
 from utils.judge.metrics import closed_before, expectancy_above
 from utils.judge.risk import ConcurrencyLimit, LadderLimit
@@ -238,7 +239,7 @@ def ramp_level(
     if first_live_order_at is None:
         return _ramp(settings, level, RampStage.OBSERVATION, None, None, None, ())
     first = to_utc(first_live_order_at)
-    days = (session_of(moment) - session_of(first)).days
+    days = (new_york_day(moment) - new_york_day(first)).days
     week = max(days, 0) // DAYS_PER_RAMP_WEEK + 1
     if week == 1:
         return _ramp(settings, level, RampStage.LIVE_WEEK_1, week, first, None, ())

@@ -4,8 +4,9 @@ Everything is a pure function of the symbol and the trading day (`today`), so th
 gives the same chain and the same quotes, and a test can pin both by pinning the clock.
 
 - Spot: a base price moved by at most +/-3 % by a hash of (symbol, day).
-- Expirations: Fridays for the next 8 weeks ("Weekly"), every weekday of the next 10 days for
-  SPY and QQQ, and the third Friday of the next 6 months ("Regular"); market holidays are ignored.
+- Expirations: Fridays for the next 8 weeks ("Weekly"), every session of the next 10 days for
+  SPY and QQQ, and the monthly of the next 6 months ("Regular"): on the NYSE calendar, a Friday
+  that is a holiday (Good Friday, Juneteenth) moves to the session before it.
 - Strikes: fine steps near the spot, coarse steps further out (e.g. SPY $1 within 6 %, $5 out to
   15 %), the same for every expiration.
 - Option quotes: Black-Scholes (r = 4 %, no dividends) with a linear put skew, priced in floats
@@ -27,6 +28,8 @@ from pydantic import BaseModel, ConfigDict
 from utils.spreads.symbols import OptionSymbol, SymbolError, parse_occ
 from utils.core.money import CENT, round_to_cent
 from utils.core.sessions import NEW_YORK, session_of
+from utils.core.trading_calendar import is_trading_day, session_on_or_before
+from utils.spreads.expirations import monthly_expiration
 
 RISK_FREE_RATE = 0.04
 SKEW = 1.2
@@ -169,24 +172,21 @@ def _expiration_types(symbol: str, today: date) -> dict[date, str]:
     if spec.daily_expirations:
         for offset in range(11):
             day = today + timedelta(days=offset)
-            if day.weekday() < 5:
+            if is_trading_day(day):
                 listed[day] = "Weekly"
     first_friday = today + timedelta(days=(4 - today.weekday()) % 7)
     for week in range(8):
-        listed[first_friday + timedelta(weeks=week)] = "Weekly"
+        weekly = session_on_or_before(first_friday + timedelta(weeks=week))
+        if weekly >= today:
+            listed[weekly] = "Weekly"
     year, month = today.year, today.month
     for _ in range(7):
-        monthly = _third_friday(year, month)
+        monthly = monthly_expiration(year, month)
         if monthly >= today:
             listed[monthly] = "Regular"
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     regular = sorted(d for d, kind in listed.items() if kind == "Regular")[:6]
     return {d: kind for d, kind in listed.items() if kind == "Weekly" or d in regular}
-
-
-def _third_friday(year: int, month: int) -> date:
-    first = date(year, month, 1)
-    return first + timedelta(days=(4 - first.weekday()) % 7 + 14)
 
 
 def strikes(symbol: str, today: date) -> list[Decimal]:

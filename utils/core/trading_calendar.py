@@ -1,0 +1,108 @@
+"""The NYSE trading calendar: which days are sessions, and when each session closes.
+
+Holidays and early closes come from `exchange_calendars`' XNYS calendar (a maintained library;
+`pandas_market_calendars` wraps the same calendars and adds a layer on top, so the cockpit
+uses the source). It is built once, on first use, for `CALENDAR_YEARS`; outside those years a
+session is any Monday to Friday closing at 16:00 New York (no holiday rules are assumed).
+
+    is_trading_day(date(2025, 4, 18))          # False: Good Friday
+    next_session(date(2025, 4, 19))            # 2025-04-21: a Saturday belongs to Monday
+    session_on_or_before(date(2026, 6, 19))    # 2026-06-18: Juneteenth moves back a day
+    session_close(date(2025, 11, 28))          # 13:00 New York, as UTC: an early close
+"""
+
+from __future__ import annotations
+
+import warnings
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
+from zoneinfo import ZoneInfo
+
+CALENDAR_YEARS = range(1990, 2100)
+EXCHANGE = "XNYS"
+REGULAR_CLOSE = time(16, 0)  # New York
+_NEW_YORK = ZoneInfo("America/New_York")
+_SATURDAY = 5
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """The sessions (ordinals, sorted, and as a set) and the UTC close of each early close."""
+
+    ordinals: tuple[int, ...]
+    sessions: frozenset[date]
+    early_closes: dict[date, datetime]
+
+
+@cache
+def _calendar() -> _Calendar:
+    import exchange_calendars
+
+    with warnings.catch_warnings():
+        # The library's own use of pandas APIs that pandas 3 deprecates: not ours to act on.
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        calendar = exchange_calendars.get_calendar(
+            EXCHANGE,
+            start=f"{CALENDAR_YEARS[0]}-01-01",
+            end=f"{CALENDAR_YEARS[-1]}-12-31",
+        )
+        days = [stamp.date() for stamp in calendar.sessions]
+        early = {
+            stamp.date(): calendar.session_close(stamp).to_pydatetime().astimezone(timezone.utc)
+            for stamp in calendar.early_closes
+        }
+    return _Calendar(tuple(day.toordinal() for day in days), frozenset(days), early)
+
+
+def _covered(day: date) -> bool:
+    return day.year in CALENDAR_YEARS
+
+
+def is_trading_day(day: date) -> bool:
+    """True when the NYSE holds a session that day (weekends and holidays are not sessions)."""
+    if _covered(day):
+        return day in _calendar().sessions
+    return day.weekday() < _SATURDAY
+
+
+def next_session(day: date) -> date:
+    """`day` when it is a session, else the next session: the one an event that day belongs to."""
+    while not is_trading_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def session_on_or_before(day: date) -> date:
+    """`day` when it is a session, else the previous session (how exchanges move an expiration
+    that falls on a holiday)."""
+    while not is_trading_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def session_close(day: date) -> datetime:
+    """When the session of `day` closes, in UTC: 16:00 New York, 13:00 on an early close."""
+    if _covered(day):
+        early = _calendar().early_closes.get(day)
+        if early is not None:
+            return early
+    return datetime.combine(day, REGULAR_CLOSE, tzinfo=_NEW_YORK).astimezone(timezone.utc)
+
+
+def sessions_between(after: date, through: date) -> int:
+    """How many sessions fall after `after` and on or before `through` (0 when none or reversed)."""
+    if through <= after:
+        return 0
+    if _covered(after) and _covered(through):
+        ordinals = _calendar().ordinals
+        return bisect_right(ordinals, through.toordinal()) - bisect_right(
+            ordinals, after.toordinal()
+        )
+    return sum(
+        1
+        for offset in range(1, (through - after).days + 1)
+        if is_trading_day(after + timedelta(days=offset))
+    )
