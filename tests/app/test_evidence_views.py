@@ -102,10 +102,12 @@ def test_expectancy_on_an_empty_journal_says_how_to_start(empty_ctx):
 def test_the_calendar_spans_the_seeded_weeks_not_six_months(seeded_evidence):
     figure = expectancy.calendar_figure(seeded_evidence.closed)
     weeks = list(figure.data[0].x)
-    # closes from Monday 2025-01-06 to Tuesday 2025-02-04: the weeks of 6 Jan to 3 Feb.
-    assert [str(week) for week in (weeks[0], weeks[-1])] == ["2025-01-06", "2025-02-03"]
-    assert len(weeks) == 5
-    assert list(figure.layout.xaxis.ticktext) == ["Jan 6", "Jan 13", "Jan 20", "Jan 27", "Feb 3"]
+    sessions = sorted(seeded_evidence.closed["close_session"])
+    # 30 daily closes from Monday 2025-01-06; weekend closes count on the next NYSE session.
+    assert (str(sessions[0]), str(sessions[-1])) == ("2025-01-06", "2025-02-19")
+    assert [str(week) for week in (weeks[0], weeks[-1])] == ["2025-01-06", "2025-02-17"]
+    assert len(weeks) == 7, "the weeks of the closes, not 26"
+    assert list(figure.layout.xaxis.ticktext)[:2] == ["Jan 6", "Jan 13"]
 
 
 def test_a_short_journal_gets_at_least_four_calendar_weeks(tmp_path):
