@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, html
 from flask import abort, request
 
-from components import refresh, signals
+from components import order_book_panel, refresh, signals
 from components.cards import (
     alerts,
     broker,
@@ -108,6 +108,7 @@ def main() -> int:
         print(error, file=sys.stderr)
         return 2
     app = create_app(ctx)
+    order_book_panel.start_up(ctx)  # reconcile working orders and sync fills, in the background
     log.info("Spreads Cockpit on http://%s:%d/", settings.host, settings.port)
     app.run(
         host=settings.host,

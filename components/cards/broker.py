@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
-from components import preflight_panel, validation_log
+from components import order_book_panel, preflight_panel, validation_log
 from components.card import cockpit_card
 from components.context import CockpitContext
 from components.formatting import local_time, usd
@@ -207,6 +207,7 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             html.H6("Account (read only)", className="mt-2"),
             dcc.Loading(html.Div(id=Ids.ACCOUNT_BODY)),
             dbc.Button("Refresh account", id=Ids.ACCOUNT_REFRESH, size="sm", color="light"),
+            order_book_panel.layout(),
             html.Div(
                 [
                     dbc.Button(
@@ -235,6 +236,7 @@ def layout(ctx: CockpitContext) -> dbc.Card:
 def register(app: Dash, ctx: CockpitContext) -> None:
     """The Broker card's callbacks: account reads, validation, pre-flight checks, the latch."""
     preflight_panel.register(app, ctx)
+    order_book_panel.register(app, ctx)
 
     @app.callback(
         Output(Ids.ACCOUNT_BODY, "children"),

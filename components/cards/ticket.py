@@ -7,7 +7,6 @@ import uuid
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
-from dash import ctx as callback_ctx
 
 from components.card import cockpit_card
 from components.cards import exit_plan
@@ -63,10 +62,6 @@ class Ids:
     WHAT_IF = "ticket-what-if"
     CHECKS = "ticket-checks"
     PLACEMENT = "ticket-placement"
-    WORKING = "ticket-working"
-    WORKING_ACTIONS = "ticket-working-actions"
-    RECONCILE = "ticket-reconcile"
-    CANCEL = "ticket-cancel"
 
 
 # The fields that describe the spread, in `spread_from_form` order (the Journal card reuses them).
@@ -242,17 +237,6 @@ def actions() -> html.Div:
                 className="ms-2",
             ),
             dcc.Loading(html.Div(id=Ids.RESULT, className="mt-2")),
-            dcc.Store(id=Ids.WORKING, data=None),
-            html.Div(
-                [
-                    dbc.Button("Check fill", id=Ids.RECONCILE, size="sm", color="secondary"),
-                    dbc.Button(
-                        "Cancel order", id=Ids.CANCEL, size="sm", color="light", className="ms-2"
-                    ),
-                ],
-                id=Ids.WORKING_ACTIONS,
-                hidden=True,
-            ),
         ],
         className="mt-2",
     )
@@ -352,13 +336,6 @@ def spread_from_form(*values) -> Spread:
     return build_ticket_spread(**dict(zip(FORM_NAMES, values)))
 
 
-def _working(placement: Placement) -> dict | None:
-    """What the page keeps to follow a working order: its correlation and order id."""
-    if not placement.outcome.working or not placement.order_id:
-        return None
-    return {"correlation": placement.correlation_id, "order_id": placement.order_id}
-
-
 def register(app: Dash, ctx: CockpitContext) -> None:
     """Recompute the spread whenever a field changes."""
 
@@ -444,39 +421,10 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         return not (reference and confirmed)
 
     @app.callback(
-        Output(Ids.WORKING_ACTIONS, "hidden"),
-        Input(Ids.WORKING, "data"),
-    )
-    def working_actions(working):
-        return not working
-
-    @app.callback(
-        Output(Ids.RESULT, "children", allow_duplicate=True),
-        Output(Ids.WORKING, "data", allow_duplicate=True),
-        Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
-        Input(Ids.RECONCILE, "n_clicks"),
-        Input(Ids.CANCEL, "n_clicks"),
-        State(Ids.WORKING, "data"),
-        State(JOURNAL_CHANGED, "data"),
-        prevent_initial_call=True,
-    )
-    def follow_up(_check, _cancel, working, version):
-        if not working:
-            return None, None, version
-        if callback_ctx.triggered_id == Ids.CANCEL:
-            result = ctx.guard.cancel(working["order_id"], correlation_id=working["correlation"])
-            color = "danger" if result.outcome.refused else "secondary"
-            return dbc.Alert(result.message, color=color, className="py-1"), None, version + 1
-        placement = ctx.guard.reconcile(working["correlation"])
-        still = _working(placement)
-        return show_placement(placement), still, version + 1
-
-    @app.callback(
         Output(Ids.RESULT, "children", allow_duplicate=True),
         Output(Ids.PREVIEW_REF, "data", allow_duplicate=True),
         Output(Ids.CONFIRM, "value"),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
-        Output(Ids.WORKING, "data", allow_duplicate=True),
         Input(Ids.PLACE, "n_clicks"),
         State(Ids.PREVIEW_REF, "data"),
         State(Ids.CONFIRM, "value"),
@@ -488,7 +436,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         if pending is None:
             message = "Preview the order again: a confirmation is good for one order, once."
             alert = dbc.Alert(message, color="warning", className="py-1")
-            return alert, None, False, version, None
+            return alert, None, False, version
         token, intent = pending
         placement = ctx.guard.place(token, intent=intent, confirmed_by_person=True)
-        return show_placement(placement), None, False, version + 1, _working(placement)
+        return show_placement(placement), None, False, version + 1

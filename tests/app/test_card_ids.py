@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app_dash import create_app
-from components import preflight_panel, roll_panel, signals
+from components import order_book_panel, preflight_panel, roll_panel, signals
 from components.cards import exit_plan
 from components.context import build_context
 from tests.app.dash_tree import ids
@@ -46,6 +46,7 @@ def every_id_constant() -> list[tuple[str, str]]:
         module = importlib.import_module(f"components.cards.{card}")
         found += [(f"{card}.{name}", value) for name, value in id_constants(module.Ids).items()]
     found += [(f"preflight_panel.{n}", v) for n, v in id_constants(preflight_panel.Ids).items()]
+    found += [(f"order_book_panel.{n}", v) for n, v in id_constants(order_book_panel.Ids).items()]
     found += [(f"roll_panel.{n}", v) for n, v in id_constants(roll_panel.Ids).items()]
     found += [(f"exit_plan.{n}", v) for n, v in id_constants(exit_plan.Ids).items()]
     found += [("signals.JOURNAL_CHANGED", signals.JOURNAL_CHANGED), ("signals.TICK", signals.TICK)]

@@ -1,11 +1,12 @@
 """Order ticket in Chromium: a dry-run preview is blocked and says what would have happened;
-with dry-run off in SIM, only a confirmed order is placed; resting, it can be cancelled, and an
-order that never filled is not journaled."""
+with dry-run off in SIM, only a confirmed order is placed; resting, it is in the Broker card's
+order book and cancelled from there, and an order that never filled is not journaled."""
 
 from __future__ import annotations
 
 from components.cards.broker import Ids as BrokerIds
 from components.cards.ticket import Ids as TicketIds
+from components.order_book_panel import Ids as BookIds
 from tests.support.browser import screenshot
 import pytest
 
@@ -65,19 +66,32 @@ def test_confirmed_order_in_sim_is_placed_once_then_cancelled(tmp_path, page):
         page.locator(f"#{TicketIds.PLACEMENT}").wait_for()
         placement = page.locator(f"#{TicketIds.PLACEMENT}").inner_text()
         screenshot(page, "ticket_placed_in_sim")
-        page.click(f"#{TicketIds.CANCEL}")
-        page.locator(f"#{TicketIds.RESULT}" + " :text('ancel')").first.wait_for()
-        after_cancel = page.locator(f"#{TicketIds.RESULT}").inner_text()
+        page.click(f"#{BookIds.REFRESH}")
+        cancel = page.locator(f"#{BookIds.BODY} button:has-text('Cancel')")
+        page.locator(f"#{BookIds.BODY} :text('1 working order(s)')").wait_for()
+        in_book = page.locator(f"#{BookIds.BODY}").text_content()
+        screenshot(page, "order_book_working_order")
+        cancel.first.click()
+        page.locator(f"#{BookIds.CANCEL_MESSAGE}" + " :text('ancel')").first.wait_for()
+        after_cancel = page.locator(f"#{BookIds.CANCEL_MESSAGE}").inner_text()
+        page.locator(f"#{BookIds.BODY} :text('0 working order(s)')").wait_for()
     assert mode == "SIM"
     assert outcome == "READY TO CONFIRM" and disabled_before_confirming
     assert placement == "WORKING"
+    assert "1 working order(s)" in in_book and "100001" in in_book and "SIM (cockpit)" in in_book
     assert after_cancel.startswith("Order 100001: Cancel Requested (SIM, 127.0.0.1:")
     audit = AuditLog.open(settings.data_dir)
     kinds = [entry.kind for entry in audit.entries()]
     audit.close()
     assert kinds.count("submit_attempt") == 1 and "confirmation" in kinds
     placed_on = kinds.index("submit_attempt")
-    assert kinds[placed_on:] == ["submit_attempt", "broker_answer", "cancel", "cancel"]
+    assert kinds[placed_on:] == [
+        "submit_attempt",
+        "broker_answer",
+        "cancel",
+        "cancel",
+        "guard_decision",  # the book saw it Cancelled: it no longer counts as working
+    ]
     journal = Journal.open(settings.data_dir)
     assert journal.list_trades() == [], "an order that never filled is no trade"
     journal.close()

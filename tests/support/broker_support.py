@@ -99,6 +99,8 @@ class EvidenceStub:
     ladder_level: int = 1
     ramp_stage: RampStage = RampStage.LIVE_WEEK_1
     broken: bool = False
+    ladder_level: int = 1
+    ramp_stage: RampStage = RampStage.LIVE_WEEK_1
     calls: int = 0
 
     def __call__(self, now: datetime) -> GuardEvidence:

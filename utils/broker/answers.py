@@ -115,8 +115,9 @@ def placement(
     text = {
         PlacementOutcome.FILLED: f"Filled at {abs(net or 0):.2f} per spread{journaled}",
         PlacementOutcome.PARTIALLY_FILLED: f"Partially filled: {filled} of {units} unit(s); "
-        "it is journaled once complete.",
-        PlacementOutcome.WORKING: f"Working at the broker ({status}); refresh to see fills.",
+        "each fill is journaled as it comes (see the order book on the Broker card).",
+        PlacementOutcome.WORKING: f"Working at the broker ({status}); follow or cancel it in "
+        "the order book on the Broker card.",
         PlacementOutcome.CANCELLED: f"The order ended {status}.",
         PlacementOutcome.REJECTED: "Rejected by the broker.",
         PlacementOutcome.UNKNOWN: "Its fate is unknown: do not resend it; check the "

@@ -73,6 +73,20 @@ class Gatekeeper:
         self._recorder = recorder
         self._clients = clients
         self._journal = journal
+        self.chosen_accounts: dict[BrokerTarget, str] = {}  # the picker's choice, this session
+
+    @property
+    def max_concurrent_spreads(self) -> int:
+        """The concurrency cap of the settings (the ramp may be tighter in LIVE)."""
+        return self._settings.max_concurrent_spreads
+
+    def default_account(self, target: BrokerTarget | None) -> str | None:
+        """The account to use when none is named: this session's pick, else the .env key's."""
+        if target is None:
+            return None
+        if target in self.chosen_accounts:
+            return self.chosen_accounts[target]
+        return getattr(self._settings, account_key(target).lower())
 
     def client(self, attempt: Attempt, target: BrokerTarget) -> BrokerPort:
         """The client of `target` (the attempt's own when the mode chose it); sets the host."""
@@ -91,14 +105,20 @@ class Gatekeeper:
         return self._recorder.refusal(attempt, broker_error_verdict(error, attempt.target, what))
 
     def choose_account(
-        self, attempt: Attempt, client: BrokerPort, wanted: str | None
+        self,
+        attempt: Attempt,
+        client: BrokerPort,
+        wanted: str | None,
+        target: BrokerTarget | None = None,
     ) -> CustomerAccount:
-        """The login's account to use: `wanted`, or its only one; refuses otherwise."""
+        """The login's account to use: `wanted`, the default one, or its only one; refuses
+        otherwise."""
+        target = target or attempt.target
         try:
             accounts = client.accounts()
         except TastytradeError as error:
             raise self.refuse_broker_error(attempt, error, "Reading the account") from None
-        return pick_account(accounts, wanted)
+        return pick_account(accounts, wanted or self.default_account(target), target)
 
     def account(
         self,
@@ -109,7 +129,8 @@ class Gatekeeper:
     ) -> tuple[CustomerAccount, Balance]:
         """The account to trade, checked for flags; refuses when ambiguous, unknown or flagged."""
         try:
-            customer = pick_account(client.accounts(), account_number)
+            wanted = account_number or self.default_account(attempt.target)
+            customer = pick_account(client.accounts(), wanted, attempt.target)
             number = customer.account.account_number
             attempt.account = mask_account(number)
             balance = client.balances(number)
@@ -364,15 +385,25 @@ def build_order(intent: OrderIntent) -> NewOrder:
         raise refusal(GuardCode.ORDER_NOT_BUILDABLE, str(error)) from None
 
 
-def pick_account(accounts: Sequence[CustomerAccount], wanted: str | None) -> CustomerAccount:
-    """The account named `wanted`, or the login's only one; refuses when unknown or ambiguous."""
+def account_key(target: BrokerTarget | None) -> str:
+    """The .env key naming the account of a target (the sandbox one serves SIM too)."""
+    return "TT_LIVE_ACCOUNT_NUMBER" if target is BrokerTarget.LIVE else "TT_SANDBOX_ACCOUNT_NUMBER"
+
+
+def pick_account(
+    accounts: Sequence[CustomerAccount], wanted: str | None, target: BrokerTarget | None = None
+) -> CustomerAccount:
+    """The account named `wanted`, or the login's only one; refuses when unknown or ambiguous,
+    naming the .env key that picks one."""
+    key = account_key(target)
     if wanted is not None:
         for customer in accounts:
             if customer.account.account_number == wanted:
                 return customer
         raise refusal(
             GuardCode.ACCOUNT_NOT_FOUND,
-            f"Account {mask_account(wanted)} is not among this login's accounts.",
+            f"Account {mask_account(wanted)} is not among this login's accounts: check {key} "
+            "in .env (or the account picked on the Broker card).",
         )
     if len(accounts) == 1:
         return accounts[0]
@@ -380,5 +411,7 @@ def pick_account(accounts: Sequence[CustomerAccount], wanted: str | None) -> Cus
         raise refusal(GuardCode.ACCOUNT_NOT_FOUND, "This login has no account.")
     shown = ", ".join(mask_account(c.account.account_number) for c in accounts)
     raise refusal(
-        GuardCode.ACCOUNT_AMBIGUOUS, f"This login has several accounts ({shown}): pick one."
+        GuardCode.ACCOUNT_AMBIGUOUS,
+        f"This login has several accounts ({shown}): set {key} in .env to the one to trade, "
+        "or pick one on the Broker card for this session.",
     )

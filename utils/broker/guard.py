@@ -15,6 +15,9 @@ Facade for the cards (everything returns frozen models with a `.message` to show
         -> Placement                             # refused, working, filled, rejected, unknown
     guard.reconcile(correlation_id) -> Placement # re-read a working order; journal its fill
     guard.cancel(order_id, correlation_id=None, account_number=None) -> CancelResult
+    guard.order_book(account_number=None, reconcile=True) -> OrderBook  # working orders, fills
+    guard.sync_fills(account_number=None, progress=None) -> SyncReport # transactions -> journal
+    guard.accounts() / guard.choose_account(ref) -> AccountChoice      # the session's account
     guard.position_market(mode, underlying, symbols) -> PositionMarket
         # live quotes and tick sizes from the broker of a `mode` position (a closing ticket)
     guard.run_sandbox_validation(progress=None) -> SandboxValidationRecord
@@ -37,6 +40,8 @@ correlation id for all its audit entries) and runs one stage; a step that refuse
     preview       checks -> `/orders/dry-run` -> blocked, or a confirmation token
     place         confirmation -> checks again -> the one POST to `/orders` (the only sender)
     reconcile     status and fills -> journal; cancel
+    order_book    working orders (broker + audit log), reconciled after a restart too
+    broker_sync   the account's transactions -> the tastytrade import's assembly -> journal
     status        the Broker card's reading of accounts, balances and positions
 
 A failed audit write refuses the order before anything is sent; after the POST it is reported as
@@ -103,6 +108,9 @@ from utils.broker.position_market import PositionMarket, position_market
 from utils.broker.order_intent import OrderIntent
 from utils.broker.preview import PreviewStage
 from utils.broker.reconcile import ReconcileStage
+from utils.broker.account_choice import AccountChoice, AccountPicker
+from utils.broker.broker_sync import SyncReport, SyncStage
+from utils.broker.order_book import OrderBook, OrderBookStage
 from utils.broker.recorder import Recorder
 from utils.broker.sandbox_validation import ValidationProgress, run_sandbox_validation
 from utils.broker.status import read_broker_status
@@ -135,6 +143,9 @@ class GuardStages:
     preview: PreviewStage
     place: PlaceStage
     reconcile: ReconcileStage
+    order_book: OrderBookStage
+    sync: SyncStage
+    accounts: AccountPicker
 
     @classmethod
     def wire(
@@ -183,6 +194,15 @@ class GuardStages:
             in_flight=in_flight,
             reconcile=reconcile,
         )
+        order_book = OrderBookStage(
+            modes=modes,
+            gate=gate,
+            recorder=recorder,
+            clients=clients,
+            in_flight=in_flight,
+            reconcile=reconcile,
+        )
+        sync = SyncStage(modes=modes, gate=gate, recorder=recorder, journal=journal)
         return cls(
             recorder=recorder,
             modes=modes,
@@ -191,6 +211,9 @@ class GuardStages:
             preview=preview,
             place=place,
             reconcile=reconcile,
+            order_book=order_book,
+            sync=sync,
+            accounts=AccountPicker(modes=modes, gate=gate, recorder=recorder),
         )
 
 
@@ -212,6 +235,7 @@ class BrokerGuard:
     ) -> None:
         self._settings = settings
         self._clients = clients
+        self._journal = journal
         self._sandbox_store = sandbox_store
         self._clock = clock
         self._stages = GuardStages.wire(
@@ -430,6 +454,35 @@ class BrokerGuard:
             except AuditWriteError as error:
                 found = self._stages.recorder.audit_failed(attempt, error)
                 return refused_cancel(attempt, order_id, Refused([found]))
+
+    def order_book(self, *, account_number: str | None = None, reconcile: bool = True) -> OrderBook:
+        """Every working order of the account (broker and audit log); with `reconcile`, each of
+        the cockpit's orders is first followed to its fills (journaled once) and its end."""
+        with self._lock:
+            return self._stages.order_book.answer(self._attempt(), account_number, reconcile)
+
+    def sync_fills(
+        self,
+        *,
+        account_number: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> SyncReport:
+        """Journal the account's transactions since the last sync (reads only)."""
+        if self._journal is None:
+            raise RuntimeError("no journal was given to the guard")
+        with self._lock:
+            return self._stages.sync.answer(self._attempt(), account_number, progress)
+
+    def accounts(self) -> AccountChoice:
+        """The current broker's accounts, and which one orders use (reads only)."""
+        with self._lock:
+            return self._stages.accounts.read(self._attempt())
+
+    def choose_account(self, ref: str) -> AccountChoice:
+        """Use the account with this ref (or number) for the rest of the session, once the
+        broker lists it; audited."""
+        with self._lock:
+            return self._stages.accounts.choose(self._attempt(), ref)
 
     def position_market(
         self, mode: Mode, underlying: str, symbols: Sequence[str]

@@ -45,6 +45,7 @@ class Placed:
     fill_recorded: bool = False
     end_recorded: bool = False
     anomalies: list[GuardReason] = field(default_factory=list)
+    journaled_trade_ids: list[int] = field(default_factory=list)  # one per fill batch
 
 
 class InFlight:

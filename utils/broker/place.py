@@ -189,6 +189,10 @@ class PlaceStage:
                 "underlying": pending.intent.spread.underlying,
                 "max_loss_usd": str(order_max_loss_usd(pending.intent)),
                 "order": order.to_body(),
+                "plan": pending.plan.model_dump(mode="json") if pending.plan else None,
+                "estimated_fees_usd": (
+                    None if pending.what_if.fees_usd is None else str(pending.what_if.fees_usd)
+                ),
             },
         )
         self._in_flight.pending.pop(attempt.correlation_id, None)

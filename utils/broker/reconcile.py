@@ -18,6 +18,7 @@ from utils.broker.attempt import Attempt, Refused, masked_path
 from utils.broker.checks import fill_finding, later_status_finding, net_fill_per_unit
 from utils.broker.clients import BrokerPort, BrokerUnavailable, ClientFactory
 from utils.broker.fills import FilledOrder, journal_fill, placement_outcome
+from utils.broker.order_fills import OrderSource, journal_new_fills, order_transactions
 from utils.broker.gatekeeper import Gatekeeper
 from utils.broker.in_flight import InFlight, Placed
 from utils.broker.mode_reader import ModeReader
@@ -31,7 +32,8 @@ from utils.broker.models import (
     reason,
 )
 from utils.broker.recorder import Recorder
-from utils.broker.working import ORDER_ENDED_STAGE
+from utils.broker.working import ORDER_ENDED_STAGE, audited_orders
+from utils.judge.mode import BrokerTarget
 from utils.core.sessions import to_utc
 from utils.records.alerts import AlertRule
 from utils.records.audit import AuditKind, AuditWriteError
@@ -39,6 +41,7 @@ from utils.records.sandbox import mask_account
 from utils.tastytrade.errors import TastytradeError
 from utils.tastytrade.orders import Order
 
+AUDITED_ORDERS_READ = 5000
 ENDED_OUTCOMES = frozenset({PlacementOutcome.REJECTED, PlacementOutcome.CANCELLED})
 
 logger = logging.getLogger(__name__)
@@ -134,11 +137,60 @@ class ReconcileStage:
         if later is not None and not any(a.code == later.code for a in placed.anomalies):
             placed.anomalies.append(self._recorder.anomaly(attempt, later, AlertRule.ORDER_ANOMALY))
         outcome = placement_outcome(order)
+        if placed.pending.closes_trade_id is None:
+            source = OrderSource(
+                target=placed.target,
+                external_identifier=placed.external_identifier,
+                account_number=number,
+                plan=placed.pending.plan,
+                estimated_fees_usd=placed.pending.what_if.fees_usd,
+            )
+            trade_id, problems = self.journal_fills(attempt, client, number, order, source)
+            placed.anomalies.extend(problems)
+            if trade_id is not None:
+                placed.journaled_trade_ids.append(trade_id)
+            if placed.journal_trade_id is None:
+                placed.journal_trade_id = trade_id
         if outcome in ENDED_OUTCOMES and not placed.end_recorded:
             self._record_end(attempt, placed, order)
         if outcome is PlacementOutcome.FILLED and not placed.fill_recorded:
             self._record_fill(attempt, placed, order)
         return self.answer(attempt, placed, outcome, [], [], order)
+
+    def journal_fills(
+        self,
+        attempt: Attempt,
+        client: BrokerPort,
+        number: str,
+        order: Order,
+        source: OrderSource,
+    ) -> tuple[int | None, list[GuardReason]]:
+        """Journal an opening order's fills not journaled yet (a partial fill, then the rest),
+        each once; the first new trade's id, and a failure as a reason (and its HIGH alert)."""
+        if self._journal is None or order.id is None:
+            return None, []
+        if not any(leg.fills for leg in order.legs):
+            return None, []
+        try:
+            trade = journal_new_fills(
+                self._journal,
+                order,
+                source=source,
+                now=attempt.now,
+                read_transactions=lambda: order_transactions(client, number, order),
+            )
+        except Exception as error:  # the order is filled: any failure here is shown, not raised
+            logger.exception("order %s filled but could not be journaled", order.id)
+            found = reason(
+                GuardCode.JOURNAL_WRITE_FAILED,
+                f"Order {order.id} filled but could not be journaled: {error}. Journal it by "
+                "hand or sync from the broker.",
+            )
+            self._recorder.store_alert(
+                AlertRule.JOURNAL_WRITE_FAILURE, found.sentence, str(order.id)
+            )
+            return None, [found]
+        return (None if trade is None else trade.id), []
 
     def _record_end(self, attempt: Attempt, placed: Placed, order: Order) -> None:
         """Audit that the order ended unfilled, once: it stops counting as a working order
@@ -155,7 +207,8 @@ class ReconcileStage:
         placed.end_recorded = True
 
     def _record_fill(self, attempt: Attempt, placed: Placed, order: Order) -> None:
-        """Check the fill against the limit, audit it (FILL) and journal it, once."""
+        """Check the fill against the limit and audit it (FILL), once; a closing order closes
+        its journaled trade (an opening one was journaled by `journal_fills`)."""
         intent = placed.pending.intent
         net = net_fill_per_unit(order)
         if net is None:
@@ -183,7 +236,7 @@ class ReconcileStage:
             )
         except AuditWriteError as error:
             placed.anomalies.append(self._recorder.audit_failed(attempt, error))
-        if self._journal is None:
+        if self._journal is None or placed.pending.closes_trade_id is None:
             return
         try:
             trade = journal_fill(
@@ -214,6 +267,17 @@ class ReconcileStage:
             return
         placed.journal_trade_id = trade.id
 
+    def _audited_target(self, correlation_id: str) -> BrokerTarget | None:
+        """The broker an order the audit log shows sent went to (after a restart)."""
+        entries = self._recorder.audit.entries(limit=AUDITED_ORDERS_READ)
+        for order in audited_orders(entries):
+            if order.correlation_id == correlation_id:
+                try:
+                    return BrokerTarget(order.target)
+                except ValueError:
+                    return None
+        return None
+
     def cancel(
         self,
         attempt: Attempt,
@@ -225,10 +289,14 @@ class ReconcileStage:
         decision = self._modes.read(attempt).decision
         placed = self._in_flight.placed.get(correlation_id) if correlation_id else None
         target = placed.target if placed is not None else decision.target
+        if placed is None and correlation_id:
+            target = self._audited_target(correlation_id) or target
         client = self._gate.client(attempt, target)
         if placed is not None and account_number is None:
             account_number = placed.pending.account_number
-        number = self._gate.choose_account(attempt, client, account_number).account.account_number
+        number = self._gate.choose_account(
+            attempt, client, account_number, target
+        ).account.account_number
         attempt.account = mask_account(number)
         self._recorder.write(
             attempt,

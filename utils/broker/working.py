@@ -9,7 +9,11 @@ cancel or a reconcile. An order whose outcome is unknown keeps counting (fail cl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from utils.broker.fills import ENDED_STATUSES
 from utils.broker.order_intent import OpenPosition, OrderIntent
@@ -52,6 +56,71 @@ def _working_position(entry: AuditEntry) -> OpenPosition | None:
         underlying=str(body.get("underlying", "")),
         max_loss_usd=max_loss,
     )
+
+
+class AuditedOrder(BaseModel):
+    """An order the cockpit sent and the audit log does not show ended: what the order book
+    needs to show it, reconcile it and cancel it after a restart."""
+
+    model_config = ConfigDict(frozen=True)
+
+    correlation_id: str
+    submitted_at: datetime
+    target: str
+    mode_label: str
+    order_id: int | None
+    external_identifier: str
+    position_effect: str
+    underlying: str
+    order: dict[str, Any]
+    plan: dict[str, Any] | None = None
+    estimated_fees_usd: str | None = None
+
+
+def _order_id_of(entry: AuditEntry) -> int | None:
+    if entry.kind != AuditKind.BROKER_ANSWER:
+        return None
+    value = entry.body.get("order_id")
+    return value if isinstance(value, int) else None
+
+
+def audited_orders(entries: Iterable[AuditEntry]) -> tuple[AuditedOrder, ...]:
+    """Every order submitted (opening or closing) whose end the audit log does not show,
+    oldest first, with the broker's order id once its answer was audited."""
+    submitted: dict[str, AuditEntry] = {}
+    order_ids: dict[str, int] = {}
+    ended: set[str] = set()
+    for entry in entries:
+        if entry.kind == AuditKind.SUBMIT_ATTEMPT and entry.body.get("target"):
+            submitted[entry.correlation_id] = entry  # sandbox validation orders have none
+        elif _ends_order(entry):
+            ended.add(entry.correlation_id)
+        order_id = _order_id_of(entry)
+        if order_id is not None:
+            order_ids[entry.correlation_id] = order_id
+    found = []
+    for cid, entry in submitted.items():
+        if cid in ended:
+            continue
+        body = entry.body
+        found.append(
+            AuditedOrder(
+                correlation_id=cid,
+                submitted_at=entry.at,
+                target=str(body.get("target", "")),
+                mode_label=entry.effective_mode,
+                order_id=order_ids.get(cid),
+                external_identifier=str(
+                    body.get("external_identifier") or body.get("client_order_id") or cid
+                ),
+                position_effect=str(body.get("position_effect", "")),
+                underlying=str(body.get("underlying", "")),
+                order=body.get("order") if isinstance(body.get("order"), dict) else {},
+                plan=body.get("plan") if isinstance(body.get("plan"), dict) else None,
+                estimated_fees_usd=body.get("estimated_fees_usd"),
+            )
+        )
+    return tuple(sorted(found, key=lambda o: o.submitted_at))
 
 
 def working_openings(entries: Iterable[AuditEntry], target: str | None) -> tuple[OpenPosition, ...]:

@@ -143,6 +143,10 @@ class Settings(BaseSettings):
     tt_live_user: SecretStr | None = None
     tt_live_pass: SecretStr | None = None
 
+    # The account to trade when a login has several (the sandbox one also picks among SIM's)
+    tt_sandbox_account_number: str | None = None
+    tt_live_account_number: str | None = None
+
     # API endpoints
     tasty_base_url_sandbox: str = DEFAULT_SANDBOX_URL
     tasty_base_url_live: str = DEFAULT_LIVE_URL
@@ -187,6 +191,15 @@ class Settings(BaseSettings):
             return parse_base_url(url, resolve=system_resolver).url
         except BaseUrlError as error:
             raise ValueError(f"refused: {error}") from None
+
+    @field_validator("tt_sandbox_account_number", "tt_live_account_number", mode="before")
+    @classmethod
+    def _account_number(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+        if isinstance(value, str) and not (value.isascii() and value.isalnum()):
+            raise ValueError("must be a tastytrade account number (letters and digits only)")
+        return value
 
     @field_validator("host")
     @classmethod

@@ -247,6 +247,13 @@ def _tasty_book(conn: sqlite3.Connection) -> JournalBook:
     """What the tastytrade importer needs to know of the journal: fills and open spreads."""
     known_fills = frozenset(key for (key,) in conn.execute("SELECT fill_key FROM trade_fills"))
     known_uids = frozenset(uid for (uid,) in conn.execute("SELECT uid FROM trades"))
+    # an order the cockpit journaled from its own fills is journaled: its rows open nothing
+    known_uids |= frozenset(
+        f"tastytrade-{order_id}"
+        for (order_id,) in conn.execute(
+            "SELECT broker_order_id FROM trade_orders WHERE role = 'open'"
+        )
+    )
     open_rows = conn.execute(
         "SELECT t.id, t.uid, t.multiplier, t.quantity, t.underlying, f.symbol, "
         "f.quantity, f.value_cents, f.fees_cents, f.kind, f.broker_order_id "

@@ -296,4 +296,38 @@ BEGIN
 END;
 """
 
-JOURNAL_MIGRATIONS: tuple[str, ...] = (_V1, _V2_STRICT_IMPORT, _V2_CLOSE_TICKET, _V2_EXIT_PLANS)
+_V2_ACCOUNTS = """
+CREATE TABLE trade_accounts (
+    trade_id       INTEGER PRIMARY KEY REFERENCES trades(id),
+    account_number TEXT NOT NULL CHECK (account_number <> '')
+);
+
+CREATE TRIGGER trade_accounts_fixed BEFORE UPDATE ON trade_accounts
+BEGIN
+    SELECT RAISE(ABORT, 'the account of a journaled trade never changes');
+END;
+
+CREATE TRIGGER trade_accounts_never_deleted BEFORE DELETE ON trade_accounts
+BEGIN
+    SELECT RAISE(ABORT, 'the account of a journaled trade is never deleted');
+END;
+
+CREATE TABLE broker_syncs (
+    id             INTEGER PRIMARY KEY,
+    account_number TEXT NOT NULL,
+    mode           TEXT NOT NULL CHECK (mode IN ('SIM', 'SANDBOX', 'LIVE')),
+    synced_at      TEXT NOT NULL,
+    read           INTEGER NOT NULL,
+    added          INTEGER NOT NULL,
+    closed         INTEGER NOT NULL
+);
+CREATE INDEX broker_syncs_by_account ON broker_syncs (account_number, mode, synced_at);
+"""
+
+JOURNAL_MIGRATIONS: tuple[str, ...] = (
+    _V1,
+    _V2_STRICT_IMPORT,
+    _V2_CLOSE_TICKET,
+    _V2_EXIT_PLANS,
+    _V2_ACCOUNTS,
+)

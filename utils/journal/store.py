@@ -41,7 +41,7 @@ from utils.core.sqlite_store import (
     journal_path,
     transaction,
 )
-from utils.journal import exit_plan_rows, importer, partial_closes, writes
+from utils.journal import broker_fills, exit_plan_rows, importer, partial_closes, writes
 from utils.journal.cockpit_csv import write_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.frames import FRAME_SQL, build_sessions_frame, build_trades_frame
@@ -51,6 +51,8 @@ from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.rows import load_trades
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
+from utils.journal.tastytrade_csv import TastyCsv
+from utils.journal.tastytrade_plan import PlannedFill
 from utils.journal.trade import Mode, NewTrade, Note, Trade, TradeClose, TradeStatus
 from utils.journal.undefined_risk import FLAGGED_SQL, FlaggedTrade, flagged_from_rows
 
@@ -323,6 +325,64 @@ class Journal:
         """
         with atomic_output(Path(path)) as stream:
             return write_journal_csv(self.list_trades(), stream)
+
+    # ------------------------------------------------------------ fills from the broker
+
+    def order_fill_keys(self, order_id: str) -> frozenset[str]:
+        """The fill keys journaled for one broker order (`utils.journal.broker_fills`)."""
+        with self._lock:
+            return broker_fills.order_fill_keys(self._conn, order_id)
+
+    def order_fees_cents(self, order_id: str) -> int:
+        """The fees journaled so far with one broker order's fills, in cents."""
+        with self._lock:
+            return broker_fills.order_fees_cents(self._conn, order_id)
+
+    def order_trade_count(self, order_id: str) -> int:
+        """How many journaled trades one broker order opened (one per fill batch)."""
+        with self._lock:
+            return broker_fills.order_trade_count(self._conn, order_id)
+
+    def open_order_batch(
+        self, new: NewTrade, fills: list[PlannedFill], account_number: str | None
+    ) -> Trade:
+        """Journal fills of one of the cockpit's orders as a new spread, exactly once (a fill
+        already journaled raises FillsAlreadyJournaled and writes nothing)."""
+        with self._lock:
+            trade_id = broker_fills.open_order_batch(
+                self._conn, new, fills, account_number, self._clock
+            )
+        return self.get_trade(trade_id)
+
+    def record_account(self, trade_id: int, account_number: str) -> None:
+        """Remember the broker account of a trade journaled elsewhere (e.g. a close ticket's)."""
+        with self._lock, transaction(self._conn):
+            broker_fills.record_account(self._conn, trade_id, account_number)
+
+    def trade_account(self, trade_id: int) -> str | None:
+        """The broker account a trade lives in (None when unknown, e.g. entered by hand)."""
+        with self._lock:
+            return broker_fills.trade_account(self._conn, trade_id)
+
+    def last_sync(self, account_number: str, mode: Mode) -> datetime | None:
+        """When the account's transactions were last synced (None: never)."""
+        with self._lock:
+            return broker_fills.last_sync(self._conn, account_number, mode)
+
+    def import_broker_transactions(
+        self, parsed: TastyCsv, *, mode: Mode, account_number: str, name: str
+    ) -> ImportReport:
+        """Journal an account's transactions through the tastytrade import's assembly,
+        idempotent with CSV imports of the same history (`utils.journal.broker_fills`)."""
+        with self._lock:
+            return broker_fills.import_transactions(
+                self._conn,
+                parsed,
+                mode=mode,
+                account_number=account_number,
+                name=name,
+                clock=self._clock,
+            )
 
     def _load_trades(self, params: dict[str, Any], one: bool = False) -> list[Trade]:
         with self._lock:

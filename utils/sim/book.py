@@ -1,4 +1,4 @@
-"""The simulated broker's book: one account's orders, their lifecycle, fills and transactions.
+"""The simulated broker's book: its accounts' orders, their lifecycle, fills and transactions.
 
 It answers in the documented tastytrade JSON shapes (kebab-case, unsigned amounts plus `*-effect`)
 and raises `SimRequestError` for answers in the `error` envelope. All state lives in one
@@ -80,23 +80,46 @@ class SimBook:
         self._next_behaviors: list[FillBehavior] = []
         self._next_order_id = 100001
         self._next_transaction_id = 500001
-        now = clock()
-        self._account = SimAccount(number=account_number, opened_at=now, cash=Decimal(0))
-        self._add_transaction(
-            {
-                "transaction-type": "Money Movement",
-                "transaction-sub-type": "Deposit",
-                "description": "Cash deposit",
-                "value": decimal_text(starting_cash),
-                "value-effect": "Credit",
-                "net-value": decimal_text(starting_cash),
-                "net-value-effect": "Credit",
-            },
-            now,
-        )
-        self._account.cash = starting_cash
+        self._accounts: dict[str, SimAccount] = {}
+        self.add_account(account_number, starting_cash)
+        self._account = self._accounts[account_number]
 
     # -- controls --------------------------------------------------------------------------
+
+    def add_account(self, number: str, starting_cash: Decimal) -> None:
+        """Open another account under the same login (a second account makes the login's
+        account choice ambiguous, as an IRA beside a margin account does)."""
+        with self._lock:
+            if number in self._accounts:
+                raise ValueError(f"account {number} exists already")
+            now = self._clock()
+            account = SimAccount(number=number, opened_at=now, cash=Decimal(0))
+            self._accounts[number] = account
+            self._add_transaction(
+                account,
+                {
+                    "transaction-type": "Money Movement",
+                    "transaction-sub-type": "Deposit",
+                    "description": "Cash deposit",
+                    "value": decimal_text(starting_cash),
+                    "value-effect": "Credit",
+                    "net-value": decimal_text(starting_cash),
+                    "net-value-effect": "Credit",
+                },
+                now,
+            )
+            account.cash = starting_cash
+
+    def fill_rest(self, number: str, order_id: int) -> None:
+        """Fill what remains of a working order at its limit now (the test's hand on the
+        exchange: e.g. the rest of a partial fill)."""
+        with self._lock:
+            order = self._order(number, order_id)
+            if order.status not in WORKING:
+                raise ValueError(f"order {order_id} is {order.status}, not working")
+            now = self._clock()
+            price = limit_or_natural(order, session_of(now))
+            self._execute(self._accounts[number], order, order.remaining_units, price, now)
 
     def set_fill_behavior(self, behavior: FillBehavior) -> None:
         """The behaviour of every order from now on (one-shot overrides still apply first)."""
@@ -116,7 +139,7 @@ class SimBook:
         is_in_margin_call: bool = False,
         is_closed: bool = False,
     ) -> None:
-        """The flags `trading-status` reports from now on (all False unless given).
+        """The flags `trading-status` reports for the first account (all False unless given).
 
         They are reported only: the book does not refuse orders because of them.
         """
@@ -132,7 +155,10 @@ class SimBook:
 
     def customer_accounts(self) -> list[dict[str, Any]]:
         """Items of `GET /customers/me/accounts`."""
-        return [{"account": account_json(self._account), "authority-level": "owner"}]
+        return [
+            {"account": account_json(account), "authority-level": "owner"}
+            for account in self._accounts.values()
+        ]
 
     def account(self, number: str) -> dict[str, Any]:
         """`GET /customers/me/accounts/{n}`: the bare account object."""
@@ -248,19 +274,22 @@ class SimBook:
         with self._lock:
             now = self._clock()
             today = session_of(now)
-            account = self._account
-            for order in sorted(account.orders.values(), key=lambda o: o.id or 0):
-                stale = order.received_at is not None and session_of(order.received_at) < today
-                if order.status in WORKING and order.time_in_force == "Day" and stale:
-                    self._finish(order, "Expired", now)
-                elif order.status == "Cancel Requested":
-                    order.cancelled_at = now
-                    self._finish(order, "Cancelled", now)
-                elif order.status == "Routed":
-                    self._route(account, order, now)
-                elif order.status == "Live" and order.behavior in RECHECKED:
-                    self._try_fill(account, order, now)
-            self._settle_expired_options(account, now)
+            for account in self._accounts.values():
+                self._work_account(account, now, today)
+
+    def _work_account(self, account: SimAccount, now: datetime, today: date) -> None:
+        for order in sorted(account.orders.values(), key=lambda o: o.id or 0):
+            stale = order.received_at is not None and session_of(order.received_at) < today
+            if order.status in WORKING and order.time_in_force == "Day" and stale:
+                self._finish(order, "Expired", now)
+            elif order.status == "Cancel Requested":
+                order.cancelled_at = now
+                self._finish(order, "Cancelled", now)
+            elif order.status == "Routed":
+                self._route(account, order, now)
+            elif order.status == "Live" and order.behavior in RECHECKED:
+                self._try_fill(account, order, now)
+        self._settle_expired_options(account, now)
 
     def _route(self, account: SimAccount, order: SimOrder, now: datetime) -> None:
         if order.behavior is FillBehavior.REJECT:
@@ -331,6 +360,7 @@ class SimBook:
             effect = "None" if value == 0 else ("Credit" if long else "Debit")
             account.cash += value if long else -value
             self._add_transaction(
+                account,
                 {
                     "transaction-type": "Receive Deliver",
                     "transaction-sub-type": sub_type,
@@ -356,9 +386,10 @@ class SimBook:
     # -- helpers ---------------------------------------------------------------------------
 
     def _checked(self, number: str) -> SimAccount:
-        if number != self._account.number:
+        account = self._accounts.get(number)
+        if account is None:
             raise not_found(f"account {number}")
-        return self._account
+        return account
 
     def _order(self, number: str, order_id: int) -> SimOrder:
         account = self._checked(number)
@@ -383,6 +414,7 @@ class SimBook:
         option = market.option_of(leg.symbol)
         what = option_words(option) if option else leg.symbol
         self._add_transaction(
+            self._accounts[order.account_number],
             {
                 "transaction-type": "Trade",
                 "transaction-sub-type": leg.action,
@@ -413,10 +445,10 @@ class SimBook:
             now,
         )
 
-    def _add_transaction(self, fields: dict[str, Any], now: datetime) -> None:
+    def _add_transaction(self, account: SimAccount, fields: dict[str, Any], now: datetime) -> None:
         row = {
             "id": self._next_transaction_id,
-            "account-number": self._account.number,
+            "account-number": account.number,
             "currency": "USD",
             "created-at": iso_time(now),
             "executed-at": iso_time(now),
@@ -425,4 +457,4 @@ class SimBook:
         }
         row.update(fields)
         self._next_transaction_id += 1
-        self._account.transactions.append(row)
+        account.transactions.append(row)

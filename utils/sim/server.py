@@ -304,6 +304,14 @@ class SimBroker:
         """How the next submitted order only is filled (e.g. REJECT, PARTIAL)."""
         self.book.next_order_fill(behavior)
 
+    def add_account(self, number: str, starting_cash: Decimal = DEFAULT_STARTING_CASH) -> None:
+        """Serve a second (third, ...) account under the same login."""
+        self.book.add_account(number, starting_cash)
+
+    def fill_rest(self, order_id: int, account_number: str | None = None) -> None:
+        """Fill what remains of a working order now (e.g. the rest of a partial fill)."""
+        self.book.fill_rest(account_number or self.account_number, order_id)
+
     def set_trading_status(
         self,
         *,
