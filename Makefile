@@ -12,9 +12,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev browser
 	$(PY) -m utils.project.preflight
 
-# Speed figures (minutes; never part of the test run): metrics, the judge, the whole page,
-# the CSV imports.
+# Speed figures (minutes; never part of the test run): the page over HTTP at 1k/10k/100k trades,
+# metrics, the judge, the cards in-process, the CSV imports.
 bench: $(VENV)/.dev
+	$(PY) -m benchmarks.bench_page
 	$(PY) -m benchmarks.bench_metrics
 	$(PY) -m benchmarks.bench_judge
 	$(PY) -m benchmarks.bench_cockpit

@@ -17,6 +17,7 @@ from utils.broker.guard import BrokerGuard
 from utils.broker.evidence import guard_evidence
 from utils.core.config import Settings
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
+from utils.judge.evidence_cache import EvidenceCache, EvidenceSource, EvidenceVersion
 from utils.records.latch import RollbackLatchStore
 from utils.core.sqlite_store import journal_path
 from utils.journal.store import Journal
@@ -85,6 +86,7 @@ class CockpitContext:
     stores: EvidenceStores
     guard: BrokerGuard
     previews: PendingPreviews
+    evidence_cache: EvidenceCache
     preflight_tools: Tools = TOOLS
     backup_warning: str | None = None
 
@@ -104,10 +106,17 @@ class CockpitContext:
         return self.guard.audit
 
     def evidence(self) -> CockpitEvidence:
-        """Everything the gates decide on, read now."""
-        return gather_evidence(
-            self.stores, settings=self.settings, root=self.root, now=self.clock()
-        )
+        """Everything the gates decide on, as of now (one reading shared by every card and the
+        export while nothing it depends on changed; the guard reads its own for each order)."""
+        return self.evidence_cache.evidence(self._evidence_source, self.clock())
+
+    def evidence_version(self) -> EvidenceVersion:
+        """What the evidence shown now depends on: unchanged version, unchanged cards."""
+        return self.evidence_cache.version(self._evidence_source, self.clock())
+
+    @property
+    def _evidence_source(self) -> EvidenceSource:
+        return EvidenceSource(self.stores, self.settings, self.root)
 
 
 def _backed_up(data_dir: Path, clock: Clock) -> str | None:
@@ -167,6 +176,7 @@ def build_context(
         stores=stores,
         guard=guard,
         previews=PendingPreviews(),
+        evidence_cache=EvidenceCache(clock),
         preflight_tools=preflight_tools,
         backup_warning=_backed_up(data_dir, clock),
     )

@@ -1,25 +1,85 @@
 """One reading of the evidence feeds every card that judges: Graduation, Discipline, Expectancy.
 
-Cards that change the journal (ticket, journal, import) bump the `JOURNAL_CHANGED` store; a
-minute's tick refreshes the rest (halts expiring, CI records written by `make test`).
+Cards that change the journal (ticket, journal, import) bump the `JOURNAL_CHANGED` store. A
+minute's tick only asks whether the evidence version moved (another process's import, a halt
+expiring, a CI record written by `make test`, a new session); the cards re-render when it did.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+import weakref
+from collections.abc import Callable
 
-from dash import Dash, Input, Output
+import plotly.graph_objects as go
+import plotly.io as pio
+from dash import Dash, Input, Output, State, dcc, no_update
 
 from components.card import failure
 from components.cards import broker, discipline, expectancy, graduation
 from components.context import CockpitContext
-from components.signals import JOURNAL_CHANGED, TICK
+from components.signals import EVIDENCE_VERSION, JOURNAL_CHANGED, TICK
+from utils.judge.evidence import CockpitEvidence
 
 log = logging.getLogger("cockpit")
 
 
+class RenderedCards:
+    """The judging cards last rendered, reused while the reading and the unit are the same
+    (tabs and timers asking again get the same cards without drawing the charts again). The
+    reading is held weakly: a replaced reading is freed, never kept alive by its cards."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[weakref.ref[CockpitEvidence], str] | None = None
+        self._cards: tuple = ()
+
+    def of(self, evidence: CockpitEvidence, unit: str, render: Callable[[], tuple]) -> tuple:
+        """`render()`'s cards for this reading and unit, drawn once."""
+        with self._lock:
+            key = self._key
+            if key is None or key[0]() is not evidence or key[1] != unit:
+                cards = render()
+                for card in cards:
+                    _charts_as_json(card)
+                self._cards, self._key = cards, (weakref.ref(evidence), unit)
+            return self._cards
+
+
+def _charts_as_json(component: object) -> None:
+    """Give every chart in a card its figure as plain JSON data, converted once, so each
+    response sends it without converting the figure again."""
+    if isinstance(component, dcc.Graph) and isinstance(component.figure, go.Figure):
+        component.figure = json.loads(pio.to_json(component.figure))
+        return
+    children = component if isinstance(component, (list, tuple)) else None
+    if children is None:
+        children = getattr(component, "children", None)
+        children = children if isinstance(children, (list, tuple)) else [children]
+    for child in children:
+        if child is not None and not isinstance(child, (str, int, float)):
+            _charts_as_json(child)
+
+
 def register(app: Dash, ctx: CockpitContext) -> None:
-    """Gather the evidence once and render each judging card from it."""
+    """Gather the evidence once and render each judging card from it; poll its version."""
+    rendered = RenderedCards()
+
+    @app.callback(
+        Output(EVIDENCE_VERSION, "data"),
+        Input(TICK, "n_intervals"),
+        State(EVIDENCE_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def poll_version(_tick, shown):
+        try:
+            token = ctx.evidence_version().token
+        except Exception:  # the refresh shows the failure; the poll only asks again
+            log.exception("reading the evidence version failed")
+            return None
+        return no_update if token == shown else token
 
     @app.callback(
         Output(graduation.Ids.BODY, "children"),
@@ -27,10 +87,10 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         Output(expectancy.Ids.BODY, "children"),
         Output(broker.Ids.MODE_BODY, "children"),
         Input(JOURNAL_CHANGED, "data"),
-        Input(TICK, "n_intervals"),
+        Input(EVIDENCE_VERSION, "data"),
         Input(expectancy.Ids.UNIT, "value"),
     )
-    def refresh(_changed, _tick, unit):
+    def refresh_judging_cards(_changed, _version, unit):
         try:
             evidence = ctx.evidence()
         except Exception as error:  # shown on the cards, logged, never a blank page
@@ -38,11 +98,16 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             shown = failure("read the journal and the gates", error)
             return shown, shown, shown, broker.render_mode_placeholder(shown)
         settings = ctx.settings
-        return (
-            graduation.render(evidence),
-            discipline.render(
-                evidence, settings.gate_min_discipline, settings.ramp_week2_min_discipline
+        unit = unit or "USD"
+        judged = rendered.of(
+            evidence,
+            unit,
+            lambda: (
+                graduation.render(evidence),
+                discipline.render(
+                    evidence, settings.gate_min_discipline, settings.ramp_week2_min_discipline
+                ),
+                expectancy.render(evidence, unit),
             ),
-            expectancy.render(evidence, unit or "USD"),
-            broker.mode_body(evidence, ctx),
         )
+        return (*judged, broker.mode_body(evidence, ctx))

@@ -17,6 +17,7 @@ from components.card import cockpit_card
 from components.context import CockpitContext
 from components.formatting import fall, number, percent, r_multiple, ratio, usd
 from utils.judge.evidence import CockpitEvidence
+from utils.judge.curves import extreme_points, histogram_counts
 from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
 
 
@@ -104,9 +105,8 @@ def equity_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
         y = curve["equity_usd"].to_numpy()
         title = "equity ($)"
     mode = "lines+markers" if len(y) < SPARSE_TRADES else "lines"
-    figure = go.Figure(
-        go.Scatter(x=np.arange(1, len(y) + 1), y=y, mode=mode, line_shape="hv", name=title)
-    )
+    shown = extreme_points(y)  # a long history is thinned to its extremes
+    figure = go.Figure(go.Scatter(x=shown + 1, y=y[shown], mode=mode, line_shape="hv", name=title))
     figure.add_hline(y=0, line_color="grey", line_width=1)
     figure.update_layout(
         title=dict(text="Equity curve", font_size=13),
@@ -119,11 +119,10 @@ def equity_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
 
 
 def distribution_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
-    """Histogram of R multiples (or of $ P&L)."""
+    """Histogram of R multiples (or of $ P&L), counted on the server."""
     column, label = ("r_multiple", "R multiple") if unit == "R" else ("net_pnl_usd", "P&L ($)")
-    figure = go.Figure(
-        go.Histogram(x=closed[column].to_numpy(dtype="float64"), nbinsx=30, name=label)
-    )
+    centers, counts, width = histogram_counts(closed[column].to_numpy(dtype="float64"), bins=30)
+    figure = go.Figure(go.Bar(x=centers, y=counts, width=width, name=label))
     figure.update_layout(
         title=dict(text=f"{label} distribution", font_size=13),
         xaxis_title=label,

@@ -45,10 +45,23 @@ def _progress(gate: GateResult) -> dbc.Progress | None:
     )
 
 
+SHOWN_LIST_ITEMS = 25  # per end of a long evidence list (the export keeps every item)
+
+
+def shown_evidence(value: object) -> str:
+    """An evidence value as shown: a long comma-separated list keeps its first and last
+    items and says how many there are (years of trade ids stay a line, not a page)."""
+    items = str(value).split(", ")
+    if len(items) <= 2 * SHOWN_LIST_ITEMS:
+        return str(value)
+    head, tail = items[:SHOWN_LIST_ITEMS], items[-SHOWN_LIST_ITEMS:]
+    return f"{', '.join(head)}, ..., {', '.join(tail)} ({len(items):,} in all)"
+
+
 def evidence_line(key: str, value: str) -> str:
     """One piece of a gate's evidence in words: "Net P&L: $451.50", "Ran at: 2025-03-03 15:00
-    UTC"; ids and lists stay as recorded."""
-    name, shown = key, value
+    UTC"; ids stay as recorded, a long list shortened."""
+    name, shown = key, shown_evidence(value)
     if key.endswith("_usd"):
         name = key.removesuffix("_usd")
         try:

@@ -50,6 +50,7 @@ def every_id_constant() -> list[tuple[str, str]]:
     found += [(f"roll_panel.{n}", v) for n, v in id_constants(roll_panel.Ids).items()]
     found += [(f"exit_plan.{n}", v) for n, v in id_constants(exit_plan.Ids).items()]
     found += [("signals.JOURNAL_CHANGED", signals.JOURNAL_CHANGED), ("signals.TICK", signals.TICK)]
+    found += [("signals.EVIDENCE_VERSION", signals.EVIDENCE_VERSION)]
     return found
 
 

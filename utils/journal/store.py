@@ -208,6 +208,13 @@ class Journal:
             )
         return build_sessions_frame(events, pnl)
 
+    def data_version(self) -> tuple[int, int]:
+        """A cheap stamp of the whole journal file (trades, alerts, latch, sandbox records): it
+        changes whenever any connection, in this process or another, commits to the file."""
+        with self._lock:
+            (others,) = self._conn.execute("PRAGMA data_version").fetchone()
+            return int(others), self._conn.total_changes
+
     def journaled_sessions(self) -> list[date]:
         """Sessions with at least one journaled action, oldest first: `sessions_frame()`'s
         `session` column without counting the actions."""

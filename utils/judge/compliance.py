@@ -55,8 +55,7 @@ from utils.judge.metrics import (
     ROLLBACK_WINDOW_TRADES,
     closed_before,
     expectancy_exact_usd,
-    last_n_expectancy,
-    summarize,
+    pnl_and_r_multiples,
 )
 from utils.judge.ramp import RampDecision
 from utils.judge.risk import UnderlyingRisk
@@ -192,11 +191,10 @@ def _gate_rows(gates: GateReport) -> list:
 
 def _expectancy_rows(trades: Sequence[Trade], generated_at: datetime) -> list:
     closed = closed_before(trades, generated_at)
-    summary = summarize(closed) if closed else None
-    window = last_n_expectancy(closed, ROLLBACK_WINDOW_TRADES)
-    by_id = {t.id: t for t in closed}
-    last = [by_id[i] for i in window.trade_ids]
-    r_expectancy = "" if summary is None or summary.r_expectancy is None else summary.r_expectancy
+    # `closed` is in close order: its tail is the last-10 window, and of the whole history
+    # only the mean R multiple is needed (as `summarize` takes it).
+    last = closed[-ROLLBACK_WINDOW_TRADES:]
+    r_expectancy = float(pnl_and_r_multiples(closed)[1].mean()) if closed else ""
     return [
         _row("expectancy", "closed_trades", len(closed)),
         _row("expectancy", "expectancy_usd", _usd(expectancy_exact_usd(closed))),

@@ -82,8 +82,11 @@ def gather_evidence(
     root: Path,
     now: datetime,
     net_liquidating_value_usd: Decimal | None = None,
+    ci: CiStatus | None = None,
 ) -> CockpitEvidence:
-    """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers."""
+    """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers.
+
+    `ci` is the CI status when the caller has just read it (else it is read here)."""
     trades = tuple(stores.journal.list_trades())
     closed = closed_trades(trades_to_frame(trades))
     alerts = tuple(stores.alerts.alerts())
@@ -94,7 +97,7 @@ def gather_evidence(
         alerts=alerts,
         journaled_sessions=stores.journal.journaled_sessions(),
     )
-    ci = ci_status(root, settings.data_dir)
+    ci = ci_status(root, settings.data_dir) if ci is None else ci
     sandbox = stores.sandbox.latest()
     gates = evaluate_gates(
         trades=trades,

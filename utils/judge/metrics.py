@@ -166,11 +166,7 @@ def closed_trades(trades: pd.DataFrame | Sequence[Trade]) -> pd.DataFrame:
     frame = trades if isinstance(trades, pd.DataFrame) else trades_to_frame(trades)
     closed = frame[frame["closed_at"].notna()] if frame["closed_at"].hasnans else frame
     stamps = closed["closed_at"].to_numpy(dtype="datetime64[ns]").view("int64")
-    ids = closed["id"].to_numpy()
-    in_order = bool(
-        np.all((stamps[1:] > stamps[:-1]) | ((stamps[1:] == stamps[:-1]) & (ids[1:] > ids[:-1])))
-    )
-    if in_order:
+    if _in_close_order(stamps, closed["id"].to_numpy()):
         return closed
     return closed.sort_values(["closed_at", "id"], kind="stable")
 
@@ -202,15 +198,70 @@ def summarize(
     breakeven_band_usd: float = DEFAULT_BREAKEVEN_BAND_USD,
 ) -> MetricsSummary:
     """All headline metrics of the closed trades (see `METRIC_DEFINITIONS`)."""
-    closed = closed_trades(trades)
-    cents = closed["net_pnl_cents"] if "net_pnl_cents" in closed else None
-    total_cents = None if cents is None else int(cents.sum())
-    return summarize_pnl(
-        closed["net_pnl_usd"].to_numpy(dtype="float64"),
-        closed["r_multiple"].to_numpy(dtype="float64"),
-        breakeven_band_usd=breakeven_band_usd,
-        net_pnl_cents=total_cents,
+    if not isinstance(trades, pd.DataFrame):
+        pnl, r, total_cents = _closed_pnl_of_models(trades)
+        return summarize_pnl(
+            pnl, r, breakeven_band_usd=breakeven_band_usd, net_pnl_cents=total_cents
+        )
+    pnl, r, total_cents = _closed_pnl_of_frame(trades)
+    return summarize_pnl(pnl, r, breakeven_band_usd=breakeven_band_usd, net_pnl_cents=total_cents)
+
+
+def _closed_pnl_of_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Net P&L (float $), R multiples and exact total cents (None without the column) of the
+    closed rows, in close order: `closed_trades(frame)`'s columns, straight from the arrays
+    (never a copy of the whole frame, whatever is still open)."""
+    closed_at = frame["closed_at"]
+    stamps = closed_at.to_numpy(dtype="datetime64[ns]").view("int64")
+    ids = frame["id"].to_numpy()
+    rows = np.flatnonzero(closed_at.notna().to_numpy()) if closed_at.hasnans else None
+    if rows is not None:
+        stamps, ids = stamps[rows], ids[rows]
+    if not _in_close_order(stamps, ids):
+        order = np.lexsort((ids, stamps))
+        rows = order if rows is None else rows[order]
+
+    def column(name: str) -> np.ndarray:
+        values = frame[name].to_numpy(dtype="float64")
+        return values if rows is None else values[rows]
+
+    total_cents = None
+    if "net_pnl_cents" in frame:
+        cents = frame["net_pnl_cents"]
+        total_cents = int((cents if rows is None else cents.take(rows)).sum())
+    return column("net_pnl_usd"), column("r_multiple"), total_cents
+
+
+def _in_close_order(stamps: np.ndarray, ids: np.ndarray) -> bool:
+    """Close times ascending, ids ascending among equal times."""
+    steps = np.diff(stamps)
+    if (steps < 0).any():
+        return False
+    ties = np.flatnonzero(steps == 0)
+    return bool(np.all(ids[ties + 1] > ids[ties]))
+
+
+def _closed_pnl_of_models(trades: Sequence[Trade]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Net P&L (float $), R multiples and exact total cents of the closed models, in close
+    order: what `trades_to_frame` then `closed_trades` give, without the other columns."""
+    closed = sorted(
+        (t for t in trades if t.closed_at is not None), key=attrgetter("closed_at", "id")
     )
+    usd, r = pnl_and_r_multiples(closed)
+    total_cents = sum(to_cents(t.net_pnl_usd) for t in closed if t.net_pnl_usd is not None)
+    return usd, r, total_cents
+
+
+def pnl_and_r_multiples(trades: Sequence[Trade]) -> tuple[np.ndarray, np.ndarray]:
+    """Net P&L in float dollars (NaN while open) and R multiples (P&L / 1R), in the given
+    order, exactly as `trades_to_frame` computes those columns."""
+    usd = np.array(
+        [np.nan if t.net_pnl_usd is None else float(t.net_pnl_usd) for t in trades],
+        dtype="float64",
+    )
+    one_r = np.array([float(t.max_loss_usd) for t in trades], dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):  # as pandas divides
+        return usd, usd / one_r
 
 
 def _ratio(gains: float, losses: float, has_wins: bool, has_losses: bool) -> float | None:

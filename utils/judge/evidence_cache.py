@@ -1,0 +1,183 @@
+"""One evidence reading shared by every card and the export until something it depends on changes.
+
+The evidence is a function of the stores, the CI record and the moment `now`. It depends on
+`now` only by comparing it with instants in the data (a trade's open, close or time exit, an
+exit plan declared after entry and its time exit, an alert, its halt's end, the latch, the
+sandbox run) and by the New York session `now` falls in.
+So a reading taken at `now0` is exactly the reading at `now1` when
+
+- no store changed (`Journal.data_version`: any commit to the journal file, by any connection),
+- the CI status is the same,
+- `now1` is in the same session as `now0`, and no instant of the data lies in (now0, now1],
+- and it was taken less than `MAX_AGE` ago (so the times shown stay recent; the age counts
+  from the end of the reading, which may take longer than that on a very large journal).
+
+`EvidenceCache.evidence(now)` returns the shared reading, gathering anew only when it no longer
+holds; `EvidenceCache.version(now)` is what that reading depends on, cheap enough for a page to
+ask every tick whether anything it shows changed. The broker guard never uses it: an order
+reads the evidence afresh.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from utils.core.config import Settings
+from utils.core.sessions import Clock, session_of, to_utc, utc_now
+from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
+from utils.project.ci_status import CiStatus, ci_status
+
+MAX_AGE = timedelta(seconds=60)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class EvidenceVersion:
+    """What a reading depends on: the stores' stamp, the CI status, the session, and how many of
+    the data's instants have passed."""
+
+    stores: tuple[int, int]
+    ci: CiStatus
+    session: date
+    instants_passed: int
+
+    @property
+    def token(self) -> str:
+        """A short text a page can keep and compare."""
+        ci = zlib.crc32(self.ci.model_dump_json().encode())
+        return f"{self.stores[0]}.{self.stores[1]}.{self.session}.{self.instants_passed}.{ci}"
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Build many small long-lived objects without the cyclic collector re-scanning them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _microseconds(moment: datetime) -> int:
+    """A UTC instant as integer microseconds since the epoch (exact, orderable)."""
+    delta = to_utc(moment) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> np.ndarray:
+    """Every instant of the data a judgement compares `now` with, sorted (int microseconds)."""
+    moments: list[datetime | None] = []
+    for trade in evidence.trades:
+        moments += (trade.opened_at, trade.closed_at, trade.time_exit_at)
+        for declaration in trade.exit_plans:  # a plan declared after entry, its time exit
+            moments += (declaration.recorded_at, declaration.plan.time_exit_at)
+    for alert in evidence.alerts:
+        raised = to_utc(alert.raised_at)
+        moments += (raised, raised + timedelta(hours=halt_hours), alert.acknowledged_at)
+    moments += (evidence.halt.started_at, evidence.halt.until)
+    moments += (evidence.latch.set_at, evidence.latch.cleared_at)
+    if evidence.sandbox is not None:
+        moments.append(evidence.sandbox.ran_at)
+    return np.sort(np.array([_microseconds(m) for m in moments if m is not None], dtype="int64"))
+
+
+@dataclass(frozen=True)
+class EvidenceSource:
+    """Where a reading comes from: the stores, the settings and the checkout."""
+
+    stores: EvidenceStores
+    settings: Settings
+    root: Path
+
+
+@dataclass
+class _Reading:
+    source: EvidenceSource
+    evidence: CockpitEvidence
+    stores: tuple[int, int]
+    ci: CiStatus
+    instants: np.ndarray
+    fresh_until: datetime
+
+    def passed(self, now: datetime) -> int:
+        """How many of the data's instants are at or before `now`."""
+        return int(np.searchsorted(self.instants, _microseconds(now), side="right"))
+
+    def holds_at(
+        self, source: EvidenceSource, stores: tuple[int, int], ci: CiStatus, now: datetime
+    ) -> bool:
+        """Whether this reading is exactly the evidence at `now` (see the module docstring)."""
+        taken, moment = to_utc(self.evidence.now), to_utc(now)
+        return (
+            self.source == source
+            and self.stores == stores
+            and self.ci == ci
+            and taken <= moment < self.fresh_until
+            and session_of(moment) == session_of(taken)
+            and self.passed(moment) == self.passed(taken)
+        )
+
+    @property
+    def version(self) -> EvidenceVersion:
+        """What this reading depends on."""
+        taken = self.evidence.now
+        return EvidenceVersion(self.stores, self.ci, session_of(taken), self.passed(taken))
+
+
+class EvidenceCache:
+    """The last evidence reading, reused while it still holds (thread-safe)."""
+
+    def __init__(
+        self, clock: Clock = utc_now, ci: Callable[[Path, Path], CiStatus] = ci_status
+    ) -> None:
+        self._clock = clock
+        self._ci = ci
+        self._lock = threading.Lock()
+        self._reading: _Reading | None = None
+
+    def _reading_at(self, source: EvidenceSource, now: datetime) -> _Reading:
+        with self._lock:
+            stores = source.stores.journal.data_version()
+            ci = self._ci(source.root, source.settings.data_dir)
+            if self._reading is not None and self._reading.holds_at(source, stores, ci, now):
+                return self._reading
+            self._reading = None  # never two readings of a large journal in memory at once
+            settings = source.settings
+            with _collector_paused():
+                evidence = gather_evidence(
+                    source.stores, settings=settings, root=source.root, now=now, ci=ci
+                )
+                instants = evidence_instants(evidence, settings.halt_hours)
+            fresh_until = to_utc(self._clock()) + MAX_AGE
+            self._reading = _Reading(source, evidence, stores, evidence.ci, instants, fresh_until)
+            return self._reading
+
+    def absorb(self, before: tuple[int, int], after: tuple[int, int]) -> None:
+        """Keep the reading across a write that leaves the evidence as it was: the audit entry
+        (and its anchor in the journal file) an export writes. `before` is the stamp read just
+        before that write, `after` just after; only a reading taken at `before` is kept. A
+        commit by another connection inside that window (the export's own duration) is missed
+        until the reading's `MAX_AGE`; the broker guard never uses this cache."""
+        with self._lock:
+            if self._reading is not None and self._reading.stores == before:
+                self._reading.stores = after
+
+    def evidence(self, source: EvidenceSource, now: datetime) -> CockpitEvidence:
+        """The evidence at `now`: the shared reading while it still holds, else read anew."""
+        return self._reading_at(source, now).evidence
+
+    def version(self, source: EvidenceSource, now: datetime) -> EvidenceVersion:
+        """What the evidence at `now` depends on: equal versions, equal cards. Cheap while
+        nothing changed (two small reads); reads the evidence anew when something did."""
+        return self._reading_at(source, now).version
