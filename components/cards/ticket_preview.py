@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.cards.ticket_ids import Ids
+from components.formatting import check_label
 from utils.broker.models import Placement, Preview, PreviewOutcome
 from utils.judge.mode import ModeCode
 
@@ -60,11 +61,10 @@ def _checks(preview: Preview) -> html.Details | None:
             [
                 html.Td(
                     dbc.Badge(
-                        "ok" if check.passed else "no",
+                        check_label(check.code.value, check.passed),
                         color="success" if check.passed else "danger",
                     )
                 ),
-                html.Td(html.Code(check.code.value)),
                 html.Td(check.sentence),
             ]
         )

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from components.cards import journal, ticket
+from components.cards import journal, journal_table, ticket
 from tests.app.dash_tree import find, text
 from utils.broker.models import Placement, PlacementOutcome
 from utils.journal.import_report import ImportIssue, ImportReport
@@ -127,15 +127,18 @@ def test_the_grid_answers_a_page_request_with_its_sort(seeded_ctx):
         "endRow": 2 * PAGE_SIZE,
         "sortModel": [{"colId": "net_pnl_usd", "sort": "desc"}],
     }
-    answer = journal.grid_response(request, TableFilters(), frame)
-    assert answer["rowCount"] == 30 and len(answer["rowData"]) == PAGE_SIZE
-    assert [row["net_pnl_usd"] for row in answer["rowData"]][-3:] == [-380.0, -380.0, -380.0]
-    newest = journal.grid_response({"startRow": 0, "endRow": PAGE_SIZE}, TableFilters(), frame)
+    answer, matching = journal_table.grid_response(request, TableFilters(), frame)
+    assert answer["rowCount"] == matching == 30 and len(answer["rowData"]) == PAGE_SIZE
+    assert [row["net_pnl_usd"] for row in answer["rowData"]][-3:] == ["-$380.00"] * 3
+    assert [row["loss"] for row in answer["rowData"]][-3:] == [True] * 3
+    newest, _ = journal_table.grid_response(
+        {"startRow": 0, "endRow": PAGE_SIZE}, TableFilters(), frame
+    )
     assert newest["rowData"][0]["id"] == 30
 
 
 def test_the_grid_pages_on_the_server_and_selects_one_row():
-    grid = journal.trades_grid()
+    grid = journal_table.trades_grid()
     assert grid.id == journal.Ids.TABLE and grid.rowModelType == "infinite"
     assert grid.dashGridOptions["paginationPageSize"] == PAGE_SIZE
     assert grid.dashGridOptions["cacheBlockSize"] == PAGE_SIZE

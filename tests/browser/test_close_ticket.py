@@ -78,6 +78,7 @@ def test_a_filled_spread_is_closed_from_its_journal_row_with_the_right_pnl(tmp_p
         opened = confirm_and_place(page, TicketIds)
         page.locator(f"{TABLE_ROWS} [col-id=status]", has_text="open").wait_for()
         page.locator(f"{TABLE_ROWS} .ag-selection-checkbox input").first.check()
+        page.locator(f"#{JournalIds.DETAIL}", has_text="Trade 1:").wait_for()  # selection seen
         page.click(f"#{JournalIds.CLOSE_TICKET_BUTTON}")
         page.locator(f"#{CloseIds.SUMMARY}", has_text="Mid of live quotes").wait_for()
         prefilled = page.locator(f"#{CloseIds.PRICE}").input_value()

@@ -13,6 +13,7 @@ import pytest
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from tests.support.ticket_form import type_ticket
 from utils.core.config import PROJECT_ROOT
+from utils.core.display import usd
 from utils.journal.store import Journal
 from utils.journal.table_view import PAGE_SIZE
 
@@ -151,4 +152,4 @@ def test_table_pages_sorts_and_filters_on_the_server(tmp_path, page):
         screenshot(page, "journal_table_filtered")
     assert newest == [str(n) for n in range(30, 15, -1)]
     assert second_page == [str(n) for n in range(15, 0, -1)]
-    assert float(worst) == min(SEEDED_PNLS)
+    assert worst == usd(min(SEEDED_PNLS))
