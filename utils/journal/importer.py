@@ -15,6 +15,7 @@ from pathlib import Path
 from utils.core.sessions import Clock
 from utils.core.sqlite_store import transaction
 from utils.journal import tastytrade_plan
+from utils.journal.bulk_writes import bulk_ready, insert_records
 from utils.journal.cockpit_csv_reader import JournalCsvRecord, read_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.exit_plan_rows import declare_playbook_at_import, trades_of_fills
@@ -128,29 +129,48 @@ def _apply_journal_records(
                 )
                 bad.append(ImportIssue(line=record.line, field="parent_uid", message=reason))
             break
-        for record in ready:
-            added += _record_step(
-                conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
-            )
+        added += _insert_ready(conn, ready, known, bad, clock)
         inserted = {id(record) for record in ready}
         pending = [record for record in pending if id(record) not in inserted]
     if len(bad) > len(errors) and not skip_bad:
         raise _ImportRefused(bad)
+    added_uids = set(known) - journaled_before
     return ImportReport(
         source=SOURCE_JOURNAL_CSV,
         file_name=name,
         committed=True,
         added=added,
         flagged=sum(
-            1
-            for r in records
-            if isinstance(r.trade, FlaggedNewTrade) and r.trade.uid in set(known) - journaled_before
+            1 for r in records if isinstance(r.trade, FlaggedNewTrade) and r.trade.uid in added_uids
         ),
         closed=closed,
         skipped_duplicates=duplicates,
         skipped_bad=len({e.line for e in bad}),
         errors=tuple(bad),
     )
+
+
+def _insert_ready(
+    conn: sqlite3.Connection,
+    ready: list[JournalCsvRecord],
+    known: dict[str, int],
+    bad: list[ImportIssue],
+    clock: Clock,
+) -> int:
+    """Insert new records in file order: runs that cannot be refused in bulk, any other one at a
+    time (its refusal named on its line); returns how many were added."""
+    added = 0
+    run: list[JournalCsvRecord] = []
+    for record in ready:
+        if bulk_ready(record, known):
+            run.append(record)
+            continue
+        added += insert_records(conn, run, known, clock)
+        run = []
+        added += _record_step(
+            conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
+        )
+    return added + insert_records(conn, run, known, clock)
 
 
 def _record_step(
