@@ -178,7 +178,8 @@ _STATEMENTS = {
     "max_profit_cents, open_fees_cents, setup, profit_target_cents, stop_loss_cents, "
     "time_exit_at, fees_cents, created_at, closed_at, close_session, exit_price, exit_effect, "
     "net_pnl_cents, close_reason, followed_plan) "
-    "VALUES (" + ", ".join("?" * 29) + ")",
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "legs": "INSERT INTO trade_legs (trade_id, position, occ_symbol, option_type, strike, "
     "expiration, action, quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "orders": "INSERT INTO trade_orders (trade_id, broker_order_id, role, position) "
