@@ -3,7 +3,9 @@
 The rows were validated when the journal wrote them and triggers keep their opening facts fixed,
 so they are assembled with `Trade.from_journal` (no re-validation, no second defined-risk proof).
 Texts that repeat across trades (prices, strikes, expirations, amounts) are converted once per
-read; the resulting `Decimal` and `date` values are immutable, so trades may share them.
+read; the resulting `Decimal` and `date` values are immutable, so trades may share them. Legs
+are frozen models too: trades of one read whose legs have the same stored facts share one
+`TradeLeg` (fewer objects to build and keep on a journal of years).
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ class TradeAssembler:
         self.trade_fields = field_names(Trade)
         self.leg_fields = field_names(TradeLeg)
         self.note_fields = field_names(Note)
+        self.legs: dict[tuple, TradeLeg] = {}
 
     def trades(self, rows: list[tuple], children: dict[str, dict[int, list[tuple]]]) -> list[Trade]:
         """One `Trade` per row, with its legs, order ids, tags, mistakes, notes and plans."""
@@ -152,7 +155,15 @@ class TradeAssembler:
         ]
 
     def leg(self, row: tuple) -> TradeLeg:
-        """One leg from (trade_id, occ_symbol, option_type, strike, expiration, action, qty)."""
+        """One leg from (trade_id, occ_symbol, option_type, strike, expiration, action, qty),
+        shared with the read's earlier legs of the same facts."""
+        facts = row[1:]
+        found = self.legs.get(facts)
+        if found is None:
+            found = self.legs[facts] = self._new_leg(row)
+        return found
+
+    def _new_leg(self, row: tuple) -> TradeLeg:
         return build_validated(
             TradeLeg,
             {
