@@ -1,4 +1,5 @@
-"""The "Run pre-flight checks" button: tests, format, lint and security with live output."""
+"""The "Run pre-flight checks" button: tests, format, lint and security, streamed line by line
+with the time elapsed; the summary (each tool's verdict and counts) sits above the output."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from components.jobs import Job
 from utils.project.preflight import DEV_TOOLS_MISSING, missing_dev_tools, run_preflight
 
 JOB_NAME = "preflight"
-LINES_SHOWN = 60
-OUTPUT_STYLE = {"maxHeight": "12rem", "overflowY": "auto"}
+LINES_SHOWN = 20  # the newest lines; the box never scrolls away from them
+OUTPUT_STYLE = {"whiteSpace": "pre-wrap", "overflowWrap": "anywhere"}
 
 
 class Ids:
@@ -24,15 +25,15 @@ class Ids:
 
 
 def layout() -> html.Div:
-    """Button, status line and a scrolling output box."""
+    """Button, the summary line, then the newest output lines (wrapped, never clipped)."""
     return html.Div(
         [
             dbc.Button("Run pre-flight checks", id=Ids.RUN_BUTTON, color="secondary", size="sm"),
-            html.Span(id=Ids.STATUS, className="ms-2 small"),
+            html.Div(id=Ids.STATUS, className="small mt-1"),
             dcc.Interval(id=Ids.POLL, interval=1000, disabled=True),
             html.Pre(
                 id=Ids.OUTPUT,
-                className="small bg-light p-2 mt-2 mb-0",
+                className="small bg-light p-2 mt-1 mb-0",
                 style={**OUTPUT_STYLE, "display": "none"},
             ),
         ],
@@ -40,15 +41,42 @@ def layout() -> html.Div:
     )
 
 
+def elapsed(seconds: float) -> str:
+    """Time elapsed on a running job: "42 s", "3 m 05 s"."""
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} m {secs:02d} s" if minutes else f"{secs} s"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    shown = ", ".join(f"{number} {name.replace('_', ' ')}" for name, number in counts.items())
+    return f" ({shown})" if shown else ""
+
+
+def current_tool(job: Job) -> str | None:
+    """The tool whose output came last ("[pytest] ..." lines), None before any output."""
+    last = job.partial or (job.lines[-1] if job.lines else "")
+    return last[1 : last.index("]")] if last.startswith("[") and "]" in last else None
+
+
 def render_status(job: Job) -> str:
-    """The status line: running, failed with the error, or each tool's PASS/FAIL."""
+    """The summary: running (which tool, for how long), failed with the error, or each tool's
+    verdict and counts with the total time."""
     if not job.done:
-        return "running..."
+        tool = current_tool(job)
+        return f"Running {tool or 'the checks'}... {elapsed(job.elapsed_s)} so far"
     if job.error:
-        return f"failed: {job.error}"
-    return ", ".join(
-        f"{tool.name} {'PASS' if tool.passed else 'FAIL'}" for tool in job.result.tools
+        return f"Failed after {elapsed(job.elapsed_s)}: {job.error}"
+    verdicts = "; ".join(
+        f"{tool.name} {'PASS' if tool.passed else 'FAIL'}{_counts(tool.counts)}"
+        for tool in job.result.tools
     )
+    return f"Done in {elapsed(job.elapsed_s)}: {verdicts}"
+
+
+def render_output(job: Job) -> str:
+    """The newest finished lines and the line being written."""
+    lines = job.lines[-LINES_SHOWN:]
+    return "\n".join([*lines, job.partial] if job.partial else lines)
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
@@ -73,9 +101,10 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 ctx.settings.data_dir,
                 lambda tool, line: progress(f"[{tool}] {line}"),
                 tools=ctx.preflight_tools,
+                partial=lambda tool, text: progress.partial(f"[{tool}] {text}"),
             ),
         )
-        return False, "starting..."
+        return False, "Starting..."
 
     @app.callback(
         Output(Ids.OUTPUT, "children"),
@@ -90,4 +119,4 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         style = {**OUTPUT_STYLE, "display": "block"}
         if job is None:
             return "", style, "", True
-        return "\n".join(job.lines[-LINES_SHOWN:]), style, render_status(job), job.done
+        return render_output(job), style, render_status(job), job.done

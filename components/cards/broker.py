@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
-from components import order_book_panel, preflight_panel
+from components import order_book_panel, preflight_panel, validation_log
 from components.card import cockpit_card
 from components.context import CockpitContext
 from components.formatting import local_time, usd
@@ -174,21 +174,16 @@ def validation_line(step: ValidationProgress) -> str:
     )
 
 
-def render_validation(job: Job) -> list:
+def render_validation(job: Job, settings: Settings) -> list:
     """The validation job's verdict (once done) above its latest progress lines."""
-    lines = html.Ul(
-        [html.Li(line) for line in job.lines[-VALIDATION_LINES_SHOWN:]], className="mb-1"
-    )
+    steps = validation_log.latest_per_step(job.lines)[-VALIDATION_LINES_SHOWN:]
+    lines = html.Ul([html.Li(line) for line in steps], className="mb-1")
     if not job.done:
         return [html.Div("running...", className="text-muted"), lines]
     if job.error:
-        return [html.Div([dbc.Badge("ERROR", color="danger"), " ", job.error]), lines]
-    verdict = dbc.Badge(
-        "PASSED" if job.result.passed else "FAILED",
-        color="success" if job.result.passed else "danger",
-        id=Ids.VALIDATION_VERDICT,
-    )
-    return [html.Div([verdict, " ", f" sandbox validation in {job.result.mode}"]), lines]
+        stopped = f" The validation stopped before its end: {job.error}"
+        return [html.Div([dbc.Badge("ERROR", color="danger"), stopped]), lines]
+    return validation_log.render_record(job.result, settings, Ids.VALIDATION_VERDICT)
 
 
 def render_mode_placeholder(note=None) -> list:
@@ -219,7 +214,13 @@ def layout(ctx: CockpitContext) -> dbc.Card:
                         "Run sandbox validation", id=Ids.VALIDATE, size="sm", color="secondary"
                     ),
                     dcc.Interval(id=Ids.VALIDATE_POLL, interval=1000, disabled=True),
-                    html.Div(id=Ids.VALIDATE_OUTPUT, className="small mt-1"),
+                    html.Div(
+                        validation_log.render_record(
+                            ctx.stores.sandbox.latest(), ctx.settings, Ids.VALIDATION_VERDICT
+                        ),
+                        id=Ids.VALIDATE_OUTPUT,
+                        className="small mt-1",
+                    ),
                 ],
                 className="mt-2",
             ),
@@ -237,8 +238,12 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     preflight_panel.register(app, ctx)
     order_book_panel.register(app, ctx)
 
-    @app.callback(Output(Ids.ACCOUNT_BODY, "children"), Input(Ids.ACCOUNT_REFRESH, "n_clicks"))
-    def account(_n):
+    @app.callback(
+        Output(Ids.ACCOUNT_BODY, "children"),
+        Input(Ids.ACCOUNT_REFRESH, "n_clicks"),
+        Input(JOURNAL_CHANGED, "data"),  # a fill journals a trade: balances and positions moved
+    )
+    def account(_n, _changed):
         return render_account(ctx.guard.status(), ctx.settings)
 
     @app.callback(
@@ -267,7 +272,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         job = ctx.jobs.latest(VALIDATION_JOB)
         if job is None:
             return None, True, version
-        return render_validation(job), job.done, version + 1 if job.done else version
+        return render_validation(job, ctx.settings), job.done, version + 1 if job.done else version
 
     @app.callback(
         Output(Ids.LATCH_MESSAGE, "children"),

@@ -7,6 +7,7 @@ from dash import html
 
 from components.card import cockpit_card
 from components.context import CockpitContext
+from utils.judge.coach import rule_name
 from utils.judge.evidence import CockpitEvidence
 
 
@@ -50,8 +51,8 @@ def render(evidence: CockpitEvidence, gate: int, ramp: int) -> list:
                 [
                     html.Tr(
                         [
-                            html.Td(f"-{part.points}"),
-                            html.Td(f"{part.count} x {part.weight}"),
+                            html.Td(f"-{part.points}", className="text-nowrap"),
+                            html.Td(f"{part.count} x {part.weight}", className="text-nowrap"),
                             html.Td(part.sentence),
                         ]
                     )
@@ -65,7 +66,10 @@ def render(evidence: CockpitEvidence, gate: int, ramp: int) -> list:
         else html.P("No violation in the window.", className="small")
     )
     violations = [
-        html.Li(f"{v.session} trade {v.trade_id or '-'}: {v.code} (-{v.points}) {v.sentence}")
+        html.Li(
+            f"{v.session} trade {v.trade_id or '-'}: {rule_name(v.code)} (-{v.points}) "
+            f"{v.sentence}"
+        )
         for v in reversed(report.violations[-VIOLATIONS_SHOWN:])
     ]
     clean = len(report.clean_sessions)

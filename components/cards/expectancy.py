@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from components.card import cockpit_card
 from components.context import CockpitContext
-from components.formatting import usd
+from components.formatting import fall, number, percent, r_multiple, ratio, usd
 from utils.judge.evidence import CockpitEvidence
 from utils.judge.curves import extreme_points, histogram_counts
 from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
@@ -35,14 +35,14 @@ class Ids:
     PROFIT_FACTOR = "stat-pf"
     MAX_DRAWDOWN = "stat-dd"
     SQN = "stat-sqn"
+    SPARSE_NOTE = "expectancy-sparse-note"
 
 
-CALENDAR_WEEKS = 26
+MIN_CALENDAR_WEEKS = 4
+MAX_CALENDAR_WEEKS = 52  # a longer journal shows its latest year
+CALENDAR_WEEK_LABELS = 12
+SPARSE_TRADES = 5  # below this many closed trades the charts say why they look empty
 CHART_CONFIG = {"displayModeBar": False}
-
-
-def _figure(text: str | None, fmt: str, suffix: str = "") -> str:
-    return "-" if text is None else f"{text:{fmt}}{suffix}"
 
 
 def _stat(label: str, value: str, definition_key: str, stat_id: str) -> dbc.Col:
@@ -63,32 +63,32 @@ def _stat(label: str, value: str, definition_key: str, stat_id: str) -> dbc.Col:
 def stats(evidence: CockpitEvidence) -> dbc.Row:
     """The headline figures."""
     m, last = evidence.metrics, evidence.last_10
-    pf = (
-        "-"
-        if m.profit_factor is None
-        else "inf" if np.isinf(m.profit_factor) else f"{m.profit_factor:.2f}"
-    )
     last_text = usd(last.expectancy_usd) + ("" if last.complete else f" ({last.trades_used}/10)")
-    sqn = _figure(m.sqn, ".2f") + (" (n<30)" if m.sqn_small_sample and m.sqn is not None else "")
+    sqn = number(m.sqn) + (" (n<30)" if m.sqn_small_sample and m.sqn is not None else "")
     return dbc.Row(
         [
             _stat("$ expectancy", usd(m.expectancy_usd), "expectancy_usd", Ids.EXPECTANCY),
             _stat(
                 "R expectancy",
-                _figure(m.r_expectancy, "+.2f", " R"),
+                r_multiple(m.r_expectancy),
                 "r_expectancy",
                 Ids.R_EXPECTANCY,
             ),
             _stat("Last 10 (rollback)", last_text, "rolling_expectancy_usd", Ids.LAST_10),
-            _stat("Win rate", _figure(m.win_rate, ".0%"), "win_rate", Ids.WIN_RATE),
+            _stat("Win rate", percent(m.win_rate), "win_rate", Ids.WIN_RATE),
             _stat(
                 "Win rate excl. BE",
-                _figure(m.win_rate_excl_breakeven, ".0%"),
+                percent(m.win_rate_excl_breakeven),
                 "win_rate_excl_breakeven",
                 Ids.WIN_RATE_EXCL_BREAKEVEN,
             ),
-            _stat("Profit factor", pf, "profit_factor", Ids.PROFIT_FACTOR),
-            _stat("Max drawdown", usd(-m.max_drawdown_usd), "max_drawdown_usd", Ids.MAX_DRAWDOWN),
+            _stat("Profit factor", ratio(m.profit_factor), "profit_factor", Ids.PROFIT_FACTOR),
+            _stat(
+                "Max drawdown (fall from peak)",
+                fall(m.max_drawdown_usd),
+                "max_drawdown_usd",
+                Ids.MAX_DRAWDOWN,
+            ),
             _stat("SQN", sqn, "sqn", Ids.SQN),
         ],
         className="g-1",
@@ -104,10 +104,9 @@ def equity_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
     else:
         y = curve["equity_usd"].to_numpy()
         title = "equity ($)"
+    mode = "lines+markers" if len(y) < SPARSE_TRADES else "lines"
     shown = extreme_points(y)  # a long history is thinned to its extremes
-    figure = go.Figure(
-        go.Scatter(x=shown + 1, y=y[shown], mode="lines", line_shape="hv", name=title)
-    )
+    figure = go.Figure(go.Scatter(x=shown + 1, y=y[shown], mode=mode, line_shape="hv", name=title))
     figure.add_hline(y=0, line_color="grey", line_width=1)
     figure.update_layout(
         title=dict(text="Equity curve", font_size=13),
@@ -135,17 +134,25 @@ def distribution_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
     return figure
 
 
+def calendar_weeks(first, last) -> int:
+    """Weeks from the first close's week to the last close's week, at least 4, at most 52."""
+    spanned = (last - timedelta(days=last.weekday())) - (first - timedelta(days=first.weekday()))
+    return min(max(spanned.days // 7 + 1, MIN_CALENDAR_WEEKS), MAX_CALENDAR_WEEKS)
+
+
 def calendar_figure(closed: pd.DataFrame) -> go.Figure:
-    """P&L per New York session on a weeks x weekdays grid (26 weeks to the last close)."""
+    """P&L per New York session on a weeks x weekdays grid spanning the closes (4 to 52 weeks,
+    ending with the last close's week)."""
     daily = daily_pnl(closed)
     last = max(daily.index)
-    start = last - timedelta(days=last.weekday() + 7 * (CALENDAR_WEEKS - 1))
-    weeks = [start + timedelta(weeks=i) for i in range(CALENDAR_WEEKS)]
-    z = np.full((5, CALENDAR_WEEKS), np.nan)
+    count = calendar_weeks(min(daily.index), last)
+    start = last - timedelta(days=last.weekday() + 7 * (count - 1))
+    weeks = [start + timedelta(weeks=i) for i in range(count)]
+    z = np.full((5, count), np.nan)
     text = [["" for _ in weeks] for _ in range(5)]
     for session, row in daily.iterrows():
         offset = (session - start).days
-        if 0 <= offset < 7 * CALENDAR_WEEKS and session.weekday() < 5:
+        if 0 <= offset < 7 * count and session.weekday() < 5:
             z[session.weekday(), offset // 7] = row["net_pnl_usd"]
             text[session.weekday()][offset // 7] = f"{session}: {usd(row['net_pnl_usd'])}"
     limit = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
@@ -171,7 +178,21 @@ def calendar_figure(closed: pd.DataFrame) -> go.Figure:
         margin=dict(l=45, r=10, t=30, b=30),
         yaxis_autorange="reversed",
     )
+    labelled = weeks[:: -(-count // CALENDAR_WEEK_LABELS)]  # at most 12 labels, from the first
+    figure.update_xaxes(tickvals=labelled, ticktext=[f"{w:%b} {w.day}" for w in labelled])
     return figure
+
+
+def sparse_note(closed_count: int) -> html.P | None:
+    """Why the charts look empty with only a few closed trades (None when there are enough)."""
+    if closed_count >= SPARSE_TRADES:
+        return None
+    trades = "1 closed trade" if closed_count == 1 else f"{closed_count} closed trades"
+    return html.P(
+        f"{trades}: the curve and the distribution take shape from {SPARSE_TRADES} closed trades.",
+        className="small text-muted mb-1",
+        id=Ids.SPARSE_NOTE,
+    )
 
 
 def render(evidence: CockpitEvidence, unit: str) -> list:
@@ -187,6 +208,7 @@ def render(evidence: CockpitEvidence, unit: str) -> list:
         ]
     return [
         stats(evidence),
+        sparse_note(len(closed)),
         dbc.Row(
             [
                 dbc.Col(dcc.Graph(figure=equity_figure(closed, unit), config=CHART_CONFIG), md=6),

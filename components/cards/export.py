@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from components.card import cockpit_card, failure
 from components.context import CockpitContext
+from components.formatting import local_time
 from utils.core.backups import backups_dir, last_backup_at
 from utils.records.audit import AuditChainBroken, AuditWriteError
 from utils.judge.compliance import ComplianceExportError, export_compliance_snapshot
@@ -50,7 +51,7 @@ def layout(ctx: CockpitContext) -> dbc.Card:
 def last_backup(ctx: CockpitContext) -> html.P:
     """When the stores were last backed up to data/backups/, and a failed start-up backup."""
     at = last_backup_at(backups_dir(ctx.settings.data_dir))
-    when = "none yet" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
+    when = "none yet" if at is None else local_time(at, ctx.settings)
     lines: list = [f"Last backup: {when}."]
     if ctx.backup_warning:
         lines += [html.Br(), html.Span(ctx.backup_warning, className="text-danger")]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 import dash_bootstrap_components as dbc
 from dash import html
 
 from components.card import cockpit_card
 from components.context import CockpitContext
+from components.formatting import gate_figures, label, usd, utc_minute
 from utils.judge.evidence import CockpitEvidence
 from utils.judge.gates import GateCode, GateResult
 
@@ -56,17 +58,36 @@ def shown_evidence(value: object) -> str:
     return f"{', '.join(head)}, ..., {', '.join(tail)} ({len(items):,} in all)"
 
 
+def evidence_line(key: str, value: str) -> str:
+    """One piece of a gate's evidence in words: "Net P&L: $451.50", "Ran at: 2025-03-03 15:00
+    UTC"; ids stay as recorded, a long list shortened."""
+    name, shown = key, shown_evidence(value)
+    if key.endswith("_usd"):
+        name = key.removesuffix("_usd")
+        try:
+            shown = usd(Decimal(value))
+        except InvalidOperation:
+            shown = value
+    elif key.endswith("_at") and value:
+        try:
+            shown = utc_minute(datetime.fromisoformat(value))
+        except ValueError:
+            shown = value
+    return f"{label(name).replace('pnl', 'P&L')}: {shown or '-'}"
+
+
 def _gate_row(gate: GateResult) -> html.Tr:
     evidence = html.Details(
         [
             html.Summary("evidence", className="small text-muted"),
             html.Ul(
-                [html.Li(f"{key}: {shown_evidence(v)}") for key, v in gate.evidence.items()]
+                [html.Li(evidence_line(key, value)) for key, value in gate.evidence.items()]
                 or [html.Li("none recorded")],
                 className="small mb-0",
             ),
         ]
     )
+    actual, rule, room = gate_figures(gate)
     return html.Tr(
         [
             html.Td(
@@ -76,9 +97,10 @@ def _gate_row(gate: GateResult) -> html.Tr:
             ),
             html.Td([html.Div(gate.name), _progress(gate), evidence]),
             html.Td(
-                [html.Div(gate.actual_text), html.Div(gate.threshold_text, className="text-muted")]
+                [html.Div(actual), html.Div(rule, className="text-muted")],
+                className="text-nowrap",
             ),
-            html.Td(gate.headroom_text or "-"),
+            html.Td(room or "-", className="text-nowrap"),
         ],
         id=Ids.gate(gate.code),
         className="small",
@@ -107,16 +129,21 @@ def render(evidence: CockpitEvidence) -> list:
         color="success" if gates.eligible else "secondary",
         className="py-2",
     )
-    table = dbc.Table(
-        [
-            html.Thead(
-                html.Tr([html.Th(""), html.Th("Gate"), html.Th("Actual / rule"), html.Th("Room")]),
-                className="small",
-            ),
-            html.Tbody([_gate_row(gate) for gate in gates.gates]),
-        ],
-        size="sm",
-        className="mb-2",
+    table = html.Div(
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [html.Th(""), html.Th("Gate"), html.Th("Actual / rule"), html.Th("Room")]
+                    ),
+                    className="small",
+                ),
+                html.Tbody([_gate_row(gate) for gate in gates.gates]),
+            ],
+            size="sm",
+            className="mb-2",
+        ),
+        className="table-responsive",
     )
     plan = [
         html.H6("Action Plan", className="mt-2"),

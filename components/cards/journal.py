@@ -1,23 +1,19 @@
 """Journal card: one row per spread; filters, manual entry and close, reviews, import, export.
 
-The table is an AG Grid on the infinite row model: the grid asks for one page of rows at a time
-(`getRowsRequest`, with its sort) and `utils.journal.table_view` answers it from the trades
-frame; a filter or journal change makes the grid ask again (`assets/journal_grid.js`).
+The table, its pages and the selected trade's panel are `journal_table`.
 """
 
 from __future__ import annotations
 
-import logging
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from dash import ctx as callback_ctx
 from pydantic import ValidationError
 
-from components.card import cockpit_card, failure
-from components.cards import exit_plan, ticket
+from components.card import cockpit_card
+from components.cards import exit_plan, journal_table, ticket
 from components.context import CockpitContext
-from components.formatting import usd
+from components.formatting import label, usd
 from components.signals import JOURNAL_CHANGED
 from utils.core.sessions import NEW_YORK
 from utils.journal.entry_form import close_from_form, opened_from_form
@@ -27,47 +23,27 @@ from utils.core.sqlite_store import JournalBusy, StoreUnwritable
 from utils.journal.errors import JournalError
 from utils.journal.import_report import ImportReport
 from utils.journal.trade import CloseReason, Mode
-from utils.journal.table_view import (
-    PAGE_SIZE,
-    TABLE_COLUMNS,
-    TableFilters,
-    TableSort,
-    table_page,
-)
 from utils.journal.upload import ImportKind, UploadError
 from utils.judge.import_effects import watch_rollback
 from utils.records.undefined_risk_alerts import import_upload_with_alerts
 from utils.spreads.legs import PriceEffect
 from utils.spreads.ticket import TicketError
 
-log = logging.getLogger("cockpit")
 ERRORS_SHOWN = 50
 WARNINGS_SHOWN = 20
 HIDDEN = "d-none"
 IMPORT_GOOD_SHOWN = "mt-1"
-# The grid's own settings: server-side pages of PAGE_SIZE rows, one sorted column, one row
-# selected with its checkbox.
-GRID_OPTIONS = {
-    "pagination": True,
-    "paginationPageSize": PAGE_SIZE,
-    "paginationPageSizeSelector": False,
-    "cacheBlockSize": PAGE_SIZE,
-    "suppressMultiSort": True,
-    "domLayout": "autoHeight",
-    "rowSelection": {"mode": "singleRow", "checkboxes": True, "enableClickSelection": True},
-}
-# Room for a column's usual content (px); the rest share the card's width.
-COLUMN_MIN_WIDTHS = {"session": 110, "structure": 110, "net_pnl_usd": 105, "close_reason": 140}
-LOSS_ROW_CLASS = "journal-loss"  # red text, assets/cockpit.css
-ASSETS_NAMESPACE = "cockpit"  # the functions of assets/journal_grid.js
 
 
 class Ids:
     """Every id the Journal card puts on the page."""
 
     CARD = "card-journal"
-    TABLE = "journal-table"
-    TABLE_ERROR = "journal-table-error"
+    TABLE = journal_table.Ids.TABLE
+    TABLE_ERROR = journal_table.Ids.TABLE_ERROR
+    TABLE_EMPTY = journal_table.Ids.EMPTY
+    TABLE_EMPTY_BOX = journal_table.Ids.EMPTY_BOX
+    DETAIL = journal_table.Ids.DETAIL
     FILTER_STRUCTURE = "journal-filter-structure"
     FILTER_UNDERLYING = "journal-filter-underlying"
     FILTER_SESSION = "journal-filter-session"
@@ -85,11 +61,11 @@ class Ids:
     ACTION_MESSAGE = "journal-action-message"
     ACTION_OK = "journal-action-ok"
     ACTION_REFUSED = "journal-action-refused"
-    CLOSE_PRICE = "journal-close-price"
-    CLOSE_EFFECT = "journal-close-effect"
-    CLOSE_FEES = "journal-close-fees"
-    CLOSE_REASON = "journal-close-reason"
-    CLOSE_FOLLOWED = "journal-close-followed"
+    CLOSE_PRICE = journal_table.Ids.CLOSE_PRICE
+    CLOSE_EFFECT = journal_table.Ids.CLOSE_EFFECT
+    CLOSE_FEES = journal_table.Ids.CLOSE_FEES
+    CLOSE_REASON = journal_table.Ids.CLOSE_REASON
+    CLOSE_FOLLOWED = journal_table.Ids.CLOSE_FOLLOWED
     CLOSE_BUTTON = "journal-close-button"
     CLOSE_TICKET_BUTTON = "journal-close-ticket-button"  # opens the Close card's ticket
     REVIEW_TEXT = "journal-review-text"
@@ -109,18 +85,6 @@ class Ids:
 FILTERS = (Ids.FILTER_STRUCTURE, Ids.FILTER_UNDERLYING, Ids.FILTER_SESSION, Ids.FILTER_TAG)
 
 
-def grid_response(request: dict, filters: TableFilters, frame) -> dict:
-    """The rows one `getRowsRequest` asks for (its row range and sort), as the grid takes them."""
-    sort_model = request.get("sortModel") or []
-    sort = (
-        TableSort(column=sort_model[0]["colId"], ascending=sort_model[0]["sort"] == "asc")
-        if sort_model
-        else None
-    )
-    page = table_page(frame, filters, sort, request.get("startRow", 0), request.get("endRow", 0))
-    return {"rowData": page.rows, "rowCount": page.matching}
-
-
 def _input(label: str, control, width: int = 3) -> dbc.Col:
     return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=width, className="mb-2")
 
@@ -134,6 +98,11 @@ def _select(select_id: str, value: str, options: dict[str, str]) -> dbc.Select:
 def _same(values) -> dict[str, str]:
     """Options whose labels are their values."""
     return {str(value): str(value) for value in values}
+
+
+def _worded(values) -> dict[str, str]:
+    """Options labelled in words ("closing_order" -> "Closing order")."""
+    return {str(value): label(value) for value in values}
 
 
 def _button_col(label: str, button_id: str, width: int, **style) -> dbc.Col:
@@ -225,6 +194,7 @@ def _selected_panel() -> html.Div:
                     ),
                 ]
             ),
+            journal_table.detail_panel(),
             dbc.Row(
                 [
                     _input("Exit price (per share)", dbc.Input(id=Ids.CLOSE_PRICE, size="sm"), 2),
@@ -239,11 +209,11 @@ def _selected_panel() -> html.Div:
                     _input(
                         "Closed by",
                         _select(
-                            Ids.CLOSE_REASON, CloseReason.CLOSING_ORDER.value, _same(CloseReason)
+                            Ids.CLOSE_REASON, CloseReason.CLOSING_ORDER.value, _worded(CloseReason)
                         ),
-                        2,
+                        3,
                     ),
-                    _input("Followed the plan?", _select(Ids.CLOSE_FOLLOWED, "", followed), 2),
+                    _input("Followed the plan?", _select(Ids.CLOSE_FOLLOWED, "", followed), 3),
                     _button_col("Close trade", Ids.CLOSE_BUTTON, 2, color="secondary"),
                 ]
             ),
@@ -261,7 +231,7 @@ def _selected_panel() -> html.Div:
 
 
 def _filters() -> dbc.Row:
-    structures = {"": "all", **_same(Structure)}
+    structures = {"": "all", **_worded(Structure)}
     return dbc.Row(
         [
             _input("Structure", _select(Ids.FILTER_STRUCTURE, "", structures)),
@@ -269,24 +239,6 @@ def _filters() -> dbc.Row:
             _input("Session", dbc.Input(id=Ids.FILTER_SESSION, type="date", size="sm")),
             _input("Tag", dbc.Input(id=Ids.FILTER_TAG, size="sm", debounce=True)),
         ]
-    )
-
-
-def trades_grid() -> dag.AgGrid:
-    """The trades table: pages of rows asked from the server, sortable, one row selectable."""
-    return dag.AgGrid(
-        id=Ids.TABLE,
-        columnDefs=[
-            {"field": field, "headerName": header, "minWidth": COLUMN_MIN_WIDTHS.get(field, 70)}
-            for field, header in TABLE_COLUMNS
-        ],
-        defaultColDef={"sortable": True, "resizable": True},
-        columnSize="responsiveSizeToFit",
-        rowModelType="infinite",
-        getRowId="'' + params.data.id",  # AG Grid wants row ids as text
-        dashGridOptions=GRID_OPTIONS,
-        rowClassRules={LOSS_ROW_CLASS: "params.data && params.data.net_pnl_usd < 0"},
-        className="journal-grid",
     )
 
 
@@ -304,8 +256,7 @@ def layout(ctx: CockpitContext) -> dbc.Card:
         "Journal",
         [
             _filters(),
-            html.Div(id=Ids.TABLE_ERROR),
-            trades_grid(),
+            *journal_table.table_parts(),
             html.Div(id=Ids.ACTION_MESSAGE, className="mt-2"),
             dbc.Row(
                 [
@@ -416,36 +367,9 @@ def selected_trade_id(selected_rows: list | None) -> int:
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:
-    """Table pages and filters, writes to the journal, import and export."""
+    """The table (journal_table), writes to the journal, import and export."""
 
-    app.clientside_callback(
-        ClientsideFunction(namespace=ASSETS_NAMESPACE, function_name="reloadJournalRows"),
-        Input(JOURNAL_CHANGED, "data"),
-        State(Ids.TABLE, "id"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction(namespace=ASSETS_NAMESPACE, function_name="filterJournalRows"),
-        *[Input(field, "value") for field in FILTERS],
-        State(Ids.TABLE, "id"),
-        prevent_initial_call=True,
-    )
-
-    @app.callback(
-        Output(Ids.TABLE, "getRowsResponse"),
-        Output(Ids.TABLE_ERROR, "children"),
-        Input(Ids.TABLE, "getRowsRequest"),
-        *[State(field, "value") for field in FILTERS],
-        prevent_initial_call=True,
-    )
-    def rows(request, structure, underlying, session, tag):
-        filters = TableFilters(structure=structure, underlying=underlying, session=session, tag=tag)
-        try:
-            frame = ctx.journal.trades_frame()
-        except Exception as error:  # shown on the card, logged, never a blank table
-            log.exception("reading the journal table failed")
-            return {"rowData": [], "rowCount": 0}, failure("read the journal", error)
-        return grid_response(request or {}, filters, frame), None
+    journal_table.register(app, ctx, filters=FILTERS)
 
     @app.callback(
         Output(Ids.ACTION_MESSAGE, "children"),
@@ -481,6 +405,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
     @app.callback(
         Output(Ids.ACTION_MESSAGE, "children", allow_duplicate=True),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
+        Output(Ids.REVIEW_TEXT, "value"),
         Input(Ids.MISTAKE_BUTTON, "n_clicks"),
         Input(Ids.TAG_BUTTON, "n_clicks"),
         Input(Ids.NOTE_BUTTON, "n_clicks"),
@@ -501,8 +426,9 @@ def register(app: Dash, ctx: CockpitContext) -> None:
                 raise ValueError(f"type the {what} first")
             save(trade_id, text.strip())
         except (JournalBusy, StoreUnwritable, JournalError, ValidationError, ValueError) as error:
-            return action_message(f"Not saved: {problem(error)}", ok=False), version
-        return action_message(f"Trade {trade_id}: {what} saved.", ok=True), version + 1
+            return action_message(f"Not saved: {problem(error)}", ok=False), version, text
+        saved = action_message(f"Trade {trade_id}: {what} saved.", ok=True)
+        return saved, version + 1, ""  # the box is cleared for the next one
 
     @app.callback(
         Output(Ids.ACTION_MESSAGE, "children", allow_duplicate=True),
@@ -547,7 +473,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         ) as error:
             return action_message(f"Not journaled: {problem(error)}", ok=False), version
         opened = (
-            f"Trade {trade.id} journaled: {trade.structure.value} {trade.underlying}, "
+            f"Trade {trade.id} journaled: {label(trade.structure).lower()} {trade.underlying}, "
             f"1R {usd(trade.max_loss_usd)}."
         )
         return action_message(opened, ok=True), version + 1

@@ -5,73 +5,41 @@ from __future__ import annotations
 import uuid
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import ctx as callback_ctx
 
 from components.card import cockpit_card
-from components.cards import exit_plan
+from components.cards import exit_plan, ticket_chain
+from components.cards.ticket_ids import Ids
+from components.cards.ticket_preview import place_blocker, show_placement, show_preview
+from components.cards.ticket_views import no_payoff_figure, odds, payoff_figure, summary
 from components.context import CockpitContext
-from components.formatting import usd
 from components.signals import JOURNAL_CHANGED
-from utils.broker.models import (
-    Placement,
-    Preview,
-    PreviewOutcome,
-    TradePlan,
-)
+from utils.broker.models import TradePlan
 from utils.broker.order_intent import OrderIntent
 from utils.broker.playbook_plan import plan_with_playbook
 from utils.journal.errors import JournalError
 from utils.spreads.expirations import default_expiration
-from utils.spreads.spread import Spread
+from utils.spreads.market_events import events_inside
 from utils.spreads.probability import DEFAULT_VOLATILITY
-from utils.spreads.ticket_odds import (
-    ODDS_FORMULA,
-    OddsEstimate,
-    OddsGap,
-    estimate_ticket_odds,
-)
+from utils.spreads.spread import Spread
 from utils.spreads.ticket import STRUCTURES, TicketError, build_ticket_spread, parse_amount
+from utils.spreads.ticket_odds import estimate_ticket_odds
 
-
-class Ids:
-    """Every id the Order ticket card puts on the page."""
-
-    CARD = "card-ticket"
-    UNDERLYING = "ticket-underlying"
-    STRUCTURE = "ticket-structure"
-    EXPIRATION = "ticket-expiration"
-    STRIKES = "ticket-strikes"
-    STRIKES_HINT = "ticket-strikes-hint"
-    QUANTITY = "ticket-quantity"
-    PRICE = "ticket-price"
-    UNDERLYING_PRICE = "ticket-underlying-price"
-    IMPLIED_VOLATILITY = "ticket-implied-volatility"
-    SUMMARY = "ticket-summary"
-    ODDS = "ticket-odds"
-    PAYOFF = "ticket-payoff"
-    TARGET = "ticket-target"
-    STOP = "ticket-stop"
-    PREVIEW = "ticket-preview"
-    CONFIRM = "ticket-confirm"
-    PLACE = "ticket-place"
-    PREVIEW_REF = "ticket-preview-ref"
-    RESULT = "ticket-result"
-    OUTCOME = "ticket-outcome"
-    MESSAGE = "ticket-message"
-    WHAT_IF = "ticket-what-if"
-    CHECKS = "ticket-checks"
-    PLACEMENT = "ticket-placement"
-
+__all__ = ["FORM_FIELDS", "Ids", "layout", "register", "show_placement", "spread_from_form"]
 
 # The fields that describe the spread, in `spread_from_form` order (the Journal card reuses them).
 FORM_FIELDS = (Ids.UNDERLYING, Ids.STRUCTURE, Ids.EXPIRATION, Ids.STRIKES, Ids.QUANTITY, Ids.PRICE)
 FORM_NAMES = ("underlying", "structure", "expiration", "strikes", "quantity", "limit_price")
-OUTCOME_COLORS = {
-    PreviewOutcome.REFUSED: "danger",
-    PreviewOutcome.BLOCKED_BY_DRY_RUN: "info",
-    PreviewOutcome.READY_TO_CONFIRM: "success",
-}
+# Every input whose change makes a shown preview and confirmation stale.
+TICKET_INPUTS = (
+    *FORM_FIELDS,
+    Ids.TARGET,
+    Ids.STOP,
+    Ids.UNDERLYING_PRICE,
+    Ids.IMPLIED_VOLATILITY,
+    exit_plan.Ids.TICKET_PLAYBOOK,
+)
 
 
 def _field(label: str, field_id: str, **input_props) -> dbc.Col:
@@ -79,25 +47,27 @@ def _field(label: str, field_id: str, **input_props) -> dbc.Col:
     return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=4, className="mb-2")
 
 
+def _select(label: str, field_id: str, value: str, options: list) -> dbc.Col:
+    control = dbc.Select(id=field_id, value=value, size="sm", options=options)
+    return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=4, className="mb-2")
+
+
 def form(ctx: CockpitContext) -> html.Div:
-    """The ticket's inputs with sensible defaults (a SPY bull put one month out)."""
+    """The ticket's inputs: underlying, then the chain's expirations, structure, strikes and
+    price (all typeable), with the odds inputs and the exit plan."""
     expiration = default_expiration(ctx.clock().date()).isoformat()
     structures = [{"label": choice.label, "value": key} for key, (choice, _) in STRUCTURES.items()]
-    structure = dbc.Select(id=Ids.STRUCTURE, value="bull_put", size="sm", options=structures)
     return html.Div(
         [
             dbc.Row(
                 [
-                    _field("Underlying", Ids.UNDERLYING, value="SPY"),
-                    dbc.Col(
-                        [dbc.Label("Structure", className="small mb-0"), structure],
-                        md=4,
-                        className="mb-2",
-                    ),
-                    _field("Expiration", Ids.EXPIRATION, type="date", value=expiration),
-                    _field("Strikes (increasing)", Ids.STRIKES, value="520, 525", debounce=True),
-                    _field("Quantity", Ids.QUANTITY, type="number", value=1, min=1),
-                    _field("Limit price (per share)", Ids.PRICE, value="1.00", debounce=True),
+                    _field("Underlying", Ids.UNDERLYING, value="SPY", debounce=True),
+                    *ticket_chain.chain_controls(),
+                    _select("Structure", Ids.STRUCTURE, "bull_put", structures),
+                    _field("Expiration (YYYY-MM-DD)", Ids.EXPIRATION, value=expiration),
+                    _field("Strikes (increasing) or legs", Ids.STRIKES, value="", debounce=True),
+                    _field("Quantity", Ids.QUANTITY, type="number", value=1, step=1),
+                    _field("Limit price (per share)", Ids.PRICE, value="", debounce=True),
                     _field(
                         "Underlying price (for the odds)",
                         Ids.UNDERLYING_PRICE,
@@ -105,7 +75,7 @@ def form(ctx: CockpitContext) -> html.Div:
                         placeholder="e.g. 560.00",
                     ),
                     _field(
-                        "Implied volatility (%)",
+                        "Implied volatility (%): the legs' mean when quoted",
                         Ids.IMPLIED_VOLATILITY,
                         debounce=True,
                         placeholder=f"blank: {DEFAULT_VOLATILITY:.0%} assumed",
@@ -127,100 +97,20 @@ def form(ctx: CockpitContext) -> html.Div:
                 ]
             ),
             html.Div(id=Ids.STRIKES_HINT, className="small text-muted mb-2"),
+            ticket_chain.quote_panel(),
         ]
     )
-
-
-def summary(spread: Spread) -> html.Div:
-    """Legs, max profit, max loss (1R), breakevens and the buying power it needs."""
-    breakevens = ", ".join(f"{b:g}" for b in spread.breakevens) or "-"
-    facts = [
-        ("Structure", spread.structure.label),
-        ("Max profit", usd(spread.max_profit_usd)),
-        ("Max loss (1R)", usd(spread.max_loss_usd)),
-        ("Breakevens", breakevens),
-        ("Buying power (before fees)", usd(spread.buying_power_usd())),
-        ("Defined risk", "yes" if spread.is_defined_risk else spread.proof.sentence),
-    ]
-    return html.Div(
-        [
-            html.Ul([html.Li(leg.describe()) for leg in spread.legs], className="small mb-2"),
-            dbc.Table(
-                html.Tbody([html.Tr([html.Th(k), html.Td(v)]) for k, v in facts]),
-                size="sm",
-                className="small mb-0",
-            ),
-        ]
-    )
-
-
-def odds(estimate: OddsEstimate | OddsGap) -> html.Div:
-    """Probability of profit and expected value, marked as estimates, the formula in a tooltip;
-    or why there is no estimate."""
-    if isinstance(estimate, OddsGap):
-        return html.Div(estimate.sentence, className="small text-muted")
-    assumed = (
-        " (assumed: no IV entered; the model's default)" if estimate.volatility_assumed else ""
-    )
-    facts = [
-        ("Probability of profit", f"{estimate.probability_of_profit:.1%}"),
-        ("Expected value", usd(estimate.expected_value_usd)),
-    ]
-    return html.Div(
-        [
-            dbc.Table(
-                html.Tbody(
-                    [
-                        html.Tr(
-                            [
-                                html.Th(html.Abbr(f"{label} (estimate)", title=ODDS_FORMULA)),
-                                html.Td(value),
-                            ]
-                        )
-                        for label, value in facts
-                    ]
-                ),
-                size="sm",
-                className="small mb-0",
-            ),
-            html.Div(
-                f"Estimate, before fees: lognormal model, underlying "
-                f"{usd(estimate.underlying_price)}, IV {estimate.volatility:.1%}{assumed}, "
-                f"{estimate.days:.1f} days to expiration.",
-                className="small text-muted",
-            ),
-        ]
-    )
-
-
-def payoff_figure(spread: Spread) -> go.Figure:
-    """Expiration P/L against the underlying price, with breakevens marked."""
-    points = spread.payoff_curve()
-    figure = go.Figure(
-        go.Scatter(
-            x=[float(p.underlying_price) for p in points],
-            y=[float(p.pl_usd) for p in points],
-            mode="lines",
-            name="P/L at expiration",
-            hovertemplate="price %{x}<br>P/L $%{y:,.2f}<extra></extra>",
-        )
-    )
-    figure.add_hline(y=0, line_color="grey", line_width=1)
-    for breakeven in spread.breakevens:
-        figure.add_vline(x=float(breakeven), line_dash="dot", line_color="orange")
-    strikes = [float(leg.strike) for leg in spread.legs]
-    span = max(strikes) - min(strikes) or max(strikes) * 0.05
-    figure.update_xaxes(range=[min(strikes) - span, max(strikes) + span], title="underlying")
-    figure.update_yaxes(title="P/L ($)")
-    figure.update_layout(height=240, margin=dict(l=40, r=10, t=10, b=40), showlegend=False)
-    return figure
 
 
 def actions() -> html.Div:
-    """Preview (dry-run), the person's confirmation of that exact order, and Place order."""
+    """Preview (dry-run), the person's confirmation of that exact order with its countdown, and
+    Place order with why it is disabled."""
     return html.Div(
         [
             dcc.Store(id=Ids.PREVIEW_REF, data=None),
+            dcc.Store(id=Ids.PLACE_STATE, data=None),
+            dcc.Store(id=Ids.DEADLINE, data=None),
+            dcc.Interval(id=Ids.COUNTDOWN_TICK, interval=1000, disabled=True),
             dbc.Button("Preview (dry-run)", id=Ids.PREVIEW, color="primary", size="sm"),
             dbc.Checkbox(
                 id=Ids.CONFIRM,
@@ -236,80 +126,11 @@ def actions() -> html.Div:
                 disabled=True,
                 className="ms-2",
             ),
+            html.Span(id=Ids.COUNTDOWN, className="small fw-bold ms-2"),
+            html.Div("Preview first", id=Ids.PLACE_WHY, className="small text-muted"),
             dcc.Loading(html.Div(id=Ids.RESULT, className="mt-2")),
         ],
         className="mt-2",
-    )
-
-
-def show_preview(preview: Preview) -> list:
-    """The guard's answer: outcome, every pre-trade check, what the broker's dry-run said."""
-    checks = []
-    if preview.pretrade is not None:
-        checks = [
-            html.Tr(
-                [
-                    html.Td(
-                        dbc.Badge(
-                            "ok" if check.passed else "no",
-                            color="success" if check.passed else "danger",
-                        )
-                    ),
-                    html.Td(html.Code(check.code.value)),
-                    html.Td(check.sentence),
-                ]
-            )
-            for check in preview.pretrade.checks
-        ]
-    reasons = [html.Li(f"{r.code}: {r.sentence}") for r in (*preview.reasons, *preview.anomalies)]
-    return [
-        dbc.Alert(
-            [
-                html.Strong(preview.outcome.value.upper(), id=Ids.OUTCOME),
-                html.Span(f" ({preview.mode.label})" if preview.mode else ""),
-                html.Div(preview.message, className="small", id=Ids.MESSAGE),
-                html.Div(
-                    f"Dry-run: {preview.what_if.sentence}" if preview.what_if else "",
-                    className="small",
-                    id=Ids.WHAT_IF,
-                ),
-            ],
-            color=OUTCOME_COLORS[preview.outcome],
-            className="py-2 mb-1",
-        ),
-        html.Ul(reasons, className="small mb-1") if reasons else None,
-        (
-            html.Details(
-                [
-                    html.Summary(f"Pre-trade checks ({len(checks)})", className="small"),
-                    dbc.Table(html.Tbody(checks), size="sm", className="small mb-0"),
-                ],
-                open=preview.outcome.refused,
-                id=Ids.CHECKS,
-            )
-            if checks
-            else None
-        ),
-    ]
-
-
-def show_placement(placement: Placement) -> dbc.Alert:
-    """What reached the broker and how it ended."""
-    good = placement.outcome.accepted
-    return dbc.Alert(
-        [
-            html.Strong(placement.outcome.value.upper(), id=Ids.PLACEMENT),
-            html.Div(placement.message, className="small"),
-            html.Ul(
-                [
-                    html.Li(f"{r.code}: {r.sentence}")
-                    for r in (*placement.reasons, *placement.anomalies)
-                ],
-                className="small mb-0",
-            ),
-        ],
-        color="success" if good else "danger",
-        className="py-2",
     )
 
 
@@ -323,7 +144,14 @@ def layout(ctx: CockpitContext) -> dbc.Card:
             dbc.Row(
                 [
                     dbc.Col([html.Div(id=Ids.SUMMARY), html.Div(id=Ids.ODDS)], md=5),
-                    dbc.Col(dcc.Graph(id=Ids.PAYOFF, config={"displayModeBar": False}), md=7),
+                    dbc.Col(
+                        dcc.Graph(
+                            id=Ids.PAYOFF,
+                            figure=no_payoff_figure("the ticket is being filled"),
+                            config={"displayModeBar": False},
+                        ),
+                        md=7,
+                    ),
                 ]
             ),
             actions(),
@@ -336,55 +164,73 @@ def spread_from_form(*values) -> Spread:
     return build_ticket_spread(**dict(zip(FORM_NAMES, values)))
 
 
+def _hint(structure: str | None) -> str:
+    choice = STRUCTURES[structure][0] if structure in STRUCTURES else None
+    if choice is None:
+        return ""
+    what = "Legs" if choice.custom else "Strikes"
+    return f"{what}: {', '.join(choice.strikes)}; price is a {choice.price_effect.lower()}."
+
+
 def register(app: Dash, ctx: CockpitContext) -> None:
-    """Recompute the spread whenever a field changes."""
+    """Recompute the spread whenever a field changes; forget a preview the change made stale."""
+    ticket_chain.register(app, ctx)
 
     @app.callback(
         Output(Ids.SUMMARY, "children"),
         Output(Ids.PAYOFF, "figure"),
         Output(Ids.STRIKES_HINT, "children"),
-        Output(Ids.PREVIEW_REF, "data", allow_duplicate=True),
         *[Input(field, "value") for field in FORM_FIELDS],
-        prevent_initial_call="initial_duplicate",
+        State(Ids.MARKET, "data"),
     )
-    def analyse(underlying, structure, expiration, strikes, quantity, price):
-        choice = STRUCTURES[structure][0] if structure in STRUCTURES else None
-        hint = (
-            f"Strikes: {', '.join(choice.strikes)}; price is a {choice.price_effect.lower()}."
-            if choice
-            else ""
-        )
+    def analyse(underlying, structure, expiration, strikes, quantity, price, market):
+        hint = _hint(structure)
         try:
             spread = spread_from_form(underlying, structure, expiration, strikes, quantity, price)
         except TicketError as error:
-            return (
-                dbc.Alert(str(error), color="warning", className="py-1"),
-                go.Figure(),
-                hint,
-                None,
-            )
-        return summary(spread), payoff_figure(spread), hint, None
+            picking = callback_ctx.triggered_id == Ids.STRUCTURE and market
+            # the chain's strikes for the new structure are on their way: no stale error
+            text = "Picking the strikes from the chain…" if picking else str(error)
+            alert = dbc.Alert(text, color="info" if picking else "warning", className="py-1")
+            return alert, no_payoff_figure(text), hint
+        return summary(spread), payoff_figure(spread), hint
 
     @app.callback(
         Output(Ids.ODDS, "children"),
         *[Input(field, "value") for field in FORM_FIELDS],
         Input(Ids.UNDERLYING_PRICE, "value"),
         Input(Ids.IMPLIED_VOLATILITY, "value"),
+        Input(Ids.MARKET, "data"),
     )
-    def estimate(underlying, structure, expiration, strikes, quantity, price, spot, iv):
+    def estimate(underlying, structure, expiration, strikes, quantity, price, spot, iv, market):
         try:
             spread = spread_from_form(underlying, structure, expiration, strikes, quantity, price)
         except TicketError:
             return None  # the summary beside it already says what to fix
-        return odds(
-            estimate_ticket_odds(
-                spread, underlying_price=spot, implied_volatility_pct=iv, now=ctx.clock()
-            )
+        now = ctx.clock()
+        _, events = ticket_chain.market_of(market)
+        same = events is not None and events.symbol == spread.underlying
+        warnings = events_inside(events, now.date(), spread.expiration) if same else ()
+        found = estimate_ticket_odds(
+            spread, underlying_price=spot, implied_volatility_pct=iv, now=now
         )
+        return odds(found, events if same else None, warnings)
+
+    @app.callback(
+        Output(Ids.RESULT, "children", allow_duplicate=True),
+        Output(Ids.PREVIEW_REF, "data", allow_duplicate=True),
+        Output(Ids.CONFIRM, "value", allow_duplicate=True),
+        Output(Ids.PLACE_STATE, "data", allow_duplicate=True),
+        *[Input(field, "value") for field in TICKET_INPUTS],
+        prevent_initial_call=True,
+    )
+    def forget_preview(*_changed):
+        return None, None, False, None
 
     @app.callback(
         Output(Ids.RESULT, "children"),
         Output(Ids.PREVIEW_REF, "data"),
+        Output(Ids.PLACE_STATE, "data"),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
         Input(Ids.PREVIEW, "n_clicks"),
         *[State(field, "value") for field in FORM_FIELDS],
@@ -406,24 +252,36 @@ def register(app: Dash, ctx: CockpitContext) -> None:
             if book:
                 plan = plan_with_playbook(plan, ctx.journal.playbook(book), spread)
         except (TicketError, JournalError) as error:
-            return dbc.Alert(str(error), color="warning", className="py-1"), None, v
+            return dbc.Alert(str(error), color="warning", className="py-1"), None, None, v
         intent = OrderIntent(spread=spread, client_order_id=f"ticket-{uuid.uuid4().hex[:16]}")
         answer = ctx.guard.preview(intent, plan=plan)
+        reference = ctx.previews.keep(answer, intent)
+        state = {
+            "ref": reference or answer.correlation_id,
+            "why": place_blocker(answer),
+            "ttl_s": ctx.settings.confirmation_ttl_s,
+        }
         # a refused preview may have raised a HIGH alert: refresh the judging cards
-        return show_preview(answer), ctx.previews.keep(answer, intent), v + 1
+        return show_preview(answer), reference, state, v + 1
 
-    @app.callback(
+    app.clientside_callback(
+        ClientsideFunction(namespace="ticket", function_name="placeState"),
         Output(Ids.PLACE, "disabled"),
-        Input(Ids.PREVIEW_REF, "data"),
+        Output(Ids.PLACE_WHY, "children"),
+        Output(Ids.COUNTDOWN, "children"),
+        Output(Ids.DEADLINE, "data"),
+        Output(Ids.COUNTDOWN_TICK, "disabled"),
+        Input(Ids.PLACE_STATE, "data"),
         Input(Ids.CONFIRM, "value"),
+        Input(Ids.COUNTDOWN_TICK, "n_intervals"),
+        State(Ids.DEADLINE, "data"),
     )
-    def place_allowed(reference, confirmed):
-        return not (reference and confirmed)
 
     @app.callback(
         Output(Ids.RESULT, "children", allow_duplicate=True),
         Output(Ids.PREVIEW_REF, "data", allow_duplicate=True),
-        Output(Ids.CONFIRM, "value"),
+        Output(Ids.CONFIRM, "value", allow_duplicate=True),
+        Output(Ids.PLACE_STATE, "data", allow_duplicate=True),
         Output(JOURNAL_CHANGED, "data", allow_duplicate=True),
         Input(Ids.PLACE, "n_clicks"),
         State(Ids.PREVIEW_REF, "data"),
@@ -436,7 +294,7 @@ def register(app: Dash, ctx: CockpitContext) -> None:
         if pending is None:
             message = "Preview the order again: a confirmation is good for one order, once."
             alert = dbc.Alert(message, color="warning", className="py-1")
-            return alert, None, False, version
+            return alert, None, False, None, version
         token, intent = pending
         placement = ctx.guard.place(token, intent=intent, confirmed_by_person=True)
-        return show_placement(placement), None, False, version + 1
+        return show_placement(placement), None, False, None, version + 1

@@ -8,6 +8,7 @@ from components.cards.alerts import Ids, render
 from tests.app.dash_tree import find, text
 from tests.support.live_server import cockpit_settings
 from utils.records.alerts import Alert, AlertRule, HaltState
+from utils.records.latch import LatchState, RollbackTrigger, TriggerCode
 
 NOW = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)  # 10:00 in New York
 
@@ -47,21 +48,48 @@ def test_an_active_halt_counts_down_and_names_its_reason(tmp_path):
     assert banner.color == "danger"
 
 
-def test_alerts_newest_first_with_acknowledge_buttons(tmp_path):
+def test_alerts_newest_first_one_line_each_with_details_on_demand(tmp_path):
     body = render(
         HaltState(active=False), [alert(1, acknowledged=True), alert(2)], settings(tmp_path), NOW
     )
-    rows = body[0].children[0].children
-    assert [text(row) for row in rows] == [
-        "HIGH 2025-03-03 09:58 EST ORDER_DENIED_OVER_LADDER_CAP "
-        "alert 2: 3 contracts against a 1-contract cap Acknowledge",
-        "HIGH 2025-03-03 09:59 EST ORDER_DENIED_OVER_LADDER_CAP "
-        "alert 1: 3 contracts against a 1-contract cap acknowledged 2025-03-03 10:00 EST",
+    lines = find(body, Ids.LIST).children
+    summaries = [text(line.children[0].children[0]) for line in lines]
+    assert summaries == [
+        "2025-03-03 09:58 EST HIGH Order refused: over the ladder cap",
+        "2025-03-03 09:59 EST HIGH Order refused: over the ladder cap",
     ]
+    assert [type(line.children[0]).__name__ for line in lines] == ["Details", "Details"]
+    assert text(lines[0].children[0].children[1:]) == (
+        "alert 2: 3 contracts against a 1-contract cap Rule ORDER_DENIED_OVER_LADDER_CAP"
+    )
+    assert text(lines[0].children[1]) == "Acknowledge"
+    assert text(lines[1].children[1]) == "acknowledged 2025-03-03 10:00 EST"
     assert find(body, Ids.ack(2)) is not None and find(body, Ids.ack(1)) is None
 
 
 def test_only_the_newest_twenty_are_shown(tmp_path):
     alerts = [alert(n) for n in range(1, 26)]
-    rows = render(HaltState(active=False), alerts, settings(tmp_path), NOW)[0].children[0].children
-    assert len(rows) == 20 and text(rows[0]).count("alert 25:") == 1
+    lines = find(render(HaltState(active=False), alerts, settings(tmp_path), NOW), Ids.LIST)
+    assert len(lines.children) == 20 and text(lines.children[0]).count("alert 25:") == 1
+
+
+def test_a_set_latch_is_shown_even_without_alerts(tmp_path):
+    latch = LatchState(
+        active=True,
+        set_at=NOW - timedelta(hours=2),
+        triggers=(
+            RollbackTrigger(
+                code=TriggerCode.EXPECTANCY_NEGATIVE_LAST_10,
+                sentence="Expectancy over the last 10 trades is -$12.00.",
+            ),
+        ),
+    )
+    body = render(HaltState(active=False), [], settings(tmp_path), NOW, latch)
+    assert text(find(body, Ids.LATCH)) == (
+        "Rollback latch set  since 2025-03-03 08:00 EST: orders are forced to dry-run. Clear it "
+        "on the Broker card once the triggers recover. "
+        "Expectancy over the last 10 trades is -$12.00."
+    )
+    assert (
+        find(render(HaltState(active=False), [], settings(tmp_path), NOW, None), Ids.LATCH) is None
+    )

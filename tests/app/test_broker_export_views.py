@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from components.cards import broker, export
 from components.jobs import Job
+from tests.support.judge_factory import sandbox_record
 from tests.app.dash_tree import find, text
 from utils.broker.sandbox_validation import ValidationProgress
 from utils.records.latch import LatchState, RollbackTrigger, TriggerCode
@@ -71,10 +72,56 @@ def test_validation_progress_lines_and_verdicts():
     running = ValidationProgress(step="login", index=1, total=7, passed=None)
     assert broker.validation_line(running) == "[1/7] login: running"
     lines = [f"line {n}" for n in range(20)]
-    shown = broker.render_validation(Job(id="j", name="v", lines=lines))
+    shown = broker.render_validation(Job(id="j", name="v", lines=lines), None)
     assert text(shown) == "running... " + " ".join(lines[-12:])
-    failed = broker.render_validation(Job(id="j", name="v", lines=[], done=True, error="no login"))
-    assert text(failed) == "ERROR   no login"
+    failed = broker.render_validation(
+        Job(id="j", name="v", lines=[], done=True, error="no login"), None
+    )
+    assert text(failed) == "ERROR  The validation stopped before its end: no login"
+
+
+def test_validation_shows_every_step_from_the_first_once():
+    steps = [("target", True), ("login", True), ("accounts", True), ("balances", True)]
+    steps += [("positions", True), ("spread", True), ("dry-run", None)]
+    lines = []
+    for index, (name, passed) in enumerate(steps, start=1):
+        running = ValidationProgress(step=name, index=index, total=7, passed=None)
+        lines.append(broker.validation_line(running))
+        if passed is not None:
+            lines.append(
+                broker.validation_line(
+                    ValidationProgress(step=name, index=index, total=7, passed=passed)
+                )
+            )
+    shown = broker.render_validation(Job(id="j", name="v", lines=lines), None)[1].children
+    assert [text(line) for line in shown] == [
+        "[1/7] target: ok",
+        "[2/7] login: ok",
+        "[3/7] accounts: ok",
+        "[4/7] balances: ok",
+        "[5/7] positions: ok",
+        "[6/7] spread: ok",
+        "[7/7] dry-run: running",
+    ]
+
+
+def test_the_last_validation_is_shown_after_a_reload(empty_ctx):
+    empty_ctx.stores.sandbox.record(sandbox_record(passed=False))
+    card = broker.layout(empty_ctx)
+    shown = text(find(card, broker.Ids.VALIDATE_OUTPUT))
+    assert shown == (
+        "FAILED  last run 2026-07-30 11:00 EDT in SANDBOX " "[1/2] login: ok [2/2] dry-run: FAILED"
+    )
+    assert text(find(card, broker.Ids.VALIDATION_VERDICT)) == "FAILED"
+
+
+def test_the_account_panel_refreshes_when_the_journal_changes(empty_ctx):
+    from app_dash import create_app
+    from components.signals import JOURNAL_CHANGED
+
+    app = create_app(empty_ctx)
+    (entry,) = [e for key, e in app.callback_map.items() if broker.Ids.ACCOUNT_BODY in key]
+    assert {"id": JOURNAL_CHANGED, "property": "data"} in entry["inputs"]
 
 
 def test_export_written_and_refused_messages(tmp_path):

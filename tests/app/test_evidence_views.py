@@ -7,7 +7,13 @@ import pytest
 from dash import dcc
 
 from components.cards import discipline, expectancy
+from components.context import build_context
+from tests.app.conftest import NOW, close_context
 from tests.app.dash_tree import find, text
+from tests.support.journal_factory import journal_trades
+from tests.support.live_server import cockpit_settings
+from utils.journal.store import Journal
+from utils.judge.metrics import closed_trades
 
 
 @pytest.fixture
@@ -57,10 +63,10 @@ def test_expectancy_headline_figures(seeded_evidence):
         expectancy.Ids.EXPECTANCY: "$15.05",
         expectancy.Ids.R_EXPECTANCY: "+0.03 R",
         expectancy.Ids.LAST_10: "$15.05",
-        expectancy.Ids.WIN_RATE: "70%",
-        expectancy.Ids.WIN_RATE_EXCL_BREAKEVEN: "78%",
+        expectancy.Ids.WIN_RATE: "70 %",
+        expectancy.Ids.WIN_RATE_EXCL_BREAKEVEN: "78 %",
         expectancy.Ids.PROFIT_FACTOR: "1.26",
-        expectancy.Ids.MAX_DRAWDOWN: "-$380.00",
+        expectancy.Ids.MAX_DRAWDOWN: "$380.00",
         expectancy.Ids.SQN: "0.50",  # 30 trades: no small-sample mark
     }
 
@@ -91,3 +97,43 @@ def test_expectancy_on_an_empty_journal_says_how_to_start(empty_ctx):
         "No closed trade yet: journal trades (or import a CSV) to see your edge."
     )
     assert text(find(body, expectancy.Ids.EXPECTANCY)) == "-"
+
+
+def test_the_calendar_spans_the_seeded_weeks_not_six_months(seeded_evidence):
+    figure = expectancy.calendar_figure(seeded_evidence.closed)
+    weeks = list(figure.data[0].x)
+    sessions = sorted(seeded_evidence.closed["close_session"])
+    # 30 daily closes from Monday 2025-01-06; weekend closes count on the next NYSE session.
+    assert (str(sessions[0]), str(sessions[-1])) == ("2025-01-06", "2025-02-19")
+    assert [str(week) for week in (weeks[0], weeks[-1])] == ["2025-01-06", "2025-02-17"]
+    assert len(weeks) == 7, "the weeks of the closes, not 26"
+    assert list(figure.layout.xaxis.ticktext)[:2] == ["Jan 6", "Jan 13"]
+
+
+def test_a_short_journal_gets_at_least_four_calendar_weeks(tmp_path):
+    settings = cockpit_settings(tmp_path)
+    journal = Journal.open(settings.data_dir)
+    journal_trades(journal, [120])
+    frame = closed_trades(journal.trades_frame())
+    journal.close()
+    weeks = list(expectancy.calendar_figure(frame).data[0].x)
+    assert len(weeks) == 4 and str(weeks[-1]) == "2025-01-06"
+
+
+def test_one_trade_says_why_the_charts_are_sparse(tmp_path):
+    settings = cockpit_settings(tmp_path, display_timezone="America/New_York")
+    journal = Journal.open(settings.data_dir)
+    journal_trades(journal, [120])
+    journal.close()
+    ctx = build_context(settings, tmp_path, clock=lambda: NOW)
+    try:
+        body = expectancy.render(ctx.evidence(), "USD")
+    finally:
+        close_context(ctx)
+    assert text(find(body, expectancy.Ids.SPARSE_NOTE)) == (
+        "1 closed trade: the curve and the distribution take shape from 5 closed trades."
+    )
+
+
+def test_thirty_trades_need_no_sparse_note(seeded_evidence):
+    assert find(expectancy.render(seeded_evidence, "USD"), expectancy.Ids.SPARSE_NOTE) is None

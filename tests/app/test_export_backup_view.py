@@ -17,7 +17,7 @@ def test_start_up_backs_up_both_stores_and_the_export_card_shows_when(empty_ctx)
     assert names == ["audit-20250303T150000Z.sqlite3", "journal-20250303T150000Z.sqlite3"]
     assert empty_ctx.backup_warning is None
     card = export.layout(empty_ctx)
-    assert text(find(card, export.Ids.LAST_BACKUP)) == "Last backup: 2025-03-03 15:00 UTC."
+    assert text(find(card, export.Ids.LAST_BACKUP)) == "Last backup: 2025-03-03 10:00 EST."
 
 
 def test_a_failed_backup_is_a_warning_and_a_line_on_the_card_never_a_failed_start(tmp_path, caplog):

@@ -15,23 +15,30 @@ def test_empty_journal_is_not_yet_with_every_gate_and_the_plan(empty_ctx):
     rows = [find(body, Ids.gate(code)) for code in GateCode]
     assert all(row is not None for row in rows), "one row per gate"
     assert text(find(body, Ids.gate(GateCode.MIN_TRADES))) == (
-        "FAIL Trades journaled evidence trade_ids:  0 >= 25 -25"
+        "FAIL Trades journaled evidence Trade ids: - 0 trades ≥ 25 25 more needed"
     )
     assert text(body[2]) == "Action Plan"
-    assert text(body[3]) == "Journal 25 more trades and 15 more clean sessions to reach the gates."
+    steps = [text(item) for item in body[3].children]
+    assert len(steps) == 5, "one next step per failing gate"
+    assert steps[0] == "Journal 25 more closed trades (0 of 25)."
+    assert steps[2] == "Close your first trades: expectancy needs at least one closed trade."
+    assert steps[4].startswith("Pass the sandbox validation")
 
 
 def test_seeded_journal_passes_the_journal_gates(seeded_ctx):
     body = render(seeded_ctx.evidence())
     assert text(body[0]) == ("NOT YET  - 2 of 7 gates fail. Sandbox validation: not passed (none)")
     assert text(find(body, Ids.gate(GateCode.POSITIVE_EXPECTANCY))) == (
-        "PASS Expectancy evidence trades: 30 net_pnl_usd: 451.50 trade_ids: "
+        "PASS Expectancy evidence Trades: 30 Net P&L: $451.50 Trade ids: "
         + ", ".join(str(n) for n in range(1, 31))
-        + " 15.05 > 0.00 15.05"
+        + " $15.05 per trade > $0.00 per trade +$15.05"
     )
     assert text(find(body, Ids.gate(GateCode.CI_GREEN))).startswith(
-        "FAIL CI green for the current commit evidence reason: NOT_A_GIT_CHECKOUT"
+        "FAIL CI green for the current commit evidence Reason: NOT_A_GIT_CHECKOUT"
     )
-    assert text(body[3]) == (
+    steps = [text(item) for item in body[3].children]
+    assert steps[0].startswith("Make CI green for this commit")
+    assert steps[1].startswith("Pass the sandbox validation")
+    assert steps[2] == (
         "Let winners reach your 50 % target: place the closing order at the target when you open."
     )

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from components.cards import journal, ticket
+from components.cards import journal, journal_table, ticket
 from tests.app.dash_tree import find, text
 from utils.broker.models import Placement, PlacementOutcome
 from utils.journal.import_report import ImportIssue, ImportReport
@@ -30,7 +30,7 @@ def test_summary_lists_legs_and_risk():
     shown = ticket.summary(BULL_PUT)
     assert text(shown) == (
         "Sell to Open 1 SPY 2025-02-21 525 P Buy to Open 1 SPY 2025-02-21 520 P "
-        "Structure Bull put credit Max profit $100.00 Max loss (1R) $400.00 Breakevens 524 "
+        "Structure Bull put credit Max profit $100.00 Max loss (1R) $400.00 Breakevens $524.00 "
         "Buying power (before fees) $400.00 Defined risk yes"
     )
 
@@ -40,12 +40,13 @@ def test_odds_are_marked_as_estimates_with_the_formula_and_the_assumed_iv():
         estimate_ticket_odds(BULL_PUT, underlying_price="530", implied_volatility_pct="", now=NOW)
     )
     assert text(shown) == (
-        "Probability of profit (estimate) 56.7% Expected value (estimate) -$106.53 "
-        "Estimate, before fees: lognormal model, underlying $530.00, IV 20.0% (assumed: no IV "
+        "Probability of profit (estimate) 56.7 % Expected value (estimate) -$106.53 "
+        "1-SD move by expiration (estimate) ±$30.39 "
+        "Estimate, before fees: lognormal model, underlying $530.00, IV 20.0 % (assumed: no IV "
         "entered; the model's default), 30.0 days to expiration."
     )
     labels = shown.children[0].children.children
-    assert [row.children[0].children.title for row in labels] == [ODDS_FORMULA, ODDS_FORMULA]
+    assert [row.children[0].children.title for row in labels] == [ODDS_FORMULA] * 3
 
 
 def test_odds_with_a_typed_iv_say_nothing_is_assumed():
@@ -53,7 +54,7 @@ def test_odds_with_a_typed_iv_say_nothing_is_assumed():
         estimate_ticket_odds(BULL_PUT, underlying_price="530", implied_volatility_pct="18", now=NOW)
     )
     assert text(shown.children[1]) == (
-        "Estimate, before fees: lognormal model, underlying $530.00, IV 18.0%, "
+        "Estimate, before fees: lognormal model, underlying $530.00, IV 18.0 %, "
         "30.0 days to expiration."
     )
 
@@ -126,15 +127,18 @@ def test_the_grid_answers_a_page_request_with_its_sort(seeded_ctx):
         "endRow": 2 * PAGE_SIZE,
         "sortModel": [{"colId": "net_pnl_usd", "sort": "desc"}],
     }
-    answer = journal.grid_response(request, TableFilters(), frame)
-    assert answer["rowCount"] == 30 and len(answer["rowData"]) == PAGE_SIZE
-    assert [row["net_pnl_usd"] for row in answer["rowData"]][-3:] == [-380.0, -380.0, -380.0]
-    newest = journal.grid_response({"startRow": 0, "endRow": PAGE_SIZE}, TableFilters(), frame)
+    answer, matching = journal_table.grid_response(request, TableFilters(), frame)
+    assert answer["rowCount"] == matching == 30 and len(answer["rowData"]) == PAGE_SIZE
+    assert [row["net_pnl_usd"] for row in answer["rowData"]][-3:] == ["-$380.00"] * 3
+    assert [row["loss"] for row in answer["rowData"]][-3:] == [True] * 3
+    newest, _ = journal_table.grid_response(
+        {"startRow": 0, "endRow": PAGE_SIZE}, TableFilters(), frame
+    )
     assert newest["rowData"][0]["id"] == 30
 
 
 def test_the_grid_pages_on_the_server_and_selects_one_row():
-    grid = journal.trades_grid()
+    grid = journal_table.trades_grid()
     assert grid.id == journal.Ids.TABLE and grid.rowModelType == "infinite"
     assert grid.dashGridOptions["paginationPageSize"] == PAGE_SIZE
     assert grid.dashGridOptions["cacheBlockSize"] == PAGE_SIZE

@@ -602,6 +602,13 @@ def test_revenge_guard_boundaries(evaluate):
     decision = evaluate(intent_for(bull_put()), last_loss_at=just_inside)
     assert decision.codes == (ReasonCode.REVENGE_GUARD,)
     assert "revenge-trade guard" in decision.sentence
+    assert "The last loss was only 29 m ago" in decision.sentence
+
+
+def test_an_old_loss_reads_as_days_and_hours_not_minutes(evaluate):
+    decision = evaluate(intent_for(bull_put()), last_loss_at=NOW - timedelta(minutes=19547.5))
+    (check,) = [c for c in decision.checks if c.code is ReasonCode.REVENGE_GUARD]
+    assert check.sentence == "The last loss was 13 d 13 h ago (guard 30 min)."
 
 
 def test_revenge_guard_of_zero_minutes_is_off(evaluate, make_settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 
@@ -193,3 +194,25 @@ def test_validation_without_sandbox_credentials_runs_on_the_simulator(tmp_path):
         assert rig.sandbox.requests == [] and rig.live.requests == []
     finally:
         rig.close()
+
+
+def test_an_unreachable_broker_is_a_sentence_not_an_exception(rig):
+    from tests.support.live_server import free_port
+
+    port = free_port()  # nothing listens there
+    client = sandbox_client(rig, base_url=f"http://127.0.0.1:{port}")
+    record = validate(rig, client, place_order=False)
+    login = record.steps[1]
+    assert (login.name, login.passed) == ("login", False)
+    assert login.detail == (
+        f"the broker at 127.0.0.1:{port} did not answer: check that it is running and that the "
+        "base URL in .env is right"
+    )
+
+
+def test_the_dry_run_step_writes_buying_power_as_money(rig):
+    record = validate(rig, place_order=False)
+    (dry_run,) = [step for step in record.steps if step.name == "dry-run"]
+    assert re.fullmatch(
+        r"clean dry-run; buying power [-+]\$\d{1,3}(,\d{3})*\.\d{2}", dry_run.detail
+    )

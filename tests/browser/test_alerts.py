@@ -26,6 +26,9 @@ def test_high_alert_shows_halt_and_can_be_acknowledged(tmp_path, page):
         assert "New entries halted" in banner.inner_text()
         assert "23 h 59 m left" in banner.inner_text()
         card = page.locator(f"#{AlertsIds.CARD}")
+        assert "Order refused: over the ladder cap" in card.inner_text(), "a short reason"
+        card.get_by_text("Order refused: over the ladder cap").click()
+        card.get_by_text("3 contracts against a 1-contract cap", exact=True).wait_for()
         assert "ORDER_DENIED_OVER_LADDER_CAP" in card.inner_text()
         card.get_by_role("button", name="Acknowledge").click()
         page.locator(f"#{AlertsIds.CARD} :text('acknowledged')").wait_for()

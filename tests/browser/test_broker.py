@@ -43,10 +43,15 @@ def test_account_read_and_sandbox_validation_in_sim(tmp_path, page):
         chain = page.locator(f"#{BrokerIds.AUDIT_CHAIN}").inner_text()
         screenshot(page, "broker_validation_sim")
         html = page.content()
+        page.reload()
+        page.locator(f"#{BrokerIds.VALIDATION_VERDICT}").wait_for()
+        after_reload = page.locator(f"#{BrokerIds.VALIDATE_OUTPUT}").inner_text()
         storage = page.evaluate("JSON.stringify([localStorage, sessionStorage])")
     assert "net liq $" in accounts
     assert chain.startswith("Audit log intact: head seq ")
     assert verdict == "PASSED" and "dry-run: ok" in progress
+    assert progress.splitlines()[1].startswith("[1/"), "every step is shown from the first"
+    assert "PASSED" in after_reload and "[1/" in after_reload, "the last run survives a reload"
     assert CANARY not in html and CANARY not in storage
     assert payloads and not [body for body in payloads if CANARY in body]
     record = SandboxValidationStore.open(settings.data_dir).latest()

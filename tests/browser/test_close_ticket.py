@@ -21,6 +21,7 @@ from tests.support.broker_support import put_credit_spread
 from tests.support.browser import screenshot
 from tests.support.live_server import cockpit_settings, serve_cockpit
 from tests.support.tastytrade_support import START, SteppingClock
+from tests.support.ticket_form import wait_for_the_chain
 from utils.core.config import PROJECT_ROOT
 from utils.core.money import round_to_cent
 from utils.core.sessions import session_of
@@ -33,6 +34,7 @@ TABLE_ROWS = f"#{JournalIds.TABLE} .ag-center-cols-container .ag-row"
 
 def fill_ticket(page, spread) -> None:
     """Type a SPY bull put the simulator fills at its mid into the order ticket."""
+    wait_for_the_chain(page)  # typed after the chain's prefill, so nothing overwrites it
     long_leg, short_leg = sorted(spread.legs, key=lambda leg: leg.strike)
     page.fill(f"#{TicketIds.UNDERLYING}", "SPY")
     page.fill(f"#{TicketIds.EXPIRATION}", spread.expiration.isoformat())
@@ -76,6 +78,7 @@ def test_a_filled_spread_is_closed_from_its_journal_row_with_the_right_pnl(tmp_p
         opened = confirm_and_place(page, TicketIds)
         page.locator(f"{TABLE_ROWS} [col-id=status]", has_text="open").wait_for()
         page.locator(f"{TABLE_ROWS} .ag-selection-checkbox input").first.check()
+        page.locator(f"#{JournalIds.DETAIL}", has_text="Trade 1:").wait_for()  # selection seen
         page.click(f"#{JournalIds.CLOSE_TICKET_BUTTON}")
         page.locator(f"#{CloseIds.SUMMARY}", has_text="Mid of live quotes").wait_for()
         prefilled = page.locator(f"#{CloseIds.PRICE}").input_value()

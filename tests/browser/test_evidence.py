@@ -29,7 +29,7 @@ def test_empty_journal_says_not_yet_with_reasons(tmp_path, page):
     assert verdict == "NOT YET"
     assert "FAIL" in trades_gate and "25" in trades_gate
     assert "No closed trade yet" in expectancy
-    assert "Journal 25 more trades" in plan
+    assert "Journal 25 more closed trades" in plan
 
 
 @pytest.mark.viewport(height=1600)

@@ -11,7 +11,9 @@ from tests.support.journal_factory import SEEDED_PNLS, seed_journal
 import pytest
 
 from tests.support.live_server import cockpit_settings, serve_cockpit
+from tests.support.ticket_form import type_ticket
 from utils.core.config import PROJECT_ROOT
+from utils.core.display import usd
 from utils.journal.store import Journal
 from utils.journal.table_view import PAGE_SIZE
 
@@ -104,6 +106,7 @@ def test_manual_entry_then_close_from_the_table(tmp_path, page):
     with serve_cockpit(settings, PROJECT_ROOT) as url:
         page.goto(url + "/")
         page.locator(TABLE).wait_for()
+        type_ticket(page, "520, 525", "1.00")
         page.fill(f"#{JournalIds.OPEN_TARGET}", "60")
         page.fill(f"#{JournalIds.OPEN_STOP}", "240")
         page.click(f"#{JournalIds.OPEN_BUTTON}")
@@ -149,4 +152,4 @@ def test_table_pages_sorts_and_filters_on_the_server(tmp_path, page):
         screenshot(page, "journal_table_filtered")
     assert newest == [str(n) for n in range(30, 15, -1)]
     assert second_page == [str(n) for n in range(15, 0, -1)]
-    assert float(worst) == min(SEEDED_PNLS)
+    assert worst == usd(min(SEEDED_PNLS))

@@ -12,6 +12,7 @@ import utils.judge.coach as coach_module
 from tests.support.judge_factory import (
     daily_trades,
     green_ci,
+    make_alert,
     make_trade,
     sandbox_record,
     settings_for,
@@ -124,7 +125,7 @@ def test_action_plan_starts_with_the_costliest_rule(settings):
     report = run_coach(trades, settings)
     codes = notes_by_code(report)
     assert codes[CoachCode.COSTLIEST_RULE].sentence == (
-        "MANUAL_MISTAKE cost you 9 discipline points (3 time(s)) in your last 4 trades."
+        "Tagged mistakes cost you 9 discipline points (3 time(s)) in your last 4 trades."
     )
     assert (
         codes[CoachCode.REPEATED_MISTAKE].sentence
@@ -166,3 +167,64 @@ def test_coach_cannot_raise_alerts():
     }
     assert "utils.records.alerts" not in imported
     assert "raise_alert" not in inspect.getsource(coach_module)
+
+
+def failing_gates_report(trades, settings, *, alerts=()):
+    """Gates with CI not green and no sandbox validation, as on a fresh checkout."""
+    discipline = evaluate_discipline(trades, settings=settings, now=NOW, alerts=list(alerts))
+    gates = evaluate_gates(
+        trades=trades,
+        discipline=discipline,
+        alerts=list(alerts),
+        ci=green_ci().model_copy(update={"green": False, "message": "no CI record yet"}),
+        sandbox=None,
+        settings=settings,
+        now=NOW,
+    )
+    report = coach_report(trades, discipline=discipline, settings=settings, now=NOW, gates=gates)
+    return gates, report
+
+
+def test_action_plan_has_one_step_per_failing_gate_in_gate_order(settings):
+    trades = daily_trades(4, first_session=date(2026, 11, 2), pnl="-100.00")
+    alert = make_alert(1, raised_at=NOW - timedelta(hours=1))
+    gates, report = failing_gates_report(trades, settings, alerts=[alert])
+    failing = [gate.code.value for gate in gates.failing]
+    assert failing == [
+        "MIN_TRADES",
+        "MIN_CLEAN_SESSIONS",
+        "POSITIVE_EXPECTANCY",
+        "NO_HIGH_ALERT_LAST_SESSION",
+        "CI_GREEN",
+        "SANDBOX_VALIDATED",
+    ]
+    gate_steps = [item for item in report.action_plan if item.code is CoachCode.FAILING_GATE]
+    assert [item.evidence["gate"] for item in gate_steps] == failing
+    assert report.action_plan[: len(failing)] == tuple(gate_steps), "gate steps come first"
+    assert [item.priority for item in report.action_plan] == list(
+        range(1, len(report.action_plan) + 1)
+    )
+    sentences = [item.sentence for item in gate_steps]
+    assert sentences[0] == "Journal 21 more closed trades (4 of 25)."
+    assert "Broker card" in sentences[4] and "pre-flight" in sentences[4]
+    assert "sandbox validation" in sentences[5]
+
+
+def test_an_empty_journal_plan_names_all_five_failing_gates(settings):
+    gates, report = failing_gates_report([], settings)
+    assert len(gates.failing) == 5
+    assert len(report.action_plan) == 5
+    assert report.action_plan[2].sentence == (
+        "Close your first trades: expectancy needs at least one closed trade."
+    )
+
+
+def test_coach_text_names_rules_in_words_not_ids(settings):
+    trades = daily_trades(4, first_session=date(2026, 11, 2))
+    trades[0] = trades[0].model_copy(update={"mistakes": ("chased", "late")})
+    report = run_coach(trades, settings)
+    texts = [note.sentence for note in report.notes] + [i.sentence for i in report.action_plan]
+    assert not any("MANUAL_MISTAKE" in text or "_" in text for text in texts), texts
+    assert notes_by_code(report)[CoachCode.COSTLIEST_RULE].sentence.startswith(
+        "Tagged mistakes cost you 6 discipline points"
+    )

@@ -107,3 +107,18 @@ def test_a_submitting_mode_has_no_dry_run_reasons():
     )
     assert decision.mode is EffectiveMode.SANDBOX
     assert decision.dry_run_reasons == ()
+
+
+def test_forced_to_sandbox_names_a_missing_sandbox_validation_once():
+    decision = resolve_mode(
+        intent(),
+        gates=gate_report(NOW, {GateCode.SANDBOX_VALIDATED, GateCode.MIN_TRADES}),
+        sandbox=None,
+        halt=NO_HALT,
+        latch=NO_LATCH,
+        now=NOW,
+    )
+    sandbox_codes = {ModeCode.GATE_SANDBOX_VALIDATED, ModeCode.SANDBOX_NOT_VALIDATED}
+    assert decision.mode is EffectiveMode.FORCED_SANDBOX
+    assert [c for c in decision.codes if c in sandbox_codes] == [ModeCode.SANDBOX_NOT_VALIDATED]
+    assert ModeCode.GATE_MIN_TRADES in decision.codes

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
+from utils.core.display import utc_minute
 from utils.records.alerts import AlertRule, AlertStore
 from utils.records.latch import (
     ROLLBACK_SEQUENCE,
@@ -68,7 +69,7 @@ def test_trigger_sets_the_latch_which_forces_dry_run_and_shows_the_sequence(latc
     assert state.codes == (TriggerCode.DISCIPLINE_BELOW_MIN,)
     assert state.rollback_sequence == ROLLBACK_SEQUENCE
     assert state.sentence == (
-        f"Rollback latch SET since {NOW.isoformat()} (DISCIPLINE_BELOW_MIN): orders are forced "
+        f"Rollback latch SET since {utc_minute(NOW)} (DISCIPLINE_BELOW_MIN): orders are forced "
         "to dry-run. 1. Close risk per each trade's exit plan (closing orders and cancels still "
         "pass). 2. Set ALWAYS_DRY_RUN=true in .env. 3. Resume SANDBOX until the metrics recover; "
         "then clear the latch here."

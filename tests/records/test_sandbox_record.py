@@ -63,7 +63,7 @@ def test_naive_run_time_is_refused():
 
 def test_sentence_names_the_failed_steps():
     assert record(passed=False).sentence == (
-        "SANDBOX validation failed at 2026-07-30T15:00:00+00:00: dry-run order."
+        "SANDBOX validation failed at 2026-07-30 15:00 UTC: dry-run order."
     )
 
 

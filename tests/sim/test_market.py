@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,3 +104,13 @@ def test_put_quotes_rise_and_call_quotes_fall_with_the_strike(symbol, expiration
     for quote in puts + calls:
         assert Decimal(0) <= quote.bid < quote.ask
         assert quote.ask - quote.bid <= Decimal("0.20")
+
+
+def test_option_quotes_carry_a_delta_and_an_iv_that_fit_the_option():
+    chain = market.nested_chain("SPY", WEDNESDAY)
+    row = next(r for r in chain["expirations"][12]["strikes"] if r["strike-price"] == "545.0")
+    call, put = market.quote(row["call"], WEDNESDAY), market.quote(row["put"], WEDNESDAY)
+    assert 0.4 < call.delta < 0.7 and -0.6 < put.delta < -0.3
+    assert call.delta - put.delta == pytest.approx(1, abs=1e-3)  # put-call parity of deltas
+    assert put.volatility == call.volatility and 0.1 < call.volatility < 0.3
+    assert market.quote("SPY", WEDNESDAY).delta is None  # the underlying has no greeks

@@ -22,6 +22,13 @@ BASE = dict(underlying="spy", expiration="2026-12-18", quantity=1)
         ("iron_butterfly", "440, 450, 460", "6.00", "400.00", "600.00"),
         ("call_butterfly", "440, 450, 460", "2.00", "200.00", "800.00"),
         ("put_butterfly", "440, 450, 460", "2.00", "200.00", "800.00"),
+        ("short_call_butterfly", "440, 450, 460", "3.00", "700.00", "300.00"),
+        ("short_put_butterfly", "440, 450, 460", "3.00", "700.00", "300.00"),
+        # research options_math.md 12: +1 P100, -2 P95, +1 P85 for 0.50 credit, max loss $450
+        ("bwb_put_credit", "85, 95, 100", "0.50", "450.00", "550.00"),
+        ("bwb_call_debit", "440, 445, 455", "0.40", "540.00", "460.00"),
+        ("custom_credit", "+1 P 440, -1 P 445, -1 C 465, +1 C 475", "1.50", "850.00", "150.00"),
+        ("custom_debit", "+1 C 450, -2 C 455, +1 C 460", "1.00", "100.00", "400.00"),
     ],
 )
 def test_each_structure_builds_its_spread(structure, strikes, price, max_loss, max_profit):
@@ -47,6 +54,8 @@ def test_quantity_scales_the_risk():
         ({"expiration": "next friday"}, "expiration"),
         ({"quantity": "two"}, "quantity"),
         ({"quantity": 0}, "quantity"),
+        ({"quantity": None}, "quantity"),
+        ({"quantity": "1.5"}, "quantity"),
         ({"limit_price": "abc"}, "limit price"),
         ({"limit_price": "-1"}, "limit price"),
         ({"strikes": "445"}, "strikes"),
@@ -76,6 +85,47 @@ def test_parse_amount_blank_is_none_unless_required():
         parse_amount("profit target", "lots")
     with pytest.raises(TicketError, match="is not a number"):
         parse_amount("fees", "NaN")
+
+
+@pytest.mark.parametrize("quantity", [0, None, "", "1.5", "-2", "two"])
+def test_a_quantity_below_one_or_not_whole_says_what_it_must_be(quantity):
+    values = {**BASE, "structure": "bull_put", "strikes": "445, 450", "limit_price": "1.20"}
+    with pytest.raises(TicketError) as raised:
+        build_ticket_spread(**{**values, "quantity": quantity})
+    assert str(raised.value) == "quantity: must be a whole number of at least 1"
+
+
+def test_unequal_wings_on_a_long_butterfly_name_the_structure_to_pick_not_a_function():
+    with pytest.raises(TicketError) as raised:
+        build_ticket_spread(
+            **BASE, structure="call_butterfly", strikes="440, 450, 465", limit_price="2.00"
+        )
+    assert "broken-wing butterfly" in str(raised.value) and "()" not in str(raised.value)
+
+
+def test_custom_legs_that_leave_a_short_uncovered_build_and_carry_the_proofs_reason():
+    spread = build_ticket_spread(
+        **BASE, structure="custom_credit", strikes="+1 P 440, -2 P 445", limit_price="1.00"
+    )
+    assert not spread.is_defined_risk
+    assert "Uncovered short" in spread.proof.sentence
+
+
+@pytest.mark.parametrize(
+    "legs, problem",
+    [
+        ("", "enter 1 to 4 legs"),
+        ("+1 P 440, -1 P 445, -1 C 465, +1 C 470, +1 C 480", "enter 1 to 4 legs"),
+        ("buy 440 put", "is not a leg"),
+        ("+0 P 440", "the ratio must be at least 1"),
+        ("+1 P 440, -1 P 440", "each option may appear in one leg only"),
+        ("+1 P abc", "is not a number"),
+    ],
+)
+def test_bad_custom_legs_say_what_is_wrong(legs, problem):
+    with pytest.raises(TicketError) as raised:
+        build_ticket_spread(**BASE, structure="custom_debit", strikes=legs, limit_price="1.00")
+    assert raised.value.field == "legs" and problem in str(raised.value)
 
 
 @pytest.mark.parametrize(

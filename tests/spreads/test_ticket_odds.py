@@ -37,7 +37,9 @@ def test_blank_iv_uses_the_documented_default_and_says_so():
         volatility=0.20,
         volatility_assumed=True,
         days=30.0,
+        one_sd_move=530.0 * 0.20 * (30.0 / 365) ** 0.5,
     )
+    assert odds.one_sd_move == pytest.approx(30.39, abs=0.01)
     assert odds.probability_of_profit == pytest.approx(0.567454, abs=1e-6)
     assert odds.expected_value_usd == pytest.approx(-106.5256, abs=1e-4)
 

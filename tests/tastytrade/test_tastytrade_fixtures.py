@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from tests.support.tastytrade_support import (
     make_client,
     put_credit_spread,
 )
+from utils.sim import market
 from utils.sim.server import SimBroker
 from utils.tastytrade.orders import build_spread_order
 from utils.tastytrade.accounts import Balance, CustomerAccount, Position
@@ -398,7 +400,12 @@ def test_broker_chain_and_quotes_match_the_examples(broker, token):
     symbol = chain["data"]["items"][0]["expirations"][0]["strikes"][0]["put"]
     _, quotes = raw(broker, "GET", "/market-data/by-type", token, params={"equity-option": symbol})
     assert quotes["data"]["items"]
-    assert shape_differences(fixture("market_data_quote.json"), quotes) == []
+    # option quotes also carry the model's greeks, DXLink's field names, beyond the REST example
+    greeks = set(market.GREEK_FIELDS)
+    assert greeks <= quotes["data"]["items"][0].keys()
+    assert shape_differences(fixture("market_data_quote.json"), quotes, extra_ok=greeks) == []
+    _, metrics = raw(broker, "GET", "/market-metrics", token, params={"symbols": "AAPL"})
+    assert shape_differences(fixture("market_metrics.json"), metrics) == []
 
 
 def test_broker_transactions_match_the_examples(client, broker, token):
@@ -526,3 +533,14 @@ def test_spread_orders_ask_for_strict_position_effect_and_a_baseless_close_is_re
     ]
     assert broker.book.all_orders(broker.account_number) == []
     assert broker.book.positions(broker.account_number) == []
+
+
+def test_recorded_market_metrics_parse_into_iv_rank_and_event_dates(client, broker):
+    broker.answer_next(fixture("market_metrics.json"), path="/market-metrics")
+    (aapl,) = client.market_metrics(["AAPL"])
+    assert aapl.implied_volatility_index_rank == Decimal("0.427330631")
+    assert aapl.earnings.expected_report_date == date(2026, 7, 30)
+    assert aapl.dividend_ex_date == date(2026, 8, 10)
+    assert aapl.option_expiration_implied_volatilities[0].implied_volatility == Decimal(
+        "0.374500134"
+    )

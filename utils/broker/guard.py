@@ -83,6 +83,7 @@ from utils.broker.answers import (
 from utils.broker.attempt import Attempt, Refused, new_correlation_id
 from utils.broker.clients import (
     BrokerClients,
+    BrokerPort,
     BrokerUnavailable,
     ClientFactory,
     host_of,
@@ -327,6 +328,11 @@ class BrokerGuard:
         """The effective mode now (read only: nothing is written, nothing is sent)."""
         with self._lock:
             return self._stages.modes.read(self._attempt(), audit=False).decision
+
+    def market_client(self) -> BrokerPort:
+        """The client of the effective mode's broker, for chains and quotes (reads only);
+        BrokerUnavailable when it cannot be built."""
+        return self._clients(self.mode().target)
 
     def status(self) -> BrokerStatus:
         """Requested vs effective mode and the target's accounts, balances and positions.

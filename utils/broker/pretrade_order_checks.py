@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from utils.spreads.price_check import price_anomaly
 from utils.broker.order_intent import OrderIntent
 from utils.broker.pretrade_context import (
     CheckResult,
@@ -50,21 +51,9 @@ def check_price_sane(intent: OrderIntent, ctx: PretradeContext) -> CheckResult:
         return skipped
     spread = intent.spread
     max_loss, max_profit = spread.max_loss_usd, spread.max_profit_usd
-    if max_loss is not None and max_loss <= 0:
-        sentence = (
-            f"The {spread.price_effect.value.lower()} of {spread.price} leaves a max loss of "
-            f"${max_loss}: the price is at or beyond the width, a stale or crossed quote."
-        )
-        passed = False
-    elif max_profit is not None and max_profit <= 0:
-        sentence = (
-            f"The debit of {spread.price} leaves a max profit of ${max_profit}: the order "
-            "cannot make money at expiration."
-        )
-        passed = False
-    else:
-        sentence = "The price leaves both a possible loss and a possible profit."
-        passed = True
+    anomaly = price_anomaly(spread)
+    passed = anomaly is None
+    sentence = anomaly or "The price leaves both a possible loss and a possible profit."
     return checked(
         ReasonCode.PRICE_ANOMALY,
         passed,

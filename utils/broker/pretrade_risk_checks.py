@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from utils.core.display import duration
 from utils.broker.order_intent import OpenPosition, OrderIntent
 from utils.broker.pretrade_context import (
     CheckResult,
@@ -283,9 +284,9 @@ def check_revenge_guard(intent: OrderIntent, ctx: PretradeContext) -> CheckResul
     since = ctx.now - ctx.last_loss_at
     passed = guard.allows(ctx.now, ctx.last_loss_at)
     sentence = (
-        f"The last loss was {since.total_seconds() / 60:.1f} minutes ago (guard {minutes} min)."
+        f"The last loss was {duration(since)} ago (guard {minutes} min)."
         if passed
-        else f"The last loss was only {since.total_seconds() / 60:.1f} minutes ago: no new entry "
+        else f"The last loss was only {duration(since)} ago: no new entry "
         f"within {minutes} minutes of a loss (revenge-trade guard)."
     )
     return checked(

@@ -45,7 +45,8 @@ from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.spreads.legs import Leg, PriceEffect
 from utils.spreads.spread import Spread
 from utils.tastytrade.orders import build_spread_order
-from utils.tastytrade.errors import TastytradeError
+from utils.core.display import signed_usd
+from utils.tastytrade.errors import TastytradeError, TransportError
 from utils.tastytrade.orders import NewOrder, Order
 from utils.core.money import usd
 
@@ -139,6 +140,13 @@ class _Run:
                 )
             )
 
+    def unreachable(self) -> str:
+        """A broker that did not answer, as a sentence a trader can act on."""
+        return (
+            f"the broker at {self.host} did not answer: check that it is running and that the "
+            "base URL in .env is right"
+        )
+
     def write(self, kind: AuditKind, body: dict[str, Any]) -> None:
         try:
             self.audit.append(
@@ -158,6 +166,8 @@ class _Run:
             detail, passed = step(), True
         except StepFailed as failure:
             detail, passed = str(failure), False
+        except TransportError:
+            detail, passed = self.unreachable(), False
         except TastytradeError as error:
             detail, passed = str(error), False
         record = SandboxStep(name=name, passed=passed, detail=detail[:1000])
@@ -285,7 +295,10 @@ def _dry_run(run: _Run) -> str:
     if problems:
         raise StepFailed("; ".join(p.sentence for p in problems))
     bpe = response.buying_power_effect
-    return f"clean dry-run; buying-power change {bpe.change_in_buying_power} {bpe.effect or ''}"
+    change = bpe.change_in_buying_power
+    if bpe.change_in_buying_power_effect.strip().lower() == "debit":
+        change = -change  # a debit uses buying power
+    return f"clean dry-run; buying power {signed_usd(change)}"
 
 
 def _submit(run: _Run, order: NewOrder, what: str) -> Order:

@@ -10,6 +10,9 @@ advice only (checklist Notes). It imports nothing from `utils.records.alerts` on
 
 Each note is a small named function in `COACH_RULES`; a rule returns None when it has nothing
 useful to say. Percentages are Decimal, rounded for display only.
+
+The Action Plan starts with one next step per failing gate, in gate order (`GATE_STEPS`), then
+the notes' actions by priority. Rules are named in words (`RULE_NAMES`), never by their ids.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.config import Settings
+from utils.core.display import usd
 from utils.core.reasons import Reason
 from utils.judge.discipline import DisciplineReport
-from utils.judge.gates import GateCode, GateReport
+from utils.judge.discipline_rules import RuleId
+from utils.judge.gates import GateCode, GateReport, GateResult
 from utils.judge.metrics import closed_before
 from utils.judge.risk import RevengeGuard
 from utils.journal.trade import Trade
@@ -66,6 +71,24 @@ class CoachCode(StrEnum):
     REPEATED_MISTAKE = "REPEATED_MISTAKE"
     GATE_PROGRESS = "GATE_PROGRESS"
     CLEAN_STREAK = "CLEAN_STREAK"
+    FAILING_GATE = "FAILING_GATE"
+
+
+# Each discipline rule in words, for the coach's sentences.
+RULE_NAMES: dict[RuleId, str] = {
+    RuleId.NOT_DEFINED_RISK: "Trades without a defined risk",
+    RuleId.OPENED_DURING_HALT: "Entries during a halt",
+    RuleId.OVER_LADDER_SIZE: "Trades over your ladder size",
+    RuleId.TOO_MANY_CONCURRENT: "Too many spreads open at once",
+    RuleId.UNDERLYING_RISK_OVER_LIMIT: "Too much risk on one underlying",
+    RuleId.REVENGE_ENTRY: "Entries soon after a loss",
+    RuleId.CLOSED_BEYOND_STOP: "Closes beyond the stop",
+    RuleId.NO_PLANNED_EXIT: "Trades without a planned exit",
+    RuleId.RISKY_ORDER_REFUSED: "Orders the risk rules refused",
+    RuleId.HELD_PAST_TIME_EXIT: "Trades held past their time exit",
+    RuleId.PLAN_NOT_FOLLOWED: "Trades where you did not follow the plan",
+    RuleId.MANUAL_MISTAKE: "Tagged mistakes",
+}
 
 
 class CoachNote(Reason[CoachCode]):
@@ -109,6 +132,14 @@ class CoachInput:
     gates: GateReport | None
     settings: Settings
     window_trades: tuple[Trade, ...]
+
+
+def rule_name(rule: str) -> str:
+    """A discipline rule in words ("Tagged mistakes"), never its id."""
+    try:
+        return RULE_NAMES[RuleId(rule)]
+    except ValueError:
+        return str(rule).replace("_", " ").capitalize()
 
 
 def _pct(value: Decimal) -> str:
@@ -224,8 +255,8 @@ def coach_costliest_rule(data: CoachInput) -> CoachAdvice | None:
     note = CoachNote(
         code=CoachCode.COSTLIEST_RULE,
         level=CoachLevel.WATCH,
-        sentence=f"{part.rule} cost you {part.points} discipline points ({part.count} time(s)) "
-        f"in your last {data.discipline.trades_in_window} trades.",
+        sentence=f"{rule_name(part.rule)} cost you {part.points} discipline points "
+        f"({part.count} time(s)) in your last {data.discipline.trades_in_window} trades.",
         evidence={"rule": str(part.rule), "points": str(part.points)},
     )
     return CoachAdvice(note=note, action=part.sentence, priority=1)
@@ -270,7 +301,7 @@ def coach_gate_progress(data: CoachInput) -> CoachAdvice | None:
         sentence=sentence,
         evidence={"trades": trades.actual_text, "clean_sessions": sessions.actual_text},
     )
-    return CoachAdvice(note=note, action=sentence, priority=4)
+    return CoachAdvice(note=note)  # the Action Plan's gate steps say what to do
 
 
 def coach_clean_streak(data: CoachInput) -> CoachAdvice | None:
@@ -289,6 +320,91 @@ def coach_clean_streak(data: CoachInput) -> CoachAdvice | None:
         evidence={"streak": str(streak)},
     )
     return CoachAdvice(note=note)
+
+
+def _still_needed(gate: GateResult) -> int:
+    return int(-(gate.headroom or 0))
+
+
+def step_min_trades(gate: GateResult, data: CoachInput) -> str:
+    """More closed trades."""
+    return (
+        f"Journal {_still_needed(gate)} more closed trades "
+        f"({int(gate.actual or 0)} of {int(gate.threshold or 0)})."
+    )
+
+
+def step_min_clean_sessions(gate: GateResult, data: CoachInput) -> str:
+    """More clean sessions."""
+    return (
+        f"Journal {_still_needed(gate)} more clean sessions "
+        f"({int(gate.actual or 0)} of {int(gate.threshold or 0)}): a day with a journaled "
+        "action, no rule broken and no HIGH alert."
+    )
+
+
+def step_positive_expectancy(gate: GateResult, data: CoachInput) -> str:
+    """A positive edge (or a first closed trade)."""
+    if gate.actual is None:
+        return "Close your first trades: expectancy needs at least one closed trade."
+    return (
+        f"Lift your expectancy above {usd(gate.threshold or Decimal(0))} per trade (now "
+        f"{usd(gate.actual)}): close losers at your stop and review the losing setups."
+    )
+
+
+def step_min_discipline(gate: GateResult, data: CoachInput) -> str:
+    """A higher discipline score, by the rule that costs the most."""
+    advice = (
+        f"Raise your discipline score to {int(gate.threshold or 0)} (now {int(gate.actual or 0)})"
+    )
+    if not data.discipline.parts:
+        return advice + ": keep every rule on your next trades."
+    part = max(data.discipline.parts, key=lambda p: p.points)
+    return f"{advice}: {rule_name(part.rule).lower()} cost the most. {part.sentence}"
+
+
+def step_no_high_alert(gate: GateResult, data: CoachInput) -> str:
+    """A session without a HIGH alert."""
+    return (
+        "Finish a session without a HIGH alert: read the last session's alert in the Alerts "
+        "card, open nothing while the halt lasts, and trade the next session cleanly."
+    )
+
+
+def step_ci_green(gate: GateResult, data: CoachInput) -> str:
+    """CI green for this commit."""
+    return (
+        "Make CI green for this commit: commit your changes, then run the pre-flight checks "
+        "(Broker card) or `make test`."
+    )
+
+
+def step_sandbox_validated(gate: GateResult, data: CoachInput) -> str:
+    """A passed sandbox validation."""
+    return (
+        "Pass the sandbox validation: put the sandbox credentials in .env, then press "
+        "Run sandbox validation (Broker card)."
+    )
+
+
+GateStep = Callable[[GateResult, CoachInput], str]
+GATE_STEPS: dict[GateCode, GateStep] = {
+    GateCode.MIN_TRADES: step_min_trades,
+    GateCode.MIN_CLEAN_SESSIONS: step_min_clean_sessions,
+    GateCode.POSITIVE_EXPECTANCY: step_positive_expectancy,
+    GateCode.MIN_DISCIPLINE: step_min_discipline,
+    GateCode.NO_HIGH_ALERT_LAST_SESSION: step_no_high_alert,
+    GateCode.CI_GREEN: step_ci_green,
+    GateCode.SANDBOX_VALIDATED: step_sandbox_validated,
+}
+
+
+def gate_steps(data: CoachInput) -> list[tuple[GateCode, str]]:
+    """One next step per failing gate, in gate order."""
+    if data.gates is None:
+        return []
+    return [(gate.code, GATE_STEPS[gate.code](gate, data)) for gate in data.gates.failing]
 
 
 CoachRule = Callable[[CoachInput], CoachAdvice | None]
@@ -313,7 +429,8 @@ def coach_report(
     gates: GateReport | None = None,
     rules: Sequence[CoachRule] = COACH_RULES,
 ) -> CoachReport:
-    """Run every coach rule; the Action Plan takes the notes' actions by priority (at most 5)."""
+    """Run every coach rule; the Action Plan is one step per failing gate (gate order), then the
+    notes' actions by priority (at most 5 of those)."""
     moment = to_utc(now)
     window_ids = set(discipline.window_trade_ids)
     data = CoachInput(
@@ -325,8 +442,13 @@ def coach_report(
     )
     advice = [found for rule in rules if (found := rule(data)) is not None]
     with_actions = sorted((a for a in advice if a.action), key=lambda a: a.priority)[:MAX_ACTIONS]
+    steps = [
+        (CoachCode.FAILING_GATE, sentence, {"gate": code.value})
+        for code, sentence in gate_steps(data)
+    ]
+    steps += [(a.note.code, a.action or "", {}) for a in with_actions]
     plan = tuple(
-        ActionItem(priority=rank, code=a.note.code, sentence=a.action or "")
-        for rank, a in enumerate(with_actions, start=1)
+        ActionItem(priority=rank, code=code, sentence=sentence, evidence=evidence)
+        for rank, (code, sentence, evidence) in enumerate(steps, start=1)
     )
     return CoachReport(evaluated_at=moment, notes=tuple(a.note for a in advice), action_plan=plan)

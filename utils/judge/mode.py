@@ -43,6 +43,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.core.display import utc_minute
 from utils.core.broker_target import sandbox_target_problem, validated_server_problem
 from utils.core.config import DEFAULT_LIVE_URL, DEFAULT_SANDBOX_URL, Environment, Settings
 from utils.core.reasons import Reason
@@ -257,7 +258,7 @@ def _gate_reasons(gates: GateReport | None, now: datetime) -> list[ModeReason]:
         reasons.append(
             ModeReason(
                 code=ModeCode.GATES_STALE,
-                sentence=f"The gate report is from {to_utc(gates.evaluated_at).isoformat()}, "
+                sentence=f"The gate report is from {utc_minute(gates.evaluated_at)}, "
                 f"not within {int(GATE_REPORT_MAX_AGE.total_seconds() // 60)} minutes of now; "
                 "it must be re-evaluated.",
             )
@@ -306,6 +307,9 @@ def _live_blockers(
     blockers = _gate_reasons(gates, now)
     sandbox_reason = _sandbox_reason(sandbox, intent)
     if sandbox_reason is not None:
+        # the failing sandbox gate says the same thing less precisely: list it once
+        duplicate = gate_reason_code(GateCode.SANDBOX_VALIDATED)
+        blockers = [reason for reason in blockers if reason.code is not duplicate]
         blockers.append(sandbox_reason)
     if not intent.live_credentials:
         blockers.append(
@@ -330,7 +334,7 @@ def _safety_reasons(
             )
         )
     elif halt.in_force(now):
-        until = f" until {to_utc(halt.until).isoformat()}" if halt.until else ""
+        until = f" until {utc_minute(halt.until)}" if halt.until else ""
         why = f" ({halt.reason})" if halt.reason else ""
         reasons.append(
             ModeReason(

@@ -1,7 +1,9 @@
 """The pre-flight run (checklist section 2): tests, format, lint and security, then a record.
 
 `python -m utils.project.preflight` is what `make test` and CI call; the Broker card runs the same
-function with a progress callback. It writes `data/ci/last_run.json` for the CI gate.
+function with a progress callback for each finished line and a `partial` callback for the line
+being written (pytest's dots arrive long before their line ends). It writes
+`data/ci/last_run.json` for the CI gate.
 
 The tools get an allow-listed environment (`child_environment`): never the `.env` values or
 any other variable of the app's process. A run whose tools are not installed does not start
@@ -10,6 +12,7 @@ and writes no record.
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
 import json
 import os
@@ -26,6 +29,7 @@ from utils.project.git import head_commit, is_dirty
 from utils.core.sessions import Clock, utc_now
 
 ProgressCallback = Callable[[str, str], None]
+READ_CHUNK_BYTES = 4096
 
 Tools = tuple[tuple[str, tuple[str, ...]], ...]
 TOOLS: Tools = (
@@ -94,28 +98,42 @@ def missing_dev_tools(tools: Tools = TOOLS) -> list[str]:
 
 
 def _run_tool(
-    name: str, args: tuple[str, ...], root: Path, echo: Callable[[str], None]
+    name: str,
+    args: tuple[str, ...],
+    root: Path,
+    echo: Callable[[str], None],
+    partial: Callable[[str], None] | None = None,
 ) -> ToolResult:
+    """Run one tool, echoing each line as it ends and the unfinished line as it grows."""
     process = subprocess.Popen(  # nosec B603  # fixed argv of the project's own tools
         [sys.executable, *args],
         cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
         env=child_environment(os.environ),
     )
-    lines = []
     if process.stdout is None:
         raise RuntimeError(f"{name}: no output pipe")
-    for line in process.stdout:
-        lines.append(line)
-        echo(line.rstrip("\n"))
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    output, pending = [], ""
+    while chunk := process.stdout.read1(READ_CHUNK_BYTES):
+        pending += decoder.decode(chunk).replace("\r\n", "\n")
+        *ended, pending = pending.split("\n")
+        for line in ended:
+            output.append(line)
+            echo(line)
+        if pending and partial is not None:
+            partial(pending)
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        output.append(pending)
+        echo(pending)
     exit_code = process.wait()
     return ToolResult(
         name=name,
         passed=exit_code == 0,
         exit_code=exit_code,
-        counts=count_outcomes(name, "".join(lines)),
+        counts=count_outcomes(name, "\n".join(output)),
     )
 
 
@@ -135,8 +153,10 @@ def run_preflight(
     progress: ProgressCallback | None = None,
     tools: Tools = TOOLS,
     clock: Clock = utc_now,
+    partial: ProgressCallback | None = None,
 ) -> CiRecord:
-    """Run every tool in `root`, report each line through `progress`, and store the record.
+    """Run every tool in `root`, report each line through `progress` (and the line being
+    written through `partial`), and store the record.
 
     Raises PreflightUnavailable, before running or recording anything, when a tool is missing.
     """
@@ -145,7 +165,15 @@ def run_preflight(
     commit, dirty = head_commit(root), is_dirty(root)
     results = []
     for name, args in tools:
-        results.append(_run_tool(name, args, root, lambda line: (progress or _print)(name, line)))
+        results.append(
+            _run_tool(
+                name,
+                args,
+                root,
+                lambda line: (progress or _print)(name, line),
+                None if partial is None else lambda text: partial(name, text),
+            )
+        )
     record = CiRecord(commit=commit, dirty=dirty, finished_at=clock(), tools=results)
     write_record(record, data_dir)
     return record

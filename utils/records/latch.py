@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from utils.core.display import utc_minute
 from utils.core.reasons import Reason
 from utils.core.sessions import Clock, to_utc, utc_now
 from utils.core.sqlite_store import connect, ensure_schema, journal_path, transaction
@@ -116,7 +117,7 @@ class LatchState(BaseModel):
         if not self.active:
             return "Rollback latch clear."
         steps = " ".join(f"{i}. {step}" for i, step in enumerate(self.rollback_sequence, 1))
-        when = "" if self.set_at is None else f" since {self.set_at.isoformat()}"
+        when = "" if self.set_at is None else f" since {utc_minute(self.set_at)}"
         return (
             f"Rollback latch SET{when} ({', '.join(self.codes)}): orders are forced to dry-run. "
             f"{steps}"

@@ -35,6 +35,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from utils.core.display import utc_minute
 from utils.core.sessions import Clock, to_utc, utc_now
 from utils.core.sqlite_store import connect, ensure_schema, journal_path, transaction
 
@@ -127,7 +128,7 @@ class SandboxValidationRecord(BaseModel):
     @property
     def sentence(self) -> str:
         """One line for the gate report and the export."""
-        when = self.ran_at.isoformat()
+        when = utc_minute(self.ran_at)
         if self.passed:
             return f"{self.mode} validation passed all {len(self.steps)} steps at {when}."
         failed = ", ".join(step.name for step in self.failed_steps)

@@ -11,7 +11,9 @@ gives the same chain and the same quotes, and a test can pin both by pinning the
   15 %), the same for every expiration.
 - Option quotes: Black-Scholes (r = 4 %, no dividends) with a linear put skew, priced in floats
   (a model, not money) and leaving as Decimals on the tick grid; the bid/ask spread is 2 % of the
-  value each side, between one tick and $0.10.
+  value each side, between one tick and $0.10. Option quotes also carry the model's delta and
+  implied volatility (`delta`, `volatility`, as DXLink's Greeks event names them): tastytrade's
+  REST snapshot has no greeks, so a client must work without them too.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ SKEW = 1.2
 SPREAD_FRACTION = Decimal("0.02")
 MAX_HALF_SPREAD = Decimal("0.10")
 CONTRACT_MULTIPLIER = 100
+GREEK_FIELDS = ("delta", "volatility")  # sent beyond the documented snapshot (see above)
 OPTION_EXPIRY_TIME = time(16, 15)  # New York; tastytrade's expires-at for equity options
 
 
@@ -119,6 +122,8 @@ class SimQuote(BaseModel):
     instrument_type: str
     bid: Decimal
     ask: Decimal
+    delta: float | None = None
+    volatility: float | None = None
 
     @property
     def mid(self) -> Decimal:
@@ -232,18 +237,35 @@ def _normal_cdf(x: float) -> float:
     return 0.5 * (1 + math.erf(x / math.sqrt(2)))
 
 
+def _volatility(option: OptionSymbol, s: float) -> float:
+    """The model's implied volatility of one strike: the base with a linear put skew."""
+    base = UNDERLYINGS[option.root].volatility
+    return min(2.5 * base, max(0.5 * base, base * (1 + SKEW * (s - float(option.strike)) / s)))
+
+
+def _d1_d2(option: OptionSymbol, s: float, today: date) -> tuple[float, float, float, float]:
+    years = (max((option.expiration - today).days, 0) + 0.25) / 365
+    vol = _volatility(option, s)
+    k = float(option.strike)
+    d1 = (math.log(s / k) + (RISK_FREE_RATE + vol * vol / 2) * years) / (vol * math.sqrt(years))
+    return d1, d1 - vol * math.sqrt(years), years, vol
+
+
 def option_value(option: OptionSymbol, spot: Decimal, today: date) -> float:
     """Black-Scholes value per share (floats: a model, not money), with a put skew."""
     s, k = float(spot), float(option.strike)
-    years = (max((option.expiration - today).days, 0) + 0.25) / 365
-    base = UNDERLYINGS[option.root].volatility
-    vol = min(2.5 * base, max(0.5 * base, base * (1 + SKEW * (s - k) / s)))
-    d1 = (math.log(s / k) + (RISK_FREE_RATE + vol * vol / 2) * years) / (vol * math.sqrt(years))
-    d2 = d1 - vol * math.sqrt(years)
+    d1, d2, years, _ = _d1_d2(option, s, today)
     discount = math.exp(-RISK_FREE_RATE * years)
     if option.option_type == "C":
         return s * _normal_cdf(d1) - k * discount * _normal_cdf(d2)
     return k * discount * _normal_cdf(-d2) - s * _normal_cdf(-d1)
+
+
+def option_greeks(option: OptionSymbol, spot: Decimal, today: date) -> tuple[float, float]:
+    """(delta, implied volatility) of the model: N(d1) for a call, N(d1) - 1 for a put."""
+    d1, _, _, vol = _d1_d2(option, float(spot), today)
+    delta = _normal_cdf(d1) if option.option_type == "C" else _normal_cdf(d1) - 1
+    return round(delta, 4), round(vol, 4)
 
 
 def quote(symbol: str, today: date) -> SimQuote | None:
@@ -254,15 +276,19 @@ def quote(symbol: str, today: date) -> SimQuote | None:
     option = option_of(symbol)
     if option is None or option.root not in UNDERLYINGS:
         return None
-    value = Decimal(repr(option_value(option, spot_price(option.root, today), today)))
+    spot = spot_price(option.root, today)
+    value = Decimal(repr(option_value(option, spot, today)))
     tick = tick_size(option.root, value)
     mid = max(tick, _to_tick(value, tick))
     half = min(MAX_HALF_SPREAD, max(tick, _to_tick(value * SPREAD_FRACTION, tick)))
+    delta, volatility = option_greeks(option, spot, today)
     return SimQuote(
         symbol=symbol,
         instrument_type="Equity Option",
         bid=max(mid - half, Decimal(0)),
         ask=mid + half,
+        delta=delta,
+        volatility=volatility,
     )
 
 
@@ -364,4 +390,10 @@ def quote_json(quote: SimQuote, now: datetime) -> dict[str, Any]:
         "year-low-price": text(quote.bid * Decimal("0.8")),
         "year-high-price": text(quote.ask * Decimal("1.2")),
         "volume": "1000.0",
-    }
+    } | _greeks_json(quote)
+
+
+def _greeks_json(quote: SimQuote) -> dict[str, str]:
+    if quote.delta is None or quote.volatility is None:
+        return {}
+    return dict(zip(GREEK_FIELDS, (repr(quote.delta), repr(quote.volatility))))

@@ -23,7 +23,7 @@ What it speaks (documented shapes of `shared/research/tastytrade_api.md`, kebab-
 - `GET /customers/me/accounts[/{n}]`, `GET /accounts/{n}/balances[/{currency}]`,
   `GET /accounts/{n}/positions`, `GET /accounts/{n}/trading-status`,
   `GET /option-chains/{symbol}/nested`,
-  `GET /market-data/by-type`, `POST /accounts/{n}/orders[/dry-run]`,
+  `GET /market-data/by-type`, `GET /market-metrics?symbols=`, `POST /accounts/{n}/orders[/dry-run]`,
   `GET /accounts/{n}/orders[/live|/{id}]`, `DELETE /accounts/{n}/orders/{id}`,
   `GET /accounts/{n}/transactions` (paged with `per-page` / `page-offset`).
 - Gates: a `User-Agent` of the form product/version (else the 401 nginx HTML page), a valid
@@ -59,6 +59,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from utils.core.config import BrokerCredentials, Environment
 from utils.core.sessions import Clock, session_of, utc_now
 from utils.sim import market
+from utils.sim.market_metrics import market_metrics
 from utils.sim.auth import ACCESS_TOKEN_TTL_S, SimAuth, SimLogins
 from utils.sim.book import SimBook
 from utils.sim.faults import Fault
@@ -405,6 +406,11 @@ class SimBroker:
                 return items([market.nested_chain(symbol, today)], path)
             case ("GET", ["market-data", "by-type"]):
                 return items(self._quotes(query), path)
+            case ("GET", ["market-metrics"]):
+                today = session_of(self._clock())
+                symbols = (first_param(query, "symbols") or "").split(",")
+                found = [market_metrics(symbol.strip(), today) for symbol in symbols]
+                return items([item for item in found if item is not None], path)
             case ("POST", ["accounts", number, "orders", "dry-run"]):
                 return single(book.dry_run(number, body), path, status=201)
             case ("POST", ["accounts", number, "orders"]):

@@ -248,8 +248,8 @@ def long_butterfly(
         upper, "strike"
     ):
         raise SpreadError(
-            f"a long butterfly needs equal wings (got {lower}/{middle}/{upper}); "
-            "use broken_wing_butterfly()"
+            f"a long butterfly needs equal wings (got {lower}/{middle}/{upper}); unequal wings "
+            "make a broken-wing butterfly"
         )
     return _butterfly(
         underlying,
@@ -285,6 +285,79 @@ def broken_wing_butterfly(
         expiration,
         option_type,
         (lower, middle, upper),
+        price,
+        PriceEffect(price_effect),
+        quantity,
+        root,
+        multiplier,
+    )
+
+
+def short_butterfly(
+    underlying: str,
+    expiration: date,
+    option_type: OptionType | str,
+    lower: Decimal | int | str,
+    middle: Decimal | int | str,
+    upper: Decimal | int | str,
+    credit: Decimal | int | str,
+    quantity: int = 1,
+    *,
+    root: str | None = None,
+    multiplier: int = 100,
+) -> Spread:
+    """-1 lower, +2 middle, -1 upper of one option type, equal wings, for a credit."""
+    _require_order([lower, middle, upper], "a butterfly needs lower < middle < upper")
+    if exact_decimal(middle, "strike") * 2 != exact_decimal(lower, "strike") + exact_decimal(
+        upper, "strike"
+    ):
+        raise SpreadError(f"a short butterfly needs equal wings (got {lower}/{middle}/{upper})")
+    kind = OptionType(option_type)
+    specs = [
+        (kind, lower, LegAction.SELL_TO_OPEN, 1),
+        (kind, middle, LegAction.BUY_TO_OPEN, 2),
+        (kind, upper, LegAction.SELL_TO_OPEN, 1),
+    ]
+    return _build(
+        underlying, expiration, specs, credit, PriceEffect.CREDIT, quantity, root, multiplier
+    )
+
+
+LegSpec = tuple[OptionType, Decimal, int]  # type, strike, signed ratio (+ bought, - sold)
+
+
+def custom_spread(
+    underlying: str,
+    expiration: date,
+    legs: Sequence[LegSpec],
+    price: Decimal | int | str,
+    price_effect: PriceEffect | str,
+    quantity: int = 1,
+    *,
+    root: str | None = None,
+    multiplier: int = 100,
+) -> Spread:
+    """Any opening legs of one expiration (signed ratios per unit), for a credit or a debit.
+
+    Nothing here proves defined risk: the spread's `proof` says whether it is.
+    """
+    if not legs:
+        raise SpreadError("a spread needs at least one leg")
+    specs = [
+        (
+            kind,
+            strike,
+            LegAction.BUY_TO_OPEN if ratio > 0 else LegAction.SELL_TO_OPEN,
+            abs(ratio),
+        )
+        for kind, strike, ratio in legs
+    ]
+    if any(ratio == 0 for _, _, ratio in legs):
+        raise SpreadError("every leg needs a ratio of at least 1 (bought +, sold -)")
+    return _build(
+        underlying,
+        expiration,
+        specs,
         price,
         PriceEffect(price_effect),
         quantity,

@@ -1,39 +1,28 @@
 """The order ticket's form: from what a trader types to a `Spread`, with errors that name a field.
 
-Strikes are typed in increasing order; each structure says which strikes it needs:
-
-| key | structure | strikes (increasing) | price |
-|---|---|---|---|
-| bull_put | bull put credit vertical | long put, short put | credit |
-| bear_call | bear call credit vertical | short call, long call | credit |
-| bull_call | bull call debit vertical | long call, short call | debit |
-| bear_put | bear put debit vertical | short put, long put | debit |
-| iron_condor | iron condor | long put, short put, short call, long call | credit |
-| iron_butterfly | iron butterfly | long put, center, long call | credit |
-| call_butterfly / put_butterfly | long butterfly | lower, middle, upper | debit |
+The structure menu (which strikes each structure needs, and its price effect) is
+`utils.spreads.ticket_structures`. A custom spread takes its legs as text: "+1 P 520, -2 P 525,
++1 P 535" (signed ratio, C or P, strike; up to 4 legs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
-
 from utils.core.money import MoneyFormatError, parse_usd_text
-from utils.spreads.builders import (
-    bear_call_credit,
-    bear_put_debit,
-    bull_call_debit,
-    bull_put_credit,
-    iron_butterfly,
-    iron_condor,
-    long_butterfly,
-)
-from utils.spreads.legs import SpreadError
+from utils.spreads.builders import LegSpec
+from utils.spreads.legs import Leg, SpreadError
 from utils.spreads.spread import Spread
 from utils.spreads.symbols import OptionType
+from utils.spreads.ticket_structures import MAX_CUSTOM_LEGS, STRUCTURES, StructureChoice
+
+__all__ = ["STRUCTURES", "StructureChoice", "TicketError", "build_ticket_spread", "parse_amount"]
+QUANTITY_RULE = "must be a whole number of at least 1"
+_LEG = re.compile(r"^([+-])\s*(\d*)\s*(C|P|CALL|PUT)\s*(\S+)$", re.IGNORECASE)
+_WHOLE = re.compile(r"^[0-9]+(\.0*)?$")
+PLACEHOLDER_PRICE = Decimal("0.01")
 
 # A ticket's quantity above this is a typing slip, not an order (the ladder caps are far lower).
 MAX_TICKET_CONTRACTS = 1_000
@@ -45,112 +34,6 @@ class TicketError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
-
-
-class StructureChoice(BaseModel):
-    """One entry of the ticket's structure menu."""
-
-    model_config = ConfigDict(frozen=True)
-
-    key: str
-    label: str
-    strikes: tuple[str, ...]
-    price_effect: str
-
-
-def _vertical(builder: Callable[..., Spread], swap: bool) -> Callable[..., Spread]:
-    def build(underlying, expiration, strikes, price, quantity):
-        low, high = strikes
-        first, second = (high, low) if swap else (low, high)
-        return builder(underlying, expiration, first, second, price, quantity)
-
-    return build
-
-
-def _butterfly(option_type: OptionType) -> Callable[..., Spread]:
-    def build(underlying, expiration, strikes, price, quantity):
-        return long_butterfly(underlying, expiration, option_type, *strikes, price, quantity)
-
-    return build
-
-
-STRUCTURES: dict[str, tuple[StructureChoice, Callable[..., Spread]]] = {
-    choice.key: (choice, builder)
-    for choice, builder in (
-        (
-            StructureChoice(
-                key="bull_put",
-                label="Bull put credit spread",
-                strikes=("long put", "short put"),
-                price_effect="Credit",
-            ),
-            _vertical(bull_put_credit, swap=True),
-        ),
-        (
-            StructureChoice(
-                key="bear_call",
-                label="Bear call credit spread",
-                strikes=("short call", "long call"),
-                price_effect="Credit",
-            ),
-            _vertical(bear_call_credit, swap=False),
-        ),
-        (
-            StructureChoice(
-                key="bull_call",
-                label="Bull call debit spread",
-                strikes=("long call", "short call"),
-                price_effect="Debit",
-            ),
-            _vertical(bull_call_debit, swap=False),
-        ),
-        (
-            StructureChoice(
-                key="bear_put",
-                label="Bear put debit spread",
-                strikes=("short put", "long put"),
-                price_effect="Debit",
-            ),
-            _vertical(bear_put_debit, swap=True),
-        ),
-        (
-            StructureChoice(
-                key="iron_condor",
-                label="Iron condor",
-                strikes=("long put", "short put", "short call", "long call"),
-                price_effect="Credit",
-            ),
-            lambda u, e, s, p, q: iron_condor(u, e, *s, p, q),
-        ),
-        (
-            StructureChoice(
-                key="iron_butterfly",
-                label="Iron butterfly",
-                strikes=("long put", "center", "long call"),
-                price_effect="Credit",
-            ),
-            lambda u, e, s, p, q: iron_butterfly(u, e, *s, p, q),
-        ),
-        (
-            StructureChoice(
-                key="call_butterfly",
-                label="Long call butterfly",
-                strikes=("lower", "middle", "upper"),
-                price_effect="Debit",
-            ),
-            _butterfly(OptionType.CALL),
-        ),
-        (
-            StructureChoice(
-                key="put_butterfly",
-                label="Long put butterfly",
-                strikes=("lower", "middle", "upper"),
-                price_effect="Debit",
-            ),
-            _butterfly(OptionType.PUT),
-        ),
-    )
-}
 
 
 def _decimal(field: str, text: str | float | int | None) -> Decimal:
@@ -188,6 +71,91 @@ def parse_strikes(text: str, expected: int) -> list[Decimal]:
     return strikes
 
 
+def parse_legs(text: str) -> list[LegSpec]:
+    """Custom legs typed as "+1 P 520, -2 P 525, +1 P 535": signed ratio, C or P, strike."""
+    parts = [p.strip() for p in str(text or "").replace(";", ",").split(",") if p.strip()]
+    if not 1 <= len(parts) <= MAX_CUSTOM_LEGS:
+        raise TicketError("legs", f"enter 1 to {MAX_CUSTOM_LEGS} legs such as +1 P 520, -1 P 525")
+    legs: list[LegSpec] = []
+    for part in parts:
+        found = _LEG.match(part)
+        if found is None:
+            raise TicketError(
+                "legs", f"{part!r} is not a leg: write the sign, ratio, C or P and the strike"
+            )
+        sign, count, kind, strike = found.groups()
+        ratio = int(count or 1) * (1 if sign == "+" else -1)
+        if ratio == 0:
+            raise TicketError("legs", f"{part!r}: the ratio must be at least 1")
+        legs.append((OptionType(kind[0].upper()), _decimal("legs", strike), ratio))
+    contracts = [(kind, strike) for kind, strike, _ in legs]
+    if len(set(contracts)) != len(contracts):
+        raise TicketError("legs", "each option may appear in one leg only")
+    return legs
+
+
+def _quantity(quantity: int | str | None) -> int:
+    """A whole number of spreads from 1 to MAX_TICKET_CONTRACTS ("2", 2 or 2.0; never "1e3")."""
+    text = "" if quantity is None else str(quantity).strip()
+    if not _WHOLE.match(text) or int(text.split(".")[0]) < 1:
+        raise TicketError("quantity", QUANTITY_RULE)
+    contracts = int(text.split(".")[0])
+    if contracts > MAX_TICKET_CONTRACTS:
+        raise TicketError(
+            "quantity", f"{contracts:,} is above {MAX_TICKET_CONTRACTS:,} contracts per ticket"
+        )
+    return contracts
+
+
+def _expiration(expiration: date | str | None) -> date:
+    if isinstance(expiration, date):
+        return expiration
+    try:
+        return date.fromisoformat(str(expiration))
+    except ValueError:
+        raise TicketError("expiration", f"{expiration!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _build(
+    choice: StructureChoice, builder, symbol: str, expiry: date, strikes: str, price, contracts
+) -> Spread:
+    shape = parse_legs(strikes) if choice.custom else parse_strikes(strikes, len(choice.strikes))
+    try:
+        return builder(symbol, expiry, shape, price, contracts)
+    except SpreadError as error:
+        raise TicketError("legs" if choice.custom else "strikes", str(error)) from None
+
+
+def _structure(structure: str | None) -> tuple[StructureChoice, object]:
+    if structure not in STRUCTURES:
+        raise TicketError("structure", f"unknown structure {structure!r}")
+    return STRUCTURES[structure]
+
+
+def _symbol(underlying: str | None) -> str:
+    symbol = str(underlying or "").strip().upper()
+    if not symbol:
+        raise TicketError("underlying", "enter a symbol such as SPY")
+    return symbol
+
+
+def ticket_legs(
+    *, underlying: str, structure: str, expiration: date | str | None, strikes: str
+) -> tuple[Leg, ...]:
+    """The legs (one unit) a ticket describes, before any price: what the quotes are read for."""
+    choice, builder = _structure(structure)
+    spread = _build(
+        choice,
+        builder,
+        _symbol(underlying),
+        _expiration(expiration),
+        strikes,
+        PLACEHOLDER_PRICE,
+        1,
+    )
+    return spread.legs
+
+
 def build_ticket_spread(
     *,
     underlying: str,
@@ -198,29 +166,9 @@ def build_ticket_spread(
     limit_price: str | float | None,
 ) -> Spread:
     """Build the spread a ticket describes; raises TicketError naming the field to fix."""
-    symbol = str(underlying or "").strip().upper()
-    if not symbol:
-        raise TicketError("underlying", "enter a symbol such as SPY")
-    if structure not in STRUCTURES:
-        raise TicketError("structure", f"unknown structure {structure!r}")
-    choice, builder = STRUCTURES[structure]
-    try:
-        expiry = expiration if isinstance(expiration, date) else date.fromisoformat(str(expiration))
-    except ValueError:
-        raise TicketError("expiration", f"{expiration!r} is not a date (YYYY-MM-DD)") from None
-    try:
-        contracts = int(str(quantity))
-    except ValueError:
-        raise TicketError("quantity", f"{quantity!r} is not a whole number") from None
-    if contracts < 1:
-        raise TicketError("quantity", "must be at least 1")
-    if contracts > MAX_TICKET_CONTRACTS:
-        raise TicketError(
-            "quantity", f"{contracts:,} is above {MAX_TICKET_CONTRACTS:,} contracts per ticket"
-        )
+    symbol = _symbol(underlying)
+    choice, builder = _structure(structure)
+    expiry = _expiration(expiration)
+    contracts = _quantity(quantity)
     price = _decimal("limit price", limit_price)
-    parsed = parse_strikes(strikes, len(choice.strikes))
-    try:
-        return builder(symbol, expiry, parsed, price, contracts)
-    except SpreadError as error:
-        raise TicketError("strikes", str(error)) from None
+    return _build(choice, builder, symbol, expiry, strikes, price, contracts)

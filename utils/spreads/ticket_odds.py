@@ -19,6 +19,7 @@ from utils.spreads.spread import Spread
 from utils.spreads.probability import (
     DEFAULT_VOLATILITY,
     expected_value_usd,
+    one_sd_move,
     probability_of_profit,
 )
 from utils.spreads.ticket import TicketError, parse_amount
@@ -28,7 +29,8 @@ ODDS_FORMULA = (
     "POP = sum over the price ranges (a, b) where the spread profits of N(d2(a)) - N(d2(b)); "
     "EV = credit - sum(contracts x 100 x E[intrinsic value]); "
     "d2(X) = [ln(S/X) - s^2 T / 2] / (s sqrt(T)), S = underlying price, s = implied "
-    "volatility, T = days / 365, r = 0."
+    "volatility, T = days / 365, r = 0. "
+    "1-SD move by expiration = S s sqrt(T)."
 )
 
 
@@ -59,6 +61,7 @@ class OddsEstimate(BaseModel):
     volatility: float
     volatility_assumed: bool
     days: float
+    one_sd_move: float
 
 
 def _positive(field: str, text: str | float | None) -> float | None:
@@ -108,4 +111,5 @@ def estimate_ticket_odds(
         volatility=volatility,
         volatility_assumed=typed_pct is None,
         days=days,
+        one_sd_move=one_sd_move(**model),
     )

@@ -63,7 +63,7 @@ from utils.tastytrade.errors import (
     TransportError,
 )
 from utils.tastytrade.login import access_token_from, login_fingerprint, login_request
-from utils.tastytrade.market_data import NestedOptionChain, Quote
+from utils.tastytrade.market_data import MarketMetric, NestedOptionChain, Quote
 from utils.tastytrade.orders import (
     NewOrder,
     Order,
@@ -212,6 +212,12 @@ class TastytradeClient:
             params["equity-option"] = ",".join(option_list)
         path = "/market-data/by-type"
         return parse_items(Quote, path, self._getdata_of(path, params=params))
+
+    def market_metrics(self, symbols: Iterable[str]) -> list[MarketMetric]:
+        """IV index and rank, expiration IVs, earnings and ex-dividend dates (`/market-metrics`)."""
+        path = "/market-metrics"
+        params = {"symbols": ",".join(symbols)}
+        return parse_items(MarketMetric, path, self._getdata_of(path, params=params))
 
     def dry_run(self, account_number: str, order: NewOrder) -> OrderResponse:
         """Preflight an order: buying-power effect, fees, warnings; nothing is placed.

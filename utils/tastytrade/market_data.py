@@ -1,4 +1,4 @@
-"""Option chains and quote snapshots as the tastytrade API sends them."""
+"""Option chains, quote snapshots and market metrics as the tastytrade API sends them."""
 
 from __future__ import annotations
 
@@ -59,3 +59,30 @@ class Quote(TastyModel):
     mark: Decimal | None = None
     last: Decimal | None = None
     updated_at: datetime | None = None
+    # DXLink's Greeks fields; tastytrade's REST snapshot lacks them [U], the simulator sends them
+    delta: Decimal | None = None
+    volatility: Decimal | None = None
+
+
+class ExpirationVolatility(TastyModel):
+    """The implied volatility the market prices one expiration at."""
+
+    expiration_date: date
+    implied_volatility: Decimal | None = None
+
+
+class Earnings(TastyModel):
+    """The next (or last) earnings report of a market-metrics item."""
+
+    expected_report_date: date | None = None
+
+
+class MarketMetric(TastyModel):
+    """One item of `GET /market-metrics?symbols=` (production only per the docs; may be 502)."""
+
+    symbol: str
+    implied_volatility_index: Decimal | None = None
+    implied_volatility_index_rank: Decimal | None = None
+    option_expiration_implied_volatilities: list[ExpirationVolatility] = Field(default_factory=list)
+    earnings: Earnings | None = None
+    dividend_ex_date: date | None = None
