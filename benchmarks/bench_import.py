@@ -8,13 +8,15 @@ spreads (each opened and closed by an order, all on the same two contracts, so a
 must find the one open spread among every spread ever opened) are generated with the
 generators of `benchmarks.bench_metrics`. Each file is imported by a fresh process,
 `python -m utils.journal --data-dir D import FILE` into an empty data folder, and the median
-wall time of `--runs` runs is printed next to the median time of a process that only runs
-`pandas.read_csv` on the same file (the floor of "read a CSV in a new Python process").
+wall time of `--runs` runs and the largest peak resident memory of those processes (the child's
+`ru_maxrss`) are printed next to the same figures of a process that only runs `pandas.read_csv`
+on the same file (the floor of "read a CSV in a new Python process").
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess  # nosec B404  # runs this interpreter on generated files only
 import sys
@@ -27,20 +29,25 @@ from benchmarks.bench_metrics import journal_csv, tasty_csv, template_csv
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def median_seconds(runs: int, command: list[str], fresh: Path | None = None) -> float:
-    """The median wall time of `runs` runs of `command` (a new empty `fresh` folder each run)."""
-    timings = []
+def median_seconds(runs: int, command: list[str], fresh: Path | None = None) -> tuple[float, float]:
+    """The median wall time of `runs` runs of `command` (a new empty `fresh` folder each run),
+    and the largest peak resident memory (MB) of those processes."""
+    timings, peaks = [], []
     for run in range(runs):
         arguments = list(command)
         if fresh is not None:
             folder = fresh / f"run{run}-{time.monotonic_ns()}"
             arguments[arguments.index("DATA_DIR")] = str(folder)
         started = time.perf_counter()
-        subprocess.run(  # nosec B603  # fixed arguments, no shell
-            arguments, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+        process = subprocess.Popen(  # nosec B603  # fixed arguments, no shell
+            arguments, cwd=ROOT, stdout=subprocess.DEVNULL
         )
+        _, status, usage = os.wait4(process.pid, 0)
         timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"{' '.join(arguments[:6])} failed")
+        peaks.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
+    return statistics.median(timings), max(peaks)
 
 
 def import_command(path: Path, mode: list[str]) -> list[str]:
@@ -66,13 +73,16 @@ def read_csv_command(path: Path) -> list[str]:
 
 
 def main() -> None:
-    """Print the median CLI import time per format and size, and its ratio to pandas."""
+    """Print the median CLI import time and peak memory per format and size, next to pandas."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 20_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--formats", nargs="+", default=["journal", "tastytrade"])
     arguments = parser.parse_args()
-    print(f"{'format':<11}{'size':>8}{'import s':>11}{'read_csv s':>12}{'ratio':>8}")
+    print(
+        f"{'format':<11}{'size':>8}{'import s':>11}{'peak MB':>9}"
+        f"{'read_csv s':>12}{'peak MB':>9}{'ratio':>8}"
+    )
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         header, row = template_csv(folder)
@@ -82,10 +92,13 @@ def main() -> None:
                     path, mode = journal_csv(folder, size, header, row), []
                 else:
                     path, mode = tasty_csv(folder, size), ["--mode", "LIVE"]
-                imported = median_seconds(arguments.runs, import_command(path, mode), folder)
-                read = median_seconds(arguments.runs, read_csv_command(path))
+                imported, imported_mb = median_seconds(
+                    arguments.runs, import_command(path, mode), folder
+                )
+                read, read_mb = median_seconds(arguments.runs, read_csv_command(path))
                 print(
-                    f"{kind:<11}{size:>8}{imported:>11.2f}{read:>12.2f}{imported / read:>8.1f}",
+                    f"{kind:<11}{size:>8}{imported:>11.2f}{imported_mb:>9.0f}"
+                    f"{read:>12.2f}{read_mb:>9.0f}{imported / read:>8.1f}",
                     flush=True,
                 )
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, TypeAdapter, ValidationError
 
 from tests.support.journal_factory import START, close_for_pnl, journal_trades, new_trade
 from utils.journal.store import Journal
@@ -137,6 +137,23 @@ def test_a_shared_fields_set_is_copied_before_any_change():
     assert changed.text == "c" and second.text == "b"
     assert second.model_fields_set == names == {"at", "text"}
     assert changed.model_fields_set is not names
+
+
+def test_private_defaults_are_each_instances_own():
+    class Holder(BaseModel):
+        model_config = ConfigDict(frozen=True)
+        name: str
+        _seen: list = PrivateAttr(default=[])
+        _count: int = PrivateAttr(default=0)
+
+    first = build_validated(Holder, {"name": "a"})
+    second = build_validated(Holder, {"name": "b"})
+    first._seen.append(1)
+    first.__pydantic_private__["_count"] = 3
+    assert second._seen == [] and second._count == 0
+    assert first.__pydantic_private__ is not second.__pydantic_private__
+    one, two = (build_validated(Trade, dict(t)) for t in (new_trade(), new_trade()))
+    assert one.__pydantic_private__ is not two.__pydantic_private__
 
 
 def test_journaled_sessions_are_the_sessions_frame_days(rich_journal):

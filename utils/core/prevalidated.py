@@ -11,11 +11,19 @@ instance's slots directly, exactly as `model_construct` does when every field is
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Values a private default may be shared as: immutable, so copying the defaults dict suffices.
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, Decimal, date, datetime, Enum, frozenset)
+# Per model: its private defaults to copy, or None when some default must be built per instance.
+_PRIVATE_DEFAULTS: dict[type[BaseModel], dict[str, Any] | None] = {}
 
 
 def field_names(model: type[BaseModel]) -> set[str]:
@@ -46,8 +54,18 @@ def build_validated(
     object.__setattr__(instance, "__pydantic_extra__", None)
     private = model.__private_attributes__
     object.__setattr__(
-        instance,
-        "__pydantic_private__",
-        {name: attr.get_default() for name, attr in private.items()} if private else None,
+        instance, "__pydantic_private__", _private_defaults(model, private) if private else None
     )
     return instance
+
+
+def _private_defaults(model: type[BaseModel], private: dict[str, Any]) -> dict[str, Any]:
+    """A new dict of `model`'s private defaults (computed once per model when all immutable)."""
+    if model not in _PRIVATE_DEFAULTS:
+        defaults = {name: attr.get_default() for name, attr in private.items()}
+        shareable = all(isinstance(value, _IMMUTABLE) for value in defaults.values())
+        _PRIVATE_DEFAULTS[model] = defaults if shareable else None
+    template = _PRIVATE_DEFAULTS[model]
+    if template is None:
+        return {name: attr.get_default() for name, attr in private.items()}
+    return dict(template)

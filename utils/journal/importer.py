@@ -8,13 +8,16 @@ row is reported, unless `skip_bad`. Called by `Journal.import_journal_csv` and
 
 from __future__ import annotations
 
+import gc
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from utils.core.sessions import Clock
 from utils.core.sqlite_store import transaction
 from utils.journal import tastytrade_plan
+from utils.journal.bulk_writes import bulk_ready, insert_records
 from utils.journal.cockpit_csv_reader import JournalCsvRecord, read_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.exit_plan_rows import declare_playbook_at_import, trades_of_fills
@@ -76,16 +79,31 @@ def import_journal_csv(
     text, issue, digest = read_import_text(path, max_bytes)
     if issue is not None:
         return _refused(SOURCE_JOURNAL_CSV, name, [issue])
-    records, errors = read_journal_csv(text)
-    if errors and (not skip_bad or not records):
-        return _refused(SOURCE_JOURNAL_CSV, name, errors)
-    try:
-        with transaction(conn):
-            report = _apply_journal_records(conn, records, errors, name, skip_bad, clock)
-            record_import(conn, report, digest, clock())
-    except _ImportRefused as refusal:
-        return _refused(SOURCE_JOURNAL_CSV, name, refusal.issues)
+    with _without_cyclic_gc():
+        records, errors = read_journal_csv(text)
+        del text  # the records hold what the import needs
+        if errors and (not skip_bad or not records):
+            return _refused(SOURCE_JOURNAL_CSV, name, errors)
+        try:
+            with transaction(conn):
+                report = _apply_journal_records(conn, records, errors, name, skip_bad, clock)
+                record_import(conn, report, digest, clock())
+        except _ImportRefused as refusal:
+            return _refused(SOURCE_JOURNAL_CSV, name, refusal.issues)
     return report
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a large file makes millions of small objects and no
+    cycles worth finding, and each collection would rescan every record read so far."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _apply_journal_records(
@@ -128,29 +146,48 @@ def _apply_journal_records(
                 )
                 bad.append(ImportIssue(line=record.line, field="parent_uid", message=reason))
             break
-        for record in ready:
-            added += _record_step(
-                conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
-            )
+        added += _insert_ready(conn, ready, known, bad, clock)
         inserted = {id(record) for record in ready}
         pending = [record for record in pending if id(record) not in inserted]
     if len(bad) > len(errors) and not skip_bad:
         raise _ImportRefused(bad)
+    added_uids = set(known) - journaled_before
     return ImportReport(
         source=SOURCE_JOURNAL_CSV,
         file_name=name,
         committed=True,
         added=added,
         flagged=sum(
-            1
-            for r in records
-            if isinstance(r.trade, FlaggedNewTrade) and r.trade.uid in set(known) - journaled_before
+            1 for r in records if isinstance(r.trade, FlaggedNewTrade) and r.trade.uid in added_uids
         ),
         closed=closed,
         skipped_duplicates=duplicates,
         skipped_bad=len({e.line for e in bad}),
         errors=tuple(bad),
     )
+
+
+def _insert_ready(
+    conn: sqlite3.Connection,
+    ready: list[JournalCsvRecord],
+    known: dict[str, int],
+    bad: list[ImportIssue],
+    clock: Clock,
+) -> int:
+    """Insert new records in file order: runs that cannot be refused in bulk, any other one at a
+    time (its refusal named on its line); returns how many were added."""
+    added = 0
+    run: list[JournalCsvRecord] = []
+    for record in ready:
+        if bulk_ready(record, known):
+            run.append(record)
+            continue
+        added += insert_records(conn, run, known, clock)
+        run = []
+        added += _record_step(
+            conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
+        )
+    return added + insert_records(conn, run, known, clock)
 
 
 def _record_step(

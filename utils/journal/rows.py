@@ -3,13 +3,16 @@
 The rows were validated when the journal wrote them and triggers keep their opening facts fixed,
 so they are assembled with `Trade.from_journal` (no re-validation, no second defined-risk proof).
 Texts that repeat across trades (prices, strikes, expirations, amounts) are converted once per
-read; the resulting `Decimal` and `date` values are immutable, so trades may share them.
+read, into tables looked up by the stored value; the resulting `Decimal` and `date` values are
+immutable, so trades may share them. Legs are frozen models too: trades of one read whose legs
+have the same stored facts share one `TradeLeg` (fewer objects to build and keep on a journal of
+years).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -80,23 +83,21 @@ _CLOSE_REASONS = {member.value: member for member in CloseReason}
 _OPTION_TYPES = {member.value: member for member in OptionType}
 _LEG_ACTIONS = {member.value: member for member in LegAction}
 
+# Columns of a `TRADES_SQL` row holding cents, and holding decimal prices.
+_CENTS_COLUMNS = (13, 14, 15, 17, 18, 23, 24)
+_PRICE_COLUMNS = (11, 21)
+
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
 
 
-def _converter(convert: Callable[[KeyT], ValueT]) -> Callable[[KeyT | None], ValueT | None]:
-    """`convert`, run once per distinct input of one read (None stays None)."""
-    seen: dict[KeyT, ValueT] = {}
-
-    def cached(value: KeyT | None) -> ValueT | None:
-        if value is None:
-            return None
-        found = seen.get(value)
-        if found is None:
-            found = seen[value] = convert(value)
-        return found
-
-    return cached
+def _table(convert: Callable[[KeyT], ValueT], values: Iterable[KeyT | None]) -> dict:
+    """`convert` of each distinct value, by value (None stays None): a lookup per use."""
+    table: dict[KeyT | None, ValueT | None] = {None: None}
+    for value in set(values):
+        if value is not None:
+            table[value] = convert(value)
+    return table
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -125,18 +126,26 @@ class TradeAssembler:
     """Builds `Trade` models from trade rows and their child rows (one instance per read)."""
 
     def __init__(self) -> None:
-        self.decimal = _converter(Decimal)
-        self.usd = _converter(from_cents)
-        self.day = _converter(date.fromisoformat)
+        self.decimal: dict = {}
+        self.usd: dict = {}
+        self.day: dict = {}
         self.trade_fields = field_names(Trade)
         self.leg_fields = field_names(TradeLeg)
         self.note_fields = field_names(Note)
+        self.legs: dict[tuple, TradeLeg] = {}
 
     def trades(self, rows: list[tuple], children: dict[str, dict[int, list[tuple]]]) -> list[Trade]:
         """One `Trade` per row, with its legs, order ids, tags, mistakes, notes and plans."""
         legs, orders, tags = children["legs"], children["orders"], children["tags"]
         mistakes, notes = children["mistakes"], children["notes"]
         plans = children["exit_plans"]
+        leg_rows = [leg for group in legs.values() for leg in group]
+        self.usd = _table(from_cents, (row[i] for row in rows for i in _CENTS_COLUMNS))
+        self.decimal = _table(
+            Decimal,
+            [*(row[i] for row in rows for i in _PRICE_COLUMNS), *(leg[3] for leg in leg_rows)],
+        )
+        self.day = _table(date.fromisoformat, (leg[4] for leg in leg_rows))
         empty: list[tuple] = []
         return [
             self.trade(
@@ -152,14 +161,22 @@ class TradeAssembler:
         ]
 
     def leg(self, row: tuple) -> TradeLeg:
-        """One leg from (trade_id, occ_symbol, option_type, strike, expiration, action, qty)."""
+        """One leg from (trade_id, occ_symbol, option_type, strike, expiration, action, qty),
+        shared with the read's earlier legs of the same facts."""
+        facts = row[1:]
+        found = self.legs.get(facts)
+        if found is None:
+            found = self.legs[facts] = self._new_leg(row)
+        return found
+
+    def _new_leg(self, row: tuple) -> TradeLeg:
         return build_validated(
             TradeLeg,
             {
                 "occ_symbol": row[1],
                 "option_type": _OPTION_TYPES[row[2]],
-                "strike": self.decimal(row[3]),
-                "expiration": self.day(row[4]),
+                "strike": self.decimal[row[3]],
+                "expiration": self.day[row[4]],
                 "action": _LEG_ACTIONS[row[5]],
                 "quantity": row[6],
             },
@@ -223,27 +240,27 @@ class TradeAssembler:
                 "quantity": quantity,
                 "multiplier": multiplier,
                 "opened_at": datetime.fromisoformat(opened_at),
-                "entry_price": decimal(entry_price),
+                "entry_price": decimal[entry_price],
                 "entry_effect": _EFFECTS[entry_effect],
-                "max_loss_usd": usd(max_loss_cents),
-                "max_profit_usd": usd(max_profit_cents),
-                "open_fees_usd": usd(open_fees_cents),
+                "max_loss_usd": usd[max_loss_cents],
+                "max_profit_usd": usd[max_profit_cents],
+                "open_fees_usd": usd[open_fees_cents],
                 "mode": _MODES[mode],
                 "broker_order_ids": order_ids,
                 "parent_id": parent_id,
                 "setup": setup,
-                "profit_target_usd": usd(profit_target_cents),
-                "stop_loss_usd": usd(stop_loss_cents),
+                "profit_target_usd": usd[profit_target_cents],
+                "stop_loss_usd": usd[stop_loss_cents],
                 "time_exit_at": _moment(time_exit_at),
                 "tags": tags,
                 "source": source,
                 "id": trade_id,
                 "parent_uid": parent_uid,
                 "closed_at": _moment(closed_at),
-                "exit_price": decimal(exit_price),
+                "exit_price": decimal[exit_price],
                 "exit_effect": None if exit_effect is None else _EFFECTS[exit_effect],
-                "fees_usd": usd(fees_cents),
-                "net_pnl_usd": usd(net_pnl_cents),
+                "fees_usd": usd[fees_cents],
+                "net_pnl_usd": usd[net_pnl_cents],
                 "close_reason": None if close_reason is None else _CLOSE_REASONS[close_reason],
                 "followed_plan": None if followed_plan is None else bool(followed_plan),
                 "mistakes": mistakes,

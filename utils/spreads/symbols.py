@@ -14,6 +14,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -110,6 +111,11 @@ def _plain_decimal(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# Pure functions of their text: a journal names the same few contracts on many rows.
+_SYMBOL_CACHE = 65_536
+
+
+@lru_cache(maxsize=_SYMBOL_CACHE)
 def format_occ(root: str, expiration: date, option_type: OptionType | str, strike: Decimal) -> str:
     """Format an OSI symbol: `format_occ("SPY", date(2025,1,17), "P", Decimal(450))`."""
     if not _ROOT.match(root):
@@ -144,6 +150,7 @@ def _build_symbol(symbol: str, root: str, expiry: str, kind: str, strike: Decima
         raise SymbolError(f"option symbol {symbol!r}: {problem}") from None
 
 
+@lru_cache(maxsize=_SYMBOL_CACHE)
 def parse_occ(symbol: str) -> OptionSymbol:
     """Parse a padded 21-character OSI symbol (or the compact unpadded form on input)."""
     match = _OCC_PADDED.match(symbol)

@@ -1,0 +1,61 @@
+"""The journal CSV's bulk writes store exactly what the one-at-a-time writes store."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tests.journal.test_cockpit_csv import export_text, rich_journal
+from utils.core.sqlite_store import transaction
+from utils.journal.cockpit_csv_reader import read_journal_csv
+from utils.journal.importer import _insert_record
+from utils.journal.store import Journal
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+TABLES = (
+    "trades",
+    "trade_legs",
+    "trade_orders",
+    "trade_tags",
+    "trade_mistakes",
+    "trade_notes",
+    "trade_risk_flags",
+    "journal_events",
+)
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+def table_rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    """Every row of every table a trade writes (ids included), in one order."""
+    # the table names are the constants above, never input
+    select = "SELECT * FROM {}"
+    return {t: sorted(conn.execute(select.format(t)).fetchall(), key=repr) for t in TABLES}
+
+
+def test_bulk_import_writes_the_same_rows_as_one_trade_at_a_time(tmp_path: Path):
+    with Journal.open(tmp_path / "source") as source:
+        rich_journal(source)
+        source.open_trade(source.list_trades()[0].model_copy(update={"uid": "plain"}))
+        text = export_text(source, tmp_path)
+    path = tmp_path / "journal.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    with Journal.open(tmp_path / "bulk", clock=fixed_clock) as bulk:
+        report = bulk.import_journal_csv(path)
+        assert report.committed and report.added == 3, report.errors
+        bulk_rows = table_rows(bulk.connect())
+    records, errors = read_journal_csv(text)
+    assert not errors
+    with Journal.open(tmp_path / "single", clock=fixed_clock) as single:
+        conn = single.connect()
+        known: dict[str, int] = {}
+        with transaction(conn):
+            # parents first, as the importer orders them (the child is one level deep here)
+            for record in sorted(records, key=lambda r: r.parent_uid is not None):
+                _insert_record(conn, record, known, fixed_clock)
+        single_rows = table_rows(conn)
+    assert bulk_rows["trade_mistakes"] and bulk_rows["trade_notes"] and bulk_rows["trade_tags"]
+    assert bulk_rows == single_rows

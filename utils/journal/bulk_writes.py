@@ -1,0 +1,217 @@
+"""The journal CSV's new trades written in bulk: one statement per table, not eight per trade.
+
+Writes exactly the rows `writes.insert_trade` + `writes.close_trade` (and the notes, mistakes
+and risk flag of `importer`) would write one trade at a time, in the same order, so the
+journal reads the same; only records that cannot fail those functions' checks come here
+(`bulk_ready`), the rest keep the one-at-a-time path and its named error.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from utils.core.money import from_cents, to_cents
+from utils.core.sessions import Clock, session_of
+from utils.journal.cockpit_csv_reader import JournalCsvRecord
+from utils.journal.fields import clean_label
+from utils.journal.trade import net_pnl_usd
+from utils.journal.undefined_risk import NOT_DEFINED_RISK, FlaggedNewTrade
+from utils.journal.writes import stamp
+
+
+def _labels_clean(labels: Iterable[str]) -> bool:
+    try:
+        for label in labels:
+            clean_label(label)
+    except ValueError:
+        return False
+    return True
+
+
+def bulk_ready(record: JournalCsvRecord, known: dict[str, int]) -> bool:
+    """True when the one-at-a-time writes could not refuse this record (so bulk is the same)."""
+    trade, close = record.trade, record.close
+    return (
+        trade.parent_id is None
+        and (record.parent_uid is None or record.parent_uid in known)
+        and (trade.uid or "") not in known
+        and (close is None or close.closed_at >= trade.opened_at)
+        and _labels_clean(trade.tags)
+        and _labels_clean(record.mistakes)
+    )
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+class _Rows:
+    """The rows of every table, gathered in the order the one-at-a-time writes insert them."""
+
+    def __init__(self) -> None:
+        self.trades: list[tuple[Any, ...]] = []
+        self.legs: list[tuple[Any, ...]] = []
+        self.orders: list[tuple[Any, ...]] = []
+        self.tags: list[tuple[Any, ...]] = []
+        self.mistakes: list[tuple[Any, ...]] = []
+        self.notes: list[tuple[Any, ...]] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.flags: list[tuple[Any, ...]] = []
+
+    def event(self, trade_id: int, kind: str, at: datetime) -> None:
+        self.events.append((trade_id, kind, stamp(at), session_of(at).isoformat()))
+
+
+def _optional_cents(amount: Any) -> int | None:
+    return None if amount is None else to_cents(amount)
+
+
+def _gather(
+    rows: _Rows,
+    trade_id: int,
+    record: JournalCsvRecord,
+    parent: int | None,
+    now: Callable[[], datetime],
+) -> None:
+    new, close = record.trade, record.close
+    created_at = now()
+    closing: tuple[Any, ...] = (None,) * 7
+    if close is not None:
+        fees = from_cents(to_cents(new.open_fees_usd)) + close.close_fees_usd
+        pnl = net_pnl_usd(
+            multiplier=new.multiplier,
+            quantity=new.quantity,
+            entry_price=new.entry_price,
+            entry_effect=new.entry_effect,
+            exit_price=close.exit_price,
+            exit_effect=close.exit_effect,
+            fees_usd=fees,
+        )
+        closing = (
+            stamp(close.closed_at),
+            session_of(close.closed_at).isoformat(),
+            str(close.exit_price),
+            close.exit_effect.value,
+            to_cents(pnl),
+            close.close_reason.value,
+            None if close.followed_plan is None else int(close.followed_plan),
+        )
+        fees_cents = to_cents(fees)
+    else:
+        fees_cents = to_cents(new.open_fees_usd)
+    rows.trades.append(
+        (
+            trade_id,
+            new.uid or "",
+            parent,
+            new.structure.value,
+            new.underlying,
+            new.quantity,
+            new.multiplier,
+            new.mode.value,
+            new.source,
+            stamp(new.opened_at),
+            new.session.isoformat(),
+            str(new.entry_price),
+            new.entry_effect.value,
+            to_cents(new.max_loss_usd),
+            _optional_cents(new.max_profit_usd),
+            to_cents(new.open_fees_usd),
+            new.setup,
+            _optional_cents(new.profit_target_usd),
+            _optional_cents(new.stop_loss_usd),
+            stamp(new.time_exit_at) if new.time_exit_at else None,
+            fees_cents,
+            stamp(created_at),
+            *closing,
+        )
+    )
+    rows.legs.extend(
+        (
+            trade_id,
+            position,
+            leg.occ_symbol,
+            leg.option_type.value,
+            str(leg.strike),
+            leg.expiration.isoformat(),
+            leg.action.value,
+            leg.quantity,
+        )
+        for position, leg in enumerate(new.legs)
+    )
+    open_orders = _unique(new.broker_order_ids)
+    rows.orders.extend(
+        (trade_id, order_id, "open", position) for position, order_id in enumerate(open_orders)
+    )
+    rows.event(trade_id, "open", new.opened_at)
+    tags = _unique(clean_label(label) for label in new.tags)
+    rows.tags.extend((trade_id, tag, position) for position, tag in enumerate(tags))
+    if isinstance(new, FlaggedNewTrade):
+        flag = new.risk_flag
+        rows.flags.append(
+            (trade_id, NOT_DEFINED_RISK, flag.shape, flag.reason, flag.one_r_basis, stamp(now()))
+        )
+    for note in record.notes:
+        rows.notes.append((trade_id, stamp(note.at), note.text))
+        rows.event(trade_id, "note", note.at)
+    at = close.closed_at if close else new.opened_at
+    for mistake in _unique(clean_label(label) for label in record.mistakes):
+        rows.mistakes.append((trade_id, mistake, stamp(at)))
+        rows.event(trade_id, "mistake", at)
+    if close is not None:
+        close_orders = [o for o in _unique(close.broker_order_ids) if o not in open_orders]
+        rows.orders.extend(
+            (trade_id, order_id, "close", len(open_orders) + position)
+            for position, order_id in enumerate(close_orders)
+        )
+        rows.event(trade_id, "close", close.closed_at)
+        if close.followed_plan is not None:
+            rows.event(trade_id, "review", close.closed_at)
+
+
+_STATEMENTS = {
+    "trades": "INSERT INTO trades (id, uid, parent_id, structure, underlying, quantity, "
+    "multiplier, mode, source, opened_at, session, entry_price, entry_effect, max_loss_cents, "
+    "max_profit_cents, open_fees_cents, setup, profit_target_cents, stop_loss_cents, "
+    "time_exit_at, fees_cents, created_at, closed_at, close_session, exit_price, exit_effect, "
+    "net_pnl_cents, close_reason, followed_plan) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "legs": "INSERT INTO trade_legs (trade_id, position, occ_symbol, option_type, strike, "
+    "expiration, action, quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "orders": "INSERT INTO trade_orders (trade_id, broker_order_id, role, position) "
+    "VALUES (?, ?, ?, ?)",
+    "tags": "INSERT INTO trade_tags (trade_id, tag, position) VALUES (?, ?, ?)",
+    "flags": "INSERT INTO trade_risk_flags (trade_id, flag, shape, reason, one_r_basis, "
+    "flagged_at) VALUES (?, ?, ?, ?, ?, ?)",
+    "notes": "INSERT INTO trade_notes (trade_id, noted_at, body) VALUES (?, ?, ?)",
+    "mistakes": "INSERT INTO trade_mistakes (trade_id, mistake, noted_at) VALUES (?, ?, ?)",
+    "events": "INSERT INTO journal_events (trade_id, kind, at, session) VALUES (?, ?, ?, ?)",
+}
+
+
+def insert_records(
+    conn: sqlite3.Connection,
+    records: Sequence[JournalCsvRecord],
+    known: dict[str, int],
+    clock: Clock,
+) -> int:
+    """Insert `bulk_ready` records (closed ones closed) inside the caller's transaction; each
+    new trade's id is added to `known` by uid. Returns how many were added."""
+    if not records:
+        return 0
+    (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
+    rows = _Rows()
+    for offset, record in enumerate(records, start=1):
+        trade_id = last + offset
+        parent = known.get(record.parent_uid) if record.parent_uid else None
+        _gather(rows, trade_id, record, parent, clock)
+        known[record.trade.uid or ""] = trade_id
+    for table, statement in _STATEMENTS.items():
+        batch = getattr(rows, table)
+        if batch:
+            conn.executemany(statement, batch)
+    return len(records)
