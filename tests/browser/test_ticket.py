@@ -175,9 +175,8 @@ def test_preview_in_dry_run_says_each_thing_once_and_why_place_is_disabled(tmp_p
     audit.close()
 
 
-def place_confirmed(page: Page) -> str:
-    """Preview, confirm and place; the placement's outcome."""
-    assert preview(page) == "READY TO CONFIRM"
+def confirm_and_place(page: Page) -> str:
+    """Confirm the previewed order and place it; the placement's outcome."""
     page.locator(f"#{TicketIds.CONFIRM}").check()
     page.locator(f"#{TicketIds.PLACE}:not([disabled])").wait_for()
     page.click(f"#{TicketIds.PLACE}")
@@ -196,12 +195,13 @@ def test_a_chain_built_iron_condor_fills_at_its_mid_in_sim_and_a_richer_one_rest
         outcome = preview(page)
         why_unconfirmed = field(page, TicketIds.PLACE_WHY).inner_text()
         disabled_before_confirming = field(page, TicketIds.PLACE).is_disabled()
-        at_the_mid = place_confirmed(page)
+        at_the_mid = confirm_and_place(page)
         screenshot(page, "ticket_placed_in_sim")
         page.fill(f"#{TicketIds.PRICE}", "2.50")  # far above the mid: it rests
         page.press(f"#{TicketIds.PRICE}", "Enter")
         expect(field(page, TicketIds.RESULT)).to_have_text("", timeout=CHAIN_WAIT_MS)
-        resting = place_confirmed(page)
+        resting_outcome = preview(page)
+        resting = confirm_and_place(page)
         page.click(f"#{BookIds.REFRESH}")
         page.locator(f"#{BookIds.BODY} :text('1 working order(s)')").wait_for()
         in_book = page.locator(f"#{BookIds.BODY}").text_content()
@@ -212,6 +212,7 @@ def test_a_chain_built_iron_condor_fills_at_its_mid_in_sim_and_a_richer_one_rest
     assert mode == "SIM"
     assert outcome == "READY TO CONFIRM" and disabled_before_confirming
     assert why_unconfirmed == "Confirm the order"
+    assert resting_outcome == "READY TO CONFIRM"
     assert at_the_mid == "FILLED" and resting == "WORKING"
     assert "100002" in in_book and "SIM (cockpit)" in in_book
     assert after_cancel.startswith("Order 100002: Cancel Requested (SIM, 127.0.0.1:")
