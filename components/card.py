@@ -27,3 +27,19 @@ def failure(what: str, error: Exception) -> dbc.Alert:
         ],
         color="danger",
     )
+
+
+def order_controls(ids: tuple[str, str, str], labels: tuple[str, str, str]) -> list:
+    """The Preview button, the confirmation box and the (disabled) Place button every order
+    form shares; `ids` and `labels` are (preview, confirm, place)."""
+    preview_id, confirm_id, place_id = ids
+    preview_label, confirm_label, place_label = labels
+    return [
+        dbc.Button(preview_label, id=preview_id, color="primary", size="sm"),
+        dbc.Checkbox(
+            id=confirm_id, label=confirm_label, value=False, className="d-inline-block ms-3 small"
+        ),
+        dbc.Button(
+            place_label, id=place_id, color="danger", size="sm", disabled=True, className="ms-2"
+        ),
+    ]

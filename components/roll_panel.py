@@ -8,6 +8,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
+from components.card import order_controls
 from components.cards import ticket as order_ticket
 from components.context import CockpitContext
 from components.signals import JOURNAL_CHANGED
@@ -45,20 +46,13 @@ def layout() -> html.Div:
                 className="small text-muted mb-1",
             ),
             dcc.Store(id=Ids.REF, data=None),
-            dbc.Button("Preview roll (dry-run)", id=Ids.PREVIEW, size="sm", color="primary"),
-            dbc.Checkbox(
-                id=Ids.CONFIRM,
-                label="I confirm both exact orders (the close, then the new spread)",
-                value=False,
-                className="d-inline-block ms-3 small",
-            ),
-            dbc.Button(
-                "Place roll",
-                id=Ids.PLACE,
-                color="danger",
-                size="sm",
-                disabled=True,
-                className="ms-2",
+            *order_controls(
+                (Ids.PREVIEW, Ids.CONFIRM, Ids.PLACE),
+                (
+                    "Preview roll (dry-run)",
+                    "I confirm both exact orders (the close, then the new spread)",
+                    "Place roll",
+                ),
             ),
             dcc.Loading(html.Div(id=Ids.RESULT, className="mt-2")),
         ]

@@ -9,7 +9,7 @@ from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
 from components import roll_panel
-from components.card import cockpit_card
+from components.card import cockpit_card, order_controls
 from components.cards.journal import Ids as JournalIds
 from components.context import CockpitContext
 from components.formatting import usd
@@ -96,20 +96,13 @@ def actions() -> html.Div:
         [
             dcc.Store(id=Ids.PREVIEW_REF, data=None),
             dcc.Store(id=Ids.WORKING, data=None),
-            dbc.Button("Preview close (dry-run)", id=Ids.PREVIEW, color="primary", size="sm"),
-            dbc.Checkbox(
-                id=Ids.CONFIRM,
-                label="I confirm this exact closing order (legs, quantity, price, account)",
-                value=False,
-                className="d-inline-block ms-3 small",
-            ),
-            dbc.Button(
-                "Place closing order",
-                id=Ids.PLACE,
-                color="danger",
-                size="sm",
-                disabled=True,
-                className="ms-2",
+            *order_controls(
+                (Ids.PREVIEW, Ids.CONFIRM, Ids.PLACE),
+                (
+                    "Preview close (dry-run)",
+                    "I confirm this exact closing order (legs, quantity, price, account)",
+                    "Place closing order",
+                ),
             ),
             dcc.Loading(html.Div(id=Ids.RESULT, className="mt-2")),
             html.Div(

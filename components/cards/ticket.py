@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 from dash import ctx as callback_ctx
 
-from components.card import cockpit_card
+from components.card import cockpit_card, order_controls
 from components.cards import exit_plan, ticket_chain
 from components.cards.ticket_ids import Ids
 from components.cards.ticket_preview import place_blocker, show_placement, show_preview
@@ -111,20 +111,13 @@ def actions() -> html.Div:
             dcc.Store(id=Ids.PLACE_STATE, data=None),
             dcc.Store(id=Ids.DEADLINE, data=None),
             dcc.Interval(id=Ids.COUNTDOWN_TICK, interval=1000, disabled=True),
-            dbc.Button("Preview (dry-run)", id=Ids.PREVIEW, color="primary", size="sm"),
-            dbc.Checkbox(
-                id=Ids.CONFIRM,
-                label="I confirm this exact order (legs, quantity, price, account)",
-                value=False,
-                className="d-inline-block ms-3 small",
-            ),
-            dbc.Button(
-                "Place order",
-                id=Ids.PLACE,
-                color="danger",
-                size="sm",
-                disabled=True,
-                className="ms-2",
+            *order_controls(
+                (Ids.PREVIEW, Ids.CONFIRM, Ids.PLACE),
+                (
+                    "Preview (dry-run)",
+                    "I confirm this exact order (legs, quantity, price, account)",
+                    "Place order",
+                ),
             ),
             html.Span(id=Ids.COUNTDOWN, className="small fw-bold ms-2"),
             html.Div("Preview first", id=Ids.PLACE_WHY, className="small text-muted"),
