@@ -437,23 +437,15 @@ def evaluate_discipline(
             journaled_sessions = action_sessions_from_trades(
                 t for t in models if t.opened_at <= moment
             )
-    frame = frame[frame["opened_at"] <= pd.Timestamp(moment)]
-    known_alerts = tuple(a for a in alerts if to_utc(a.raised_at) <= moment)
-    data = HistoryInputs(
-        frame=frame,
-        alerts=known_alerts,
-        halts=halt_windows(known_alerts, settings.halt_hours),
-        working=tuple(
-            sorted(
-                (o for o in working if to_utc(o.submitted_at) <= moment),
-                key=lambda o: to_utc(o.submitted_at),
-            )
-        ),
-        settings=settings,
-        ladder_level=ladder_level,
-        risk_capital_usd=settings.risk_budget_usd if risk_capital_usd is None else risk_capital_usd,
-        now=moment,
+    data = HistoryInputs.judging(
+        frame,
         load_trades=load_trades,
+        settings=settings,
+        now=moment,
+        alerts=alerts,
+        working=working,
+        ladder_level=ladder_level,
+        risk_capital_usd=risk_capital_usd,
     )
     window_ids = tuple(int(i) for i in data.ids[-window_trades:])
     first = date.fromordinal(int(data.sessions[-window_trades:].min())) if window_ids else today
@@ -475,7 +467,7 @@ def evaluate_discipline(
         sessions=_session_verdicts(
             Counter(journaled_sessions),
             _broken_sessions(history_breaches(data)),
-            known_alerts,
+            data.alerts,
             today,
         ),
         plans=plan_declarations(window),

@@ -40,6 +40,7 @@ from utils.judge.discipline_rules import (
     check_held_past_time_exit,
     check_no_planned_exit,
     check_not_defined_risk,
+    halt_windows,
 )
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
@@ -85,6 +86,43 @@ class HistoryInputs:
     risk_capital_usd: Decimal
     now: datetime
     load_trades: TradeLoader
+
+    @classmethod
+    def judging(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        load_trades: TradeLoader,
+        settings: Settings,
+        now: datetime,
+        alerts: Sequence[Alert] = (),
+        working: Sequence[WorkingOpening] = (),
+        ladder_level: int = 1,
+        risk_capital_usd: Decimal | None = None,
+    ) -> HistoryInputs:
+        """What `evaluate_discipline` judges: the trades opened and the alerts raised by `now`,
+        the working orders sent by then (oldest first), the risk capital (default: the
+        settings' risk budget)."""
+        moment = to_utc(now)
+        known_alerts = tuple(a for a in alerts if to_utc(a.raised_at) <= moment)
+        return cls(
+            frame=frame[frame["opened_at"] <= pd.Timestamp(moment)],
+            alerts=known_alerts,
+            halts=halt_windows(known_alerts, settings.halt_hours),
+            working=tuple(
+                sorted(
+                    (o for o in working if to_utc(o.submitted_at) <= moment),
+                    key=lambda o: to_utc(o.submitted_at),
+                )
+            ),
+            settings=settings,
+            ladder_level=ladder_level,
+            risk_capital_usd=(
+                settings.risk_budget_usd if risk_capital_usd is None else risk_capital_usd
+            ),
+            now=moment,
+            load_trades=load_trades,
+        )
 
     @cached_property
     def ids(self) -> np.ndarray:
@@ -342,9 +380,7 @@ def _open_trades_at(data: HistoryInputs, moment_ns: int) -> np.ndarray:
 def _too_many_concurrent(data: HistoryInputs, found: _Found) -> None:
     cap = data.settings.max_concurrent_spreads
     working_before = np.searchsorted(data.sent, data.opened, side="left")
-    found.add_rows(
-        RuleId.TOO_MANY_CONCURRENT, data, data.open_before + working_before + 1 > cap
-    )
+    found.add_rows(RuleId.TOO_MANY_CONCURRENT, data, data.open_before + working_before + 1 > cap)
     for index, sent in enumerate(data.sent):
         if int(_open_trades_at(data, sent).sum()) + index + 1 > cap:
             found.add(RuleId.TOO_MANY_CONCURRENT, [0], [_session_ordinal(sent)], [sent])
