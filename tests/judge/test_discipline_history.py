@@ -292,3 +292,22 @@ def test_a_frame_without_its_loader_is_refused(all_settings):
         evaluate_discipline(
             frame_from_trades([]), settings=all_settings[0], now=START, journaled_sessions={}
         )
+
+
+def test_a_revenge_entry_names_the_losing_close_before_the_window(all_settings):
+    loss = make_trade(
+        1, opened_at=at(0), closed_at=at(4), net_pnl_usd="-120.00", stop_loss_usd="200.00"
+    )
+    later = make_trade(2, opened_at=at(4) + timedelta(minutes=10))
+    judged = {"settings": all_settings[0], "now": at(40), "window_trades": 1}
+    sessions = {session_of(at(0)): 3}
+    report = evaluate_discipline(
+        frame_from_trades([loss, later]),
+        load_trades=loader_over([loss, later]),
+        journaled_sessions=sessions,
+        **judged,
+    )
+    (violation,) = report.violations
+    assert violation.sentence.startswith("Trade 2 (SPY vertical) opened 10 min after trade 1")
+    expected = literal_evaluate_discipline([loss, later], journaled_sessions=sessions, **judged)
+    assert report == expected
