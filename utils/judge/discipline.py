@@ -285,10 +285,14 @@ def _on_sessions(counts: Counter[date]) -> Counter[date]:
 
 def _broken_sessions(breaches: pd.DataFrame) -> dict[date, tuple[RuleId, ...]]:
     """The rules broken in each session, in the violations' order."""
-    grouped = breaches.groupby("session", sort=False)["rule"].agg(tuple)
+    sessions = breaches["session"].to_numpy(dtype=np.int64)
+    order = np.argsort(sessions, kind="stable")
+    sessions, rules = sessions[order], breaches["rule"].to_numpy(dtype=object)[order]
+    starts = np.flatnonzero(np.diff(sessions, prepend=-1))
+    ends = np.append(starts[1:], len(sessions))
     return {
-        date.fromordinal(int(ordinal)): tuple(RuleId(rule) for rule in rules)
-        for ordinal, rules in grouped.items()
+        date.fromordinal(int(sessions[start])): tuple(rules[start:end])
+        for start, end in zip(starts, ends)
     }
 
 

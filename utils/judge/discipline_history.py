@@ -288,7 +288,9 @@ class _Found:
         self.rules.append(np.full(count, RULE_ORDER[rule], dtype=np.int64))
         self.trade_ids.append(np.asarray(trade_ids, dtype=np.int64))
         self.alert_ids.append(
-            np.zeros(count, dtype=np.int64) if alert_ids is None else np.asarray(alert_ids)
+            np.zeros(count, dtype=np.int64)
+            if alert_ids is None
+            else np.asarray(alert_ids, dtype=np.int64)
         )
         self.sessions.append(np.asarray(sessions, dtype=np.int64))
         self.at.append(np.asarray(at, dtype=np.int64))
@@ -328,14 +330,14 @@ def history_breaches(data: HistoryInputs) -> pd.DataFrame:
     alert_ids = np.concatenate(found.alert_ids)
     at = np.concatenate(found.at)
     order = np.lexsort((alert_ids, trade_ids, rules, at))
-    names = np.array([rule.id.value for rule in DISCIPLINE_RULES], dtype=object)
+    names = np.array([rule.id for rule in DISCIPLINE_RULES], dtype=object)
     return pd.DataFrame(
         {
             "rule": names[rules[order]],
             "trade_id": trade_ids[order],
             "alert_id": alert_ids[order],
             "session": np.concatenate(found.sessions)[order],
-            "at": pd.to_datetime(at[order], utc=True),
+            "at": pd.DatetimeIndex(at[order].astype("datetime64[ns]")).tz_localize("UTC"),
         }
     )
 
