@@ -86,7 +86,10 @@ def trades(draw, trade_id: int) -> Trade:
         followed_plan=draw(st.sampled_from([None, True, False])),
         mistakes=draw(st.lists(st.sampled_from(MISTAKES), unique=True, max_size=2)),
     )
-    twist = draw(st.sampled_from(["none"] * 6 + ["bypassed", "altered", "flagged", "planned"]))
+    twists = ["none"] * 6 + ["bypassed", "altered", "flagged", "planned", "reversed"]
+    twist = draw(st.sampled_from(twists))
+    if twist == "reversed" and closed is not None:  # bypassed: closed before it opened
+        return Trade.model_construct(**{**dict(trade), "closed_at": at(opened - 1 - length)})
     if twist == "bypassed":  # validation bypassed, a naked short leg
         return Trade.model_construct(**{**dict(trade), "legs": trade.legs[:1]})
     if twist == "altered":  # a validated trade copied with a credit beyond its width
@@ -291,6 +294,19 @@ def test_a_frame_without_its_loader_is_refused(all_settings):
     with pytest.raises(ValueError, match="loader"):
         evaluate_discipline(
             frame_from_trades([]), settings=all_settings[0], now=START, journaled_sessions={}
+        )
+
+
+def test_a_frame_out_of_order_is_refused(all_settings):
+    journal = [make_trade(1, opened_at=at(0)), make_trade(2, opened_at=at(0))]
+    frame = frame_from_trades(journal).iloc[::-1]
+    with pytest.raises(ValueError, match="ordered by opening time, then id"):
+        evaluate_discipline(
+            frame,
+            load_trades=loader_over(journal),
+            settings=all_settings[0],
+            now=at(10),
+            journaled_sessions={},
         )
 
 

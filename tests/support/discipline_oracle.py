@@ -29,7 +29,7 @@ from utils.judge.discipline import (
     plan_declarations,
     run_rules,
 )
-from utils.judge.discipline_history import instant_ns
+from utils.judge.history_sweeps import instant_ns
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
     DisciplineContext,

@@ -1,12 +1,16 @@
 """Discipline: rule checks on trades and sessions -> violations -> a 0-100 score and clean sessions.
 
 Each rule is a small named function with an id, a weight (the points one violation costs) and a
-sentence; `DISCIPLINE_RULES` lists them and `evaluate_discipline` runs them all. Nothing here
-reads a store: trades, alerts and journaled sessions come in as data.
+sentence; `DISCIPLINE_RULES` lists them. `evaluate_discipline` judges the whole history from the
+journal's judging frame (`utils.journal.judging_frame`) with numpy
+(`utils.judge.discipline_history`), and builds violations with their sentences (the literal
+rules over validated models, loaded by `load_trades`) only for the window. Nothing here reads a
+store: the frame, its loader, alerts and journaled sessions come in as data.
 
     report = evaluate_discipline(
-        trades, settings=settings, now=now, alerts=alert_store.alerts(),
-        journaled_sessions=journal.sessions_frame()["session"], ladder_level=1,
+        journal.judging_frame(), load_trades=journal.trades_by_ids, settings=settings,
+        now=now, alerts=alert_store.alerts(), journaled_sessions=journal.journaled_sessions(),
+        working=working_openings, ladder_level=1,
     )
     report.score, report.parts, report.violations, report.clean_sessions, report.sentence
 
@@ -54,7 +58,6 @@ from utils.judge.discipline_rules import (
     DisciplineContext,
     DisciplineRule,
     RuleId,
-    halt_windows,
 )
 from utils.judge.discipline_history import HistoryInputs, TradeLoader, history_breaches
 from utils.judge.risk import open_at_each_entry

@@ -10,9 +10,6 @@ literal rules for the few violations a report shows.
 Rare trades are judged by the literal rule on their models, loaded through `load_trades`: a
 trade whose legs were not proved defined-risk (NOT_DEFINED_RISK) and a trade with an exit plan
 declared after entry or by playbook (NO_PLANNED_EXIT, CLOSED_BEYOND_STOP, HELD_PAST_TIME_EXIT).
-
-The open-trade sweeps assume what a journaled trade guarantees: no trade closes before it
-opens (a frame breaking that is swept entry by entry instead, with the same answer).
 """
 
 from __future__ import annotations
@@ -22,14 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from functools import cached_property
-from heapq import heappop, heappush
 
 import numpy as np
 import pandas as pd
 
 from utils.core.config import Settings
-from utils.core.sessions import NEW_YORK, session_of, to_utc
-from utils.core.trading_calendar import next_session
+from utils.core.sessions import to_utc
 from utils.journal.trade import Trade
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
@@ -42,6 +37,7 @@ from utils.judge.discipline_rules import (
     check_not_defined_risk,
     halt_windows,
 )
+from utils.judge.history_sweeps import NEVER, closed_by_entry, instant_ns, session_ordinals
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
 from utils.records.alerts import Alert, HaltWindow
@@ -52,23 +48,7 @@ TradeLoader = Callable[[Sequence[int]], Sequence[Trade]]
 
 BREACH_COLUMNS: tuple[str, ...] = ("rule", "trade_id", "alert_id", "session", "at")
 RULE_ORDER: dict[RuleId, int] = {rule.id: index for index, rule in enumerate(DISCIPLINE_RULES)}
-NEVER = np.iinfo(np.int64).max  # the close of a trade still open, in ns
 _NS_PER_MINUTE = 60 * 10**9
-
-
-def instant_ns(moment: datetime) -> int:
-    """A UTC instant as int64 nanoseconds (the judging frame's datetime unit)."""
-    return int(pd.Timestamp(to_utc(moment)).value)
-
-
-def session_ordinals(instants_ns: np.ndarray) -> np.ndarray:
-    """`session_of` of each instant (int64 ns), as `date.toordinal()`."""
-    if len(instants_ns) == 0:
-        return np.zeros(0, dtype=np.int64)
-    days = pd.to_datetime(instants_ns, utc=True).tz_convert(NEW_YORK).date
-    unique, inverse = np.unique(days, return_inverse=True)
-    ordinals = np.array([next_session(day).toordinal() for day in unique], dtype=np.int64)
-    return ordinals[inverse]
 
 
 @dataclass(frozen=True)
@@ -102,8 +82,11 @@ class HistoryInputs:
     ) -> HistoryInputs:
         """What `evaluate_discipline` judges: the trades opened and the alerts raised by `now`,
         the working orders sent by then (oldest first), the risk capital (default: the
-        settings' risk budget)."""
+        settings' risk budget). A frame out of order (not by opening time, then id) is refused."""
         moment = to_utc(now)
+        step = np.diff(frame["opened_at"].dt.as_unit("ns").array.asi8)
+        if ((step < 0) | ((step == 0) & (np.diff(frame["id"].to_numpy()) <= 0))).any():
+            raise ValueError("the judging frame must be ordered by opening time, then id")
         known_alerts = tuple(a for a in alerts if to_utc(a.raised_at) <= moment)
         return cls(
             frame=frame[frame["opened_at"] <= pd.Timestamp(moment)],
@@ -132,12 +115,12 @@ class HistoryInputs:
     @cached_property
     def opened(self) -> np.ndarray:
         """Entries as int64 ns."""
-        return self.frame["opened_at"].array.asi8.astype(np.int64)
+        return self.frame["opened_at"].dt.as_unit("ns").array.asi8.astype(np.int64)
 
     @cached_property
     def closed(self) -> np.ndarray:
         """Closes as int64 ns; NEVER for an open trade."""
-        values = self.frame["closed_at"].array.asi8.astype(np.int64)
+        values = self.frame["closed_at"].dt.as_unit("ns").array.asi8.astype(np.int64)
         return np.where(self.frame["closed_at"].isna().to_numpy(), NEVER, values)
 
     @cached_property
@@ -170,7 +153,7 @@ class HistoryInputs:
         """How many earlier trades are still open at each entry (`open_at_each_entry`)."""
         weights = np.ones(len(self.ids), dtype=np.int64)
         groups = np.zeros(len(self.ids), dtype=np.int64)
-        return np.arange(len(self.ids)) - _closed_by_entry(self, weights, groups)
+        return np.arange(len(self.ids)) - closed_by_entry(self.opened, self.closed, weights, groups)
 
     @cached_property
     def last_loss_before(self) -> np.ndarray:
@@ -193,7 +176,7 @@ class HistoryInputs:
         (`family_risk_at_each_entry`)."""
         series = pd.Series(self.max_loss)
         before = series.groupby(self.families).cumsum().to_numpy() - self.max_loss
-        return before - _closed_by_entry(self, self.max_loss, self.families)
+        return before - closed_by_entry(self.opened, self.closed, self.max_loss, self.families)
 
     def needed_by(self, rows: np.ndarray) -> np.ndarray:
         """Which trades the literal rules need to judge the given rows (a frame-order slice's
@@ -232,45 +215,6 @@ class HistoryInputs:
             now=self.now,
         )
         return list(check(ctx))
-
-
-def _closed_by_entry(data: HistoryInputs, weights: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """For each trade i: the summed weight of the earlier trades j (frame order) of its group
-    that closed at or before its entry."""
-    opened, closed = data.opened, data.closed
-    if (closed < opened).any():
-        return _closed_by_entry_swept(opened, closed, weights, groups)
-    result = np.zeros(len(opened), dtype=np.int64)
-    zero_length = np.where(closed == opened, weights, 0)
-    for group in np.unique(groups):
-        rows = np.flatnonzero(groups == group)
-        order = np.argsort(closed[rows], kind="stable")
-        totals = np.concatenate(([0], np.cumsum(weights[rows][order])))
-        counted = totals[np.searchsorted(closed[rows][order], opened[rows], side="right")]
-        # A trade opened and closed at the same instant as this entry, at or after it in frame
-        # order (itself, or a tie with a higher id), is no earlier trade: take it back out.
-        tied = pd.Series(zero_length[rows][::-1])
-        later_ties = tied.groupby(opened[rows][::-1]).cumsum().to_numpy()[::-1]
-        result[rows] = counted - later_ties
-    return result
-
-
-def _closed_by_entry_swept(
-    opened: np.ndarray, closed: np.ndarray, weights: np.ndarray, groups: np.ndarray
-) -> np.ndarray:
-    """`_closed_by_entry` entry by entry (a heap of closes), for frames with a close before
-    its own entry."""
-    gone: dict[int, int] = {}
-    heap: list[tuple[int, int]] = []
-    result = np.zeros(len(opened), dtype=np.int64)
-    for index in range(len(opened)):
-        while heap and heap[0][0] <= opened[index]:
-            row = heappop(heap)[1]
-            gone[int(groups[row])] = gone.get(int(groups[row]), 0) + int(weights[row])
-        result[index] = gone.get(int(groups[index]), 0)
-        if closed[index] != NEVER:
-            heappush(heap, (int(closed[index]), index))
-    return result
 
 
 @dataclass
@@ -476,7 +420,7 @@ def _risky_order_refused(data: HistoryInputs, found: _Found) -> None:
 def _held_past_time_exit(data: HistoryInputs, found: _Found) -> None:
     column = data.frame["time_exit_at"]
     planned = column.notna().to_numpy(dtype=bool)
-    deadline = np.where(planned, column.array.asi8, 0).astype(np.int64)
+    deadline = np.where(planned, column.dt.as_unit("ns").array.asi8, 0).astype(np.int64)
     end = np.where(data.closed == NEVER, instant_ns(data.now), data.closed)
     late = planned & ~data.later_plans & (end > deadline)
     found.add(
