@@ -14,7 +14,7 @@ declared after entry or by playbook (NO_PLANNED_EXIT, CLOSED_BEYOND_STOP, HELD_P
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -201,10 +201,11 @@ class HistoryInputs:
         loaded = self.load_trades([int(i) for i in self.ids[mask]])
         return tuple(sorted(loaded, key=lambda t: (t.opened_at, t.id)))
 
-    def literal(self, mask: np.ndarray, check: Callable[[DisciplineContext], Iterator[Breach]]):
-        """The breaches a literal per-trade check yields over the masked rows' models."""
+    def literal(self, mask: np.ndarray) -> DisciplineContext:
+        """The masked rows' models as the per-trade literal rules read them (each judges a
+        trade by itself, its plans, alerts and now)."""
         trades = self.models(mask)
-        ctx = DisciplineContext(
+        return DisciplineContext(
             trades=trades,
             open_at_entry=((),) * len(trades),
             alerts=self.alerts,
@@ -214,7 +215,6 @@ class HistoryInputs:
             risk_capital_usd=self.risk_capital_usd,
             now=self.now,
         )
-        return list(check(ctx))
 
 
 @dataclass
@@ -263,10 +263,12 @@ def history_breaches(data: HistoryInputs) -> pd.DataFrame:
     _too_many_concurrent(data, found)
     _underlying_risk(data, found)
     _revenge_entry(data, found)
-    _closed_beyond_stop(data, found)
-    _no_planned_exit(data, found)
+    # Trades with a plan declared later: their exit rules judged literally, models loaded once.
+    planned = data.literal(data.later_plans)
+    _closed_beyond_stop(data, planned, found)
+    _no_planned_exit(data, planned, found)
     _risky_order_refused(data, found)
-    _held_past_time_exit(data, found)
+    _held_past_time_exit(data, planned, found)
     _plan_not_followed(data, found)
     _manual_mistakes(data, found)
     rules = np.concatenate(found.rules)
@@ -288,7 +290,7 @@ def history_breaches(data: HistoryInputs) -> pd.DataFrame:
 
 def _not_defined_risk(data: HistoryInputs, found: _Found) -> None:
     unproved = ~data.frame["proved"].to_numpy(dtype=bool)
-    found.add_literal(RuleId.NOT_DEFINED_RISK, data.literal(unproved, check_not_defined_risk))
+    found.add_literal(RuleId.NOT_DEFINED_RISK, list(check_not_defined_risk(data.literal(unproved))))
 
 
 def _opened_during_halt(data: HistoryInputs, found: _Found) -> None:
@@ -378,7 +380,7 @@ def _money(data: HistoryInputs, column: str) -> tuple[np.ndarray, np.ndarray]:
     return series.fillna(0).to_numpy(dtype=np.int64), series.notna().to_numpy(dtype=bool)
 
 
-def _closed_beyond_stop(data: HistoryInputs, found: _Found) -> None:
+def _closed_beyond_stop(data: HistoryInputs, planned: DisciplineContext, found: _Found) -> None:
     net, known = _money(data, "net_pnl_cents")
     stop, has_stop = _money(data, "stop_loss_cents")
     gross = net + data.frame["fees_cents"].to_numpy(dtype=np.int64)
@@ -390,11 +392,10 @@ def _closed_beyond_stop(data: HistoryInputs, found: _Found) -> None:
         data.frame["close_session"].to_numpy(dtype=np.int64)[beyond],
         data.closed[beyond],
     )
-    literal = data.literal(losing & data.later_plans, check_closed_beyond_stop)
-    found.add_literal(RuleId.CLOSED_BEYOND_STOP, literal)
+    found.add_literal(RuleId.CLOSED_BEYOND_STOP, list(check_closed_beyond_stop(planned)))
 
 
-def _no_planned_exit(data: HistoryInputs, found: _Found) -> None:
+def _no_planned_exit(data: HistoryInputs, planned: DisciplineContext, found: _Found) -> None:
     frame = data.frame
     unplanned = (
         frame["profit_target_cents"].isna()
@@ -402,8 +403,7 @@ def _no_planned_exit(data: HistoryInputs, found: _Found) -> None:
         & frame["time_exit_at"].isna()
     ).to_numpy(dtype=bool)
     found.add_rows(RuleId.NO_PLANNED_EXIT, data, unplanned & ~data.later_plans)
-    literal = data.literal(unplanned & data.later_plans, check_no_planned_exit)
-    found.add_literal(RuleId.NO_PLANNED_EXIT, literal)
+    found.add_literal(RuleId.NO_PLANNED_EXIT, list(check_no_planned_exit(planned)))
 
 
 def _risky_order_refused(data: HistoryInputs, found: _Found) -> None:
@@ -417,17 +417,16 @@ def _risky_order_refused(data: HistoryInputs, found: _Found) -> None:
     )
 
 
-def _held_past_time_exit(data: HistoryInputs, found: _Found) -> None:
+def _held_past_time_exit(data: HistoryInputs, planned: DisciplineContext, found: _Found) -> None:
     column = data.frame["time_exit_at"]
-    planned = column.notna().to_numpy(dtype=bool)
-    deadline = np.where(planned, column.dt.as_unit("ns").array.asi8, 0).astype(np.int64)
+    has_deadline = column.notna().to_numpy(dtype=bool)
+    deadline = np.where(has_deadline, column.dt.as_unit("ns").array.asi8, 0).astype(np.int64)
     end = np.where(data.closed == NEVER, instant_ns(data.now), data.closed)
-    late = planned & ~data.later_plans & (end > deadline)
+    late = has_deadline & ~data.later_plans & (end > deadline)
     found.add(
         RuleId.HELD_PAST_TIME_EXIT, data.ids[late], session_ordinals(deadline[late]), deadline[late]
     )
-    literal = data.literal(data.later_plans, check_held_past_time_exit)
-    found.add_literal(RuleId.HELD_PAST_TIME_EXIT, literal)
+    found.add_literal(RuleId.HELD_PAST_TIME_EXIT, list(check_held_past_time_exit(planned)))
 
 
 def _review_rows(data: HistoryInputs) -> tuple[np.ndarray, np.ndarray]:
