@@ -327,3 +327,15 @@ def test_a_revenge_entry_names_the_losing_close_before_the_window(all_settings):
     assert violation.sentence.startswith("Trade 2 (SPY vertical) opened 10 min after trade 1")
     expected = literal_evaluate_discipline([loss, later], journaled_sessions=sessions, **judged)
     assert report == expected
+
+
+def test_a_loader_missing_a_trade_stops_the_judgement(all_settings):
+    journal = daily_trades(3)
+    with pytest.raises(LookupError, match="did not return exactly the trades"):
+        evaluate_discipline(
+            frame_from_trades(journal),
+            load_trades=loader_over(journal[1:]),
+            settings=all_settings[0],
+            now=journal[-1].closed_at,
+            journaled_sessions={},
+        )

@@ -384,16 +384,13 @@ class AllViolations(Sequence[Violation]):
         return repr(self._items)
 
 
-def _window_violations(
-    data: HistoryInputs, window_ids: frozenset[int], first: date, today: date
+def _counted_in_window(
+    violations: Iterable[Violation], window_ids: frozenset[int], first: date, today: date
 ) -> tuple[Violation, ...]:
-    """The window's violations with their sentences: the literal rules run over just the
-    trades they need (`HistoryInputs.needed_by`), kept when they count in the window."""
-    rows = np.arange(len(data.ids) - len(window_ids), len(data.ids))
-    ctx = _context(data, data.models(data.needed_by(rows)))
+    """Trade violations of the window's trades; session violations of its sessions."""
     return tuple(
         v
-        for v in run_rules(ctx)
+        for v in violations
         if (
             v.trade_id in window_ids
             if v.alert_id is None and v.trade_id is not None
@@ -456,11 +453,13 @@ def evaluate_discipline(
     )
     window_ids = tuple(int(i) for i in data.ids[-window_trades:])
     first = date.fromordinal(int(data.sessions[-window_trades:].min())) if window_ids else today
-    in_window = _window_violations(data, frozenset(window_ids), first, today)
+    # The window's violations, with sentences: the literal rules over just the trades they
+    # need (the window is the frame's tail: its models are the last ones loaded).
+    rows = np.arange(len(data.ids) - len(window_ids), len(data.ids))
+    ctx = _context(data, data.models(data.needed_by(rows)))
+    window = ctx.trades[len(ctx.trades) - len(window_ids) :]
+    in_window = _counted_in_window(run_rules(ctx), frozenset(window_ids), first, today)
     parts = _score_parts(in_window, DISCIPLINE_RULES)
-    tail = np.zeros(len(data.ids), dtype=bool)
-    tail[len(data.ids) - len(window_ids) :] = True
-    window = data.models(tail)
     return DisciplineReport(
         evaluated_at=moment,
         window_size=window_trades,

@@ -195,10 +195,14 @@ class HistoryInputs:
         return needed
 
     def models(self, mask: np.ndarray) -> tuple[Trade, ...]:
-        """The validated trades of the masked rows, by opening time then id."""
+        """The validated trades of the masked rows, by opening time then id (a loader that
+        misses one fails: no judgement on a partial history)."""
         if not mask.any():
             return ()
-        loaded = self.load_trades([int(i) for i in self.ids[mask]])
+        wanted = [int(i) for i in self.ids[mask]]
+        loaded = self.load_trades(wanted)
+        if sorted(t.id for t in loaded) != sorted(wanted):
+            raise LookupError("the trade loader did not return exactly the trades asked for")
         return tuple(sorted(loaded, key=lambda t: (t.opened_at, t.id)))
 
     def literal(self, mask: np.ndarray) -> DisciplineContext:
