@@ -41,7 +41,7 @@ SETTINGS_VARIANTS = (
     {"max_concurrent_spreads": 1, "revenge_guard_minutes": 0},
     {"max_concurrent_spreads": 4, "revenge_guard_minutes": 60, "halt_hours": 30},
 )
-EXAMPLES = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def at(slot: int) -> datetime:
