@@ -455,8 +455,7 @@ def evaluate_discipline(
     first = date.fromordinal(int(data.sessions[-window_trades:].min())) if window_ids else today
     # The window's violations, with sentences: the literal rules over just the trades they
     # need (the window is the frame's tail: its models are the last ones loaded).
-    rows = np.arange(len(data.ids) - len(window_ids), len(data.ids))
-    ctx = _context(data, data.models(data.needed_by(rows)))
+    ctx = _context(data, data.models(data.needed_for_window(len(window_ids))))
     window = ctx.trades[len(ctx.trades) - len(window_ids) :]
     in_window = _counted_in_window(run_rules(ctx), frozenset(window_ids), first, today)
     parts = _score_parts(in_window, DISCIPLINE_RULES)

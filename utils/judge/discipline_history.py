@@ -178,17 +178,17 @@ class HistoryInputs:
         before = series.groupby(self.families).cumsum().to_numpy() - self.max_loss
         return before - closed_by_entry(self.opened, self.closed, self.max_loss, self.families)
 
-    def needed_by(self, rows: np.ndarray) -> np.ndarray:
-        """Which trades the literal rules need to judge the given rows (a frame-order slice's
-        positions) exactly as over the whole history: the rows themselves, the earlier trades
-        still open at their entries, the losing closes the revenge guard looks back to, and the
-        trades open when each working order was sent."""
+    def needed_for_window(self, count: int) -> np.ndarray:
+        """Which trades the literal rules need to judge the last `count` trades (the window)
+        exactly as over the whole history: the window itself, the earlier trades still open at
+        its entries, the losing closes the revenge guard looks back to, and the trades open
+        when each working order was sent."""
         needed = np.zeros(len(self.ids), dtype=bool)
-        needed[rows] = True
-        if len(rows):
-            first = int(rows.min())
+        if count:
+            first = len(self.ids) - count
+            needed[first:] = True
             needed[:first] |= self.closed[:first] > self.opened[first]
-            losses = self.last_loss_before[rows]
+            losses = self.last_loss_before[first:]
             needed[losses[losses >= 0]] = True
         for sent in self.sent:
             needed |= _open_trades_at(self, int(sent))
