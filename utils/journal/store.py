@@ -170,8 +170,8 @@ class Journal:
         missing = sorted(wanted - {trade.id for trade in trades})
         if missing:
             named = ", ".join(str(trade_id) for trade_id in missing)
-            plural = "s" if len(missing) > 1 else ""
-            raise JournalError(f"there is no trade{plural} {named} in the journal")
+            which = "are no trades" if len(missing) > 1 else "is no trade"
+            raise JournalError(f"there {which} {named} in the journal")
         return trades
 
     def list_trades(
