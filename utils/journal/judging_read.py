@@ -79,8 +79,9 @@ def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
     order = np.lexsort((raw["id"], raw["opened_at"]))
     column = {name: raw.pop(name)[order] for name in list(raw)}  # one column copied at a time
     ids = column["id"]
-    families = {symbol: underlying_family(symbol) for symbol in set(column["underlying"])}
-    column["family"] = np.array([families[s] for s in column["underlying"]], dtype=object)
+    symbol_of, symbols = pd.factorize(column["underlying"])
+    families = np.array([underlying_family(symbol) for symbol in symbols], dtype=object)
+    column["family"] = families[symbol_of]
     for name, _ in _INSTANTS:
         column[name] = pd.DatetimeIndex(column[name]).as_unit("ns").tz_localize("UTC")
     column["session"] = session_ordinals(column["opened_at"])
@@ -125,7 +126,8 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        conn.execute("ROLLBACK")  # nothing was written: this only ends the snapshot
+        if conn.in_transaction:  # (an error may have ended it already)
+            conn.execute("ROLLBACK")  # nothing was written: this only ends the snapshot
 
 
 def _chunk(count: int, texts: list[str], shared: dict[str, str]) -> dict[str, np.ndarray]:
