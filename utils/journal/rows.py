@@ -30,7 +30,7 @@ from utils.core.money import from_cents
 from utils.spreads.legs import LegAction, PriceEffect
 
 # Reads take bound values from `store._filter_params`, or `{"ids": ...}` (a JSON list of trade
-# ids, `ids_param`) for chosen trades. The columns are in the order `TradeAssembler.trade` unpacks.
+# ids, `_ids_param`) for chosen trades. The columns are in the order `TradeAssembler.trade` unpacks.
 _TRADE_COLUMNS = """
 SELECT t.id, t.uid, t.parent_id, p.uid, t.structure, t.underlying, t.quantity, t.multiplier,
        t.mode, t.source, t.opened_at, t.entry_price, t.entry_effect, t.max_loss_cents,
@@ -117,11 +117,11 @@ def load_trades(conn: sqlite3.Connection, params: dict[str, Any]) -> list[Trade]
 
 def load_trades_of_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> list[Trade]:
     """The trades of the given ids that exist, in id order, each once (one query per table)."""
-    params = {"ids": ids_param(ids)}
+    params = {"ids": _ids_param(ids)}
     return _assemble(conn, TRADES_OF_IDS_SQL, CHILD_OF_IDS_SQL, FLAGGED_OF_IDS_SQL, params)
 
 
-def ids_param(ids: Iterable[int]) -> str:
+def _ids_param(ids: Iterable[int]) -> str:
     """Trade ids as the JSON list `CHOSEN_IDS` reads (integers only, sorted, each once)."""
     return json.dumps(sorted({operator.index(trade_id) for trade_id in ids}))
 
