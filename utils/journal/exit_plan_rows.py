@@ -29,6 +29,12 @@ _DECLARATIONS = (
     "FROM exit_plans e LEFT JOIN playbooks p ON p.id = e.playbook_id "
 )
 EXIT_PLANS_SQL = _DECLARATIONS + "ORDER BY e.trade_id, e.id"
+EXIT_PLANS_OF_IDS_SQL = (
+    "SELECT e.trade_id, e.id, e.declared, e.profit_target_cents, e.stop_loss_cents, "
+    "e.time_exit_at, e.recorded_at, p.name, p.version "
+    "FROM exit_plans e LEFT JOIN playbooks p ON p.id = e.playbook_id "
+    "WHERE e.trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY e.trade_id, e.id"
+)
 _PLAYBOOKS = (
     "SELECT id, name, version, target_pct_of_max_profit, stop_multiple_of_entry, "
     "time_exit_dte, recorded_at FROM playbooks "
@@ -41,11 +47,6 @@ WHERE version = (SELECT MAX(version) FROM playbooks q WHERE q.name = p.name)
 ORDER BY name
 """
 _PLAYBOOK_BY_NAME_SQL = _PLAYBOOKS + "WHERE name = ? ORDER BY version DESC LIMIT 1"
-
-
-def exit_plans_of(trade_ids_sql: str) -> str:
-    """`EXIT_PLANS_SQL` for the trades whose ids the SQL subquery `trade_ids_sql` selects."""
-    return _DECLARATIONS + f"WHERE e.trade_id IN {trade_ids_sql} ORDER BY e.trade_id, e.id"
 
 
 def plan_declaration(row: tuple) -> PlanDeclaration:

@@ -19,7 +19,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from utils.journal.exit_plan_rows import EXIT_PLANS_SQL, exit_plans_of, plan_declaration
+from utils.journal.exit_plan_rows import (
+    EXIT_PLANS_OF_IDS_SQL,
+    EXIT_PLANS_SQL,
+    plan_declaration,
+)
 from utils.journal.exit_plans import PlanDeclaration
 from utils.journal.risk import Structure, TradeLeg
 from utils.journal.trade import CloseReason, Mode, Note, Trade
@@ -29,25 +33,29 @@ from utils.core.prevalidated import build_validated, field_names
 from utils.core.money import from_cents
 from utils.spreads.legs import LegAction, PriceEffect
 
-# Reads take bound values from `store._filter_params`, or `{"ids": ...}` (a JSON list of trade
-# ids, `_ids_param`) for chosen trades. The columns are in the order `TradeAssembler.trade` unpacks.
-_TRADE_COLUMNS = """
+# Reads take bound values from `store._filter_params`, or `{"ids": ...}` (a JSON list of ids,
+# `_ids_param`) for chosen trades. The columns are in the order `TradeAssembler.trade` unpacks.
+TRADES_SQL = """
 SELECT t.id, t.uid, t.parent_id, p.uid, t.structure, t.underlying, t.quantity, t.multiplier,
        t.mode, t.source, t.opened_at, t.entry_price, t.entry_effect, t.max_loss_cents,
        t.max_profit_cents, t.open_fees_cents, t.setup, t.profit_target_cents, t.stop_loss_cents,
        t.time_exit_at, t.closed_at, t.exit_price, t.exit_effect, t.fees_cents, t.net_pnl_cents,
        t.close_reason, t.followed_plan
 FROM trades t LEFT JOIN trades p ON p.id = t.parent_id
-"""
-TRADES_SQL = (
-    _TRADE_COLUMNS
-    + """WHERE ((:want_open AND t.closed_at IS NULL) OR (:want_closed AND t.closed_at IS NOT NULL))
+WHERE ((:want_open AND t.closed_at IS NULL) OR (:want_closed AND t.closed_at IS NOT NULL))
   AND instr(:modes, ',' || t.mode || ',') > 0
 ORDER BY t.id
 """
-)
-CHOSEN_IDS = "(SELECT value FROM json_each(:ids))"
-TRADES_OF_IDS_SQL = _TRADE_COLUMNS + f"WHERE t.id IN {CHOSEN_IDS} ORDER BY t.id"
+TRADES_OF_IDS_SQL = """
+SELECT t.id, t.uid, t.parent_id, p.uid, t.structure, t.underlying, t.quantity, t.multiplier,
+       t.mode, t.source, t.opened_at, t.entry_price, t.entry_effect, t.max_loss_cents,
+       t.max_profit_cents, t.open_fees_cents, t.setup, t.profit_target_cents, t.stop_loss_cents,
+       t.time_exit_at, t.closed_at, t.exit_price, t.exit_effect, t.fees_cents, t.net_pnl_cents,
+       t.close_reason, t.followed_plan
+FROM trades t LEFT JOIN trades p ON p.id = t.parent_id
+WHERE t.id IN (SELECT value FROM json_each(:ids))
+ORDER BY t.id
+"""
 CHILD_SQL = {
     "legs": "SELECT trade_id, occ_symbol, option_type, strike, expiration, action, quantity "
     "FROM trade_legs ORDER BY trade_id, position",
@@ -60,19 +68,22 @@ CHILD_SQL = {
 }
 CHILD_OF_IDS_SQL = {
     "legs": "SELECT trade_id, occ_symbol, option_type, strike, expiration, action, quantity "
-    f"FROM trade_legs WHERE trade_id IN {CHOSEN_IDS} ORDER BY trade_id, position",
-    "orders": "SELECT trade_id, broker_order_id FROM trade_orders "
-    f"WHERE trade_id IN {CHOSEN_IDS} ORDER BY trade_id, position",
-    "tags": f"SELECT trade_id, tag FROM trade_tags WHERE trade_id IN {CHOSEN_IDS} "
+    "FROM trade_legs WHERE trade_id IN (SELECT value FROM json_each(:ids)) "
     "ORDER BY trade_id, position",
-    "mistakes": f"SELECT trade_id, mistake FROM trade_mistakes WHERE trade_id IN {CHOSEN_IDS} "
-    "ORDER BY trade_id, noted_at, mistake",
-    "notes": f"SELECT trade_id, noted_at, body FROM trade_notes WHERE trade_id IN {CHOSEN_IDS} "
-    "ORDER BY trade_id, id",
-    "exit_plans": exit_plans_of(CHOSEN_IDS),
+    "orders": "SELECT trade_id, broker_order_id FROM trade_orders "
+    "WHERE trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY trade_id, position",
+    "tags": "SELECT trade_id, tag FROM trade_tags "
+    "WHERE trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY trade_id, position",
+    "mistakes": "SELECT trade_id, mistake FROM trade_mistakes "
+    "WHERE trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY trade_id, noted_at, mistake",
+    "notes": "SELECT trade_id, noted_at, body FROM trade_notes "
+    "WHERE trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY trade_id, id",
+    "exit_plans": EXIT_PLANS_OF_IDS_SQL,
 }
 FLAGGED_IDS_SQL = "SELECT trade_id FROM trade_risk_flags"
-FLAGGED_OF_IDS_SQL = f"{FLAGGED_IDS_SQL} WHERE trade_id IN {CHOSEN_IDS}"
+FLAGGED_OF_IDS_SQL = (
+    "SELECT trade_id FROM trade_risk_flags WHERE trade_id IN (SELECT value FROM json_each(:ids))"
+)
 
 # Stored enum values -> members (a dict lookup instead of an Enum call per value).
 _STRUCTURES = {member.value: member for member in Structure}
@@ -122,7 +133,7 @@ def load_trades_of_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> list[Tra
 
 
 def _ids_param(ids: Iterable[int]) -> str:
-    """Trade ids as the JSON list `CHOSEN_IDS` reads (integers only, sorted, each once)."""
+    """Trade ids as the JSON list `json_each(:ids)` reads (integers only, sorted, each once)."""
     return json.dumps(sorted({operator.index(trade_id) for trade_id in ids}))
 
 
