@@ -98,8 +98,8 @@ def test_a_timestamp_stored_in_another_iso_form_is_the_same_instant(tmp_path):
     with Journal.open(tmp_path) as journal:
         first = journal.open_trade(new_trade(opened_at=START))
         journal.open_trade(new_trade(opened_at=START + timedelta(minutes=30)))
-    # A row written by another tool: no microseconds, New York's offset (10:00 is 15:00 UTC,
-    # 5 minutes after the first trade) -- an instant, so it sorts between the two.
+    # A row written by another tool: no microseconds, New York's offset (10:05 there is 15:05
+    # UTC, 5 minutes after the first trade) -- the same instant, so it sorts between the two.
     with sqlite3.connect(tmp_path / "journal.sqlite3") as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(trades)")]
         copied = ", ".join(
@@ -108,15 +108,17 @@ def test_a_timestamp_stored_in_another_iso_form_is_the_same_instant(tmp_path):
             )
             for name in columns
         )
-        conn.execute(f"INSERT INTO trades SELECT {copied} FROM trades WHERE id = ?", (first.id,))
+        copy = conn.execute(
+            f"INSERT INTO trades SELECT {copied} FROM trades WHERE id = ?", (first.id,)
+        )
         conn.execute(
-            "INSERT INTO trade_legs SELECT 3, position, occ_symbol, option_type, strike, "
+            "INSERT INTO trade_legs SELECT ?, position, occ_symbol, option_type, strike, "
             "expiration, action, quantity FROM trade_legs WHERE trade_id = ?",
-            (first.id,),
+            (copy.lastrowid, first.id),
         )
     with Journal.open(tmp_path) as journal:
         frame = assert_judging_read_is_the_reference(journal)
-    assert frame["id"].tolist() == [1, 3, 2]
+    assert frame["id"].tolist() == [first.id, copy.lastrowid, first.id + 1]
 
 
 def test_the_read_ends_its_snapshot_so_later_writes_are_seen(tmp_path):
