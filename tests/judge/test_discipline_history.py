@@ -9,8 +9,10 @@ and its literal predecessor (tests.support.discipline_oracle): the answers must 
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,10 +23,12 @@ from tests.support.discipline_oracle import (
     literal_context,
     literal_evaluate_discipline,
 )
+from tests.support.judging_journals import WINDOW_START, build_journal, journal_specs
 from tests.support.judge_factory import daily_trades, make_alert, make_trade, settings_for, utc
 from utils.core.sessions import session_of
 from utils.journal.exit_plans import ExitPlan, PlanDeclaration, PlanDeclared
 from utils.journal.judging_frame import frame_from_trades
+from utils.journal.store import Journal
 from utils.journal.trade import Trade
 from utils.judge.discipline import evaluate_discipline, loader_over
 from utils.judge.discipline_history import HistoryInputs, history_breaches
@@ -339,3 +343,22 @@ def test_a_loader_missing_a_trade_stops_the_judgement(all_settings):
             now=journal[-1].closed_at,
             journaled_sessions={},
         )
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=journal_specs(), later=st.integers(0, 60), window_trades=st.sampled_from([1, 5, 20]))
+def test_discipline_over_the_journals_own_read_reports_as_over_every_model(
+    spec, later, window_trades, all_settings
+):
+    with tempfile.TemporaryDirectory() as folder, Journal.open(Path(folder)) as journal:
+        build_journal(journal, spec, Path(folder))
+        judged = {
+            "settings": all_settings[0],
+            "now": WINDOW_START + timedelta(days=later),
+            "window_trades": window_trades,
+            "journaled_sessions": journal.journaled_sessions(),
+        }
+        report = evaluate_discipline(
+            journal.judging_frame(), load_trades=journal.trades_by_ids, **judged
+        )
+        assert report == literal_evaluate_discipline(journal.list_trades(), **judged)
