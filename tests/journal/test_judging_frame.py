@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -19,9 +20,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.support.journal_factory import START, close_for_pnl, new_trade, seed_journal
-from tests.support.judging_journals import PLAYBOOK, build_journal, history_csv, journal_specs
+from tests.support.judging_journals import (
+    STOPPING_PLAYBOOK,
+    build_journal,
+    history_csv,
+    journal_specs,
+)
 from utils.journal import judging_read
 from utils.journal.errors import JournalError
+from utils.journal.exit_plans import ExitPlan
 from utils.journal.judging_frame import frame_from_trades
 from utils.journal.store import Journal
 from utils.journal.trade import Mode
@@ -57,13 +64,26 @@ def test_the_golden_tastytrade_history_reads_the_same(tmp_path):
     assert len(frame) == 7 and frame["closed_at"].notna().any()
 
 
-def test_the_golden_history_imported_by_playbook_counts_its_later_plans(tmp_path):
+def test_the_golden_history_imported_by_playbook_has_its_plans_at_entry(tmp_path):
     with Journal.open(tmp_path / "data") as journal:
-        journal.save_playbook(PLAYBOOK)
-        report = journal.import_tastytrade_csv(TASTY, mode=Mode.SANDBOX, playbook=PLAYBOOK.name)
+        journal.save_playbook(STOPPING_PLAYBOOK)
+        report = journal.import_tastytrade_csv(
+            TASTY, mode=Mode.SANDBOX, playbook=STOPPING_PLAYBOOK.name
+        )
         assert report.committed
         frame = assert_judging_read_is_the_reference(journal)
-    assert frame["later_plans"].any() and set(frame["mode"]) == {"SANDBOX"}
+        # A plan declared after entry is a later plan; the entry plan stays the playbook's.
+        first = int(frame["id"].iloc[0])
+        later = ExitPlan(stop_loss_usd=Decimal("1.00"), time_exit_at=START)
+        journal.declare_exit_plan(
+            first, later, at=frame["opened_at"].iloc[0].to_pydatetime() + timedelta(hours=1)
+        )
+        declared = assert_judging_read_is_the_reference(journal)
+    assert frame["plan_by_playbook"].all() and not frame["later_plans"].any()
+    assert frame["entry_stop_cents"].notna().all() and frame["entry_time_exit_at"].notna().all()
+    assert declared["later_plans"].tolist() == [True] + [False] * (len(frame) - 1)
+    assert declared["entry_stop_cents"].equals(frame["entry_stop_cents"])
+    assert set(frame["mode"]) == {"SANDBOX"}
 
 
 @pytest.mark.parametrize("chunk", [1, 7, judging_read.CHUNK_TRADES])

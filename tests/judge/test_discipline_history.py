@@ -38,6 +38,7 @@ from utils.records.working_orders import WorkingOpening
 
 START = utc("2026-11-20T14:30:00Z")  # a Friday; the grid crosses a weekend and Thanksgiving
 SLOT = timedelta(minutes=15)
+PLAYBOOK = PlanDeclared.PLAYBOOK_AT_IMPORT
 UNDERLYINGS = ("SPY", "SPX", "XSP", "QQQ", "AAPL")
 MISTAKES = ("chased", "late", "sized up")
 SETTINGS_VARIANTS = (
@@ -53,14 +54,14 @@ def at(slot: int) -> datetime:
 
 
 @st.composite
-def later_plan(draw, opened: int) -> PlanDeclaration:
+def later_plan(draw, opened: int, declaration_id: int = 1) -> PlanDeclaration:
     declared = draw(st.sampled_from([PlanDeclared.AFTER_ENTRY, PlanDeclared.PLAYBOOK_AT_IMPORT]))
     stop = draw(st.sampled_from([None, Decimal("150.00")]))
     deadline = draw(st.sampled_from([None, at(opened + draw(st.integers(0, 200)))]))
     if stop is None and deadline is None:
         stop = Decimal("90.00")
     return PlanDeclaration(
-        id=1,
+        id=declaration_id,
         declared=declared,
         plan=ExitPlan(stop_loss_usd=stop, time_exit_at=deadline),
         recorded_at=at(opened + draw(st.integers(0, 120))),
@@ -90,7 +91,7 @@ def trades(draw, trade_id: int) -> Trade:
         followed_plan=draw(st.sampled_from([None, True, False])),
         mistakes=draw(st.lists(st.sampled_from(MISTAKES), unique=True, max_size=2)),
     )
-    twists = ["none"] * 6 + ["bypassed", "altered", "flagged", "planned", "reversed"]
+    twists = ["none"] * 5 + ["bypassed", "altered", "flagged", "planned", "playbook", "reversed"]
     twist = draw(st.sampled_from(twists))
     if twist == "reversed" and closed is not None:  # bypassed: closed before it opened
         return Trade.model_construct(**{**dict(trade), "closed_at": at(opened - 1 - length)})
@@ -103,8 +104,14 @@ def trades(draw, trade_id: int) -> Trade:
         flagged.__pydantic_private__["_proved_facts"] = None
         flagged.__pydantic_private__["_flagged_not_defined_risk"] = True
         return flagged
-    if twist == "planned":
-        return trade.model_copy(update={"exit_plans": (draw(later_plan(opened)),)})
+    if twist == "planned":  # one to three declarations: by playbook, after entry, or both
+        count = draw(st.integers(1, 3))
+        plans = tuple(draw(later_plan(opened, number)) for number in range(1, count + 1))
+        return trade.model_copy(update={"exit_plans": plans})
+    if twist == "playbook":  # imported without a plan, its plan declared by playbook
+        plan = draw(later_plan(opened)).model_copy(update={"declared": PLAYBOOK})
+        unplanned = {"profit_target_usd": None, "stop_loss_usd": None, "time_exit_at": None}
+        return trade.model_copy(update={**unplanned, "exit_plans": (plan,)})
     return trade
 
 
@@ -292,6 +299,38 @@ def test_a_long_clean_history_builds_models_only_for_the_window(all_settings):
     )
     assert loader.asked == {t.id for t in journal[-20:]}
     assert report.score == 100 and len(report.clean_sessions) == 120
+
+
+def by_playbook(trade: Trade, declared: PlanDeclared = PLAYBOOK) -> Trade:
+    """The trade imported without a plan, its plan (stop $100, time exit at its close) declared
+    by playbook at import (or as `declared`)."""
+    plan = PlanDeclaration(
+        id=trade.id,
+        declared=declared,
+        plan=ExitPlan(stop_loss_usd=Decimal("100.00"), time_exit_at=trade.closed_at),
+        recorded_at=trade.opened_at + timedelta(minutes=5),
+        playbook="50/2x/21" if declared is PLAYBOOK else None,
+        playbook_version=1 if declared is PLAYBOOK else None,
+    )
+    unplanned = {"profit_target_usd": None, "stop_loss_usd": None, "time_exit_at": None}
+    return trade.model_copy(update={**unplanned, "exit_plans": (plan,)})
+
+
+@pytest.mark.parametrize("count", [40, 120])
+def test_a_playbook_imported_history_builds_models_only_for_the_window(all_settings, count):
+    journal = [by_playbook(t) for t in daily_trades(count)]
+    journal[2] = by_playbook(journal[2], PlanDeclared.AFTER_ENTRY)  # declared after entry
+    loader = RecordingLoader(journal)
+    judged = {
+        "settings": all_settings[0],
+        "now": journal[-1].closed_at + timedelta(days=1),
+        "journaled_sessions": {session_of(t.opened_at): 2 for t in journal},
+    }
+    report = evaluate_discipline(frame_from_trades(journal), load_trades=loader, **judged)
+    # The window's 20, and the one trade whose plan came after entry: not all `count`.
+    assert loader.asked == {t.id for t in journal[-20:]} | {3}
+    assert report == literal_evaluate_discipline(journal, **judged)
+    assert report.score == 100 and len(report.clean_sessions) == count - 1
 
 
 def test_a_frame_without_its_loader_is_refused(all_settings):

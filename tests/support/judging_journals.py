@@ -4,7 +4,8 @@
 mode at any hour around weekends and NYSE holidays (Thanksgiving to New Year 2025), open or
 closed, reviewed or not, with mistakes and exit plans declared after entry; plus, optionally, a
 generated tastytrade history imported in one mode (flagged not-defined-risk positions, rolls),
-its plans declared by a playbook. `build_journal` writes one into a journal.
+its plans declared by a playbook (target and time exit, or stop and time exit), some of its
+trades with a plan declared after entry too. `build_journal` writes one into a journal.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ WINDOW_START = datetime(2025, 11, 20, 0, 0, tzinfo=timezone.utc)  # a week befor
 WINDOW_QUARTERS = 47 * 24 * 4  # 15-minute steps to 2026-01-06: Christmas, New Year, weekends
 MISTAKES = ("chased", "late", "sized up")
 PLAYBOOK = PlaybookDraft(name="Put credit", target_pct_of_max_profit=50, time_exit_dte=7)
+STOPPING_PLAYBOOK = PlaybookDraft(
+    name="Stopped credit", stop_multiple_of_entry=Decimal("0.50"), time_exit_dte=40
+)
+PLAYBOOKS = (PLAYBOOK, STOPPING_PLAYBOOK)
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,8 @@ class SpreadSpec:
     pnl_cents: int
     followed_plan: bool | None
     mistakes: tuple[str, ...]
-    declared_later: bool  # an exit plan declared after entry
+    declared_later: bool  # an exit plan declared after entry (a time exit, maybe a stop)
+    later_stop: bool  # that plan has a stop too
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class JournalSpec:
     history_seed: int | None
     history_mode: Mode
     by_playbook: bool
+    playbook: int  # which of PLAYBOOKS
+    later_on_imported: tuple[int, ...]  # imported trades (by position) declared after entry
 
 
 SPREAD_SPECS = st.builds(
@@ -70,6 +78,7 @@ SPREAD_SPECS = st.builds(
     followed_plan=st.sampled_from([None, True, False]),
     mistakes=st.lists(st.sampled_from(MISTAKES), max_size=2, unique=True).map(tuple),
     declared_later=st.booleans(),
+    later_stop=st.booleans(),
 )
 
 
@@ -81,6 +90,8 @@ def journal_specs(max_spreads: int = 10) -> st.SearchStrategy[JournalSpec]:
         history_seed=st.one_of(st.none(), st.integers(0, 40)),
         history_mode=st.sampled_from([Mode.LIVE, Mode.SANDBOX]),
         by_playbook=st.booleans(),
+        playbook=st.sampled_from(range(len(PLAYBOOKS))),
+        later_on_imported=st.lists(st.integers(0, 80), max_size=3).map(tuple),
     )
 
 
@@ -101,7 +112,7 @@ def build_journal(journal: Journal, spec: JournalSpec, folder: Path) -> None:
     if spec.history_seed is not None:
         playbook = None
         if spec.by_playbook:
-            playbook = journal.save_playbook(PLAYBOOK).name
+            playbook = journal.save_playbook(PLAYBOOKS[spec.playbook]).name
         report = journal.import_tastytrade_csv(
             history_csv(folder, spec.history_seed),
             mode=spec.history_mode,
@@ -109,8 +120,21 @@ def build_journal(journal: Journal, spec: JournalSpec, folder: Path) -> None:
             playbook=playbook,
         )
         assert report.committed, report.errors
+        _declare_after_import(journal, spec.later_on_imported)
     for spread in spec.spreads:
         _journal_spread(journal, spread)
+
+
+def _declare_after_import(journal: Journal, positions: tuple[int, ...]) -> None:
+    """A plan declared after entry on the imported trades at `positions` (when there are)."""
+    imported = journal.list_trades()
+    for position in positions:
+        if position < len(imported):
+            trade = imported[position]
+            later = ExitPlan(
+                stop_loss_usd=Decimal("40.00"), time_exit_at=trade.opened_at + timedelta(days=1)
+            )
+            journal.declare_exit_plan(trade.id, later, at=trade.opened_at + timedelta(hours=2))
 
 
 def _journal_spread(journal: Journal, spread: SpreadSpec) -> None:
@@ -129,7 +153,8 @@ def _journal_spread(journal: Journal, spread: SpreadSpec) -> None:
         )
     )
     if spread.declared_later:
-        later = ExitPlan(time_exit_at=opened + timedelta(days=2))
+        stop = Decimal("200.00") if spread.later_stop else None
+        later = ExitPlan(stop_loss_usd=stop, time_exit_at=opened + timedelta(days=2))
         journal.declare_exit_plan(trade.id, later, at=opened + timedelta(minutes=5))
     for mistake in spread.mistakes:
         journal.add_mistake(trade.id, mistake, at=opened)

@@ -19,7 +19,10 @@ Columns (`JUDGING_COLUMNS`, dtypes in `JUDGING_DTYPES`):
 | net_pnl_cents, profit_target_cents, stop_loss_cents | integer cents, <NA> when none |
 | followed_plan | the review's answer, <NA> when not reviewed |
 | mistakes | how many mistakes are tagged |
-| later_plans | an exit plan was declared after entry or by playbook (`Trade.exit_plans`) |
+| plan_by_playbook | the entry plan was declared by playbook at import (none journaled with it) |
+| entry_stop_cents | the entry plan's stop (journaled, else by playbook), <NA> when none |
+| entry_time_exit_at | the entry plan's time exit (journaled, else by playbook), NaT when none |
+| later_plans | an exit plan was declared after entry (rare: its exit rules judged on the model) |
 | proved | the legs and prices already passed the defined-risk proof |
 | flagged | journaled flagged as not a defined-risk spread |
 """
@@ -33,6 +36,7 @@ import pandas as pd
 
 from utils.core.money import to_cents
 from utils.core.sessions import NO_SESSION, session_of
+from utils.journal.exit_plans import ExitPlan, PlanDeclared
 from utils.journal.trade import Trade
 from utils.spreads.families import underlying_family
 
@@ -56,11 +60,18 @@ JUDGING_DTYPES: dict[str, str] = {
     "stop_loss_cents": "Int64",
     "followed_plan": "boolean",
     "mistakes": "int64",
+    "plan_by_playbook": "bool",
+    "entry_stop_cents": "Int64",
+    "entry_time_exit_at": "datetime64[ns, UTC]",
     "later_plans": "bool",
     "proved": "bool",
     "flagged": "bool",
 }
 JUDGING_COLUMNS: tuple[str, ...] = tuple(JUDGING_DTYPES)
+INSTANT_COLUMNS: tuple[str, ...] = tuple(
+    name for name, dtype in JUDGING_DTYPES.items() if dtype.startswith("datetime64")
+)
+_NO_PLAN = ExitPlan.model_construct()  # the parts of an entry without a plan: all None
 
 
 def session_ordinal(moment: datetime | None) -> int:
@@ -80,6 +91,8 @@ def _cents(amount: object) -> object:
 def frame_from_trades(trades: Sequence[Trade]) -> pd.DataFrame:
     """The judging frame of journal models (the reference for the journal's columnar read)."""
     ordered = sorted(trades, key=lambda t: (t.opened_at, t.id))
+    entries = [t.entry_plan for t in ordered]
+    plans = [entry.plan or _NO_PLAN for entry in entries]
     columns: dict[str, list[object]] = {
         "id": [t.id for t in ordered],
         "mode": [t.mode.value for t in ordered],
@@ -100,7 +113,12 @@ def frame_from_trades(trades: Sequence[Trade]) -> pd.DataFrame:
         "stop_loss_cents": [_cents(t.stop_loss_usd) for t in ordered],
         "followed_plan": [pd.NA if t.followed_plan is None else t.followed_plan for t in ordered],
         "mistakes": [len(t.mistakes) for t in ordered],
-        "later_plans": [bool(t.exit_plans) for t in ordered],
+        "plan_by_playbook": [e.declared is PlanDeclared.PLAYBOOK_AT_IMPORT for e in entries],
+        "entry_stop_cents": [_cents(plan.stop_loss_usd) for plan in plans],
+        "entry_time_exit_at": [plan.time_exit_at for plan in plans],
+        "later_plans": [
+            any(d.declared is PlanDeclared.AFTER_ENTRY for d in t.exit_plans) for t in ordered
+        ],
         "proved": [t.proved_defined_risk for t in ordered],
         "flagged": [t.flagged_not_defined_risk for t in ordered],
     }
@@ -110,6 +128,6 @@ def frame_from_trades(trades: Sequence[Trade]) -> pd.DataFrame:
 def typed_judging_frame(columns: dict[str, list[object]]) -> pd.DataFrame:
     """A judging frame from column lists, every column in its `JUDGING_DTYPES` dtype."""
     frame = pd.DataFrame({name: pd.Series(columns[name], dtype=object) for name in JUDGING_COLUMNS})
-    for name in ("opened_at", "closed_at", "time_exit_at"):
+    for name in INSTANT_COLUMNS:
         frame[name] = pd.to_datetime(frame[name], utc=True)
     return frame.astype(JUDGING_DTYPES)

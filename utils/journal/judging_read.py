@@ -5,8 +5,9 @@ journal size. In each chunk every column comes back as one text (SQLite's `group
 same rows, so the columns line up) that numpy parses whole: integers as int64 (a NULL is written
 as a value the column never holds, or is known from `closed_at`: the net P&L is NULL exactly when
 the trade is open), timestamps as the journal's fixed-width UTC text (`writes.stamp`; any other
-ISO form is parsed by pandas instead). Mistakes, declared exit plans and risk flags come back as
-the ids of the trades they name. Repeated texts (mode, structure, underlying, family) are one
+ISO form is parsed by pandas instead). Mistakes, plans declared after entry and risk flags come
+back as the ids of the trades they name; each trade's first plan declared by playbook at import
+(its entry plan when none was journaled with it) as its stop and time exit. Repeated texts (mode, structure, underlying, family) are one
 shared string object each. The result equals `frame_from_trades(journal.list_trades())`
 (tests/journal/test_judging_frame.py): a stored trade is proved unless it is flagged, as
 `utils.journal.rows.load_trades` decides.
@@ -23,7 +24,8 @@ import pandas as pd
 
 from utils.core.sessions import session_ordinals
 from utils.journal.errors import JournalError
-from utils.journal.judging_frame import JUDGING_COLUMNS, JUDGING_DTYPES
+from utils.journal.exit_plans import PlanDeclared
+from utils.journal.judging_frame import INSTANT_COLUMNS, JUDGING_COLUMNS, JUDGING_DTYPES
 from utils.spreads.families import underlying_family
 
 CHUNK_TRADES = 20_000
@@ -62,11 +64,22 @@ CHUNK_SQL = (  # built from the constant expressions above, no input
     + " FROM trades t WHERE t.id > :after AND t.id <= :last"
 )
 _BELOW_EVERY_ID, _MAX_ID = -(2**63), 2**63 - 1  # SQLite's rowid range
-# The ids of the trades that have mistakes (once per mistake), declared plans, risk flags.
+# The ids of the trades that have mistakes (once per mistake), plans declared after entry, risk
+# flags.
 NAMED_TRADES_SQL = (
     "SELECT (SELECT group_concat(trade_id) FROM trade_mistakes), "
-    "(SELECT group_concat(trade_id) FROM exit_plans), "
+    "(SELECT group_concat(trade_id) FROM exit_plans "
+    f"WHERE declared = '{PlanDeclared.AFTER_ENTRY.value}'), "
     "(SELECT group_concat(trade_id) FROM trade_risk_flags)"
+)
+# Each trade's first plan declared by playbook at import (SQLite: with MIN, the bare columns
+# are the minimum row's): its trade, stop (0 for none: else > 0) and time exit.
+PLAYBOOK_PLANS_SQL = (
+    "SELECT COUNT(*), group_concat(trade_id, ','), "
+    "group_concat(COALESCE(stop_loss_cents, 0), ','), "
+    f"group_concat(COALESCE(time_exit_at, '{_NO_STAMP}'), ',') FROM ("
+    "SELECT trade_id, MIN(id), stop_loss_cents, time_exit_at FROM exit_plans "
+    f"WHERE declared = '{PlanDeclared.PLAYBOOK_AT_IMPORT.value}' GROUP BY trade_id)"
 )
 
 
@@ -75,6 +88,7 @@ def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
     with _snapshot(conn):
         chunks = _read_chunks(conn)
         mistaken, planned, flagged = conn.execute(NAMED_TRADES_SQL).fetchone()
+        playbook = _playbook_plans(*conn.execute(PLAYBOOK_PLANS_SQL).fetchone())
     raw = {name: _concatenated(chunks, name) for name, _ in _COLUMNS}  # frees chunks as it goes
     order = np.lexsort((raw["id"], raw["opened_at"]))
     column = {name: raw.pop(name)[order] for name in list(raw)}  # one column copied at a time
@@ -82,7 +96,8 @@ def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
     symbol_of, symbols = pd.factorize(column["underlying"])
     families = np.array([underlying_family(symbol) for symbol in symbols], dtype=object)
     column["family"] = families[symbol_of]
-    for name, _ in _INSTANTS:
+    column.update(_entry_plans(column, playbook))
+    for name in INSTANT_COLUMNS:
         column[name] = pd.DatetimeIndex(column[name]).as_unit("ns").tz_localize("UTC")
     column["session"] = session_ordinals(column["opened_at"])
     column["close_session"] = session_ordinals(column["closed_at"])
@@ -102,6 +117,35 @@ def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
         for name in JUDGING_COLUMNS
     }
     return pd.DataFrame(typed, copy=False)  # the columns as they are: no second copy
+
+
+def _playbook_plans(
+    count: int, ids: str | None, stops: str | None, deadlines: str | None
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The `PLAYBOOK_PLANS_SQL` row as (trade ids, stops, time exits); each array ends with a
+    no-plan row (stop 0, NaT), which an index of -1 (no declaration) picks."""
+    stop = np.append(_integers(stops), 0)
+    instants = _instants(deadlines, count) if count else np.empty(0, dtype="M8[us]")
+    return pd.Index(_integers(ids)), stop, np.append(instants, np.datetime64("NaT", "us"))
+
+
+def _entry_plans(
+    column: dict[str, np.ndarray], playbook: tuple[pd.Index, np.ndarray, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The plan in force at entry (`Trade.entry_plan`): the parts journaled with the trade,
+    else its first plan declared by playbook at import, else none (raw arrays, frame order)."""
+    declared_ids, stops, deadlines = playbook
+    own = (column["profit_target_cents"] != 0) | (column["stop_loss_cents"] != 0)
+    own |= ~np.isnat(column["time_exit_at"])
+    row = declared_ids.get_indexer(column["id"])  # -1: no playbook declaration
+    by_playbook = ~own & (row >= 0)
+    row = np.where(by_playbook, row, -1)
+    stop = np.where(own, column["stop_loss_cents"], stops[row])
+    return {
+        "plan_by_playbook": by_playbook,
+        "entry_stop_cents": pd.arrays.IntegerArray(stop, stop == 0),
+        "entry_time_exit_at": np.where(own, column["time_exit_at"], deadlines[row]),
+    }
 
 
 def _read_chunks(conn: sqlite3.Connection) -> list[dict[str, np.ndarray]]:

@@ -7,9 +7,12 @@ trades, without their sentences: one row per breach, `BREACH_COLUMNS`, ordered a
 session verdicts of the whole history need only these rows; the sentences are built by the
 literal rules for the few violations a report shows.
 
+The exit rules read the plan in force at entry (journaled with the trade, else declared by
+playbook at import: the frame's `plan_by_playbook`, `entry_stop_cents`, `entry_time_exit_at`).
 Rare trades are judged by the literal rule on their models, loaded through `load_trades`: a
 trade whose legs were not proved defined-risk (NOT_DEFINED_RISK) and a trade with an exit plan
-declared after entry or by playbook (NO_PLANNED_EXIT, CLOSED_BEYOND_STOP, HELD_PAST_TIME_EXIT).
+declared after entry (CLOSED_BEYOND_STOP, HELD_PAST_TIME_EXIT: such a plan judges the exits
+after it, for what the entry plan left out).
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from utils.judge.discipline_rules import (
     RuleId,
     check_closed_beyond_stop,
     check_held_past_time_exit,
-    check_no_planned_exit,
     check_not_defined_risk,
     halt_windows,
 )
@@ -140,7 +142,7 @@ class HistoryInputs:
 
     @cached_property
     def later_plans(self) -> np.ndarray:
-        """A plan was declared after entry or by playbook: exit rules judged literally."""
+        """A plan was declared after entry: the exit rules judged literally."""
         return self.frame["later_plans"].to_numpy(dtype=bool)
 
     @cached_property
@@ -267,10 +269,10 @@ def history_breaches(data: HistoryInputs) -> pd.DataFrame:
     _too_many_concurrent(data, found)
     _underlying_risk(data, found)
     _revenge_entry(data, found)
-    # Trades with a plan declared later: their exit rules judged literally, models loaded once.
+    # Trades with a plan declared after entry: exit rules judged literally, models loaded once.
     planned = data.literal(data.later_plans)
     _closed_beyond_stop(data, planned, found)
-    _no_planned_exit(data, planned, found)
+    _no_planned_exit(data, found)
     _risky_order_refused(data, found)
     _held_past_time_exit(data, planned, found)
     _plan_not_followed(data, found)
@@ -391,7 +393,7 @@ def _money(data: HistoryInputs, column: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _closed_beyond_stop(data: HistoryInputs, planned: DisciplineContext, found: _Found) -> None:
     net, known = _money(data, "net_pnl_cents")
-    stop, has_stop = _money(data, "stop_loss_cents")
+    stop, has_stop = _money(data, "entry_stop_cents")
     gross = net + data.frame["fees_cents"].to_numpy(dtype=np.int64)
     losing = known & (data.closed != NEVER) & (gross < 0)
     beyond = losing & ~data.later_plans & has_stop & (-gross > stop)
@@ -404,15 +406,16 @@ def _closed_beyond_stop(data: HistoryInputs, planned: DisciplineContext, found: 
     found.add_literal(RuleId.CLOSED_BEYOND_STOP, list(check_closed_beyond_stop(planned)))
 
 
-def _no_planned_exit(data: HistoryInputs, planned: DisciplineContext, found: _Found) -> None:
+def _no_planned_exit(data: HistoryInputs, found: _Found) -> None:
+    """No plan in force at entry: none journaled, none by playbook (a later one never counts)."""
     frame = data.frame
     unplanned = (
         frame["profit_target_cents"].isna()
         & frame["stop_loss_cents"].isna()
         & frame["time_exit_at"].isna()
+        & ~frame["plan_by_playbook"]
     ).to_numpy(dtype=bool)
-    found.add_rows(RuleId.NO_PLANNED_EXIT, data, unplanned & ~data.later_plans)
-    found.add_literal(RuleId.NO_PLANNED_EXIT, list(check_no_planned_exit(planned)))
+    found.add_rows(RuleId.NO_PLANNED_EXIT, data, unplanned)
 
 
 def _risky_order_refused(data: HistoryInputs, found: _Found) -> None:
@@ -427,7 +430,7 @@ def _risky_order_refused(data: HistoryInputs, found: _Found) -> None:
 
 
 def _held_past_time_exit(data: HistoryInputs, planned: DisciplineContext, found: _Found) -> None:
-    column = data.frame["time_exit_at"]
+    column = data.frame["entry_time_exit_at"]
     has_deadline = column.notna().to_numpy(dtype=bool)
     deadline = np.where(has_deadline, column.dt.as_unit("ns").array.asi8, 0).astype(np.int64)
     end = np.where(data.closed == NEVER, instant_ns(data.now), data.closed)
