@@ -5,12 +5,12 @@ journal size. In each chunk every column comes back as one text (SQLite's `group
 same rows, so the columns line up) that numpy parses whole: integers as int64 (a NULL is written
 as a value the column never holds, or is known from `closed_at`: the net P&L is NULL exactly when
 the trade is open), timestamps as the journal's fixed-width UTC text (`writes.stamp`; any other
-ISO form is parsed by pandas instead). Mistakes, plans declared after entry and risk flags come
-back as the ids of the trades they name; each trade's first plan declared by playbook at import
-(its entry plan when none was journaled with it) as its stop and time exit. Repeated texts (mode, structure, underlying, family) are one
-shared string object each. The result equals `frame_from_trades(journal.list_trades())`
-(tests/journal/test_judging_frame.py): a stored trade is proved unless it is flagged, as
-`utils.journal.rows.load_trades` decides.
+ISO form is parsed by pandas instead). Mistakes, plans declared after entry and risk flags
+come back as the ids of the trades they name; each trade's first plan declared by playbook at
+import (its entry plan when none was journaled with it) as its stop and time exit. Repeated
+texts (mode, structure, underlying, family) are one shared string object each. The result
+equals `frame_from_trades(journal.list_trades())` (tests/journal/test_judging_frame.py): a
+stored trade is proved unless it is flagged, as `utils.journal.rows.load_trades` decides.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import pandas as pd
 
 from utils.core.sessions import session_ordinals
 from utils.journal.errors import JournalError
-from utils.journal.exit_plans import PlanDeclared
 from utils.journal.judging_frame import INSTANT_COLUMNS, JUDGING_COLUMNS, JUDGING_DTYPES
 from utils.spreads.families import underlying_family
 
@@ -68,18 +67,17 @@ _BELOW_EVERY_ID, _MAX_ID = -(2**63), 2**63 - 1  # SQLite's rowid range
 # flags.
 NAMED_TRADES_SQL = (
     "SELECT (SELECT group_concat(trade_id) FROM trade_mistakes), "
-    "(SELECT group_concat(trade_id) FROM exit_plans "
-    f"WHERE declared = '{PlanDeclared.AFTER_ENTRY.value}'), "
+    "(SELECT group_concat(trade_id) FROM exit_plans WHERE declared = 'after_entry'), "
     "(SELECT group_concat(trade_id) FROM trade_risk_flags)"
 )
 # Each trade's first plan declared by playbook at import (SQLite: with MIN, the bare columns
-# are the minimum row's): its trade, stop (0 for none: else > 0) and time exit.
+# are the minimum row's): its trade, stop (0 for none: else > 0) and time exit (`:no_stamp`).
 PLAYBOOK_PLANS_SQL = (
     "SELECT COUNT(*), group_concat(trade_id, ','), "
     "group_concat(COALESCE(stop_loss_cents, 0), ','), "
-    f"group_concat(COALESCE(time_exit_at, '{_NO_STAMP}'), ',') FROM ("
+    "group_concat(COALESCE(time_exit_at, :no_stamp), ',') FROM ("
     "SELECT trade_id, MIN(id), stop_loss_cents, time_exit_at FROM exit_plans "
-    f"WHERE declared = '{PlanDeclared.PLAYBOOK_AT_IMPORT.value}' GROUP BY trade_id)"
+    "WHERE declared = 'playbook_at_import' GROUP BY trade_id)"
 )
 
 
@@ -88,7 +86,8 @@ def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
     with _snapshot(conn):
         chunks = _read_chunks(conn)
         mistaken, planned, flagged = conn.execute(NAMED_TRADES_SQL).fetchone()
-        playbook = _playbook_plans(*conn.execute(PLAYBOOK_PLANS_SQL).fetchone())
+        declared = conn.execute(PLAYBOOK_PLANS_SQL, {"no_stamp": _NO_STAMP}).fetchone()
+    playbook = _playbook_plans(*declared)
     raw = {name: _concatenated(chunks, name) for name, _ in _COLUMNS}  # frees chunks as it goes
     order = np.lexsort((raw["id"], raw["opened_at"]))
     column = {name: raw.pop(name)[order] for name in list(raw)}  # one column copied at a time
