@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 import pandas as pd
 
@@ -88,11 +89,21 @@ def _cents(amount: object) -> object:
     return pd.NA if amount is None else to_cents(amount)  # type: ignore[arg-type]
 
 
+def _plan_at_entry(trade: Trade) -> tuple[bool, Decimal | None, datetime | None]:
+    """Whether the plan in force at entry (`Trade.entry_plan`) was declared by playbook at
+    import, its stop and its time exit (without declarations, nearly every trade: the parts
+    journaled with it)."""
+    if not trade.exit_plans:
+        return False, trade.stop_loss_usd, trade.time_exit_at
+    entry = trade.entry_plan
+    plan = entry.plan or _NO_PLAN
+    return entry.declared is PlanDeclared.PLAYBOOK_AT_IMPORT, plan.stop_loss_usd, plan.time_exit_at
+
+
 def frame_from_trades(trades: Sequence[Trade]) -> pd.DataFrame:
     """The judging frame of journal models (the reference for the journal's columnar read)."""
     ordered = sorted(trades, key=lambda t: (t.opened_at, t.id))
-    entries = [t.entry_plan for t in ordered]
-    plans = [entry.plan or _NO_PLAN for entry in entries]
+    entries = [_plan_at_entry(t) for t in ordered]
     columns: dict[str, list[object]] = {
         "id": [t.id for t in ordered],
         "mode": [t.mode.value for t in ordered],
@@ -113,9 +124,9 @@ def frame_from_trades(trades: Sequence[Trade]) -> pd.DataFrame:
         "stop_loss_cents": [_cents(t.stop_loss_usd) for t in ordered],
         "followed_plan": [pd.NA if t.followed_plan is None else t.followed_plan for t in ordered],
         "mistakes": [len(t.mistakes) for t in ordered],
-        "plan_by_playbook": [e.declared is PlanDeclared.PLAYBOOK_AT_IMPORT for e in entries],
-        "entry_stop_cents": [_cents(plan.stop_loss_usd) for plan in plans],
-        "entry_time_exit_at": [plan.time_exit_at for plan in plans],
+        "plan_by_playbook": [by_playbook for by_playbook, _, _ in entries],
+        "entry_stop_cents": [_cents(stop) for _, stop, _ in entries],
+        "entry_time_exit_at": [deadline for _, _, deadline in entries],
         "later_plans": [
             any(d.declared is PlanDeclared.AFTER_ENTRY for d in t.exit_plans) for t in ordered
         ],
