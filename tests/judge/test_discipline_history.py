@@ -23,13 +23,19 @@ from tests.support.discipline_oracle import (
     literal_context,
     literal_evaluate_discipline,
 )
-from tests.support.judging_journals import WINDOW_START, build_journal, journal_specs
+from tests.support.judging_journals import (
+    STOPPING_PLAYBOOK,
+    WINDOW_START,
+    build_journal,
+    history_csv,
+    journal_specs,
+)
 from tests.support.judge_factory import daily_trades, make_alert, make_trade, settings_for, utc
 from utils.core.sessions import session_of
 from utils.journal.exit_plans import ExitPlan, PlanDeclaration, PlanDeclared
 from utils.journal.judging_frame import frame_from_trades
 from utils.journal.store import Journal
-from utils.journal.trade import Trade
+from utils.journal.trade import Mode, Trade
 from utils.judge.discipline import evaluate_discipline, loader_over
 from utils.judge.discipline_history import HistoryInputs, history_breaches
 from utils.judge.discipline_rules import RuleId
@@ -331,6 +337,35 @@ def test_a_playbook_imported_history_builds_models_only_for_the_window(all_setti
     assert loader.asked == {t.id for t in journal[-20:]} | {3}
     assert report == literal_evaluate_discipline(journal, **judged)
     assert report.score == 100 and len(report.clean_sessions) == count - 1
+
+
+def test_a_journal_imported_with_a_playbook_loads_only_the_windows_models(tmp_path, all_settings):
+    with Journal.open(tmp_path / "data") as journal:
+        journal.save_playbook(STOPPING_PLAYBOOK)
+        report = journal.import_tastytrade_csv(
+            history_csv(tmp_path, 2, 400),
+            mode=Mode.LIVE,
+            skip_bad=True,
+            playbook=STOPPING_PLAYBOOK.name,
+        )
+        assert report.committed and report.playbook_declared > 100
+        frame = journal.judging_frame()
+        loader = RecordingLoader(journal.list_trades())
+        judged = {
+            "settings": all_settings[0],
+            "now": frame["opened_at"].max().to_pydatetime() + timedelta(days=60),
+            "journaled_sessions": journal.journaled_sessions(),
+        }
+        found = evaluate_discipline(frame, load_trades=loader, **judged)
+        asked = set(loader.asked)  # (comparing every violation below loads every model)
+        assert found == literal_evaluate_discipline(journal.list_trades(), **judged)
+    data = HistoryInputs.judging(
+        frame, load_trades=loader.load, settings=judged["settings"], now=judged["now"]
+    )
+    window = data.ids[data.needed_for_window(20)]
+    unproved = frame["id"][~frame["proved"]]  # NOT_DEFINED_RISK is judged on the model
+    assert asked == {*map(int, window), *map(int, unproved)}
+    assert len(asked) < len(frame) / 2 and frame["plan_by_playbook"].sum() > 100
 
 
 def test_a_frame_without_its_loader_is_refused(all_settings):
