@@ -1,10 +1,12 @@
 """Discipline over the judging frame decides exactly as the literal rules over every model.
 
 Generated journals (entries, closes, time exits and alerts on a 15-minute grid across a weekend
-and Thanksgiving so they tie; open trades; trades opened after now; unproved, flagged and
-later-planned trades; halts linked to their own trade; working orders with fractional-cent max
-losses) are judged by `history_breaches` and by the literal rules, and by `evaluate_discipline`
-and its literal predecessor (tests.support.discipline_oracle): the answers must be identical.
+and Thanksgiving so they tie; open trades; trades opened after now; unproved and flagged
+trades; trades imported with a playbook's plan, with plans declared after entry, or both; halts
+linked to their own trade; working orders with fractional-cent max losses) are judged by
+`history_breaches` and by the literal rules, and by `evaluate_discipline` and its literal
+predecessor (tests.support.discipline_oracle): the answers must be identical. Only the
+window's models (and the rare literal cases') are loaded, playbook-imported or not.
 """
 
 from __future__ import annotations
