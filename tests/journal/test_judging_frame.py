@@ -86,6 +86,30 @@ def test_the_golden_history_imported_by_playbook_has_its_plans_at_entry(tmp_path
     assert set(frame["mode"]) == {"SANDBOX"}
 
 
+def test_a_trades_first_playbook_declaration_is_its_entry_plan(tmp_path):
+    with Journal.open(tmp_path / "data") as journal:
+        journal.save_playbook(STOPPING_PLAYBOOK)
+        assert journal.import_tastytrade_csv(
+            TASTY, mode=Mode.LIVE, playbook=STOPPING_PLAYBOOK.name
+        ).committed
+        first = journal.judging_frame()
+    # Declarations written by another tool: more playbook plans for trades 2 and 5 (those of
+    # trade 5 inserted out of id order); each trade's first declaration stays its entry plan.
+    with sqlite3.connect(tmp_path / "data" / "journal.sqlite3") as conn:
+        for declaration_id, trade_id, stop in ((900, 2, 1), (802, 5, 2), (801, 5, 3)):
+            conn.execute(
+                "INSERT INTO exit_plans (id, trade_id, declared, playbook_id, stop_loss_cents, "
+                "recorded_at) VALUES (?, ?, 'playbook_at_import', 1, ?, "
+                "'2026-01-05T15:00:00.000000+00:00')",
+                (declaration_id, trade_id, stop),
+            )
+    with Journal.open(tmp_path / "data") as journal:
+        frame = assert_judging_read_is_the_reference(journal)
+    stops = dict(zip(frame["id"], frame["entry_stop_cents"]))
+    assert stops == dict(zip(first["id"], first["entry_stop_cents"]))  # the first ones stand
+    assert frame["entry_time_exit_at"].equals(first["entry_time_exit_at"])
+
+
 @pytest.mark.parametrize("chunk", [1, 7, judging_read.CHUNK_TRADES])
 def test_the_seeded_journal_reads_the_same_whatever_the_chunk(tmp_path, monkeypatch, chunk):
     monkeypatch.setattr(judging_read, "CHUNK_TRADES", chunk)

@@ -70,14 +70,13 @@ NAMED_TRADES_SQL = (
     "(SELECT group_concat(trade_id) FROM exit_plans WHERE declared = 'after_entry'), "
     "(SELECT group_concat(trade_id) FROM trade_risk_flags)"
 )
-# Each trade's first plan declared by playbook at import (SQLite: with MIN, the bare columns
-# are the minimum row's): its trade, stop (0 for none: else > 0) and time exit (`:no_stamp`).
+# The plans declared by playbook at import: declaration, trade, stop (0 for none: else > 0),
+# time exit (`:no_stamp` for none).
 PLAYBOOK_PLANS_SQL = (
-    "SELECT COUNT(*), group_concat(trade_id, ','), "
+    "SELECT COUNT(*), group_concat(id, ','), group_concat(trade_id, ','), "
     "group_concat(COALESCE(stop_loss_cents, 0), ','), "
-    "group_concat(COALESCE(time_exit_at, :no_stamp), ',') FROM ("
-    "SELECT trade_id, MIN(id), stop_loss_cents, time_exit_at FROM exit_plans "
-    "WHERE declared = 'playbook_at_import' GROUP BY trade_id)"
+    "group_concat(COALESCE(time_exit_at, :no_stamp), ',') "
+    "FROM exit_plans WHERE declared = 'playbook_at_import'"
 )
 
 
@@ -119,13 +118,20 @@ def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
 
 
 def _playbook_plans(
-    count: int, ids: str | None, stops: str | None, deadlines: str | None
+    count: int, declarations: str | None, ids: str | None, stops: str | None, deadlines: str | None
 ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """The `PLAYBOOK_PLANS_SQL` row as (trade ids, stops, time exits); each array ends with a
-    no-plan row (stop 0, NaT), which an index of -1 (no declaration) picks."""
-    stop = np.append(_integers(stops), 0)
+    """Each trade's first plan declared by playbook at import (the `PLAYBOOK_PLANS_SQL` row) as
+    (trade ids, stops, time exits); each array ends with a no-plan row (stop 0, NaT), which an
+    index of -1 (no declaration) picks."""
+    trade_ids = _integers(ids)
+    order = np.lexsort((_integers(declarations), trade_ids))
+    first = order[np.unique(trade_ids[order], return_index=True)[1]]
     instants = _instants(deadlines, count) if count else np.empty(0, dtype="M8[us]")
-    return pd.Index(_integers(ids)), stop, np.append(instants, np.datetime64("NaT", "us"))
+    return (
+        pd.Index(trade_ids[first]),
+        np.append(_integers(stops)[first], 0),
+        np.append(instants[first], np.datetime64("NaT", "us")),
+    )
 
 
 def _entry_plans(
