@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from utils.core.money import from_cents, to_cents
-from utils.core.sessions import Clock, session_of
+from utils.core.sessions import Clock
+from utils.journal.cockpit_csv_chunks import SessionMemo
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.fields import clean_label
 from utils.journal.trade import net_pnl_usd
@@ -60,9 +61,10 @@ class _Rows:
         self.notes: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
         self.flags: list[tuple[Any, ...]] = []
+        self.session_of = SessionMemo()
 
     def event(self, trade_id: int, kind: str, at: datetime) -> None:
-        self.events.append((trade_id, kind, stamp(at), session_of(at).isoformat()))
+        self.events.append((trade_id, kind, stamp(at), self.session_of(at).isoformat()))
 
 
 def _optional_cents(amount: Any) -> int | None:
@@ -92,7 +94,7 @@ def _gather(
         )
         closing = (
             stamp(close.closed_at),
-            session_of(close.closed_at).isoformat(),
+            rows.session_of(close.closed_at).isoformat(),
             str(close.exit_price),
             close.exit_effect.value,
             to_cents(pnl),
@@ -114,7 +116,7 @@ def _gather(
             new.mode.value,
             new.source,
             stamp(new.opened_at),
-            new.session.isoformat(),
+            rows.session_of(new.opened_at).isoformat(),
             str(new.entry_price),
             new.entry_effect.value,
             to_cents(new.max_loss_usd),
