@@ -18,7 +18,7 @@ from utils.core.sessions import Clock
 from utils.core.sqlite_store import transaction
 from utils.journal import tastytrade_plan
 from utils.journal.bulk_writes import bulk_ready, insert_records
-from utils.journal.cockpit_csv_chunks import JournalCsvChunk, read_journal_csv_chunks
+from utils.journal.cockpit_csv_chunks import JournalCsvChunk, ShapedRow, read_journal_csv_chunks
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.errors import JournalError
 from utils.journal.exit_plan_rows import declare_playbook_at_import, trades_of_fills
@@ -119,6 +119,10 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _uid(record: JournalCsvRecord | ShapedRow) -> str:
+    return record.uid if isinstance(record, ShapedRow) else record.trade.uid or ""
+
+
 class _JournalCsvImport:
     """One journal CSV import, chunk by chunk: closes of open trades, then new trades (parents
     before children), in file order; the report at the end."""
@@ -131,18 +135,18 @@ class _JournalCsvImport:
         self.seen_records = False
         self.in_file: set[str] = set()
         self.flagged: set[str] = set()
-        self.pending: list[JournalCsvRecord] = []
+        self.pending: list[JournalCsvRecord | ShapedRow] = []
         self.added = self.closed = self.duplicates = 0
 
     def read(self, chunk: JournalCsvChunk) -> bool:
         """Take a chunk's problems; True when its records are to be written."""
         self.errors.extend(chunk.issues)
         self.seen_records = self.seen_records or bool(chunk.records)
-        self.in_file.update(record.trade.uid or "" for record in chunk.records)
+        self.in_file.update(_uid(record) for record in chunk.records)
         self.flagged.update(
-            record.trade.uid or ""
+            _uid(record)
             for record in chunk.records
-            if isinstance(record.trade, FlaggedNewTrade)
+            if not isinstance(record, ShapedRow) and isinstance(record.trade, FlaggedNewTrade)
         )
         return bool(chunk.records) and (self.skip_bad or not self.errors)
 
@@ -155,7 +159,7 @@ class _JournalCsvImport:
             for (trade_id,) in self.conn.execute("SELECT id FROM trades WHERE closed_at IS NULL")
         }
 
-    def write(self, records: list[JournalCsvRecord]) -> None:
+    def write(self, records: list[JournalCsvRecord | ShapedRow]) -> None:
         """Close open trades the chunk closes; insert its new trades whose parent the journal
         held before the import (the others wait for the end)."""
         if self.errors and not self.skip_bad:
@@ -164,7 +168,9 @@ class _JournalCsvImport:
         assert known is not None  # nosec B101  # start() ran first
         ready = []
         for record in records:
-            trade_id = known.get(record.trade.uid or "")
+            trade_id = known.get(_uid(record))
+            if trade_id is not None and isinstance(record, ShapedRow):
+                record = record.record()  # a trade the journal holds: closed, or a duplicate
             if trade_id is None:
                 if record.parent_uid is None or record.parent_uid in self.journaled_before:
                     ready.append(record)
@@ -227,7 +233,7 @@ class _JournalCsvImport:
 
 def _insert_ready(
     conn: sqlite3.Connection,
-    ready: list[JournalCsvRecord],
+    ready: list[JournalCsvRecord | ShapedRow],
     known: dict[str, int],
     bad: list[ImportIssue],
     clock: Clock,
@@ -235,13 +241,15 @@ def _insert_ready(
     """Insert new records in file order: runs that cannot be refused in bulk, any other one at a
     time (its refusal named on its line); returns how many were added."""
     added = 0
-    run: list[JournalCsvRecord] = []
+    run: list[JournalCsvRecord | ShapedRow] = []
     for record in ready:
         if bulk_ready(record, known):
             run.append(record)
             continue
         added += insert_records(conn, run, known, clock)
         run = []
+        if isinstance(record, ShapedRow):
+            record = record.record()
         added += _record_step(
             conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
         )
