@@ -15,7 +15,8 @@ from typing import Any
 
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
-from utils.journal.cockpit_csv_chunks import SessionMemo, Shape, ShapedRow
+from utils.journal.cockpit_csv_cells import SessionMemo
+from utils.journal.cockpit_csv_chunks import Shape, ShapedRow
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.fields import clean_label
 from utils.journal.trade import net_pnl_usd
@@ -66,7 +67,7 @@ class _Rows:
         self.session_of = SessionMemo()
 
     def event(self, trade_id: int, kind: str, at: datetime) -> None:
-        self.events.append((trade_id, kind, stamp(at), self.session_of(at).isoformat()))
+        self.events.append((trade_id, kind, stamp(at), self.session_of(at)))
 
 
 def _optional_cents(amount: Any) -> int | None:
@@ -96,7 +97,7 @@ def _gather(
         )
         closing = (
             stamp(close.closed_at),
-            rows.session_of(close.closed_at).isoformat(),
+            rows.session_of(close.closed_at),
             str(close.exit_price),
             close.exit_effect.value,
             to_cents(pnl),
@@ -118,7 +119,7 @@ def _gather(
             new.mode.value,
             new.source,
             stamp(new.opened_at),
-            rows.session_of(new.opened_at).isoformat(),
+            rows.session_of(new.opened_at),
             str(new.entry_price),
             new.entry_effect.value,
             to_cents(new.max_loss_usd),

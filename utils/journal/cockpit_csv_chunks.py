@@ -19,21 +19,18 @@ reference, so every problem is named exactly as before.
 from __future__ import annotations
 
 import csv
-import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from operator import itemgetter
 
 from utils.core.money import to_cents
-from utils.core.sessions import new_york_day
-from utils.core.trading_calendar import next_session
 from utils.journal.cockpit_csv import JOURNAL_CSV_COLUMNS, LIST_SEPARATOR
-from utils.journal.cockpit_csv_columns import (
+from utils.journal.cockpit_csv_cells import (
     PRICE_UNITS_PER_DOLLAR,
-    dollars,
-    prices,
-    sessions,
-    times,
+    SessionMemo,
+    cents,
+    price_units,
+    utc_time,
 )
 from utils.journal.cockpit_csv_reader import (
     JournalCsvRecord,
@@ -44,6 +41,7 @@ from utils.journal.fields import BROKER_ORDER_ID_PATTERN
 from utils.journal.import_report import ImportIssue
 from utils.journal.import_text import csv_records
 from utils.journal.trade import NewTrade
+from utils.journal.writes import stamp
 from utils.spreads.legs import PriceEffect
 
 CHUNK_ROWS = 5_000
@@ -61,35 +59,19 @@ SHAPE_COLUMNS = tuple(c for c in JOURNAL_CSV_COLUMNS if c not in UNIQUE_COLUMNS)
 UID_MAX_CHARS = 80
 
 
-class SessionMemo:
-    """`session_of` for many moments of one import: the next session of each New York day is
-    looked up once."""
-
-    def __init__(self) -> None:
-        self._by_day: dict[date, date] = {}
-
-    def __call__(self, moment: datetime) -> date:
-        """The NYSE session `moment` belongs to (as `utils.core.sessions.session_of`)."""
-        day = new_york_day(moment)
-        session = self._by_day.get(day)
-        if session is None:
-            session = self._by_day[day] = next_session(day)
-        return session
-
-
 @dataclass(frozen=True)
 class Shape:
     """A record the reference validated, standing for every later row with the same shape."""
 
     record: JournalCsvRecord
-    last_session: int  # ordinal of the first leg expiration: no later opening is valid
+    last_session: str  # the first leg expiration (ISO): an opening in a later session is not valid
     entry_units: int  # the signed entry price in 1/10,000 dollar (credit positive)
     exit_sign: int  # +1 when the exit is a credit, -1 a debit
     units: int  # multiplier x quantity
     fees_cents: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ShapedRow:
     """A row of a proven shape with its own unique cells, already checked and in stored form:
     the bulk writes' input (`utils.journal.bulk_writes`), no model built for it."""
@@ -115,12 +97,6 @@ class ShapedRow:
         return record
 
 
-def _shape_key(cells: dict[str, str]) -> tuple[object, ...]:
-    shape = tuple(cells[c] for c in SHAPE_COLUMNS)
-    present = tuple(bool(cells[c].strip()) for c in UNIQUE_COLUMNS)
-    return shape + present
-
-
 def _shape_of(record: JournalCsvRecord) -> Shape | None:
     """The record as a shape for later rows, or None when it must stay one of a kind."""
     trade, close = record.trade, record.close
@@ -135,7 +111,7 @@ def _shape_of(record: JournalCsvRecord) -> Shape | None:
     fees = trade.open_fees_usd + (close.close_fees_usd if close else 0)
     return Shape(
         record,
-        last_session=min(leg.expiration for leg in trade.legs).toordinal(),
+        last_session=min(leg.expiration for leg in trade.legs).isoformat(),
         entry_units=int(entry) * (1 if trade.entry_effect is PriceEffect.CREDIT else -1),
         exit_sign=1 if close is None or close.exit_effect is PriceEffect.CREDIT else -1,
         units=trade.multiplier * trade.quantity,
@@ -150,80 +126,67 @@ def _half_up_cents(units: int) -> int:
 
 
 def _order_ids(cell: str) -> tuple[str, ...] | None:
+    if not cell:
+        return ()
     parts = [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     if cell.startswith("'") or not all(BROKER_ORDER_ID_PATTERN.match(p) for p in parts):
         return None
     return tuple(dict.fromkeys(parts))
 
 
-class _Columns:
-    """One chunk's unique cells, parsed a column at a time."""
+_shape_cells = itemgetter(*SHAPE_COLUMNS)
 
-    def __init__(self, rows: list[tuple[int, dict[str, str]]], session_of: SessionMemo) -> None:
-        def column(name: str) -> list[str]:
-            return [cells[name] for _, cells in rows]
 
-        self.opened = times(column("opened_at"))
-        self.closed = times(column("closed_at"))
-        self.time_exit = times(column("time_exit_at"))
-        self.exit_price = prices(column("exit_price"))
-        self.net_pnl = dollars(column("net_pnl_usd"))
-        self.session, self.session_text = sessions(
-            self.opened.micros, self.opened.plain, session_of
-        )
-        self.close_session_text = sessions(self.closed.micros, self.closed.plain, session_of)[1]
-        self.opened_stamps = self.opened.stamps.tolist()
-        self.closed_stamps = self.closed.stamps.tolist()
-        self.time_exit_stamps = self.time_exit.stamps.tolist()
-        self.exit_text = [cell.strip() for cell in column("exit_price")]
+def _key(cells: dict[str, str]) -> tuple[object, ...]:
+    """The row's shape: its shape cells, and which close cells it gives."""
+    given = (bool(cells[c].strip()) for c in ("closed_at", "exit_price", "net_pnl_usd"))
+    return (*_shape_cells(cells), *given)
 
-    def shaped(
-        self, index: int, line: int, cells: dict[str, str], shape: Shape
-    ) -> ShapedRow | None:
-        """Row `index` as a row of `shape`, or None when a cell is not plain or a rule the
-        reference applies per row (expired leg, close before open, net P&L) does not hold."""
-        uid = cells["uid"].strip()
-        order_ids = _order_ids(cells["broker_order_ids"])
-        if (
-            cells["uid"].startswith("'")
-            or not 0 < len(uid) <= UID_MAX_CHARS
-            or order_ids is None
-            or not self.opened.plain[index]
-            or self.session[index] > shape.last_session
-            or (self.time_exit.given[index] and not self.time_exit.plain[index])
-        ):
+
+def _shaped(
+    line: int, cells: dict[str, str], shape: Shape, session_of: SessionMemo
+) -> ShapedRow | None:
+    """The row as a row of `shape`, or None when a cell is not plain or a rule the reference
+    applies per row (leg expired at the open's session, close before open, net P&L) fails."""
+    uid = cells["uid"].strip()
+    if cells["uid"].startswith("'") or not 0 < len(uid) <= UID_MAX_CHARS:
+        return None
+    opened_at = utc_time(cells["opened_at"])
+    order_ids = _order_ids(cells["broker_order_ids"])
+    if opened_at is None or order_ids is None:
+        return None
+    session = session_of(opened_at)
+    time_exit_at = None
+    if cells["time_exit_at"].strip():
+        time_exit_at = utc_time(cells["time_exit_at"])
+        if time_exit_at is None:
             return None
-        row = ShapedRow(
-            line=line,
-            uid=uid,
-            shape=shape,
-            cells=cells,
-            opened_at=self.opened_stamps[index],
-            session=self.session_text[index],
-            time_exit_at=self.time_exit_stamps[index] if self.time_exit.given[index] else None,
-            order_ids=order_ids,
-        )
-        if shape.record.close is None:
-            return row
-        if not (self.closed.plain[index] and self.exit_price.plain[index]):
-            return None
-        if self.closed.micros[index] < self.opened.micros[index]:
-            return None
-        gross = shape.units * (
-            shape.entry_units + shape.exit_sign * int(self.exit_price.value[index])
-        )
-        pnl = _half_up_cents(gross - shape.fees_cents * 100)
-        if self.net_pnl.given[index] and (
-            not self.net_pnl.plain[index] or int(self.net_pnl.value[index]) != pnl
-        ):
-            return None
-        return dataclasses.replace(
-            row,
-            closed_at=self.closed_stamps[index],
-            close_session=self.close_session_text[index],
-            exit_price=self.exit_text[index],
-            net_pnl_cents=pnl,
-        )
+    if session > shape.last_session:
+        return None
+    row = ShapedRow(
+        line,
+        uid,
+        shape,
+        cells,
+        stamp(opened_at),
+        session,
+        None if time_exit_at is None else stamp(time_exit_at),
+        order_ids,
+    )
+    if shape.record.close is None:
+        return row
+    closed_at, exit_units = utc_time(cells["closed_at"]), price_units(cells["exit_price"])
+    if closed_at is None or exit_units is None or closed_at < opened_at:
+        return None
+    gross = shape.units * (shape.entry_units + shape.exit_sign * exit_units)
+    pnl = _half_up_cents(gross - shape.fees_cents * 100)
+    if cells["net_pnl_usd"].strip() and cents(cells["net_pnl_usd"]) != pnl:
+        return None
+    row.closed_at = stamp(closed_at)
+    row.close_session = session_of(closed_at)
+    row.exit_price = cells["exit_price"].strip()
+    row.net_pnl_cents = pnl
+    return row
 
 
 @dataclass
@@ -245,22 +208,20 @@ class _Reader:
         self.session_of = SessionMemo()
         self.first_line_of: dict[str, int] = {}
 
-    def chunk(self, rows: list[tuple[int, dict[str, str]]], chunk: JournalCsvChunk) -> None:
-        """Parse some rows into the chunk, in order."""
-        columns = _Columns(rows, self.session_of) if rows else None
-        for index, (line, cells) in enumerate(rows):
-            key = _shape_key(cells)
-            shape = self.shapes.get(key)
-            parsed: JournalCsvRecord | ShapedRow | list[ImportIssue] | None = None
-            if shape is not None and columns is not None:
-                parsed = columns.shaped(index, line, cells, shape)
-            if parsed is None:
-                parsed = parse_journal_row(line, cells)
-                if shape is None and not isinstance(parsed, list):
-                    proven = _shape_of(parsed)
-                    if proven is not None:
-                        self.shapes[key] = proven
-            self.add(chunk, line, parsed)
+    def parse(self, line: int, cells: dict[str, str]) -> JournalCsvRecord | ShapedRow | list:
+        """The row as a row of its proven shape, else the reference's record or problems."""
+        key = _key(cells)
+        shape = self.shapes.get(key)
+        if shape is not None:
+            shaped = _shaped(line, cells, shape, self.session_of)
+            if shaped is not None:
+                return shaped
+        parsed = parse_journal_row(line, cells)
+        if shape is None and not isinstance(parsed, list):
+            proven = _shape_of(parsed)
+            if proven is not None:
+                self.shapes[key] = proven
+        return parsed
 
     def add(
         self,
@@ -301,18 +262,13 @@ def read_journal_csv_chunks(
         return
     state = _Reader()
     found: list[ImportIssue] = []  # the CSV-level problems, as csv_records meets them
-    chunk, rows = JournalCsvChunk(), []
+    chunk = JournalCsvChunk()
     for line, cells in csv_records(reader, [name.strip() for name in header], found):
-        if found:  # problems met before this row: they come first, in file order
-            state.chunk(rows, chunk)
-            chunk.issues.extend(found)
-            found.clear()
-            rows = []
-        rows.append((line, cells))
-        if len(rows) == chunk_rows:
-            state.chunk(rows, chunk)
+        chunk.issues.extend(found)  # problems met before this row come first, in file order
+        found.clear()
+        state.add(chunk, line, state.parse(line, cells))
+        if len(chunk.records) + len(chunk.issues) >= chunk_rows:
             yield chunk
-            chunk, rows = JournalCsvChunk(), []
-    state.chunk(rows, chunk)
+            chunk = JournalCsvChunk()
     chunk.issues.extend(found)
     yield chunk
