@@ -50,6 +50,12 @@ def triggers_now(
     )
 
 
+def changed_journal(report: ImportReport) -> bool:
+    """True when the import committed a change (trades added or closed, a playbook declared);
+    an import that changed nothing made no trigger fire, so the journal is not judged again."""
+    return report.committed and report.added + report.closed + report.playbook_declared > 0
+
+
 @dataclass(frozen=True)
 class RollbackWatch:
     """The rollback triggers holding before an import, to tell which ones it made fire."""
@@ -75,7 +81,7 @@ class RollbackWatch:
 
     def reported(self, report: ImportReport) -> ImportReport:
         """The import's report, with the triggers a committed import made fire (`rollback`)."""
-        if not report.committed:
+        if not changed_journal(report):
             return report
         news = self.news()
         return report.model_copy(update={"rollback": news}) if news else report
