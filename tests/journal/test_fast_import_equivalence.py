@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from tests.journal.test_bulk_writes import fixed_clock, table_rows
 from tests.journal.test_cockpit_csv import export_text, rich_journal
 from tests.support.journal_factory import START, close_for_pnl, new_trade
+from utils.core.sessions import session_of, to_utc
 from utils.core.sqlite_store import transaction
 from utils.journal.cockpit_csv import JOURNAL_CSV_COLUMNS
+from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_chunks import ShapedRow, read_journal_csv_chunks
 from utils.journal.cockpit_csv_reader import read_journal_csv
 from utils.journal.errors import JournalError
@@ -199,3 +201,24 @@ def test_any_mix_of_plain_and_odd_cells_reads_and_imports_as_the_reference(tmp_p
     text = data.draw(journal_files(rows))
     assert_same_reading(text, chunk_rows=data.draw(st.integers(1, 5)))
     assert_same_import(text, folder)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moments=st.lists(
+        st.datetimes(
+            min_value=datetime(1990, 1, 1),
+            max_value=datetime(2099, 12, 1),
+            timezones=st.sampled_from(
+                [timezone.utc, ZoneInfo("America/New_York"), timezone(timedelta(hours=5.5))]
+            ),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_the_import_session_memo_is_session_of(moments):
+    memo = SessionMemo()
+    for moment in moments:
+        assert memo(moment) == session_of(moment).isoformat()
+        assert memo(to_utc(moment)) == session_of(moment).isoformat()

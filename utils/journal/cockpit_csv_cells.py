@@ -11,7 +11,7 @@ where the decimal the reference parses is the cell's text itself.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from utils.core.sessions import new_york_day, to_utc
 from utils.core.trading_calendar import next_session
@@ -24,15 +24,25 @@ _USD = re.compile(r"(-?)(0|[1-9]\d{0,11})(?:\.(\d{1,2}))?")
 
 
 class SessionMemo:
-    """`session_of` for the many moments of one import: the next session of each New York day
-    is looked up once."""
+    """`session_of` for the many moments of one import, looked up once per UTC hour (New York's
+    offset changes only on the hour, so every moment of a UTC hour has the same New York day)
+    and once per New York day."""
 
     def __init__(self) -> None:
         self._by_day: dict[date, str] = {}
+        self._by_hour: dict[tuple[int, int, int, int], str] = {}
 
     def __call__(self, moment: datetime) -> str:
         """The NYSE session `moment` belongs to, as ISO text (`session_of(moment).isoformat()`)."""
-        day = new_york_day(moment)
+        if moment.tzinfo is not timezone.utc:
+            return self._of_day(new_york_day(moment))
+        hour = (moment.year, moment.month, moment.day, moment.hour)
+        session = self._by_hour.get(hour)
+        if session is None:
+            session = self._by_hour[hour] = self._of_day(new_york_day(moment))
+        return session
+
+    def _of_day(self, day: date) -> str:
         session = self._by_day.get(day)
         if session is None:
             session = self._by_day[day] = next_session(day).isoformat()

@@ -121,8 +121,8 @@ def _shape_of(record: JournalCsvRecord) -> Shape | None:
 
 def _half_up_cents(units: int) -> int:
     """1/10,000 dollar units rounded half away from zero to cents (`round_to_cent`)."""
-    cents = (abs(units) + 50) // 100
-    return cents if units >= 0 else -cents
+    rounded = (abs(units) + 50) // 100
+    return rounded if units >= 0 else -rounded
 
 
 def _order_ids(cell: str) -> tuple[str, ...] | None:
