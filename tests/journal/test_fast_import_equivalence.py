@@ -21,7 +21,7 @@ from utils.core.sessions import session_of, to_utc
 from utils.core.sqlite_store import transaction
 from utils.journal.cockpit_csv import JOURNAL_CSV_COLUMNS
 from utils.journal.cockpit_csv_cells import SessionMemo
-from utils.journal.cockpit_csv_chunks import ShapedRow, read_journal_csv_chunks
+from utils.journal.cockpit_csv_chunks import CHUNK_ROWS, ShapedRow, read_journal_csv_chunks
 from utils.journal.cockpit_csv_reader import read_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.importer import _insert_record
@@ -222,3 +222,20 @@ def test_the_import_session_memo_is_session_of(moments):
     for moment in moments:
         assert memo(moment) == session_of(moment).isoformat()
         assert memo(to_utc(moment)) == session_of(moment).isoformat()
+
+
+def test_a_bad_row_after_the_first_chunk_refuses_the_whole_file(tmp_path):
+    rows = base_rows(tmp_path)
+    plain = next(row for row in rows if row["uid"] == "plain")
+    many = [{**plain, "uid": f"p{n}"} for n in range(CHUNK_ROWS + 2)]
+    many[-1] = {**many[-1], "exit_price": "-1.00"}
+    path = tmp_path / "many.csv"
+    path.write_text(csv_text(many), encoding="utf-8", newline="")
+    with Journal.open(tmp_path / "data", clock=fixed_clock) as journal:
+        refused = journal.import_journal_csv(path)
+        assert not refused.committed
+        assert refused.errors == tuple(read_journal_csv(csv_text(many))[1])
+        assert [(e.line, e.field) for e in refused.errors] == [(CHUNK_ROWS + 3, "exit_price")]
+        assert journal.list_trades() == []  # the first chunk's writes were rolled back
+        good = journal.import_journal_csv(path, skip_bad=True)
+        assert good.committed and good.added == CHUNK_ROWS + 1 and good.skipped_bad == 1
