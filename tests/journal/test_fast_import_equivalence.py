@@ -26,6 +26,7 @@ from utils.journal.cockpit_csv_reader import read_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.importer import _insert_record
 from utils.journal.store import Journal
+from utils.journal.writes import close_trade
 
 # Spellings of the per-trade cells: plain ones, and ones only the reference may judge.
 TIMES = st.sampled_from(
@@ -49,6 +50,15 @@ TIMES = st.sampled_from(
 )
 PRICES = st.sampled_from(["4.00", "4", "0.5", "04.00", "$4.00", "-1.00", "1e2", "4.12345", ""])
 ORDER_IDS = st.sampled_from(["", "A1", "A1;A1", "A1; B2", "bad id!", "'A1", ";"])
+CLOSE_CELLS = (
+    "closed_at",
+    "exit_price",
+    "exit_effect",
+    "close_fees_usd",
+    "net_pnl_usd",
+    "close_reason",
+    "followed_plan",
+)
 UIDS = st.sampled_from(["t{n}", " t{n} ", "'t{n}", "", "x" * 81, "t0", "=t{n}"])
 
 
@@ -239,3 +249,29 @@ def test_a_bad_row_after_the_first_chunk_refuses_the_whole_file(tmp_path):
         assert journal.list_trades() == []  # the first chunk's writes were rolled back
         good = journal.import_journal_csv(path, skip_bad=True)
         assert good.committed and good.added == CHUNK_ROWS + 1 and good.skipped_bad == 1
+
+
+def test_a_later_file_closing_open_trades_closes_them_as_the_reference(tmp_path):
+    plain = next(row for row in base_rows(tmp_path) if row["uid"] == "plain")
+    unclosed = {column: "" for column in CLOSE_CELLS} | {"fees_usd": plain["open_fees_usd"]}
+    opened = csv_text([{**plain, **unclosed, "uid": f"c{n}"} for n in range(4)])
+    closed = csv_text([{**plain, "uid": f"c{n}"} for n in range(4)])
+    assert_same_reading(closed, chunk_rows=2)
+    fast_errors, _ = fast_import(opened, tmp_path / "fast")
+    assert not fast_errors
+    with Journal.open(tmp_path / "fast", clock=fixed_clock) as journal:
+        path = tmp_path / "closed.csv"
+        path.write_text(closed, encoding="utf-8", newline="")
+        report = journal.import_journal_csv(path)
+        assert report.committed and report.closed == 4, report.errors
+        fast_rows = table_rows(journal.connect())
+    reference_import(opened, tmp_path / "reference")
+    records, errors = read_journal_csv(closed)
+    assert not errors
+    with Journal.open(tmp_path / "reference", clock=fixed_clock) as journal:
+        conn = journal.connect()
+        ids = dict(conn.execute("SELECT uid, id FROM trades").fetchall())
+        with transaction(conn):
+            for record in records:
+                close_trade(conn, ids[record.trade.uid], record.close)
+        assert table_rows(conn) == fast_rows
