@@ -11,7 +11,7 @@ ever opened; sizes above `--tasty-max` are skipped) are generated. Each file is 
 fresh process, `python -m utils.journal --data-dir D import FILE` (run in `--root`, default this
 checkout, e.g. an export of main for the figures before a change) into an empty data folder, and
 the median wall time of `--runs` runs (one run at 100k and above) and the largest peak resident
-memory of those processes (the child's `ru_maxrss`) are printed next to the same figures of a
+memory of those processes (each one's own VmHWM) are printed next to the same figures of a
 process that only runs `pandas.read_csv` on the same file (the floor of "read a CSV in a new
 Python process"), with the ratios of time and memory.
 """
@@ -32,6 +32,22 @@ from benchmarks.bench_page import far_expiry, journal_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 LARGE = 100_000  # from this size on, one run per figure
+# Run as `python -c PROBE -m MODULE ARGS...` or `python -c PROBE -c CODE`: runs the module or the
+# code, then writes the process's own peak resident memory (VmHWM, kB) to $BENCH_PEAK_FILE. The
+# child's `ru_maxrss` would also count the memory of this process it was forked from.
+PROBE = """
+import atexit, os, runpy, sys
+def peak():
+    with open("/proc/self/status") as status, open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+        out.write(next(line for line in status if line.startswith("VmHWM")).split()[1])
+atexit.register(peak)
+kind, target, *rest = sys.argv[1:]
+sys.argv = [target, *rest]
+if kind == "-m":
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    exec(target, {"__name__": "__main__"})
+"""
 
 
 def median_seconds(
@@ -40,32 +56,33 @@ def median_seconds(
     """The median wall time of `runs` runs of `command` (a new empty `fresh` folder each run),
     and the largest peak resident memory (MB) of those processes."""
     timings, peaks = [], []
-    for run in range(runs):
-        arguments = list(command)
-        if fresh is not None:
-            folder = fresh / f"run{run}-{time.monotonic_ns()}"
-            arguments[arguments.index("DATA_DIR")] = str(folder)
-        started = time.perf_counter()
-        process = subprocess.Popen(  # nosec B603  # fixed arguments, no shell
-            arguments, cwd=root, stdout=subprocess.DEVNULL, env=_env()
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        timings.append(time.perf_counter() - started)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"{' '.join(arguments[:6])} failed")
-        peaks.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
+    with tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch) / "peak"
+        for run in range(runs):
+            arguments = [sys.executable, "-c", PROBE, *command]
+            if fresh is not None:
+                folder = fresh / f"run{run}-{time.monotonic_ns()}"
+                arguments[arguments.index("DATA_DIR")] = str(folder)
+            started = time.perf_counter()
+            process = subprocess.Popen(  # nosec B603  # fixed arguments, no shell
+                arguments, cwd=root, stdout=subprocess.DEVNULL, env=_env(peak_file)
+            )
+            status = process.wait()
+            timings.append(time.perf_counter() - started)
+            if status != 0:
+                raise RuntimeError(f"{' '.join(command[:6])} failed")
+            peaks.append(int(peak_file.read_text()) / 1024)  # kB
     return statistics.median(timings), max(peaks)
 
 
-def _env() -> dict[str, str]:
+def _env(peak_file: Path) -> dict[str, str]:
     """This environment, without writing bytecode into the checkout that is run."""
-    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "BENCH_PEAK_FILE": str(peak_file)}
 
 
 def import_command(path: Path, mode: list[str]) -> list[str]:
     """The CLI import of `path`; DATA_DIR is replaced by a fresh folder per run."""
     return [
-        sys.executable,
         "-m",
         "utils.journal",
         "--data-dir",
@@ -81,7 +98,7 @@ def import_command(path: Path, mode: list[str]) -> list[str]:
 def read_csv_command(path: Path) -> list[str]:
     """A process that only reads `path` with pandas."""
     code = f"import pandas; pandas.read_csv({str(path)!r})"
-    return [sys.executable, "-c", code]
+    return ["-c", code]
 
 
 def main() -> None:
