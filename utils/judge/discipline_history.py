@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from utils.core.config import Settings
-from utils.core.sessions import to_utc
+from utils.core.sessions import session_ordinals, to_utc
 from utils.journal.trade import Trade
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
@@ -37,7 +37,7 @@ from utils.judge.discipline_rules import (
     check_not_defined_risk,
     halt_windows,
 )
-from utils.judge.history_sweeps import NEVER, closed_by_entry, instant_ns, session_ordinals
+from utils.judge.history_sweeps import NEVER, closed_by_entry, instant_ns
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
 from utils.records.alerts import Alert, HaltWindow
@@ -338,8 +338,13 @@ def _too_many_concurrent(data: HistoryInputs, found: _Found) -> None:
             found.add(RuleId.TOO_MANY_CONCURRENT, [0], [_session_ordinal(sent)], [sent])
 
 
+def _sessions_of_ns(instants_ns: np.ndarray) -> np.ndarray:
+    """`session_of` of int64-ns UTC instants, as ordinals."""
+    return session_ordinals(pd.to_datetime(instants_ns, utc=True))
+
+
 def _session_ordinal(moment_ns: int) -> int:
-    return int(session_ordinals(np.array([moment_ns], dtype=np.int64))[0])
+    return int(_sessions_of_ns(np.array([moment_ns], dtype=np.int64))[0])
 
 
 def _underlying_risk(data: HistoryInputs, found: _Found) -> None:
@@ -428,7 +433,7 @@ def _held_past_time_exit(data: HistoryInputs, planned: DisciplineContext, found:
     end = np.where(data.closed == NEVER, instant_ns(data.now), data.closed)
     late = has_deadline & ~data.later_plans & (end > deadline)
     found.add(
-        RuleId.HELD_PAST_TIME_EXIT, data.ids[late], session_ordinals(deadline[late]), deadline[late]
+        RuleId.HELD_PAST_TIME_EXIT, data.ids[late], _sessions_of_ns(deadline[late]), deadline[late]
     )
     found.add_literal(RuleId.HELD_PAST_TIME_EXIT, list(check_held_past_time_exit(planned)))
 

@@ -1,5 +1,5 @@
-"""Columnar helpers for judging the history: instants as int64 ns, their NYSE sessions, and
-the sweep of earlier trades closed by each entry.
+"""Columnar helpers for judging the history: instants as int64 ns and the sweep of earlier
+trades closed by each entry.
 
 The sweep assumes what a journaled trade guarantees: no trade closes before it opens (a
 history breaking that is swept entry by entry instead, with the same answer).
@@ -13,8 +13,7 @@ from heapq import heappop, heappush
 import numpy as np
 import pandas as pd
 
-from utils.core.sessions import NEW_YORK, to_utc
-from utils.core.trading_calendar import next_session
+from utils.core.sessions import to_utc
 
 NEVER = np.iinfo(np.int64).max  # the close of a trade still open, in ns
 
@@ -22,16 +21,6 @@ NEVER = np.iinfo(np.int64).max  # the close of a trade still open, in ns
 def instant_ns(moment: datetime) -> int:
     """A UTC instant as int64 nanoseconds (the judging frame's datetime unit)."""
     return int(pd.Timestamp(to_utc(moment)).value)
-
-
-def session_ordinals(instants_ns: np.ndarray) -> np.ndarray:
-    """`session_of` of each instant (int64 ns), as `date.toordinal()`."""
-    if len(instants_ns) == 0:
-        return np.zeros(0, dtype=np.int64)
-    days = pd.to_datetime(instants_ns, utc=True).tz_convert(NEW_YORK).date
-    unique, inverse = np.unique(days, return_inverse=True)
-    ordinals = np.array([next_session(day).toordinal() for day in unique], dtype=np.int64)
-    return ordinals[inverse]
 
 
 def closed_by_entry(
