@@ -9,6 +9,7 @@ row is reported, unless `skip_bad`. Called by `Journal.import_journal_csv` and
 from __future__ import annotations
 
 import gc
+import io
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -84,10 +85,12 @@ def import_journal_csv(
     text, issue, digest = read_import_text(path, max_bytes)
     if issue is not None:
         return _refused(SOURCE_JOURNAL_CSV, name, [issue])
-    del text  # checked whole (size, UTF-8, digest); read again as a stream below
     try:
         with _without_cyclic_gc(), ExitStack() as writing:
-            stream = writing.enter_context(path.open(encoding="utf-8-sig", newline=""))
+            # The text checked whole (size, UTF-8, digest) is the text imported: never re-read.
+            encoded = io.BytesIO(text.encode("utf-8"))
+            del text
+            stream = io.TextIOWrapper(encoded, encoding="utf-8", newline="")
             applying = _JournalCsvImport(conn, clock, skip_bad)
             for chunk in read_journal_csv_chunks(stream):
                 if applying.read(chunk) and applying.writes is None:
