@@ -221,7 +221,7 @@ class AuditLog:
         self._clock = clock
         self._secret_values = tuple(s for s in secret_values if s)
         self._anchor = anchor
-        self._verified: tuple[int, str] | None = None
+        self._verified: tuple[int, str, int] | None = None  # seq, hash, others' stamp
         self._lock = threading.Lock()
         self._conn = connect(path)
         self._conn.row_factory = sqlite3.Row
@@ -357,19 +357,23 @@ class AuditLog:
         """`verify()` plus the head anchor: edited, truncated, or entries with no anchor.
 
         `full=False` re-verifies only the entries after the last verified one, and that this one
-        is unchanged: cheap enough for every order, but blind to an edit of an older entry,
-        which the full check (start-up, every export, the CLI) catches. A failed check forgets
-        the verified prefix, so every later check, cheap or full, reports it again.
+        is unchanged, while no other connection has committed to the file since that check
+        (SQLite's `PRAGMA data_version`, which sees every other connection, in this process or
+        another); otherwise the whole chain again. This connection only appends (the triggers
+        refuse UPDATE and DELETE), so an older entry can change only through another connection,
+        and then the cheap check is the full one: cheap enough for every order and export, and
+        blind only to the file's bytes rewritten behind SQLite's back while it is open, which
+        the full check (start-up, the CLI) reads afresh. A failed check forgets the verified
+        prefix, so every later check, cheap or full, reports it again.
         """
         try:
             with self._lock:
-                since = None if full else self._verified
-                if since is not None and not self._still_holds(*since):
-                    since = None
+                (others,) = self._conn.execute("PRAGMA data_version").fetchone()
+                since = None if full else self._unchanged_prefix(others)
                 result = self._verify_after(since)
                 if result.ok:
                     result = self._compare_anchor(result)
-                self._verified = (result.head_seq, result.head_hash) if result.ok else None
+                self._verified = (result.head_seq, result.head_hash, others) if result.ok else None
         except sqlite3.Error as error:
             self._verified = None
             return AuditVerification(
@@ -432,6 +436,16 @@ class AuditLog:
             "SELECT entry_hash FROM audit_log WHERE seq = ?", (seq,)
         ).fetchone()
         return row["entry_hash"] if row else None
+
+    def _unchanged_prefix(self, others: int) -> tuple[int, str] | None:
+        """The last verified entry, when no other connection committed since it was verified
+        and it still holds (None: check from genesis)."""
+        if self._verified is None:
+            return None
+        seq, digest, seen = self._verified
+        if seen != others or not self._still_holds(seq, digest):
+            return None
+        return seq, digest
 
     def _still_holds(self, seq: int, digest: str) -> bool:
         """The entry last verified is still there with the same hash and content."""
