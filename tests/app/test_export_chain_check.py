@@ -1,14 +1,14 @@
 """The export checks only the audit entries added since the last check (`AuditLog.check_chain`,
 full=False), yet tampering anywhere in the chain after it was verified still refuses the next
 export (real app context, real SQLite files, tampered through another connection as with a
-SQLite shell)."""
+SQLite shell); and its own audit entry keeps the shared evidence reading."""
 
 from __future__ import annotations
 
 import pytest
 
 from components.cards import export
-from tests.app.conftest import close_context
+from tests.app.conftest import NOW, close_context
 from tests.app.dash_tree import text
 from tests.support.audit_support import drop_entries_after, edit_entry
 from tests.support.journal_factory import seed_journal
@@ -27,7 +27,7 @@ def ctx(tmp_path):
     for i in range(ENTRIES):
         audit.append(AuditKind.INTENT, correlation_id=f"c{i}", effective_mode="SIM")
     audit.close()
-    context = build_context(settings, tmp_path)
+    context = build_context(settings, tmp_path, clock=lambda: NOW)
     yield context
     close_context(context)
 
@@ -69,3 +69,13 @@ def test_truncated_newest_entries_refuse_the_next_export(ctx):
     drop_entries_after(ctx.audit.path, head - 2)
     shown, download = export.run_export(ctx)
     assert download is None and f"audit entry {head} is missing" in text(shown)
+
+
+def test_an_export_keeps_the_evidence_version_and_the_shared_reading(ctx):
+    version, reading = ctx.evidence_version(), ctx.evidence()
+    head = ctx.audit.head()[0]
+    for _ in range(3):
+        assert exported(ctx)
+    assert ctx.audit.head()[0] == head + 3
+    assert ctx.evidence_version() == version
+    assert ctx.evidence() is reading

@@ -333,11 +333,28 @@ class AuditLog:
             rows = self._conn.execute(sql, params).fetchall()
         return [self._row_to_entry(row) for row in reversed(rows)]
 
-    def data_version(self) -> tuple[int, int]:
-        """A cheap stamp of the log: it changes whenever any connection commits to it."""
+    def entries_between(self, after_seq: int, upto_seq: int) -> list[AuditEntry]:
+        """The stored entries with `after_seq < seq <= upto_seq`, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq",
+                (after_seq, upto_seq),
+            ).fetchall()
+        return [self._row_to_entry(row) for row in rows]
+
+    def others_version_and_head(self) -> tuple[int, int]:
+        """A stamp of the commits of every other connection to the log (SQLite's
+        `PRAGMA data_version`), and the head's seq: this connection itself only appends."""
         with self._lock:
             (others,) = self._conn.execute("PRAGMA data_version").fetchone()
-            return int(others), self._conn.total_changes
+            return int(others), self._head()[0]
+
+    def journal_version(self, journal_file: Path) -> int | None:
+        """A stamp of `journal_file` that moves on every commit to it but this log's own head
+        anchors; None when the head is not anchored in that file (ask the journal then)."""
+        if self._anchor is None or self._anchor.path.resolve() != Path(journal_file).resolve():
+            return None
+        return self._anchor.others_version()
 
     def head(self) -> tuple[int, str]:
         """The newest entry's seq and hash ((0, the genesis hash) when the log is empty)."""
