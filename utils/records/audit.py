@@ -169,17 +169,17 @@ def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:
     secrets = [s for s in secret_values if s]
 
     def scrub(item: Any) -> Any:
+        if isinstance(item, str):  # the common case first: no abstract Mapping check per cell
+            for secret in secrets:
+                item = item.replace(secret, REDACTED)
+            return item
+        if isinstance(item, (list, tuple)):
+            return [scrub(v) for v in item]
         if isinstance(item, Mapping):
             return {
                 str(k): REDACTED if SECRET_KEY_PATTERN.search(str(k)) else scrub(v)
                 for k, v in item.items()
             }
-        if isinstance(item, (list, tuple)):
-            return [scrub(v) for v in item]
-        if isinstance(item, str):
-            for secret in secrets:
-                item = item.replace(secret, REDACTED)
-            return item
         if item is None or isinstance(item, (bool, int, float)):
             return item
         return scrub(str(item))
