@@ -10,7 +10,6 @@ can never disagree. Stores are read here and nowhere else on the way to a decisi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +41,7 @@ from utils.records.latch import LatchState, RollbackLatchStore, RollbackTrigger
 from utils.records.audit import AuditLog
 from utils.records.sandbox import SandboxValidationRecord, SandboxValidationStore
 from utils.records.working_orders import WorkingOpening, working_openings
-from utils.records.working_version import WorkingOrdersVersion
+from utils.records.working_version import working_version_of
 
 WORKING_AUDIT_ENTRIES = 5000  # the order book reads as many: older orders have ended
 
@@ -64,20 +63,14 @@ class EvidenceStores:
             return ()
         return working_openings(self.audit.entries(limit=WORKING_AUDIT_ENTRIES))
 
-    @cached_property
-    def _working_version(self) -> WorkingOrdersVersion | None:
-        if self.audit is None:
-            return None
-        return WorkingOrdersVersion(self.audit, window=WORKING_AUDIT_ENTRIES)
-
     def data_version(self) -> tuple[int, ...]:
         """A cheap stamp of what the evidence reads: every commit to the journal file but the
         audit log's head anchors, and of the audit log only what the working orders read
         (`WorkingOrdersVersion`): a preview or an export does not move it, an order sent does."""
-        if self._working_version is None or self.audit is None:
+        if self.audit is None:
             return self.journal.data_version()
         journal = self.audit.journal_version(self.journal.path)
-        stamp = self._working_version.stamp()
+        stamp = working_version_of(self.audit, window=WORKING_AUDIT_ENTRIES).stamp()
         if journal is None:
             return (*self.journal.data_version(), stamp)
         return journal, stamp

@@ -8,14 +8,14 @@ whenever another connection commits to the log (its edits are not known here), t
 back, or too many entries were appended to look at. This connection only appends, so between
 two stamps its own commits are exactly the entries after the last head seen.
 
-    version = WorkingOrdersVersion(audit, window=5000)
-    version.stamp()  # equal stamps: equal working orders
+    working_version_of(audit, window=5000).stamp()  # equal stamps: equal working orders
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
+from weakref import WeakKeyDictionary
 
 from utils.records.audit import AuditLog
 from utils.records.working_orders import changes_working
@@ -58,3 +58,16 @@ class WorkingOrdersVersion:
         if len(added) != head_now - head or len(left) != expected_left:
             return False
         return not any(changes_working(entry) for entry in (*added, *left))
+
+
+_VERSIONS: WeakKeyDictionary[AuditLog, dict[int, WorkingOrdersVersion]] = WeakKeyDictionary()
+_VERSIONS_LOCK = threading.Lock()
+
+
+def working_version_of(audit: AuditLog, *, window: int) -> WorkingOrdersVersion:
+    """The one stamp object of `audit`'s working-orders read over its last `window` entries."""
+    with _VERSIONS_LOCK:
+        versions = _VERSIONS.setdefault(audit, {})
+        if window not in versions:
+            versions[window] = WorkingOrdersVersion(audit, window=window)
+        return versions[window]
