@@ -10,7 +10,11 @@ from hypothesis import strategies as st
 
 from utils.records.audit import AuditKind, AuditLog
 from utils.records.working_orders import working_openings
-from utils.records.working_version import MAX_APPENDS_LOOKED_AT, WorkingOrdersVersion
+from utils.records.working_version import (
+    MAX_APPENDS_LOOKED_AT,
+    WorkingOrdersVersion,
+    working_version_of,
+)
 
 OPENING = {
     "position_effect": "opening",
@@ -108,6 +112,11 @@ def test_two_stamp_objects_never_hand_out_the_same_value(log):
     assert (
         WorkingOrdersVersion(log, window=9).stamp() != WorkingOrdersVersion(log, window=9).stamp()
     )
+
+
+def test_each_log_and_window_has_one_stamp_object(log):
+    assert working_version_of(log, window=9) is working_version_of(log, window=9)
+    assert working_version_of(log, window=9) is not working_version_of(log, window=10)
 
 
 ENTRY = st.one_of(st.sampled_from(QUIET), st.sampled_from(QUIET), st.sampled_from(MOVING))
