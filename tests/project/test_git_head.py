@@ -48,6 +48,15 @@ def test_the_answer_is_kept_while_head_is_unchanged(repo, monkeypatch):
     assert head_commit(repo) == first, "git was asked again though HEAD did not change"
 
 
+def test_the_answer_is_kept_across_git_status_and_work_tree_edits(repo, monkeypatch):
+    first = head_commit(repo)
+    (repo / "first.txt").write_text("edited")
+    (repo / "new.txt").write_text("new")
+    git(repo, "status", "--porcelain")  # refreshes the index: writes .git/index.lock
+    without_git(monkeypatch)
+    assert head_commit(repo) == first
+
+
 def test_a_new_commit_is_seen(repo, monkeypatch):
     head_commit(repo)
     second = commit(repo, "second")

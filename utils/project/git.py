@@ -1,11 +1,11 @@
 """The one place the cockpit asks git about its own checkout (read-only).
 
 `head_commit` runs git once per state of the checkout's HEAD: the answer is kept with a stamp
-of every file git resolves HEAD from (`.git`, `HEAD`, the branch's ref file and `packed-refs`:
-content of the small ones, inode, size and mtime of all, which git rewrites by renaming a new
-file over the old), and git runs again whenever the stamp differs. A checkout laid out any other
-way (no `.git` in `root`, reftable refs, git told where to look by the environment) is never
-cached: git answers every time.
+of every file git resolves HEAD from (a worktree's `.git` file, `HEAD`, the branch's ref file
+and `packed-refs`: content of the small ones, inode, size and mtime of all, which git rewrites
+by renaming a new file over the old), and git runs again whenever the stamp differs. A
+checkout laid out any other way (no `.git` in `root`, reftable refs, git told where to look by
+the environment) is never cached: git answers every time.
 """
 
 from __future__ import annotations
@@ -80,9 +80,11 @@ def head_stamp(root: Path) -> tuple | None:
         head = _small_text(git_dir / "HEAD")
         if head is None:
             return None
+        pointer = root / ".git"  # a worktree's file naming its git directory; not a folder,
+        # whose mtime moves with every index.lock git writes (git status)
         stamp: list = [
             str(git_dir),
-            _file_stamp(root / ".git"),
+            _file_stamp(pointer) if pointer.is_file() else None,
             head,
             _file_stamp(git_dir / "HEAD"),
         ]
