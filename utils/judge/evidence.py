@@ -27,7 +27,9 @@ from utils.judge.gates import GateReport, evaluate_gates
 from utils.judge.ramp import RampDecision, first_live_order_at, ramp_level
 from utils.judge.risk import UnderlyingRisk, open_risk_by_underlying
 from utils.judge.rollback import rollback_triggers
+from utils.journal.judging_frame import frame_from_trades
 from utils.journal.store import Journal
+from utils.judge.history import ids_of, loader_of, trades_in_order
 from utils.journal.trade import Trade
 from utils.judge.metrics import (
     MetricsSummary,
@@ -74,7 +76,10 @@ class CockpitEvidence(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     now: datetime
-    trades: tuple[Trade, ...]
+    frame: pd.DataFrame  # the judging frame: every trade, one row each (no model per trade)
+    open_trades: tuple[Trade, ...]  # still open (legs for the guard), by id
+    window_trades: tuple[Trade, ...]  # the discipline window, by entry
+    planned_later: tuple[Trade, ...]  # an exit plan declared after entry (its instants)
     closed: pd.DataFrame
     metrics: MetricsSummary
     last_10: WindowExpectancy
@@ -105,7 +110,9 @@ def gather_evidence(
     """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers.
 
     `ci` is the CI status when the caller has just read it (else it is read here)."""
-    trades = tuple(stores.journal.list_trades())
+    trades = stores.journal.list_trades()
+    frame = frame_from_trades(trades)
+    load = loader_of(trades)
     closed = closed_trades(trades_to_frame(trades))
     alerts = tuple(stores.alerts.alerts())
     working = stores.working_openings()
@@ -120,7 +127,7 @@ def gather_evidence(
     ci = ci_status(root, settings.data_dir) if ci is None else ci
     sandbox = stores.sandbox.latest()
     gates = evaluate_gates(
-        trades=trades,
+        trades=frame,
         discipline=discipline,
         alerts=alerts,
         ci=ci,
@@ -132,23 +139,33 @@ def gather_evidence(
     latch = stores.latch.state()
     return CockpitEvidence(
         now=now,
-        trades=trades,
+        frame=frame,
+        open_trades=trades_in_order(load, sorted(ids_of(frame[frame["closed_at"].isna()]))),
+        window_trades=trades_in_order(load, discipline.window_trade_ids),
+        planned_later=trades_in_order(load, ids_of(frame[frame["later_plans"]])),
         closed=closed,
         metrics=summarize(closed),
         last_10=last_n_expectancy(closed),
         discipline=discipline,
         gates=gates,
-        coach=coach_report(trades, discipline=discipline, settings=settings, now=now, gates=gates),
+        coach=coach_report(
+            frame,
+            discipline=discipline,
+            settings=settings,
+            now=now,
+            gates=gates,
+            load_trades=load,
+        ),
         ramp=ramp_level(
             settings=settings,
             now=now,
-            first_live_order_at=first_live_order_at(trades),
-            trades=trades,
+            first_live_order_at=first_live_order_at(frame),
+            trades=frame,
             discipline_score=discipline.score,
         ),
         triggers=tuple(
             rollback_triggers(
-                trades=trades,
+                trades=frame,
                 discipline_score=discipline.score,
                 alerts=alerts,
                 settings=settings,
@@ -162,7 +179,7 @@ def gather_evidence(
         sandbox=sandbox,
         open_risk=tuple(
             open_risk_by_underlying(
-                trades,
+                frame,
                 settings=settings,
                 now=now,
                 net_liquidating_value_usd=net_liquidating_value_usd,

@@ -3,7 +3,7 @@
 Gates, ramp, rollback, coach, open risk and the compliance export read the journal as its
 judging frame (`utils.journal.judging_frame`, one row per trade) and never need a model per
 trade: closed trades before a moment and their exact net P&L (integer cents), the trades open
-at a moment, the first LIVE entry, the last losing close. Validated `Trade` models are built
+at a moment, the first LIVE entry. Validated `Trade` models are built
 only for the few trades a judgement shows, through a `TradeLoader` (`Journal.trades_by_ids`).
 
     frame = judging_frame_of(trades)            # the frame itself, or the frame of models
@@ -113,10 +113,3 @@ def first_live_opened_at(frame: pd.DataFrame) -> datetime | None:
     """When the first LIVE trade opened (None before any)."""
     opened = frame.loc[frame["mode"] == Mode.LIVE.value, "opened_at"]
     return None if opened.empty else opened.min().to_pydatetime()
-
-
-def last_loss_closed_at(frame: pd.DataFrame) -> datetime | None:
-    """When the latest losing trade closed (None when none has)."""
-    losing = (frame["net_pnl_cents"] < 0).to_numpy(dtype=bool, na_value=False)
-    closes = frame.loc[losing & frame["closed_at"].notna().to_numpy(), "closed_at"]
-    return None if closes.empty else closes.max().to_pydatetime()

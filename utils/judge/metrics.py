@@ -2,8 +2,9 @@
 
 Statistics over many trades use float dollars (exact to well below a cent at any journal size);
 the exact sign of total P&L, which a gate may need, is `MetricsSummary.net_pnl_cents`, and the
-exact expectancy the gates and the ramp decide on is `expectancy_exact_usd` / `expectancy_above`
-over the `Trade` models of `closed_before`.
+exact expectancy the gates and the ramp decide on is summed in integer cents over the judging
+frame (`utils.judge.history`); `expectancy_exact_usd` / `expectancy_above` over the `Trade`
+models of `closed_before` are its literal definition.
 Only closed trades count; open trades are ignored. Trades are taken in close order (close time,
 then id). Every definition is in `METRIC_DEFINITIONS` and docs/METRICS.md (same text).
 """
