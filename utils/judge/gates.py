@@ -135,7 +135,7 @@ class GateReport(BaseModel):
 
 
 def _ids(values: Iterable[object]) -> str:
-    return ", ".join(str(v) for v in values)
+    return ", ".join(map(str, values))
 
 
 def _minimum_gate(

@@ -83,7 +83,7 @@ def open_by(frame: pd.DataFrame, moment: datetime) -> pd.DataFrame:
 
 def ids_of(rows: pd.DataFrame) -> tuple[int, ...]:
     """The trade ids of some rows, in row order."""
-    return tuple(int(i) for i in rows["id"])
+    return tuple(rows["id"].to_numpy(dtype="int64").tolist())
 
 
 def _known_pnl_cents(closed: pd.DataFrame) -> np.ndarray:
