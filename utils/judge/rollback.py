@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import pandas as pd
 
@@ -34,9 +33,6 @@ from utils.judge.history import closed_by, ids_of, judging_frame_of, net_pnl_tot
 from utils.judge.metrics import ROLLBACK_WINDOW_TRADES
 from utils.records.alerts import Alert, AlertRule
 from utils.records.latch import RollbackTrigger, TriggerCode
-
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
 
 ANOMALY_TRIGGERS: dict[AlertRule, TriggerCode] = {
     AlertRule.AUTH_ANOMALY: TriggerCode.AUTH_ANOMALY,
