@@ -249,7 +249,7 @@ def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
     # A prior losing close counts when the revenge guard would have refused the entry:
     # 0 <= entry - close < guard, i.e. close in (entry - guard, entry]; the loss itself counts
     # when it closed in that span (a zero-length trade), so it is taken off.
-    closes = losses["closed_at"].sort_values()
+    closes = losses["closed_at"]  # in close order, as `closed_rows` are
     entries, own = recent["opened_at"], recent["closed_at"]
     priors = closes.searchsorted(entries, side="right") - closes.searchsorted(
         entries - guard, side="right"

@@ -3,8 +3,8 @@
 Gates, ramp, rollback, coach, open risk and the compliance export read the journal as its
 judging frame (`utils.journal.judging_frame`, one row per trade) and never need a model per
 trade: closed trades before a moment and their exact net P&L (integer cents), the trades open
-at a moment, the first LIVE entry. Validated `Trade` models are built
-only for the few trades a judgement shows, through a `TradeLoader` (`Journal.trades_by_ids`).
+at a moment, the first LIVE entry. Validated `Trade` models are built only for the few trades
+a judgement shows, through a `TradeLoader` (`Journal.trades_by_ids`).
 
     frame = judging_frame_of(trades)            # the frame itself, or the frame of models
     closed = closed_by(frame, now)              # rows closed at or before now, in close order
