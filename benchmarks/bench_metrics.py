@@ -207,6 +207,7 @@ def report_size(folder: Path, size: int, figures: dict) -> None:
     with Journal.open(data) as journal:
         load = best_of(2, journal.trades_frame)
         frame = journal.trades_frame()
+        judging = median_of(3, journal.judging_frame)
     # Two trades still open, as in any live journal (they come last, as the journal orders).
     still_open = frame.index[-OPEN_TRADES:]
     frame.loc[still_open, ["closed_at", "close_session", "exit_price"]] = None
@@ -232,6 +233,7 @@ def report_size(folder: Path, size: int, figures: dict) -> None:
         f" | bare numpy {numpy_s * 1e3:8.2f} ms | ratio {metrics_s / numpy_s:5.2f}x | "
         + " | ".join(f"{k} {v * 1e3:.1f} ms" for k, v in extras.items())
     )
+    print(f"{size:>9,} trades | read judging_frame (no models) {judging:7.3f} s (median of 3)")
 
 
 def main() -> int:

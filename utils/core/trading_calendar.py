@@ -9,6 +9,7 @@ session is any Monday to Friday closing at 16:00 New York (no holiday rules are 
     next_session(date(2025, 4, 19))            # 2025-04-21: a Saturday belongs to Monday
     session_on_or_before(date(2026, 6, 19))    # 2026-06-18: Juneteenth moves back a day
     session_close(date(2025, 11, 28))          # 13:00 New York, as UTC: an early close
+    next_session_ordinals(days)                # next_session of many days, as ordinals
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 CALENDAR_YEARS = range(1990, 2100)
 EXCHANGE = "XNYS"
 REGULAR_CLOSE = time(16, 0)  # New York
 _NEW_YORK = ZoneInfo("America/New_York")
 _SATURDAY = 5
+_FIRST_COVERED = date(CALENDAR_YEARS[0], 1, 1).toordinal()
+_LAST_COVERED = date(CALENDAR_YEARS[-1], 12, 31).toordinal()
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,11 @@ def _calendar() -> _Calendar:
     return _Calendar(tuple(day.toordinal() for day in days), frozenset(days), early)
 
 
+@cache
+def _session_ordinals() -> np.ndarray:
+    return np.array(_calendar().ordinals, dtype=np.int64)
+
+
 def _covered(day: date) -> bool:
     return day.year in CALENDAR_YEARS
 
@@ -73,6 +83,22 @@ def next_session(day: date) -> date:
     while not is_trading_day(day):
         day += timedelta(days=1)
     return day
+
+
+def next_session_ordinals(days: np.ndarray) -> np.ndarray:
+    """`next_session` of many days given as `date.toordinal()` values, as ordinals (int64)."""
+    days = np.asarray(days, dtype=np.int64)
+    sessions = _session_ordinals()
+    first_on_or_after = np.searchsorted(sessions, days)
+    covered = (days >= _FIRST_COVERED) & (days <= _LAST_COVERED)
+    found = covered & (first_on_or_after < len(sessions))
+    moved = np.empty_like(days)
+    moved[found] = sessions[first_on_or_after[found]]
+    if not found.all():  # outside the calendar's years: day by day, once per distinct day
+        distinct, where = np.unique(days[~found], return_inverse=True)
+        nexts = [next_session(date.fromordinal(int(day))).toordinal() for day in distinct]
+        moved[~found] = np.array(nexts, dtype=np.int64)[where]
+    return moved
 
 
 def session_on_or_before(day: date) -> date:

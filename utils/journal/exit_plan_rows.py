@@ -29,7 +29,12 @@ _DECLARATIONS = (
     "FROM exit_plans e LEFT JOIN playbooks p ON p.id = e.playbook_id "
 )
 EXIT_PLANS_SQL = _DECLARATIONS + "ORDER BY e.trade_id, e.id"
-EXIT_PLANS_OF_ONE_SQL = _DECLARATIONS + "WHERE e.trade_id = :id ORDER BY e.id"
+EXIT_PLANS_OF_IDS_SQL = (
+    "SELECT e.trade_id, e.id, e.declared, e.profit_target_cents, e.stop_loss_cents, "
+    "e.time_exit_at, e.recorded_at, p.name, p.version "
+    "FROM exit_plans e LEFT JOIN playbooks p ON p.id = e.playbook_id "
+    "WHERE e.trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY e.trade_id, e.id"
+)
 _PLAYBOOKS = (
     "SELECT id, name, version, target_pct_of_max_profit, stop_multiple_of_entry, "
     "time_exit_dte, recorded_at FROM playbooks "

@@ -2,8 +2,9 @@
 
 Discipline, gates and metrics judge the whole history from this frame (numpy over columns);
 validated `Trade` models are built only for the few trades a judgement shows (the discipline
-window, open trades). `frame_from_trades` is the reference definition of every column:
-the journal's straight SQLite read must return an equal frame.
+window, open trades; `Journal.trades_by_ids`). `frame_from_trades` is the reference definition
+of every column: the journal's straight SQLite read (`Journal.judging_frame()`,
+`utils.journal.judging_read`) returns an equal frame.
 
 Columns (`JUDGING_COLUMNS`, dtypes in `JUDGING_DTYPES`):
 
@@ -31,11 +32,9 @@ from datetime import date, datetime
 import pandas as pd
 
 from utils.core.money import to_cents
-from utils.core.sessions import session_of
+from utils.core.sessions import NO_SESSION, session_of
 from utils.journal.trade import Trade
 from utils.spreads.families import underlying_family
-
-NO_SESSION = 0  # close_session of an open trade (no real date has ordinal 0)
 
 JUDGING_DTYPES: dict[str, str] = {
     "id": "int64",

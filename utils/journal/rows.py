@@ -11,6 +11,8 @@ years).
 
 from __future__ import annotations
 
+import json
+import operator
 import sqlite3
 from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime
@@ -18,7 +20,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from utils.journal.exit_plan_rows import (
-    EXIT_PLANS_OF_ONE_SQL,
+    EXIT_PLANS_OF_IDS_SQL,
     EXIT_PLANS_SQL,
     plan_declaration,
 )
@@ -31,8 +33,8 @@ from utils.core.prevalidated import build_validated, field_names
 from utils.core.money import from_cents
 from utils.spreads.legs import LegAction, PriceEffect
 
-# Reads take bound values from `store._filter_params` (or `{"id": ...}` for one trade).
-# The columns are in the order `TradeAssembler.trade` unpacks them.
+# Reads take bound values from `store._filter_params`, or `{"ids": ...}` (a JSON list of ids,
+# `_ids_param`) for chosen trades. The columns are in the order `TradeAssembler.trade` unpacks.
 TRADES_SQL = """
 SELECT t.id, t.uid, t.parent_id, p.uid, t.structure, t.underlying, t.quantity, t.multiplier,
        t.mode, t.source, t.opened_at, t.entry_price, t.entry_effect, t.max_loss_cents,
@@ -44,14 +46,15 @@ WHERE ((:want_open AND t.closed_at IS NULL) OR (:want_closed AND t.closed_at IS 
   AND instr(:modes, ',' || t.mode || ',') > 0
 ORDER BY t.id
 """
-TRADE_SQL = """
+TRADES_OF_IDS_SQL = """
 SELECT t.id, t.uid, t.parent_id, p.uid, t.structure, t.underlying, t.quantity, t.multiplier,
        t.mode, t.source, t.opened_at, t.entry_price, t.entry_effect, t.max_loss_cents,
        t.max_profit_cents, t.open_fees_cents, t.setup, t.profit_target_cents, t.stop_loss_cents,
        t.time_exit_at, t.closed_at, t.exit_price, t.exit_effect, t.fees_cents, t.net_pnl_cents,
        t.close_reason, t.followed_plan
 FROM trades t LEFT JOIN trades p ON p.id = t.parent_id
-WHERE t.id = :id
+WHERE t.id IN (SELECT value FROM json_each(:ids))
+ORDER BY t.id
 """
 CHILD_SQL = {
     "legs": "SELECT trade_id, occ_symbol, option_type, strike, expiration, action, quantity "
@@ -63,17 +66,24 @@ CHILD_SQL = {
     "notes": "SELECT trade_id, noted_at, body FROM trade_notes ORDER BY trade_id, id",
     "exit_plans": EXIT_PLANS_SQL,
 }
-CHILD_OF_ONE_SQL = {
+CHILD_OF_IDS_SQL = {
     "legs": "SELECT trade_id, occ_symbol, option_type, strike, expiration, action, quantity "
-    "FROM trade_legs WHERE trade_id = :id ORDER BY position",
-    "orders": "SELECT trade_id, broker_order_id FROM trade_orders WHERE trade_id = :id "
-    "ORDER BY position",
-    "tags": "SELECT trade_id, tag FROM trade_tags WHERE trade_id = :id ORDER BY position",
-    "mistakes": "SELECT trade_id, mistake FROM trade_mistakes WHERE trade_id = :id "
-    "ORDER BY noted_at, mistake",
-    "notes": "SELECT trade_id, noted_at, body FROM trade_notes WHERE trade_id = :id ORDER BY id",
-    "exit_plans": EXIT_PLANS_OF_ONE_SQL,
+    "FROM trade_legs WHERE trade_id IN (SELECT value FROM json_each(:ids)) "
+    "ORDER BY trade_id, position",
+    "orders": "SELECT trade_id, broker_order_id FROM trade_orders "
+    "WHERE trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY trade_id, position",
+    "tags": "SELECT trade_id, tag FROM trade_tags "
+    "WHERE trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY trade_id, position",
+    "mistakes": "SELECT trade_id, mistake FROM trade_mistakes "
+    "WHERE trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY trade_id, noted_at, mistake",
+    "notes": "SELECT trade_id, noted_at, body FROM trade_notes "
+    "WHERE trade_id IN (SELECT value FROM json_each(:ids)) ORDER BY trade_id, id",
+    "exit_plans": EXIT_PLANS_OF_IDS_SQL,
 }
+FLAGGED_IDS_SQL = "SELECT trade_id FROM trade_risk_flags"
+FLAGGED_OF_IDS_SQL = (
+    "SELECT trade_id FROM trade_risk_flags WHERE trade_id IN (SELECT value FROM json_each(:ids))"
+)
 
 # Stored enum values -> members (a dict lookup instead of an Enum call per value).
 _STRUCTURES = {member.value: member for member in Structure}
@@ -111,14 +121,34 @@ def _group(rows: list[tuple]) -> dict[int, list[tuple]]:
     return grouped
 
 
-def load_trades(conn: sqlite3.Connection, params: dict[str, Any], one: bool = False) -> list[Trade]:
-    """The trades the filter selects (or the one `params["id"]` names), in id order."""
-    rows = conn.execute(TRADE_SQL if one else TRADES_SQL, params).fetchall()
+def load_trades(conn: sqlite3.Connection, params: dict[str, Any]) -> list[Trade]:
+    """The trades the filter (`store._filter_params`) selects, in id order."""
+    return _assemble(conn, TRADES_SQL, CHILD_SQL, FLAGGED_IDS_SQL, params)
+
+
+def load_trades_of_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> list[Trade]:
+    """The trades of the given ids that exist, in id order, each once (one query per table)."""
+    params = {"ids": _ids_param(ids)}
+    return _assemble(conn, TRADES_OF_IDS_SQL, CHILD_OF_IDS_SQL, FLAGGED_OF_IDS_SQL, params)
+
+
+def _ids_param(ids: Iterable[int]) -> str:
+    """Trade ids as the JSON list `json_each(:ids)` reads (integers only, sorted, each once)."""
+    return json.dumps(sorted({operator.index(trade_id) for trade_id in ids}))
+
+
+def _assemble(
+    conn: sqlite3.Connection,
+    trades_sql: str,
+    child_sql: dict[str, str],
+    flagged_sql: str,
+    params: dict[str, Any],
+) -> list[Trade]:
+    rows = conn.execute(trades_sql, params).fetchall()
     children = {
-        name: _group(conn.execute(sql, params).fetchall())
-        for name, sql in (CHILD_OF_ONE_SQL if one else CHILD_SQL).items()
+        name: _group(conn.execute(sql, params).fetchall()) for name, sql in child_sql.items()
     }
-    flagged = {trade_id for (trade_id,) in conn.execute("SELECT trade_id FROM trade_risk_flags")}
+    flagged = {trade_id for (trade_id,) in conn.execute(flagged_sql, params)}
     return unprove_flagged(TradeAssembler().trades(rows, children), flagged)
 
 

@@ -49,7 +49,8 @@ from utils.journal.exit_plans import ExitPlan, Playbook, PlaybookDraft
 from utils.journal.import_report import ImportIssue, ImportReport
 from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
-from utils.journal.rows import load_trades
+from utils.journal.judging_read import read_judging_frame
+from utils.journal.rows import load_trades, load_trades_of_ids
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
 from utils.journal.tastytrade_csv import TastyCsv
 from utils.journal.tastytrade_plan import PlannedFill
@@ -158,16 +159,33 @@ class Journal:
 
     def get_trade(self, trade_id: int) -> Trade:
         """One trade by id (JournalError if there is none)."""
-        trades = self._load_trades({"id": trade_id}, one=True)
-        if not trades:
-            raise JournalError(f"there is no trade {trade_id} in the journal")
-        return trades[0]
+        return self.trades_by_ids([trade_id])[0]
+
+    def trades_by_ids(self, ids: Iterable[int]) -> list[Trade]:
+        """The trades of these ids, in id order, each once (JournalError naming any id the
+        journal does not hold): the models a judgement shows, without reading the rest."""
+        wanted = set(ids)
+        with self._lock:
+            trades = load_trades_of_ids(self._conn, wanted)
+        missing = sorted(wanted - {trade.id for trade in trades})
+        if missing:
+            named = ", ".join(str(trade_id) for trade_id in missing)
+            which = "are no trades" if len(missing) > 1 else "is no trade"
+            raise JournalError(f"there {which} {named} in the journal")
+        return trades
 
     def list_trades(
         self, *, status: TradeStatus | None = None, modes: Iterable[Mode] | None = None
     ) -> list[Trade]:
         """Trades in opening order, optionally only open or closed ones, or some modes."""
-        return self._load_trades(_filter_params(status, modes))
+        with self._lock:
+            return load_trades(self._conn, _filter_params(status, modes))
+
+    def judging_frame(self) -> pd.DataFrame:
+        """Every trade as THE JUDGING FRAME (`utils.journal.judging_frame`), read straight from
+        SQLite without building a model per trade; equal to `frame_from_trades(list_trades())`."""
+        with self._lock:
+            return read_judging_frame(self._conn)
 
     def trades_frame(
         self, *, status: TradeStatus | None = None, modes: Iterable[Mode] | None = None
@@ -390,10 +408,6 @@ class Journal:
                 name=name,
                 clock=self._clock,
             )
-
-    def _load_trades(self, params: dict[str, Any], one: bool = False) -> list[Trade]:
-        with self._lock:
-            return load_trades(self._conn, params, one)
 
 
 def _filter_params(status: TradeStatus | None, modes: Iterable[Mode] | None) -> dict[str, Any]:

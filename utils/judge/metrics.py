@@ -22,8 +22,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.sessions import to_utc
+from utils.journal.judging_frame import session_date
 from utils.journal.trade import Trade
-from utils.core.money import to_cents
+from utils.core.money import cents_as_float_usd, to_cents
 
 DEFAULT_BREAKEVEN_BAND_USD = 1.00
 SMALL_SAMPLE_TRADES = 30
@@ -170,6 +171,40 @@ def closed_trades(trades: pd.DataFrame | Sequence[Trade]) -> pd.DataFrame:
     if _in_close_order(stamps, closed["id"].to_numpy()):
         return closed
     return closed.sort_values(["closed_at", "id"], kind="stable")
+
+
+def closed_from_judging(frame: pd.DataFrame) -> pd.DataFrame:
+    """`closed_trades(trades_to_frame(trades))` from the judging frame of those trades
+    (`utils.journal.judging_frame`, the trades in its row order), without a model per trade."""
+    if frame.empty:
+        return closed_trades(trades_to_frame([]))
+    sessions, where = np.unique(frame["close_session"].to_numpy(), return_inverse=True)
+    days = np.array([session_date(int(ordinal)) for ordinal in sessions], dtype=object)
+    closed_at = frame["closed_at"]
+    # As pandas reads Python datetimes: microseconds, or seconds when every trade is open.
+    unit = "us" if closed_at.notna().any() else "s"
+    max_loss_usd = cents_as_float_usd(frame["max_loss_cents"].to_numpy(dtype="float64"))
+    net_pnl_usd = cents_as_float_usd(
+        frame["net_pnl_cents"].to_numpy(dtype="float64", na_value=np.nan)
+    )
+    columns = {
+        "id": frame["id"].to_numpy(),
+        # typed as pandas types a list of texts (`str` on pandas 3, object before)
+        **{
+            name: pd.Series(frame[name].to_numpy(), dtype=object).infer_objects()
+            for name in ("structure", "underlying", "mode")
+        },
+        "closed_at": closed_at.dt.as_unit(unit).array,
+        "close_session": days[where],
+        "max_loss_usd": max_loss_usd,
+        "net_pnl_usd": net_pnl_usd,
+        "net_pnl_cents": frame["net_pnl_cents"].array,
+        "r_multiple": net_pnl_usd / max_loss_usd,
+    }
+    metrics = pd.DataFrame(
+        {name: pd.Series(values, copy=False) for name, values in columns.items()}, copy=False
+    )
+    return closed_trades(metrics)
 
 
 def closed_before(trades: Iterable[Trade], now: datetime) -> list[Trade]:

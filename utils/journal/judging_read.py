@@ -1,0 +1,180 @@
+"""The judging frame read straight from SQLite, without a model per trade (`Journal.judging_frame`).
+
+The trades are read in one snapshot, `CHUNK_TRADES` at a time (by id), so memory stays low at any
+journal size. In each chunk every column comes back as one text (SQLite's `group_concat` over the
+same rows, so the columns line up) that numpy parses whole: integers as int64 (a NULL is written
+as a value the column never holds, or is known from `closed_at`: the net P&L is NULL exactly when
+the trade is open), timestamps as the journal's fixed-width UTC text (`writes.stamp`; any other
+ISO form is parsed by pandas instead). Mistakes, declared exit plans and risk flags come back as
+the ids of the trades they name. Repeated texts (mode, structure, underlying, family) are one
+shared string object each. The result equals `frame_from_trades(journal.list_trades())`
+(tests/journal/test_judging_frame.py): a stored trade is proved unless it is flagged, as
+`utils.journal.rows.load_trades` decides.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+
+from utils.core.sessions import session_ordinals
+from utils.journal.errors import JournalError
+from utils.journal.judging_frame import JUDGING_COLUMNS, JUDGING_DTYPES
+from utils.spreads.families import underlying_family
+
+CHUNK_TRADES = 20_000
+_STAMP_WIDTH = len("2025-01-06T15:00:00.000000+00:00")  # `writes.stamp`
+_NO_STAMP = " " * _STAMP_WIDTH  # a NULL timestamp, of the same width
+_STAMP_END = np.frombuffer(b"+00:00,", dtype=np.uint8)  # UTC offset and separator
+
+# (frame column, SQL expression over a chunk `t` of trades), in the statement's order.
+_INTEGERS = (
+    ("id", "t.id"),
+    ("quantity", "t.quantity"),
+    ("multiplier", "t.multiplier"),
+    ("max_loss_cents", "t.max_loss_cents"),
+    ("fees_cents", "t.fees_cents"),
+    ("net_pnl_cents", "COALESCE(t.net_pnl_cents, 0)"),  # NULL exactly when open
+    ("profit_target_cents", "COALESCE(t.profit_target_cents, 0)"),  # else > 0
+    ("stop_loss_cents", "COALESCE(t.stop_loss_cents, 0)"),  # else > 0
+    ("followed_plan", "COALESCE(t.followed_plan, -1)"),  # else 0 or 1
+)
+_TEXTS = (("mode", "t.mode"), ("structure", "t.structure"), ("underlying", "t.underlying"))
+_INSTANTS = (
+    ("opened_at", "t.opened_at"),
+    ("closed_at", f"COALESCE(t.closed_at, '{_NO_STAMP}')"),
+    ("time_exit_at", f"COALESCE(t.time_exit_at, '{_NO_STAMP}')"),
+)
+_COLUMNS = (*_INTEGERS, *_TEXTS, *_INSTANTS)
+_EMPTY_DTYPES = {
+    **{name: object for name, _ in _TEXTS},
+    **{name: "M8[us]" for name, _ in _INSTANTS},
+}
+# A chunk is the trades with ids in (after, last]; its last id is CHUNK_TRADES ids on.
+CHUNK_LAST_ID_SQL = "SELECT id FROM trades WHERE id > :after ORDER BY id LIMIT 1 OFFSET :skip"
+CHUNK_SQL = (  # built from the constant expressions above, no input
+    "SELECT COUNT(*), "  # nosec B608
+    + ", ".join(f"group_concat({sql}, ',')" for _, sql in _COLUMNS)
+    + " FROM trades t WHERE t.id > :after AND t.id <= :last"
+)
+_BELOW_EVERY_ID, _MAX_ID = -(2**63), 2**63 - 1  # SQLite's rowid range
+# The ids of the trades that have mistakes (once per mistake), declared plans, risk flags.
+NAMED_TRADES_SQL = (
+    "SELECT (SELECT group_concat(trade_id) FROM trade_mistakes), "
+    "(SELECT group_concat(trade_id) FROM exit_plans), "
+    "(SELECT group_concat(trade_id) FROM trade_risk_flags)"
+)
+
+
+def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every journaled trade as the judging frame, ordered by opening time then id."""
+    with _snapshot(conn):
+        chunks = _read_chunks(conn)
+        mistaken, planned, flagged = conn.execute(NAMED_TRADES_SQL).fetchone()
+    raw = {name: _concatenated(chunks, name) for name, _ in _COLUMNS}  # frees chunks as it goes
+    order = np.lexsort((raw["id"], raw["opened_at"]))
+    column = {name: raw.pop(name)[order] for name in list(raw)}  # one column copied at a time
+    ids = column["id"]
+    symbol_of, symbols = pd.factorize(column["underlying"])
+    families = np.array([underlying_family(symbol) for symbol in symbols], dtype=object)
+    column["family"] = families[symbol_of]
+    for name, _ in _INSTANTS:
+        column[name] = pd.DatetimeIndex(column[name]).as_unit("ns").tz_localize("UTC")
+    column["session"] = session_ordinals(column["opened_at"])
+    column["close_session"] = session_ordinals(column["closed_at"])
+    open_trades = np.asarray(column["closed_at"].isna())
+    column["net_pnl_cents"] = pd.arrays.IntegerArray(column["net_pnl_cents"], open_trades)
+    for name in ("profit_target_cents", "stop_loss_cents"):
+        column[name] = pd.arrays.IntegerArray(column[name], column[name] == 0)
+    answer = column["followed_plan"]
+    column["followed_plan"] = pd.arrays.BooleanArray(answer == 1, answer == -1)
+    mistakes = pd.Series(_integers(mistaken)).value_counts()
+    column["mistakes"] = mistakes.reindex(ids, fill_value=0).to_numpy(dtype=np.int64)
+    column["later_plans"] = np.isin(ids, _integers(planned))
+    column["flagged"] = np.isin(ids, _integers(flagged))
+    column["proved"] = ~column["flagged"]
+    typed = {
+        name: pd.Series(column.pop(name), dtype=JUDGING_DTYPES[name], copy=False)
+        for name in JUDGING_COLUMNS
+    }
+    return pd.DataFrame(typed, copy=False)  # the columns as they are: no second copy
+
+
+def _read_chunks(conn: sqlite3.Connection) -> list[dict[str, np.ndarray]]:
+    """Every trade's columns, `CHUNK_TRADES` trades at a time in id order."""
+    shared: dict[str, str] = {}
+    chunks = []
+    after = _BELOW_EVERY_ID
+    while after != _MAX_ID:
+        end = conn.execute(CHUNK_LAST_ID_SQL, {"after": after, "skip": CHUNK_TRADES - 1}).fetchone()
+        last = _MAX_ID if end is None else end[0]
+        count, *texts = conn.execute(CHUNK_SQL, {"after": after, "last": last}).fetchone()
+        if count:
+            chunks.append(_chunk(count, texts, shared))
+        after = last
+    return chunks
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: every statement inside sees the same committed journal."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:  # (an error may have ended it already)
+            conn.execute("ROLLBACK")  # nothing was written: this only ends the snapshot
+
+
+def _chunk(count: int, texts: list[str], shared: dict[str, str]) -> dict[str, np.ndarray]:
+    """One chunk's column texts as arrays (`shared` keeps one object per distinct text)."""
+    raw = dict(zip((name for name, _ in _COLUMNS), texts))
+    arrays = {name: _integers(raw[name]) for name, _ in _INTEGERS}
+    arrays.update({name: _shared_texts(raw[name], shared) for name, _ in _TEXTS})
+    arrays.update({name: _instants(raw[name], count) for name, _ in _INSTANTS})
+    if any(len(values) != count for values in arrays.values()):
+        raise JournalError("the journal's trades could not be read whole (a column is short)")
+    return arrays
+
+
+def _concatenated(chunks: list[dict[str, np.ndarray]], name: str) -> np.ndarray:
+    """One column of every chunk, taken out of the chunks (of an empty journal: empty, of the
+    column's dtype)."""
+    if chunks:
+        return np.concatenate([chunk.pop(name) for chunk in chunks])
+    return np.empty(0, dtype=_EMPTY_DTYPES.get(name, np.int64))
+
+
+def _integers(text: str | None) -> np.ndarray:
+    """A `group_concat` of integers as int64 (none for None)."""
+    if text is None:
+        return np.empty(0, dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",")  # type: ignore[call-overload]
+
+
+def _shared_texts(text: str, shared: dict[str, str]) -> np.ndarray:
+    """A `group_concat` of texts without commas as an object array of shared strings."""
+    codes, distinct = pd.factorize(np.array(text.split(","), dtype=object))
+    objects = np.array([shared.setdefault(value, value) for value in distinct], dtype=object)
+    return objects[codes]
+
+
+def _instants(text: str, count: int) -> np.ndarray:
+    """A `group_concat` of stored UTC timestamps as datetime64[us] (`_NO_STAMP` is NaT)."""
+    data = (text + ",").encode("ascii", errors="replace")
+    if len(data) == count * (_STAMP_WIDTH + 1):
+        rows = np.frombuffer(data, dtype=np.uint8).reshape(count, _STAMP_WIDTH + 1)
+        missing = rows[:, 0] == ord(" ")
+        if ((rows[:, _STAMP_WIDTH - 6 :] == _STAMP_END).all(axis=1) | missing).all():
+            local = rows[:, : _STAMP_WIDTH - 6].copy().view(f"S{_STAMP_WIDTH - 6}").ravel()
+            try:
+                return np.where(missing, b"NaT", local).astype("datetime64[us]")
+            except ValueError:
+                pass  # not the journal's own form after all: parsed by pandas below
+    stamps = [part.strip() for part in text.split(",")]
+    parsed = pd.to_datetime(stamps, utc=True, format="ISO8601")
+    return pd.DatetimeIndex(parsed).tz_localize(None).as_unit("us").to_numpy()
