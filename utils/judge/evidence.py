@@ -27,17 +27,15 @@ from utils.judge.gates import GateReport, evaluate_gates
 from utils.judge.ramp import RampDecision, first_live_order_at, ramp_level
 from utils.judge.risk import UnderlyingRisk, open_risk_by_underlying
 from utils.judge.rollback import rollback_triggers
-from utils.journal.judging_frame import frame_from_trades
 from utils.journal.store import Journal
-from utils.judge.history import ids_of, loader_of, trades_in_order
+from utils.judge.history import ids_of, trades_in_order
 from utils.journal.trade import Trade
 from utils.judge.metrics import (
     MetricsSummary,
     WindowExpectancy,
-    closed_trades,
+    closed_from_judging,
     last_n_expectancy,
     summarize,
-    trades_to_frame,
 )
 from utils.records.latch import LatchState, RollbackLatchStore, RollbackTrigger
 from utils.records.audit import AuditLog
@@ -110,14 +108,13 @@ def gather_evidence(
     """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers.
 
     `ci` is the CI status when the caller has just read it (else it is read here)."""
-    trades = stores.journal.list_trades()
-    frame = frame_from_trades(trades)
-    load = loader_of(trades)
-    closed = closed_trades(trades_to_frame(trades))
+    frame = stores.journal.judging_frame()
+    load = stores.journal.trades_by_ids
+    closed = closed_from_judging(frame)
     alerts = tuple(stores.alerts.alerts())
     working = stores.working_openings()
     discipline = evaluate_discipline(
-        trades,
+        stores.journal.list_trades(),
         settings=settings,
         now=now,
         alerts=alerts,
