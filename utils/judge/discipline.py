@@ -1,12 +1,16 @@
 """Discipline: rule checks on trades and sessions -> violations -> a 0-100 score and clean sessions.
 
 Each rule is a small named function with an id, a weight (the points one violation costs) and a
-sentence; `DISCIPLINE_RULES` lists them and `evaluate_discipline` runs them all. Nothing here
-reads a store: trades, alerts and journaled sessions come in as data.
+sentence; `DISCIPLINE_RULES` lists them. `evaluate_discipline` judges the whole history from the
+journal's judging frame (`utils.journal.judging_frame`) with numpy
+(`utils.judge.discipline_history`), and builds violations with their sentences (the literal
+rules over validated models, loaded by `load_trades`) only for the window. Nothing here reads a
+store: the frame, its loader, alerts and journaled sessions come in as data.
 
     report = evaluate_discipline(
-        trades, settings=settings, now=now, alerts=alert_store.alerts(),
-        journaled_sessions=journal.sessions_frame()["session"], ladder_level=1,
+        journal.judging_frame(), load_trades=journal.trades_by_ids, settings=settings,
+        now=now, alerts=alert_store.alerts(), journaled_sessions=journal.journaled_sessions(),
+        working=working_openings, ladder_level=1,
     )
     report.score, report.parts, report.violations, report.clean_sessions, report.sentence
 
@@ -34,8 +38,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
+from typing import Annotated, overload
 
-from pydantic import BaseModel, ConfigDict, computed_field
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, SkipValidation, computed_field
 
 from utils.core.config import Settings
 from utils.core.prevalidated import build_validated, field_names
@@ -43,14 +51,15 @@ from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
 from utils.core.trading_calendar import is_trading_day, next_session
 from utils.journal.exit_plans import PlanDeclared
+from utils.journal.judging_frame import frame_from_trades
 from utils.journal.trade import Trade
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
     DisciplineContext,
     DisciplineRule,
     RuleId,
-    halt_windows,
 )
+from utils.judge.discipline_history import HistoryInputs, TradeLoader, history_breaches
 from utils.judge.risk import open_at_each_entry
 from utils.records.alerts import Alert
 from utils.records.working_orders import WorkingOpening
@@ -167,7 +176,7 @@ class DisciplineReport(BaseModel):
     score: int
     parts: tuple[ScorePart, ...]
     violations: tuple[Violation, ...]
-    all_violations: tuple[Violation, ...]
+    all_violations: Annotated[Sequence[Violation], SkipValidation]
     sessions: tuple[SessionVerdict, ...]
     plans: tuple[PlanDeclarations, ...] = ()
 
@@ -277,12 +286,25 @@ def _on_sessions(counts: Counter[date]) -> Counter[date]:
     return moved
 
 
+def _broken_sessions(breaches: pd.DataFrame) -> dict[date, tuple[RuleId, ...]]:
+    """The rules broken in each session, in the violations' order."""
+    sessions = breaches["session"].to_numpy(dtype=np.int64)
+    order = np.argsort(sessions, kind="stable")
+    sessions, rules = sessions[order], breaches["rule"].to_numpy(dtype=object)[order]
+    starts = np.flatnonzero(np.diff(sessions, prepend=-1))
+    ends = np.append(starts[1:], len(sessions))
+    return {
+        date.fromordinal(int(sessions[start])): tuple(rules[start:end])
+        for start, end in zip(starts, ends)
+    }
+
+
 def _session_verdicts(
-    actions: Counter[date], violations: Sequence[Violation], alerts: Sequence[Alert], today: date
+    actions: Counter[date],
+    broken: Mapping[date, tuple[RuleId, ...]],
+    alerts: Sequence[Alert],
+    today: date,
 ) -> tuple[SessionVerdict, ...]:
-    broken: dict[date, list[RuleId]] = {}
-    for violation in violations:
-        broken.setdefault(violation.session, []).append(violation.code)
     # Stored sessions written before the trading calendar may be weekends or holidays.
     actions = _on_sessions(actions)
     alert_counts = _on_sessions(Counter(alert.session for alert in alerts))
@@ -291,79 +313,152 @@ def _session_verdicts(
         SessionVerdict(
             session=s,
             actions=actions.get(s, 0),
-            violations=tuple(broken.get(s, ())),
+            violations=broken.get(s, ()),
             high_alerts=alert_counts.get(s, 0),
         )
         for s in sessions
     )
 
 
+def loader_over(trades: Sequence[Trade]) -> TradeLoader:
+    """A trade loader over trades already in memory (what `Journal.trades_by_ids` is for the
+    journal)."""
+    by_id: dict[int, list[Trade]] = {}
+    for trade in trades:
+        by_id.setdefault(trade.id, []).append(trade)
+
+    def load(ids: Sequence[int]) -> list[Trade]:
+        return [trade for i in dict.fromkeys(ids) for trade in by_id.get(i, ())]
+
+    return load
+
+
+def _context(data: HistoryInputs, trades: tuple[Trade, ...]) -> DisciplineContext:
+    """The literal rules' context over some of the history's trades (by opening time)."""
+    return DisciplineContext(
+        trades=trades,
+        open_at_entry=open_at_each_entry(trades),
+        alerts=data.alerts,
+        halts=data.halts,
+        settings=data.settings,
+        ladder_level=data.ladder_level,
+        risk_capital_usd=data.risk_capital_usd,
+        now=data.now,
+        working=data.working,
+    )
+
+
+class AllViolations(Sequence[Violation]):
+    """Every violation of the whole history, with its sentence, built by the literal rules over
+    every trade's model on first read (the report shows only the window's; nothing on the
+    page reads these)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, data: HistoryInputs) -> None:
+        self._data = data
+
+    @cached_property
+    def _items(self) -> tuple[Violation, ...]:
+        every = np.ones(len(self._data.ids), dtype=bool)
+        return tuple(run_rules(_context(self._data, self._data.models(every))))
+
+    @overload
+    def __getitem__(self, index: int) -> Violation: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Violation]: ...
+
+    def __getitem__(self, index: int | slice) -> Violation | Sequence[Violation]:
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AllViolations | tuple):
+            return self._items == tuple(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
+def _counted_in_window(
+    violations: Iterable[Violation], window_ids: frozenset[int], first: date, today: date
+) -> tuple[Violation, ...]:
+    """Trade violations of the window's trades; session violations of its sessions."""
+    return tuple(
+        v
+        for v in violations
+        if (
+            v.trade_id in window_ids
+            if v.alert_id is None and v.trade_id is not None
+            else first <= v.session <= today
+        )
+    )
+
+
 def evaluate_discipline(
-    trades: Sequence[Trade],
+    trades: pd.DataFrame | Sequence[Trade],
     *,
     settings: Settings,
     now: datetime,
+    load_trades: TradeLoader | None = None,
     alerts: Sequence[Alert] = (),
     journaled_sessions: Iterable[date] | Mapping[date, int] | None = None,
     ladder_level: int = 1,
     risk_capital_usd: Decimal | None = None,
     window_trades: int = DISCIPLINE_WINDOW_TRADES,
-    rules: Sequence[DisciplineRule] = DISCIPLINE_RULES,
     working: Sequence[WorkingOpening] = (),
 ) -> DisciplineReport:
-    """Run every rule over every trade and alert; score the window; judge each session.
+    """Judge every trade and alert by every rule; score the window; judge each session.
 
+    `trades` is the journal's judging frame (`utils.journal.judging_frame`, by opening time
+    then id) with `load_trades` (`Journal.trades_by_ids`) building the models of the few trades
+    the window's sentences need, or the trades themselves (judged through the same frame).
     `journaled_sessions` lists the sessions with journaled actions (e.g. the journal's
-    `sessions_frame()["session"]`, or a session -> action count mapping); without it they are
-    read off the trades (opens, closes, notes). `risk_capital_usd` defaults to the settings' risk
-    budget (net liquidating value at each past entry is unknown). Trades opened after `now` and
-    alerts raised after it are ignored. `working` are the opening orders still working (or of
-    unknown outcome): they count as open spreads from when they were sent (TOO_MANY_CONCURRENT,
-    UNDERLYING_RISK_OVER_LIMIT), their own violations in the session they were sent.
+    `journaled_sessions()`, or a session -> action count mapping); required with a frame, and
+    read off the trades (opens, closes, notes) when trades are given without it.
+    `risk_capital_usd` defaults to the settings' risk budget (net liquidating value at each
+    past entry is unknown). Trades opened after `now` and alerts raised after it are ignored.
+    `working` are the opening orders still working (or of unknown outcome): they count as open
+    spreads from when they were sent (TOO_MANY_CONCURRENT, UNDERLYING_RISK_OVER_LIMIT), their
+    own violations in the session they were sent.
     """
     if window_trades < 1:
         raise ValueError("the discipline window must hold at least 1 trade")
     moment = to_utc(now)
     today = session_of(moment)
-    ordered = tuple(
-        sorted((t for t in trades if t.opened_at <= moment), key=lambda t: (t.opened_at, t.id))
-    )
-    known_alerts = tuple(a for a in alerts if to_utc(a.raised_at) <= moment)
-    ctx = DisciplineContext(
-        trades=ordered,
-        open_at_entry=open_at_each_entry(ordered),
-        alerts=known_alerts,
-        halts=halt_windows(known_alerts, settings.halt_hours),
-        settings=settings,
-        ladder_level=ladder_level,
-        risk_capital_usd=settings.risk_budget_usd if risk_capital_usd is None else risk_capital_usd,
-        now=moment,
-        working=tuple(
-            sorted(
-                (o for o in working if to_utc(o.submitted_at) <= moment),
-                key=lambda o: to_utc(o.submitted_at),
-            )
-        ),
-    )
-    every = run_rules(ctx, rules)
-    window = ordered[-window_trades:]
-    window_ids = tuple(t.id for t in window)
-    first = min(ctx.sessions[-window_trades:], default=today)
-    counted = frozenset(window_ids)
-    in_window = tuple(
-        v
-        for v in every
-        if (
-            v.trade_id in counted
-            if v.alert_id is None and v.trade_id is not None
-            else first <= v.session <= today
-        )
-    )
-    parts = _score_parts(in_window, rules)
-    if journaled_sessions is None:
-        actions = action_sessions_from_trades(ordered)
+    if isinstance(trades, pd.DataFrame):
+        if load_trades is None or journaled_sessions is None:
+            raise ValueError("a judging frame needs its trade loader and journaled sessions")
+        frame = trades
     else:
-        actions = Counter(journaled_sessions)
+        models = tuple(trades)
+        frame, load_trades = frame_from_trades(models), loader_over(models)
+        if journaled_sessions is None:
+            journaled_sessions = action_sessions_from_trades(
+                t for t in models if t.opened_at <= moment
+            )
+    data = HistoryInputs.judging(
+        frame,
+        load_trades=load_trades,
+        settings=settings,
+        now=moment,
+        alerts=alerts,
+        working=working,
+        ladder_level=ladder_level,
+        risk_capital_usd=risk_capital_usd,
+    )
+    window_ids = tuple(int(i) for i in data.ids[-window_trades:])
+    first = date.fromordinal(int(data.sessions[-window_trades:].min())) if window_ids else today
+    # The window's violations, with sentences: the literal rules over just the trades they
+    # need (the window is the frame's tail: its models are the last ones loaded).
+    ctx = _context(data, data.models(data.needed_for_window(len(window_ids))))
+    window = ctx.trades[len(ctx.trades) - len(window_ids) :]
+    in_window = _counted_in_window(run_rules(ctx), frozenset(window_ids), first, today)
+    parts = _score_parts(in_window, DISCIPLINE_RULES)
     return DisciplineReport(
         evaluated_at=moment,
         window_size=window_trades,
@@ -373,7 +468,12 @@ def evaluate_discipline(
         score=max(0, FULL_SCORE - sum(part.points for part in parts)),
         parts=parts,
         violations=in_window,
-        all_violations=tuple(every),
-        sessions=_session_verdicts(actions, every, known_alerts, today),
+        all_violations=AllViolations(data),
+        sessions=_session_verdicts(
+            Counter(journaled_sessions),
+            _broken_sessions(history_breaches(data)),
+            data.alerts,
+            today,
+        ),
         plans=plan_declarations(window),
     )
