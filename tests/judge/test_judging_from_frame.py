@@ -36,9 +36,9 @@ from utils.judge.coach import (
     coach_report,
     coach_winners_closed_early,
 )
-from utils.judge.discipline import evaluate_discipline
+from utils.judge.discipline import evaluate_discipline, loader_over
 from utils.judge.gates import GateCode, evaluate_gates
-from utils.judge.history import closed_by, loader_of
+from utils.judge.history import closed_by
 from utils.judge.metrics import closed_before, expectancy_above
 from utils.judge.ramp import first_live_order_at, ramp_level
 from utils.judge.risk import open_risk_by_underlying
@@ -230,7 +230,7 @@ def coach_inputs(trades, now, settings, discipline) -> tuple[CoachInput, CoachIn
     """The coach's input from the frame (with a loader) and from the closed models."""
     shared = dict(discipline=discipline, gates=None, settings=settings, window_trades=())
     from_frame = CoachInput(
-        closed=closed_by(frame_from_trades(trades), now), load_trades=loader_of(trades), **shared
+        closed=closed_by(frame_from_trades(trades), now), load_trades=loader_over(trades), **shared
     )
     return from_frame, CoachInput(closed=tuple(closed_before(trades, now)), **shared)
 
@@ -246,7 +246,7 @@ def test_coach_notes_from_the_frame_are_the_models_notes(seed, histories, settin
         discipline=no_discipline,
         settings=settings,
         now=now,
-        load_trades=loader_of(trades),
+        load_trades=loader_over(trades),
     )
     assert report == coach_report(trades, discipline=no_discipline, settings=settings, now=now)
 

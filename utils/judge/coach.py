@@ -32,16 +32,15 @@ from pydantic import BaseModel, ConfigDict
 from utils.core.config import Settings
 from utils.core.display import usd
 from utils.core.reasons import Reason
-from utils.judge.discipline import DisciplineReport
+from utils.judge.discipline import DisciplineReport, loader_over
+from utils.judge.discipline_history import TradeLoader
 from utils.judge.discipline_rules import RuleId
 from utils.judge.gates import GateCode, GateReport, GateResult
 from utils.judge.history import (
-    TradeLoader,
     closed_by,
     ids_of,
     in_close_order,
     judging_frame_of,
-    loader_of,
     trades_in_order,
 )
 from utils.journal.judging_frame import frame_from_trades
@@ -157,7 +156,7 @@ class CoachInput:
         """The models of some closed trades, in the order of `ids`."""
         load = self.load_trades
         if load is None:
-            load = loader_of(() if isinstance(self.closed, pd.DataFrame) else self.closed)
+            load = loader_over(() if isinstance(self.closed, pd.DataFrame) else self.closed)
         return trades_in_order(load, ids)
 
 
@@ -480,7 +479,7 @@ def coach_report(
     if load_trades is None:
         if isinstance(trades, pd.DataFrame):
             raise ValueError("the coach needs load_trades to judge a judging frame")
-        load_trades = loader_of(trades)
+        load_trades = loader_over(list(trades))
     data = CoachInput(
         closed=closed_by(judging_frame_of(trades), moment),
         discipline=discipline,

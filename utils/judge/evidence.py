@@ -114,7 +114,8 @@ def gather_evidence(
     alerts = tuple(stores.alerts.alerts())
     working = stores.working_openings()
     discipline = evaluate_discipline(
-        stores.journal.list_trades(),
+        frame,
+        load_trades=load,
         settings=settings,
         now=now,
         alerts=alerts,

@@ -13,9 +13,10 @@ a judgement shows, through a `TradeLoader` (`Journal.trades_by_ids`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,25 +26,15 @@ from utils.core.sessions import to_utc
 from utils.journal.judging_frame import frame_from_trades
 from utils.journal.trade import Mode, Trade
 
-ZERO = Decimal(0)
+if TYPE_CHECKING:  # the discipline history imports the ramp, which imports this module
+    from utils.judge.discipline_history import TradeLoader
 
-# Validated models of the trades with these ids (in any order; unknown ids are left out).
-TradeLoader = Callable[[Sequence[int]], Sequence[Trade]]
+ZERO = Decimal(0)
 
 
 def judging_frame_of(trades: pd.DataFrame | Iterable[Trade]) -> pd.DataFrame:
     """The judging frame: as given, or built from models (`frame_from_trades`)."""
     return trades if isinstance(trades, pd.DataFrame) else frame_from_trades(list(trades))
-
-
-def loader_of(trades: Iterable[Trade]) -> TradeLoader:
-    """A `TradeLoader` over models already in memory."""
-    by_id = {trade.id: trade for trade in trades}
-
-    def load(ids: Sequence[int]) -> list[Trade]:
-        return [by_id[i] for i in ids if i in by_id]
-
-    return load
 
 
 def trades_in_order(load: TradeLoader, ids: Sequence[int]) -> tuple[Trade, ...]:
