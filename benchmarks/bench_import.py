@@ -1,16 +1,19 @@
 """Speed of the two CSV imports through the command line, against pandas reading the same file.
 
-Run: `.venv/bin/python -m benchmarks.bench_import [--sizes 1000 10000 20000] [--runs 3]`
-(nothing here is a pass/fail test).
+Run: `.venv/bin/python -m benchmarks.bench_import [--sizes 1000 10000 100000] [--runs 3]
+[--root OTHER_CHECKOUT]` (nothing here is a pass/fail test).
 
-For each size, a journal CSV of that many closed trades and a tastytrade export of that many
-spreads (each opened and closed by an order, all on the same two contracts, so a closing row
-must find the one open spread among every spread ever opened) are generated with the
-generators of `benchmarks.bench_metrics`. Each file is imported by a fresh process,
-`python -m utils.journal --data-dir D import FILE` into an empty data folder, and the median
-wall time of `--runs` runs and the largest peak resident memory of those processes (the child's
-`ru_maxrss`) are printed next to the same figures of a process that only runs `pandas.read_csv`
-on the same file (the floor of "read a CSV in a new Python process").
+For each size, a journal CSV of that many trades (`benchmarks.bench_page.journal_csv`: one every
+30 minutes, the last two open, the files the page benchmark imports) and a tastytrade export of
+that many spreads (`benchmarks.bench_metrics.tasty_csv`: each opened and closed by an order, all
+on the same two contracts, so a closing row must find the one open spread among every spread
+ever opened; sizes above `--tasty-max` are skipped) are generated. Each file is imported by a
+fresh process, `python -m utils.journal --data-dir D import FILE` (run in `--root`, default this
+checkout, e.g. an export of main for the figures before a change) into an empty data folder, and
+the median wall time of `--runs` runs (one run at 100k and above) and the largest peak resident
+memory of those processes (each one's own VmHWM) are printed next to the same figures of a
+process that only runs `pandas.read_csv` on the same file (the floor of "read a CSV in a new
+Python process"), with the ratios of time and memory.
 """
 
 from __future__ import annotations
@@ -24,36 +27,62 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_metrics import journal_csv, tasty_csv, template_csv
+from benchmarks.bench_metrics import tasty_csv, template_csv
+from benchmarks.bench_page import far_expiry, journal_csv
 
 ROOT = Path(__file__).resolve().parents[1]
+LARGE = 100_000  # from this size on, one run per figure
+# Run as `python -c PROBE -m MODULE ARGS...` or `python -c PROBE -c CODE`: runs the module or the
+# code, then writes the process's own peak resident memory (VmHWM, kB) to $BENCH_PEAK_FILE. The
+# child's `ru_maxrss` would also count the memory of this process it was forked from.
+PROBE = """
+import atexit, os, runpy, sys
+def peak():
+    with open("/proc/self/status") as status, open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+        out.write(next(line for line in status if line.startswith("VmHWM")).split()[1])
+atexit.register(peak)
+kind, target, *rest = sys.argv[1:]
+sys.argv = [target, *rest]
+if kind == "-m":
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    exec(target, {"__name__": "__main__"})
+"""
 
 
-def median_seconds(runs: int, command: list[str], fresh: Path | None = None) -> tuple[float, float]:
+def median_seconds(
+    runs: int, command: list[str], fresh: Path | None = None, root: Path = ROOT
+) -> tuple[float, float]:
     """The median wall time of `runs` runs of `command` (a new empty `fresh` folder each run),
     and the largest peak resident memory (MB) of those processes."""
     timings, peaks = [], []
-    for run in range(runs):
-        arguments = list(command)
-        if fresh is not None:
-            folder = fresh / f"run{run}-{time.monotonic_ns()}"
-            arguments[arguments.index("DATA_DIR")] = str(folder)
-        started = time.perf_counter()
-        process = subprocess.Popen(  # nosec B603  # fixed arguments, no shell
-            arguments, cwd=ROOT, stdout=subprocess.DEVNULL
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        timings.append(time.perf_counter() - started)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"{' '.join(arguments[:6])} failed")
-        peaks.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
+    with tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch) / "peak"
+        for run in range(runs):
+            arguments = [sys.executable, "-c", PROBE, *command]
+            if fresh is not None:
+                folder = fresh / f"run{run}-{time.monotonic_ns()}"
+                arguments[arguments.index("DATA_DIR")] = str(folder)
+            started = time.perf_counter()
+            process = subprocess.Popen(  # nosec B603  # fixed arguments, no shell
+                arguments, cwd=root, stdout=subprocess.DEVNULL, env=_env(peak_file)
+            )
+            status = process.wait()
+            timings.append(time.perf_counter() - started)
+            if status != 0:
+                raise RuntimeError(f"{' '.join(command[:6])} failed")
+            peaks.append(int(peak_file.read_text()) / 1024)  # kB
     return statistics.median(timings), max(peaks)
+
+
+def _env(peak_file: Path) -> dict[str, str]:
+    """This environment, without writing bytecode into the checkout that is run."""
+    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "BENCH_PEAK_FILE": str(peak_file)}
 
 
 def import_command(path: Path, mode: list[str]) -> list[str]:
     """The CLI import of `path`; DATA_DIR is replaced by a fresh folder per run."""
     return [
-        sys.executable,
         "-m",
         "utils.journal",
         "--data-dir",
@@ -69,36 +98,44 @@ def import_command(path: Path, mode: list[str]) -> list[str]:
 def read_csv_command(path: Path) -> list[str]:
     """A process that only reads `path` with pandas."""
     code = f"import pandas; pandas.read_csv({str(path)!r})"
-    return [sys.executable, "-c", code]
+    return ["-c", code]
 
 
 def main() -> None:
     """Print the median CLI import time and peak memory per format and size, next to pandas."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 20_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--formats", nargs="+", default=["journal", "tastytrade"])
+    parser.add_argument("--tasty-max", type=int, default=20_000, help="largest tastytrade size")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to run")
     arguments = parser.parse_args()
+    root = arguments.root.resolve()
+    print(f"checkout: {root}")
     print(
         f"{'format':<11}{'size':>8}{'import s':>11}{'peak MB':>9}"
-        f"{'read_csv s':>12}{'peak MB':>9}{'ratio':>8}"
+        f"{'read_csv s':>12}{'peak MB':>9}{'x time':>8}{'x MB':>7}"
     )
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        header, row = template_csv(folder)
+        row = far_expiry(*template_csv(folder))
         for size in arguments.sizes:
+            runs = 1 if size >= LARGE else arguments.runs
             for kind in arguments.formats:
                 if kind == "journal":
-                    path, mode = journal_csv(folder, size, header, row), []
-                else:
+                    path, mode = journal_csv(folder, size, *row), []
+                elif size <= arguments.tasty_max:
                     path, mode = tasty_csv(folder, size), ["--mode", "LIVE"]
+                else:
+                    continue
                 imported, imported_mb = median_seconds(
-                    arguments.runs, import_command(path, mode), folder
+                    runs, import_command(path, mode), folder, root
                 )
-                read, read_mb = median_seconds(arguments.runs, read_csv_command(path))
+                read, read_mb = median_seconds(runs, read_csv_command(path))
                 print(
                     f"{kind:<11}{size:>8}{imported:>11.2f}{imported_mb:>9.0f}"
-                    f"{read:>12.2f}{read_mb:>9.0f}{imported / read:>8.1f}",
+                    f"{read:>12.2f}{read_mb:>9.0f}{imported / read:>8.1f}"
+                    f"{imported_mb / read_mb:>7.1f}",
                     flush=True,
                 )
 

@@ -48,7 +48,7 @@ STEP = timedelta(minutes=30)
 REFRESH_OUTPUT = "graduation-body"
 EXPORT_OUTPUT = "export-result"
 POLL_OUTPUT = "evidence-version"
-TRIVIAL_INPUT = "ticket-confirm"
+TRIVIAL_INPUT = "close-confirm"  # its server callback only enables Place
 
 
 def far_expiry(header: str, row: str) -> tuple[str, str]:

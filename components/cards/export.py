@@ -90,11 +90,9 @@ def run_export(ctx: CockpitContext) -> tuple:
     """Write the snapshot: what the card shows, and the download (None when refused)."""
     try:
         evidence = ctx.evidence()  # the reading the cards show, when nothing changed since
-        before = ctx.stores.data_version()
         path, snapshot = export_compliance_snapshot(
             evidence, settings=ctx.settings, root=ctx.root, audit=ctx.audit
         )
-        ctx.evidence_cache.absorb(before, ctx.stores.data_version())  # its own audit entry
     except AuditChainBroken as broken:
         ctx.guard.audit_chain()  # its HIGH alert, once per cause
         return render_refused(broken), None

@@ -218,19 +218,6 @@ def test_money_values_stay_exact_in_the_shared_reading(ctx):
     assert evidence.metrics.net_pnl_cents == int(exact) == evidence.frame["net_pnl_cents"].sum()
 
 
-def test_an_own_audit_write_is_absorbed_but_not_a_change_before_it(ctx, clock):
-    first = ctx.evidence()
-    with Journal.open(ctx.settings.data_dir) as other:  # a write the reading has not seen
-        other.add_tag(1, "earnings")
-    ctx.cache.absorb(ctx.journal.data_version(), ctx.journal.data_version())
-    assert ctx.evidence() is not first, "a stamp the reading was not taken at is not absorbed"
-    second = ctx.evidence()
-    before = ctx.journal.data_version()
-    ctx.alerts.raise_alert(AlertRule.AUTH_ANOMALY, "stands in for the audit anchor write")
-    ctx.cache.absorb(before, ctx.journal.data_version())
-    assert ctx.evidence() is second, "the write between the two stamps is taken as the export's"
-
-
 def test_a_reading_longer_than_the_maximum_age_is_still_reused(ctx, clock):
     """On a very large journal a reading may take minutes; its age counts from its end."""
     slow = EvidenceCache(lambda: clock() + timedelta(minutes=2))  # ends two minutes later

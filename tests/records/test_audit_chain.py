@@ -151,13 +151,27 @@ def test_the_cached_prefix_rechecks_only_new_entries_and_the_last_verified_one(l
     assert not check.ok and check.first_broken_seq == 13
 
 
-def test_an_old_edit_is_caught_by_the_full_check_and_then_by_every_check(log):
+def test_an_old_edit_by_another_connection_is_caught_by_the_cheap_check_and_every_later_one(log):
     write(log, 10)
     assert log.check_chain(full=False).ok
     edit_entry(log.path, 3)
-    assert log.check_chain(full=False).ok  # the documented cost trade-off
-    assert log.check_chain(full=True).first_broken_seq == 3
+    check = log.check_chain(full=False)
+    assert not check.ok and check.first_broken_seq == 3 and check.checked == 10
     assert log.check_chain(full=False).first_broken_seq == 3
+    assert log.check_chain(full=True).first_broken_seq == 3
+
+
+def test_the_cheap_check_recomputes_everything_after_another_connection_wrote(log, tmp_path):
+    write(log, 10)
+    assert log.check_chain(full=False).checked == 10
+    other = AuditLog(log.path)  # another writer: what it did is not known to this connection
+    try:
+        other.append(AuditKind.INTENT, correlation_id="other", effective_mode="SIM")
+    finally:
+        other.close()
+    assert log.check_chain(full=False).checked == 11
+    write(log, 1)
+    assert log.check_chain(full=False).checked == 1, "own appends only: the new entry alone"
 
 
 def test_an_edit_of_the_last_verified_entry_is_caught_by_the_cheap_check(log):

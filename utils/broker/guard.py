@@ -59,8 +59,9 @@ the position (`utils.broker.close_route`).
 
 The audit chain is checked in full when the guard is built (the app's start-up), and cheaply
 before every preview and placement (the entries written since the last check, plus the last
-verified one). A broken chain refuses every opening order (AUDIT_CHAIN_BROKEN) and raises one
-HIGH alert per cause per session; closing orders and cancels still pass, audited as ever.
+verified one; the whole chain again when another connection wrote to the log). A broken chain
+refuses every opening order (AUDIT_CHAIN_BROKEN) and raises one HIGH alert per cause per
+session; closing orders and cancels still pass, audited as ever.
 """
 
 from __future__ import annotations

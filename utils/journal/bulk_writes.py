@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from utils.core.money import from_cents, to_cents
-from utils.core.sessions import Clock, session_of
+from utils.core.sessions import Clock
+from utils.journal.cockpit_csv_cells import SessionMemo
+from utils.journal.cockpit_csv_chunks import Shape, ShapedRow
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.fields import clean_label
 from utils.journal.trade import net_pnl_usd
@@ -31,8 +33,10 @@ def _labels_clean(labels: Iterable[str]) -> bool:
     return True
 
 
-def bulk_ready(record: JournalCsvRecord, known: dict[str, int]) -> bool:
+def bulk_ready(record: JournalCsvRecord | ShapedRow, known: dict[str, int]) -> bool:
     """True when the one-at-a-time writes could not refuse this record (so bulk is the same)."""
+    if isinstance(record, ShapedRow):
+        return record.uid not in known  # its shape's record is bulk ready, its times in order
     trade, close = record.trade, record.close
     return (
         trade.parent_id is None
@@ -60,9 +64,10 @@ class _Rows:
         self.notes: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
         self.flags: list[tuple[Any, ...]] = []
+        self.session_of = SessionMemo()
 
     def event(self, trade_id: int, kind: str, at: datetime) -> None:
-        self.events.append((trade_id, kind, stamp(at), session_of(at).isoformat()))
+        self.events.append((trade_id, kind, stamp(at), self.session_of(at)))
 
 
 def _optional_cents(amount: Any) -> int | None:
@@ -92,7 +97,7 @@ def _gather(
         )
         closing = (
             stamp(close.closed_at),
-            session_of(close.closed_at).isoformat(),
+            rows.session_of(close.closed_at),
             str(close.exit_price),
             close.exit_effect.value,
             to_cents(pnl),
@@ -114,7 +119,7 @@ def _gather(
             new.mode.value,
             new.source,
             stamp(new.opened_at),
-            new.session.isoformat(),
+            rows.session_of(new.opened_at),
             str(new.entry_price),
             new.entry_effect.value,
             to_cents(new.max_loss_usd),
@@ -172,6 +177,45 @@ def _gather(
             rows.event(trade_id, "review", close.closed_at)
 
 
+def _template(shape: Shape) -> _Rows:
+    """The rows the one-at-a-time writes store for the shape's own record (trade id 0)."""
+    rows = _Rows()
+    _gather(rows, 0, shape.record, None, lambda: shape.record.trade.opened_at)
+    return rows
+
+
+def _gather_shaped(
+    rows: _Rows, trade_id: int, row: ShapedRow, template: _Rows, now: Callable[[], datetime]
+) -> None:
+    """The rows `_gather` makes for the record of `row`: its shape's, with its own cells."""
+    trade = template.trades[0]
+    closing = trade[22:29]
+    if row.closed_at is not None:
+        closing = (row.closed_at, row.close_session, row.exit_price, trade[25])
+        closing += (row.net_pnl_cents, trade[27], trade[28])
+    rows.trades.append(
+        (trade_id, row.uid, None, *trade[3:9], row.opened_at, row.session, *trade[11:19])
+        + (row.time_exit_at, trade[20], stamp(now()), *closing)
+    )
+    rows.legs.extend((trade_id, *leg[1:]) for leg in template.legs)
+    rows.orders.extend(
+        (trade_id, order_id, "open", position) for position, order_id in enumerate(row.order_ids)
+    )
+    rows.tags.extend((trade_id, *tag[1:]) for tag in template.tags)
+    rows.notes.extend((trade_id, *note[1:]) for note in template.notes)
+    at, session = row.opened_at, row.session
+    if row.closed_at is not None:
+        at, session = row.closed_at, row.close_session
+    rows.mistakes.extend((trade_id, mistake[1], at) for mistake in template.mistakes)
+    for _, kind, noted_at, noted_session in template.events:
+        if kind == "open":
+            rows.events.append((trade_id, kind, row.opened_at, row.session))
+        elif kind == "note":
+            rows.events.append((trade_id, kind, noted_at, noted_session))
+        else:  # a mistake at the close (or open), the close, the review
+            rows.events.append((trade_id, kind, at, session))
+
+
 _STATEMENTS = {
     "trades": "INSERT INTO trades (id, uid, parent_id, structure, underlying, quantity, "
     "multiplier, mode, source, opened_at, session, entry_price, entry_effect, max_loss_cents, "
@@ -195,7 +239,7 @@ _STATEMENTS = {
 
 def insert_records(
     conn: sqlite3.Connection,
-    records: Sequence[JournalCsvRecord],
+    records: Sequence[JournalCsvRecord | ShapedRow],
     known: dict[str, int],
     clock: Clock,
 ) -> int:
@@ -205,8 +249,16 @@ def insert_records(
         return 0
     (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
     rows = _Rows()
+    templates: dict[int, _Rows] = {}
     for offset, record in enumerate(records, start=1):
         trade_id = last + offset
+        if isinstance(record, ShapedRow):
+            template = templates.get(id(record.shape))
+            if template is None:
+                template = templates[id(record.shape)] = _template(record.shape)
+            _gather_shaped(rows, trade_id, record, template, clock)
+            known[record.uid] = trade_id
+            continue
         parent = known.get(record.parent_uid) if record.parent_uid else None
         _gather(rows, trade_id, record, parent, clock)
         known[record.trade.uid or ""] = trade_id

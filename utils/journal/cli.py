@@ -38,7 +38,12 @@ from utils.core.sqlite_store import BUSY_TIMEOUT_MS, JournalBusy, StoreUnwritabl
 from utils.journal.import_report import ImportReport
 from utils.journal.importer import detect_format
 from utils.journal.store import Journal
-from utils.journal.playbook_cli import add_playbook_commands, rollback_watch, run_playbook_command
+from utils.journal.playbook_cli import (
+    RollbackNews,
+    add_playbook_commands,
+    rollback_watch,
+    run_playbook_command,
+)
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -110,7 +115,7 @@ def _data_dir(arguments: argparse.Namespace) -> Path:
     return load_settings().data_dir
 
 
-def _run_import(journal: Journal, arguments: argparse.Namespace) -> int:
+def _run_import(journal: Journal, arguments: argparse.Namespace, news: RollbackNews) -> int:
     path: Path = arguments.file
     if not path.is_file():
         print(f"error: {path} is not a file", file=sys.stderr)
@@ -139,6 +144,7 @@ def _run_import(journal: Journal, arguments: argparse.Namespace) -> int:
         report = journal.import_journal_csv(
             path, skip_bad=arguments.import_good, max_bytes=max_bytes
         )
+    news.report = report
     print(report.summary())
     kind_of_issue = "skipped" if report.committed else "error"
     for issue in report.errors:
@@ -240,8 +246,8 @@ def _run(journal: Journal, arguments: argparse.Namespace) -> int:
     """Run the chosen command on the open journal."""
     if arguments.command == "import":
         with rollback_watch(journal) as news:
-            code = _run_import(journal, arguments)
-        for line in news:
+            code = _run_import(journal, arguments, news)
+        for line in news.lines:
             print(f"rollback: {line}")
         return code
     if arguments.command == "playbook":

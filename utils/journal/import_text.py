@@ -72,7 +72,7 @@ def csv_records(
             issues.append(ImportIssue(line=line, field=None, message=f"unreadable CSV: {error}"))
             return
         start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         if len(cells) != len(names):
             message = f"has {len(cells)} cells but the header has {len(names)}"

@@ -9,16 +9,18 @@ row is reported, unless `skip_bad`. Called by `Journal.import_journal_csv` and
 from __future__ import annotations
 
 import gc
+import io
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from utils.core.sessions import Clock
 from utils.core.sqlite_store import transaction
 from utils.journal import tastytrade_plan
 from utils.journal.bulk_writes import bulk_ready, insert_records
-from utils.journal.cockpit_csv_reader import JournalCsvRecord, read_journal_csv
+from utils.journal.cockpit_csv_chunks import JournalCsvChunk, ShapedRow, read_journal_csv_chunks
+from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.errors import JournalError
 from utils.journal.exit_plan_rows import declare_playbook_at_import, trades_of_fills
 from utils.journal.exit_plans import Playbook
@@ -73,23 +75,37 @@ def import_journal_csv(
     clock: Clock,
     file_name: str | None = None,
 ) -> ImportReport:
-    """Import the cockpit's journal CSV: new trades (parents first), and closes of open ones."""
+    """Import the cockpit's journal CSV: new trades (parents first), and closes of open ones.
+
+    The file is read and written a chunk at a time inside one transaction (opened at the first
+    chunk to write); a refusal rolls it all back, so nothing of a refused file stays.
+    """
     path = Path(path)
     name = file_name or path.name
     text, issue, digest = read_import_text(path, max_bytes)
     if issue is not None:
         return _refused(SOURCE_JOURNAL_CSV, name, [issue])
-    with _without_cyclic_gc():
-        records, errors = read_journal_csv(text)
-        del text  # the records hold what the import needs
-        if errors and (not skip_bad or not records):
-            return _refused(SOURCE_JOURNAL_CSV, name, errors)
-        try:
-            with transaction(conn):
-                report = _apply_journal_records(conn, records, errors, name, skip_bad, clock)
-                record_import(conn, report, digest, clock())
-        except _ImportRefused as refusal:
-            return _refused(SOURCE_JOURNAL_CSV, name, refusal.issues)
+    try:
+        with _without_cyclic_gc(), ExitStack() as writing:
+            # The text checked whole (size, UTF-8, digest) is the text imported: never re-read.
+            encoded = io.BytesIO(text.encode("utf-8"))
+            del text
+            stream = io.TextIOWrapper(encoded, encoding="utf-8", newline="")
+            applying = _JournalCsvImport(conn, clock, skip_bad)
+            for chunk in read_journal_csv_chunks(stream):
+                if applying.read(chunk) and applying.writes is None:
+                    writing.enter_context(transaction(conn))
+                    applying.start()
+                if applying.writes is not None:
+                    applying.write(chunk.records)
+            if applying.writes is None:
+                applying.refuse_if_bad()
+                writing.enter_context(transaction(conn))
+                applying.start()
+            report = applying.finish(name)
+            record_import(conn, report, digest, clock())
+    except _ImportRefused as refusal:
+        return _refused(SOURCE_JOURNAL_CSV, name, refusal.issues)
     return report
 
 
@@ -106,70 +122,121 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _apply_journal_records(
-    conn: sqlite3.Connection,
-    records: list[JournalCsvRecord],
-    errors: list[ImportIssue],
-    name: str,
-    skip_bad: bool,
-    clock: Clock,
-) -> ImportReport:
-    """Insert new trades (parents before children) and closes of open ones; one transaction."""
-    known = dict(conn.execute("SELECT uid, id FROM trades").fetchall())
-    journaled_before = set(known)
-    open_ids = {
-        trade_id for (trade_id,) in conn.execute("SELECT id FROM trades WHERE closed_at IS NULL")
-    }
-    in_file = {record.trade.uid for record in records}
-    bad = list(errors)
-    added = closed = duplicates = 0
-    pending = []
-    for record in records:
-        trade_id = known.get(record.trade.uid or "")
-        if trade_id is None:
-            pending.append(record)
-        elif record.close is not None and trade_id in open_ids:
-            close = record.close
-            closed += _record_step(
-                conn, record.line, bad, lambda: close_trade(conn, trade_id, close)
-            )
-        else:
-            duplicates += 1
-    while pending:
-        ready = [r for r in pending if r.parent_uid is None or r.parent_uid in known]
-        if not ready:
-            for record in pending:
-                reason = (
-                    "is part of a loop of parent links"
-                    if record.parent_uid in in_file
-                    else "names a parent trade that is neither in the file nor the journal"
+def _uid(record: JournalCsvRecord | ShapedRow) -> str:
+    return record.uid if isinstance(record, ShapedRow) else record.trade.uid or ""
+
+
+class _JournalCsvImport:
+    """One journal CSV import, chunk by chunk: closes of open trades, then new trades (parents
+    before children), in file order; the report at the end."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Clock, skip_bad: bool) -> None:
+        self.conn, self.clock, self.skip_bad = conn, clock, skip_bad
+        self.errors: list[ImportIssue] = []  # the file's problems
+        self.bad: list[ImportIssue] = []  # the writes' refusals
+        self.writes: dict[str, int] | None = None  # uid -> id, once writing has started
+        self.seen_records = False
+        self.in_file: set[str] = set()
+        self.flagged: set[str] = set()
+        self.pending: list[JournalCsvRecord | ShapedRow] = []
+        self.added = self.closed = self.duplicates = 0
+
+    def read(self, chunk: JournalCsvChunk) -> bool:
+        """Take a chunk's problems; True when its records are to be written."""
+        self.errors.extend(chunk.issues)
+        self.seen_records = self.seen_records or bool(chunk.records)
+        self.in_file.update(_uid(record) for record in chunk.records)
+        self.flagged.update(
+            _uid(record)
+            for record in chunk.records
+            if not isinstance(record, ShapedRow) and isinstance(record.trade, FlaggedNewTrade)
+        )
+        return bool(chunk.records) and (self.skip_bad or not self.errors)
+
+    def start(self) -> None:
+        """Read what the journal holds, inside the import's transaction."""
+        self.writes = dict(self.conn.execute("SELECT uid, id FROM trades").fetchall())
+        self.journaled_before = frozenset(self.writes)
+        self.open_ids = {
+            trade_id
+            for (trade_id,) in self.conn.execute("SELECT id FROM trades WHERE closed_at IS NULL")
+        }
+
+    def write(self, records: list[JournalCsvRecord | ShapedRow]) -> None:
+        """Close open trades the chunk closes; insert its new trades whose parent the journal
+        held before the import (the others wait for the end)."""
+        if self.errors and not self.skip_bad:
+            return  # refused: the rest of the file is only read for its problems
+        known = self.writes
+        assert known is not None  # nosec B101  # start() ran first
+        ready = []
+        for record in records:
+            trade_id = known.get(_uid(record))
+            if trade_id is not None and isinstance(record, ShapedRow):
+                record = record.record()  # a trade the journal holds: closed, or a duplicate
+            if trade_id is None:
+                if record.parent_uid is None or record.parent_uid in self.journaled_before:
+                    ready.append(record)
+                else:
+                    self.pending.append(record)
+            elif record.close is not None and trade_id in self.open_ids:
+                close = record.close
+                self.closed += _record_step(
+                    self.conn,
+                    record.line,
+                    self.bad,
+                    lambda: close_trade(self.conn, trade_id, close),
                 )
-                bad.append(ImportIssue(line=record.line, field="parent_uid", message=reason))
-            break
-        added += _insert_ready(conn, ready, known, bad, clock)
-        inserted = {id(record) for record in ready}
-        pending = [record for record in pending if id(record) not in inserted]
-    if len(bad) > len(errors) and not skip_bad:
-        raise _ImportRefused(bad)
-    added_uids = set(known) - journaled_before
-    return ImportReport(
-        source=SOURCE_JOURNAL_CSV,
-        file_name=name,
-        committed=True,
-        added=added,
-        flagged=sum(
-            1 for r in records if isinstance(r.trade, FlaggedNewTrade) and r.trade.uid in added_uids
-        ),
-        closed=closed,
-        skipped_duplicates=duplicates,
-        skipped_bad=len({e.line for e in bad}),
-        errors=tuple(bad),
-    )
+            else:
+                self.duplicates += 1
+        self.added += _insert_ready(self.conn, ready, known, self.bad, self.clock)
+
+    def refuse_if_bad(self) -> None:
+        """Refuse a file with problems (or, skipping bad rows, with no good one)."""
+        if self.errors and (not self.skip_bad or not self.seen_records):
+            raise _ImportRefused(self.errors)
+
+    def finish(self, name: str) -> ImportReport:
+        """Insert the children of the file's trades, then report (or refuse)."""
+        self.refuse_if_bad()
+        known = self.writes
+        assert known is not None  # nosec B101  # start() ran first
+        pending = self.pending
+        while pending:
+            ready = [r for r in pending if r.parent_uid is None or r.parent_uid in known]
+            if not ready:
+                for record in pending:
+                    reason = (
+                        "is part of a loop of parent links"
+                        if record.parent_uid in self.in_file
+                        else "names a parent trade that is neither in the file nor the journal"
+                    )
+                    self.bad.append(
+                        ImportIssue(line=record.line, field="parent_uid", message=reason)
+                    )
+                break
+            self.added += _insert_ready(self.conn, ready, known, self.bad, self.clock)
+            inserted = {id(record) for record in ready}
+            pending = [record for record in pending if id(record) not in inserted]
+        if self.bad and not self.skip_bad:
+            raise _ImportRefused([*self.errors, *self.bad])
+        bad = [*self.errors, *self.bad]
+        return ImportReport(
+            source=SOURCE_JOURNAL_CSV,
+            file_name=name,
+            committed=True,
+            added=self.added,
+            flagged=len((self.flagged & known.keys()) - self.journaled_before),
+            closed=self.closed,
+            skipped_duplicates=self.duplicates,
+            skipped_bad=len({e.line for e in bad}),
+            errors=tuple(bad),
+        )
 
 
 def _insert_ready(
     conn: sqlite3.Connection,
-    ready: list[JournalCsvRecord],
+    ready: list[JournalCsvRecord | ShapedRow],
     known: dict[str, int],
     bad: list[ImportIssue],
     clock: Clock,
@@ -177,13 +244,15 @@ def _insert_ready(
     """Insert new records in file order: runs that cannot be refused in bulk, any other one at a
     time (its refusal named on its line); returns how many were added."""
     added = 0
-    run: list[JournalCsvRecord] = []
+    run: list[JournalCsvRecord | ShapedRow] = []
     for record in ready:
         if bulk_ready(record, known):
             run.append(record)
             continue
         added += insert_records(conn, run, known, clock)
         run = []
+        if isinstance(record, ShapedRow):
+            record = record.record()
         added += _record_step(
             conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
         )

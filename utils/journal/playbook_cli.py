@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError
@@ -20,7 +21,8 @@ from utils.core.config import ConfigError, load_settings
 from utils.core.sessions import utc_now
 from utils.journal.exit_plans import PlaybookDraft
 from utils.journal.store import Journal
-from utils.judge.import_effects import watch_rollback
+from utils.journal.import_report import ImportReport
+from utils.judge.import_effects import changed_journal, watch_rollback
 from utils.records.alerts import AlertStore
 
 EXIT_OK = 0
@@ -71,20 +73,31 @@ def run_playbook_command(journal: Journal, arguments: argparse.Namespace) -> int
     return EXIT_OK
 
 
+@dataclass
+class RollbackNews:
+    """What the block (an import) sets, `report`, and the lines naming the rollback triggers it
+    made fire, filled at the block's end."""
+
+    lines: list[str] = field(default_factory=list)
+    report: ImportReport | None = None
+
+
 @contextmanager
-def rollback_watch(journal: Journal) -> Iterator[list[str]]:
-    """Lines naming the rollback triggers the block (an import) made fire, filled at its end."""
-    news: list[str] = []
+def rollback_watch(journal: Journal) -> Iterator[RollbackNews]:
+    """Read the triggers holding before the block; after it, those its import made fire (the
+    journal is judged again only when the import committed a change)."""
+    news = RollbackNews()
     try:
         settings = load_settings()
     except ConfigError as error:
-        news.append(f"not checked (the settings cannot be read: {error})")
+        news.lines.append(f"not checked (the settings cannot be read: {error})")
         yield news
         return
     alerts = AlertStore.open(journal.path.parent, halt_hours=settings.halt_hours)
     try:
         watch = watch_rollback(journal, alerts.alerts, settings=settings, now=utc_now())
         yield news
-        news.extend(watch.news())
+        if news.report is not None and changed_journal(news.report):
+            news.lines.extend(watch.news())
     finally:
         alerts.close()

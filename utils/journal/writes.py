@@ -25,7 +25,7 @@ from utils.spreads.legs import PriceEffect
 
 def stamp(moment: datetime) -> str:
     """A UTC timestamp as fixed-width ISO-8601 text, so text order equals time order."""
-    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return to_utc(moment).isoformat(timespec="microseconds")  # 2025-01-17T14:30:00.000000+00:00
 
 
 def insert_trade(

@@ -41,6 +41,7 @@ from utils.records.latch import LatchState, RollbackLatchStore, RollbackTrigger
 from utils.records.audit import AuditLog
 from utils.records.sandbox import SandboxValidationRecord, SandboxValidationStore
 from utils.records.working_orders import WorkingOpening, working_openings
+from utils.records.working_version import working_version_of
 
 WORKING_AUDIT_ENTRIES = 5000  # the order book reads as many: older orders have ended
 
@@ -63,9 +64,16 @@ class EvidenceStores:
         return working_openings(self.audit.entries(limit=WORKING_AUDIT_ENTRIES))
 
     def data_version(self) -> tuple[int, ...]:
-        """A cheap stamp of every store: the journal file's and the audit log's."""
-        audit = () if self.audit is None else self.audit.data_version()
-        return (*self.journal.data_version(), *audit)
+        """A cheap stamp of what the evidence reads: every commit to the journal file but the
+        audit log's head anchors, and of the audit log only what the working orders read
+        (`WorkingOrdersVersion`): a preview or an export does not move it, an order sent does."""
+        if self.audit is None:
+            return self.journal.data_version()
+        journal = self.audit.journal_version(self.journal.path)
+        stamp = working_version_of(self.audit, window=WORKING_AUDIT_ENTRIES).stamp()
+        if journal is None:
+            return (*self.journal.data_version(), stamp)
+        return journal, stamp
 
 
 class CockpitEvidence(BaseModel):

@@ -6,8 +6,10 @@ exit plan declared after entry and its time exit, an alert, its halt's end, the 
 sandbox run) and by the New York session `now` falls in.
 So a reading taken at `now0` is exactly the reading at `now1` when
 
-- no store changed (`EvidenceStores.data_version`: any commit to the journal file or the audit
-  log, by any connection: a new working order, or its end, changes the judgement),
+- no store changed (`EvidenceStores.data_version`: any commit to the journal file by any
+  connection but the audit log's head anchor, and of the audit log the entries the working
+  orders are read from: an order sent, or its end, changes the judgement; a preview or an
+  export does not),
 - the CI status is the same,
 - `now1` is in the same session as `now0`, and no instant of the data lies in (now0, now1],
 - and it was taken less than `MAX_AGE` ago (so the times shown stay recent; the age counts
@@ -177,17 +179,6 @@ class EvidenceCache:
             fresh_until = to_utc(self._clock()) + MAX_AGE
             self._reading = _Reading(source, evidence, stores, evidence.ci, instants, fresh_until)
             return self._reading
-
-    def absorb(self, before: tuple[int, ...], after: tuple[int, ...]) -> None:
-        """Keep the reading across a write that leaves the evidence as it was: the audit entry
-        (and its anchor in the journal file) an export writes. `before` is the stamp
-        (`EvidenceStores.data_version`) read just before that write, `after` just after; only
-        a reading taken at `before` is kept. A
-        commit by another connection inside that window (the export's own duration) is missed
-        until the reading's `MAX_AGE`; the broker guard never uses this cache."""
-        with self._lock:
-            if self._reading is not None and self._reading.stores == before:
-                self._reading.stores = after
 
     def evidence(self, source: EvidenceSource, now: datetime) -> CockpitEvidence:
         """The evidence at `now`: the shared reading while it still holds, else read anew."""

@@ -15,10 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import pandas as pd
+
 from utils.core.config import Settings
+from utils.core.sessions import to_utc
 from utils.journal.import_report import ImportReport
 from utils.journal.store import Journal
+from utils.journal.trade import Trade
 from utils.judge.discipline import evaluate_discipline
+from utils.judge.metrics import ROLLBACK_WINDOW_TRADES
 from utils.judge.rollback import rollback_triggers
 from utils.records.alerts import Alert
 from utils.records.latch import RollbackTrigger, TriggerCode
@@ -32,22 +37,39 @@ LATCH_CONSEQUENCE = (
 def triggers_now(
     journal: Journal, alerts: Sequence[Alert], *, settings: Settings, now: datetime
 ) -> list[RollbackTrigger]:
-    """The rollback triggers the journal and alerts make hold at `now`."""
-    trades = journal.list_trades()
+    """The rollback triggers the journal and alerts make hold at `now` (the history judged from
+    the journal's judging frame; models built only for the trades a trigger reads)."""
+    frame = journal.judging_frame()
     discipline = evaluate_discipline(
-        trades,
+        frame,
+        load_trades=journal.trades_by_ids,
         settings=settings,
         now=now,
         alerts=alerts,
         journaled_sessions=journal.journaled_sessions(),
     )
     return rollback_triggers(
-        trades=trades,
+        trades=_last_closed(journal, frame, now),
         discipline_score=discipline.score,
         alerts=alerts,
         settings=settings,
         now=now,
     )
+
+
+def _last_closed(journal: Journal, frame: pd.DataFrame, now: datetime) -> list[Trade]:
+    """The trades the last-10 trigger reads: the last ROLLBACK_WINDOW_TRADES closed at or before
+    `now`, in close order (close time, then id), as `closed_before` orders them."""
+    closed_at = frame["closed_at"]
+    closed = frame.loc[closed_at.notna() & (closed_at <= pd.Timestamp(to_utc(now)))]
+    last = closed.sort_values(["closed_at", "id"]).tail(ROLLBACK_WINDOW_TRADES)
+    return journal.trades_by_ids(last["id"].tolist())
+
+
+def changed_journal(report: ImportReport) -> bool:
+    """True when the import committed a change (trades added or closed, a playbook declared);
+    an import that changed nothing made no trigger fire, so the journal is not judged again."""
+    return report.committed and report.added + report.closed + report.playbook_declared > 0
 
 
 @dataclass(frozen=True)
@@ -75,7 +97,7 @@ class RollbackWatch:
 
     def reported(self, report: ImportReport) -> ImportReport:
         """The import's report, with the triggers a committed import made fire (`rollback`)."""
-        if not report.committed:
+        if not changed_journal(report):
             return report
         news = self.news()
         return report.model_copy(update={"rollback": news}) if news else report

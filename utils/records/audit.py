@@ -169,17 +169,17 @@ def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:
     secrets = [s for s in secret_values if s]
 
     def scrub(item: Any) -> Any:
+        if isinstance(item, str):  # the common case first: no abstract Mapping check per cell
+            for secret in secrets:
+                item = item.replace(secret, REDACTED)
+            return item
+        if isinstance(item, (list, tuple)):
+            return [scrub(v) for v in item]
         if isinstance(item, Mapping):
             return {
                 str(k): REDACTED if SECRET_KEY_PATTERN.search(str(k)) else scrub(v)
                 for k, v in item.items()
             }
-        if isinstance(item, (list, tuple)):
-            return [scrub(v) for v in item]
-        if isinstance(item, str):
-            for secret in secrets:
-                item = item.replace(secret, REDACTED)
-            return item
         if item is None or isinstance(item, (bool, int, float)):
             return item
         return scrub(str(item))
@@ -221,7 +221,7 @@ class AuditLog:
         self._clock = clock
         self._secret_values = tuple(s for s in secret_values if s)
         self._anchor = anchor
-        self._verified: tuple[int, str] | None = None
+        self._verified: tuple[int, str, int] | None = None  # seq, hash, others' stamp
         self._lock = threading.Lock()
         self._conn = connect(path)
         self._conn.row_factory = sqlite3.Row
@@ -333,11 +333,28 @@ class AuditLog:
             rows = self._conn.execute(sql, params).fetchall()
         return [self._row_to_entry(row) for row in reversed(rows)]
 
-    def data_version(self) -> tuple[int, int]:
-        """A cheap stamp of the log: it changes whenever any connection commits to it."""
+    def entries_between(self, after_seq: int, upto_seq: int) -> list[AuditEntry]:
+        """The stored entries with `after_seq < seq <= upto_seq`, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq",
+                (after_seq, upto_seq),
+            ).fetchall()
+        return [self._row_to_entry(row) for row in rows]
+
+    def others_version_and_head(self) -> tuple[int, int]:
+        """A stamp of the commits of every other connection to the log (SQLite's
+        `PRAGMA data_version`), and the head's seq: this connection itself only appends."""
         with self._lock:
             (others,) = self._conn.execute("PRAGMA data_version").fetchone()
-            return int(others), self._conn.total_changes
+            return int(others), self._head()[0]
+
+    def journal_version(self, journal_file: Path) -> int | None:
+        """A stamp of `journal_file` that moves on every commit to it but this log's own head
+        anchors; None when the head is not anchored in that file (ask the journal then)."""
+        if self._anchor is None or self._anchor.path.resolve() != Path(journal_file).resolve():
+            return None
+        return self._anchor.others_version()
 
     def head(self) -> tuple[int, str]:
         """The newest entry's seq and hash ((0, the genesis hash) when the log is empty)."""
@@ -357,19 +374,23 @@ class AuditLog:
         """`verify()` plus the head anchor: edited, truncated, or entries with no anchor.
 
         `full=False` re-verifies only the entries after the last verified one, and that this one
-        is unchanged: cheap enough for every order, but blind to an edit of an older entry,
-        which the full check (start-up, every export, the CLI) catches. A failed check forgets
-        the verified prefix, so every later check, cheap or full, reports it again.
+        is unchanged, while no other connection has committed to the file since that check
+        (SQLite's `PRAGMA data_version`, which sees every other connection, in this process or
+        another); otherwise the whole chain again. This connection only appends (the triggers
+        refuse UPDATE and DELETE), so an older entry can change only through another connection,
+        and then the cheap check is the full one: cheap enough for every order and export, and
+        blind only to the file's bytes rewritten behind SQLite's back while it is open, which
+        the full check (start-up, the CLI) reads afresh. A failed check forgets the verified
+        prefix, so every later check, cheap or full, reports it again.
         """
         try:
             with self._lock:
-                since = None if full else self._verified
-                if since is not None and not self._still_holds(*since):
-                    since = None
+                (others,) = self._conn.execute("PRAGMA data_version").fetchone()
+                since = None if full else self._unchanged_prefix(others)
                 result = self._verify_after(since)
                 if result.ok:
                     result = self._compare_anchor(result)
-                self._verified = (result.head_seq, result.head_hash) if result.ok else None
+                self._verified = (result.head_seq, result.head_hash, others) if result.ok else None
         except sqlite3.Error as error:
             self._verified = None
             return AuditVerification(
@@ -432,6 +453,16 @@ class AuditLog:
             "SELECT entry_hash FROM audit_log WHERE seq = ?", (seq,)
         ).fetchone()
         return row["entry_hash"] if row else None
+
+    def _unchanged_prefix(self, others: int) -> tuple[int, str] | None:
+        """The last verified entry, when no other connection committed since it was verified
+        and it still holds (None: check from genesis)."""
+        if self._verified is None:
+            return None
+        seq, digest, seen = self._verified
+        if seen != others or not self._still_holds(seq, digest):
+            return None
+        return seq, digest
 
     def _still_holds(self, seq: int, digest: str) -> bool:
         """The entry last verified is still there with the same hash and content."""

@@ -45,6 +45,7 @@ class AuditAnchorStore:
     """The one-row anchor table in the journal's SQLite file."""
 
     def __init__(self, path: Path, *, clock: Clock = utc_now) -> None:
+        self.path = path
         self._clock = clock
         self._lock = threading.Lock()
         self._conn = connect(path)
@@ -71,6 +72,13 @@ class AuditAnchorStore:
             entry_hash=row["entry_hash"],
             anchored_at=datetime.fromisoformat(row["anchored_at"]),
         )
+
+    def others_version(self) -> int:
+        """A stamp of the journal file that moves on every commit to it but this store's own
+        anchor writes (SQLite's `PRAGMA data_version` on its connection)."""
+        with self._lock:
+            (others,) = self._conn.execute("PRAGMA data_version").fetchone()
+        return int(others)
 
     def record(self, seq: int, entry_hash: str) -> None:
         """Anchor the head at (seq, entry_hash); the caller decides whether it may move there."""

@@ -82,6 +82,16 @@ def _partial_fill(entry: AuditEntry) -> tuple[int, int] | None:
     return None
 
 
+def changes_working(entry: AuditEntry) -> bool:
+    """Whether the entry can change `working_openings`: any submit attempt, an order's end, a
+    partial fill (other entries, such as previews, refusals and exports, never do)."""
+    return (
+        entry.kind == AuditKind.SUBMIT_ATTEMPT
+        or order_ended(entry)
+        or _partial_fill(entry) is not None
+    )
+
+
 def _opening(entry: AuditEntry) -> WorkingOpening | None:
     body = entry.body
     if body.get("position_effect") != OPENING:

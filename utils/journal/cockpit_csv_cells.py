@@ -1,0 +1,80 @@
+"""The journal CSV's per-trade cells read straight into the form the journal stores, for the fast
+import (`utils.journal.cockpit_csv_chunks`).
+
+Each reader returns None for a cell it does not vouch for; the row then goes to the reference
+reader (`utils.journal.cockpit_csv_reader`), which accepts or names it. A cell a reader accepts
+means exactly what the reference makes of it: times by the same `datetime.fromisoformat` and
+`to_utc`, prices and dollars only in the plain spelling the journal exports (`4.25`, `-125.00`),
+where the decimal the reference parses is the cell's text itself.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+from utils.core.sessions import new_york_day, to_utc
+from utils.core.trading_calendar import next_session
+
+PRICE_UNITS_PER_DOLLAR = 10_000  # a price held as an integer count of 1/10,000 dollar
+# A price per share: no sign, no leading zero, at most 4 decimals.
+_PRICE = re.compile(r"(0|[1-9]\d{0,11})(?:\.(\d{1,4}))?")
+# Dollars and cents, as the journal writes them (`-125.00`).
+_USD = re.compile(r"(-?)(0|[1-9]\d{0,11})(?:\.(\d{1,2}))?")
+
+
+class SessionMemo:
+    """`session_of` for the many moments of one import, looked up once per UTC hour (New York's
+    offset changes only on the hour, so every moment of a UTC hour has the same New York day)
+    and once per New York day."""
+
+    def __init__(self) -> None:
+        self._by_day: dict[date, str] = {}
+        self._by_hour: dict[tuple[int, int, int, int], str] = {}
+
+    def __call__(self, moment: datetime) -> str:
+        """The NYSE session `moment` belongs to, as ISO text (`session_of(moment).isoformat()`)."""
+        if moment.tzinfo is not timezone.utc:
+            return self._of_day(new_york_day(moment))
+        hour = (moment.year, moment.month, moment.day, moment.hour)
+        session = self._by_hour.get(hour)
+        if session is None:
+            session = self._by_hour[hour] = self._of_day(new_york_day(moment))
+        return session
+
+    def _of_day(self, day: date) -> str:
+        session = self._by_day.get(day)
+        if session is None:
+            session = self._by_day[day] = next_session(day).isoformat()
+        return session
+
+
+def utc_time(cell: str) -> datetime | None:
+    """An ISO-8601 time with an offset, in UTC (as the reference's `_timestamp` and the models'
+    `UtcDatetime` make it); None when empty or refused."""
+    try:
+        moment = datetime.fromisoformat(cell.strip())
+        if moment.utcoffset() is None:
+            return None
+        return to_utc(moment)
+    except ValueError:
+        return None
+
+
+def price_units(cell: str) -> int | None:
+    """A price per share in 1/10,000 dollar units; None unless in the plain spelling."""
+    found = _PRICE.fullmatch(cell.strip())
+    if found is None:
+        return None
+    whole, decimals = found.groups()
+    return int(whole) * PRICE_UNITS_PER_DOLLAR + int((decimals or "").ljust(4, "0"))
+
+
+def cents(cell: str) -> int | None:
+    """A dollar amount in cents; None unless in the plain spelling."""
+    found = _USD.fullmatch(cell.strip())
+    if found is None:
+        return None
+    sign, whole, decimals = found.groups()
+    amount = int(whole) * 100 + int((decimals or "").ljust(2, "0"))
+    return -amount if sign else amount
