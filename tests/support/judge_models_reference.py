@@ -38,8 +38,6 @@ from utils.judge.coach import (
 from utils.judge.metrics import (
     ROLLBACK_WINDOW_TRADES,
     closed_before,
-    expectancy_above,
-    expectancy_exact_usd,
     last_n_expectancy,
 )
 from utils.judge.ramp import DAYS_PER_RAMP_WEEK, RampDecision, RampStage, _ramp
@@ -47,6 +45,20 @@ from utils.judge.risk import CENT, RevengeGuard, UnderlyingRiskLimit, open_at
 from utils.spreads.families import underlying_family
 
 ZERO = Decimal(0)
+
+
+def expectancy_exact_usd(closed: Sequence[Trade]) -> Decimal | None:
+    """Mean net P&L of closed trades as an exact Decimal (None without closed trades)."""
+    pnl = [t.net_pnl_usd for t in closed if t.net_pnl_usd is not None]
+    if not pnl:
+        return None
+    return sum(pnl, ZERO) / len(pnl)
+
+
+def expectancy_above(closed: Sequence[Trade], threshold_usd: Decimal) -> bool:
+    """$ expectancy > threshold, decided exactly: sum(net P&L) > threshold x N (N >= 1)."""
+    pnl = [t.net_pnl_usd for t in closed if t.net_pnl_usd is not None]
+    return bool(pnl) and sum(pnl, ZERO) > threshold_usd * len(pnl)
 
 
 def reference_gate_figures(trades: Sequence[Trade], now: datetime) -> dict[str, object]:

@@ -214,20 +214,6 @@ def closed_before(trades: Iterable[Trade], now: datetime) -> list[Trade]:
     return sorted(closed, key=attrgetter("closed_at", "id"))
 
 
-def expectancy_exact_usd(closed: Sequence[Trade]) -> Decimal | None:
-    """Mean net P&L of closed trades as an exact Decimal (None without closed trades)."""
-    pnl = [t.net_pnl_usd for t in closed if t.net_pnl_usd is not None]
-    if not pnl:
-        return None
-    return sum(pnl, ZERO) / len(pnl)
-
-
-def expectancy_above(closed: Sequence[Trade], threshold_usd: Decimal) -> bool:
-    """$ expectancy > threshold, decided exactly: sum(net P&L) > threshold x N (N >= 1)."""
-    pnl = [t.net_pnl_usd for t in closed if t.net_pnl_usd is not None]
-    return bool(pnl) and sum(pnl, ZERO) > threshold_usd * len(pnl)
-
-
 def summarize(
     trades: pd.DataFrame | Sequence[Trade],
     *,
