@@ -80,10 +80,10 @@ def ctx(tmp_path, clock):
 
 
 def assert_same_evidence(cached: CockpitEvidence, fresh: CockpitEvidence) -> None:
-    """Field by field (the closed-trades frame compared as a frame)."""
+    """Field by field (the judging and closed-trades frames compared as frames)."""
     for name in CockpitEvidence.model_fields:
-        if name == "closed":
-            pd.testing.assert_frame_equal(cached.closed, fresh.closed)
+        if name in ("frame", "closed"):
+            pd.testing.assert_frame_equal(getattr(cached, name), getattr(fresh, name))
         else:
             assert getattr(cached, name) == getattr(fresh, name), name
 
@@ -92,7 +92,7 @@ TIMES = {"now", "evaluated_at", "decided_at"}
 
 
 def without_times(evidence: CockpitEvidence) -> dict:
-    """Every field but the closed frame, without the moments the reading was taken at."""
+    """Every field but the frames, without the moments the reading was taken at."""
 
     def strip(value):
         if isinstance(value, dict):
@@ -101,7 +101,7 @@ def without_times(evidence: CockpitEvidence) -> dict:
             return [strip(v) for v in value]
         return value
 
-    return strip(evidence.model_dump(exclude={"closed"}))
+    return strip(evidence.model_dump(exclude={"closed", "frame"}))
 
 
 def fresh(ctx) -> CockpitEvidence:
@@ -114,7 +114,9 @@ def test_one_reading_is_shared_while_nothing_changes(ctx, clock):
     clock.advance(seconds=30)
     assert ctx.evidence() is first
     assert ctx.evidence_version() == version
-    assert without_times(first) == without_times(fresh(ctx)), "only the times shown differ"
+    again = fresh(ctx)
+    assert without_times(first) == without_times(again), "only the times shown differ"
+    pd.testing.assert_frame_equal(first.frame, again.frame)
 
 
 WRITES = {
@@ -211,9 +213,9 @@ def test_a_clock_going_back_reads_anew(ctx, clock):
 
 def test_money_values_stay_exact_in_the_shared_reading(ctx):
     evidence = ctx.evidence()
-    assert evidence.metrics.net_pnl_cents == int(
-        sum(Decimal(str(t.net_pnl_usd)) for t in evidence.trades if t.net_pnl_usd is not None) * 100
-    )
+    models = ctx.journal.list_trades()
+    exact = sum(Decimal(str(t.net_pnl_usd)) for t in models if t.net_pnl_usd is not None) * 100
+    assert evidence.metrics.net_pnl_cents == int(exact) == evidence.frame["net_pnl_cents"].sum()
 
 
 def test_a_reading_longer_than_the_maximum_age_is_still_reused(ctx, clock):

@@ -16,11 +16,15 @@ The last losing close (for the revenge guard) counts in every mode: tilt does no
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
+
+import pandas as pd
 
 from utils.broker.models import GuardEvidence
 from utils.judge.evidence import CockpitEvidence
-from utils.journal.trade import Mode, Trade, TradeStatus
+from utils.journal.trade import Mode, Trade
+from utils.judge.history import judging_frame_of
 from utils.broker.order_intent import OpenPosition
 from utils.spreads.legs import Leg
 
@@ -44,24 +48,20 @@ def open_position(trade: Trade) -> OpenPosition:
     )
 
 
-def last_loss_at(trades: tuple[Trade, ...] | list[Trade]) -> datetime | None:
-    """When the latest losing trade closed (None when none has)."""
-    return max(
-        (
-            t.closed_at
-            for t in trades
-            if t.closed_at is not None and t.net_pnl_usd is not None and t.net_pnl_usd < 0
-        ),
-        default=None,
-    )
+def last_loss_at(trades: pd.DataFrame | Sequence[Trade]) -> datetime | None:
+    """When the latest losing trade closed (None when none has), from the judging frame (or
+    journal models, through their frame)."""
+    frame = judging_frame_of(trades)
+    losing = (frame["net_pnl_cents"] < 0).to_numpy(dtype=bool, na_value=False)
+    closes = frame.loc[losing & frame["closed_at"].notna().to_numpy(), "closed_at"]
+    return None if closes.empty else closes.max().to_pydatetime()
 
 
 def guard_evidence(evidence: CockpitEvidence) -> GuardEvidence:
     """The guard's view of one `CockpitEvidence` reading."""
     by_mode: dict[Mode, list[OpenPosition]] = defaultdict(list)
-    for trade in evidence.trades:
-        if trade.status is TradeStatus.OPEN:
-            by_mode[trade.mode].append(open_position(trade))
+    for trade in evidence.open_trades:
+        by_mode[trade.mode].append(open_position(trade))
     return GuardEvidence(
         gates=evidence.gates,
         sandbox=evidence.sandbox,
@@ -69,6 +69,6 @@ def guard_evidence(evidence: CockpitEvidence) -> GuardEvidence:
         ramp_stage=evidence.ramp.stage,
         open_positions=tuple(p for positions in by_mode.values() for p in positions),
         open_positions_by_mode={mode: tuple(positions) for mode, positions in by_mode.items()},
-        last_loss_at=last_loss_at(evidence.trades),
+        last_loss_at=last_loss_at(evidence.frame),
         rollback_triggers=evidence.triggers,
     )

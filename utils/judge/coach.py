@@ -17,23 +17,33 @@ the notes' actions by priority. Rules are named in words (`RULE_NAMES`), never b
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
+from functools import cached_property
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.config import Settings
 from utils.core.display import usd
 from utils.core.reasons import Reason
-from utils.judge.discipline import DisciplineReport
+from utils.judge.discipline import DisciplineReport, loader_over
+from utils.judge.discipline_history import TradeLoader
 from utils.judge.discipline_rules import RuleId
 from utils.judge.gates import GateCode, GateReport, GateResult
-from utils.judge.metrics import closed_before
+from utils.judge.history import (
+    closed_by,
+    ids_of,
+    in_close_order,
+    judging_frame_of,
+    trades_in_order,
+)
+from utils.journal.judging_frame import frame_from_trades
 from utils.judge.risk import RevengeGuard
 from utils.journal.trade import Trade
 from utils.core.sessions import to_utc
@@ -125,13 +135,29 @@ class CoachReport(BaseModel):
 
 @dataclass(frozen=True)
 class CoachInput:
-    """What the coach rules read."""
+    """What the coach rules read: the closed trades as judging-frame rows in close order (or
+    as models), and `load_trades` for the few models a note names (default: among `closed`)."""
 
-    closed: tuple[Trade, ...]
+    closed: pd.DataFrame | tuple[Trade, ...]
     discipline: DisciplineReport
     gates: GateReport | None
     settings: Settings
     window_trades: tuple[Trade, ...]
+    load_trades: TradeLoader | None = None
+
+    @cached_property
+    def closed_rows(self) -> pd.DataFrame:
+        """The closed trades as judging-frame rows, in close order."""
+        if isinstance(self.closed, pd.DataFrame):
+            return self.closed
+        return in_close_order(frame_from_trades(self.closed))
+
+    def trades(self, ids: Sequence[int]) -> tuple[Trade, ...]:
+        """The models of some closed trades, in the order of `ids`."""
+        load = self.load_trades
+        if load is None:
+            load = loader_over(() if isinstance(self.closed, pd.DataFrame) else self.closed)
+        return trades_in_order(load, ids)
 
 
 def rule_name(rule: str) -> str:
@@ -150,13 +176,28 @@ def _mean(values: Sequence[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / len(values)
 
 
+def _pnl_cents(rows: pd.DataFrame) -> np.ndarray:
+    """Net P&L in cents as floats (exact: whole cents), NaN where there is none (neither a win
+    nor a loss)."""
+    return rows["net_pnl_cents"].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def last_winners(data: CoachInput) -> list[Trade]:
+    """The last `WINNERS_LOOKED_AT` closed winners with a known max profit, as models (only
+    the tail of the winners is loaded)."""
+    rows = data.closed_rows
+    ids = ids_of(rows[_pnl_cents(rows) > 0])
+    wanted = WINNERS_LOOKED_AT
+    while True:
+        winners = [t for t in data.trades(ids[-wanted:]) if t.max_profit_usd]
+        if len(winners) >= WINNERS_LOOKED_AT or wanted >= len(ids):
+            return winners[-WINNERS_LOOKED_AT:]
+        wanted *= 2
+
+
 def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
     """Winners closed well before (or after) the planned share of max profit."""
-    winners = [
-        t
-        for t in data.closed
-        if t.net_pnl_usd is not None and t.net_pnl_usd > 0 and t.max_profit_usd
-    ][-WINNERS_LOOKED_AT:]
+    winners = last_winners(data)
     if len(winners) < MIN_WINNERS:
         return None
     captured = _mean([(t.net_pnl_usd + t.fees_usd) / t.max_profit_usd * HUNDRED for t in winners])
@@ -200,23 +241,20 @@ def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
 def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
     """Losses that came soon after a previous losing close (a tilt pattern)."""
     minutes = data.settings.revenge_guard_minutes
-    guard = RevengeGuard(minutes).window
-    losses = [t for t in data.closed if t.net_pnl_usd is not None and t.net_pnl_usd < 0]
-    recent = losses[-LOSSES_LOOKED_AT:]
+    guard = pd.Timedelta(RevengeGuard(minutes).window)
+    rows = data.closed_rows
+    losses = rows[_pnl_cents(rows) < 0]
+    recent = losses.tail(LOSSES_LOOKED_AT)
     # A prior losing close counts when the revenge guard would have refused the entry:
-    # 0 <= entry - close < guard, i.e. close in (entry - guard, entry].
-    priors = sorted((prior.closed_at, prior.id) for prior in losses if prior.closed_at is not None)
-    closes = [closed_at for closed_at, _ in priors]
-    quick = [
-        loss
-        for loss in recent
-        if any(
-            prior_id != loss.id
-            for _, prior_id in priors[
-                bisect_right(closes, loss.opened_at - guard) : bisect_right(closes, loss.opened_at)
-            ]
-        )
-    ]
+    # 0 <= entry - close < guard, i.e. close in (entry - guard, entry]; the loss itself counts
+    # when it closed in that span (a zero-length trade), so it is taken off.
+    closes = losses["closed_at"]  # in close order, as `closed_rows` are
+    entries, own = recent["opened_at"], recent["closed_at"]
+    priors = closes.searchsorted(entries, side="right") - closes.searchsorted(
+        entries - guard, side="right"
+    )
+    itself = ((own > entries - guard) & (own <= entries)).to_numpy(dtype=int)
+    quick = ids_of(recent[(priors - itself) > 0])
     if len(quick) < MIN_QUICK_LOSSES:
         return None
     note = CoachNote(
@@ -224,7 +262,7 @@ def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
         level=CoachLevel.WATCH,
         sentence=f"{len(quick)} of your last {len(recent)} losses came within {minutes} minutes "
         "of a previous loss.",
-        evidence={"trade_ids": ", ".join(str(t.id) for t in quick)},
+        evidence={"trade_ids": ", ".join(str(i) for i in quick)},
     )
     action = f"After a losing close, step away for {minutes} minutes before the next entry."
     return CoachAdvice(note=note, action=action, priority=2)
@@ -232,8 +270,10 @@ def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
 
 def coach_full_losses(data: CoachInput) -> CoachAdvice | None:
     """Trades that ran to (nearly) full max loss: the exit plan was not used."""
-    recent = data.closed[-TRADES_FOR_FULL_LOSSES:]
-    full = [t for t in recent if t.r_multiple is not None and t.r_multiple <= FULL_LOSS_R]
+    recent = data.closed_rows.tail(TRADES_FOR_FULL_LOSSES)
+    # R <= -0.9 decided exactly in whole cents: 10 x P&L <= -9 x 1R (1R > 0).
+    one_r = recent["max_loss_cents"].to_numpy(dtype="float64")
+    full = ids_of(recent[_pnl_cents(recent) * 10 <= int(FULL_LOSS_R * 10) * one_r])
     if len(full) < MIN_FULL_LOSSES:
         return None
     note = CoachNote(
@@ -241,7 +281,7 @@ def coach_full_losses(data: CoachInput) -> CoachAdvice | None:
         level=CoachLevel.WATCH,
         sentence=f"{len(full)} of your last {len(recent)} trades lost 90 % or more of their max "
         "loss.",
-        evidence={"trade_ids": ", ".join(str(t.id) for t in full)},
+        evidence={"trade_ids": ", ".join(str(i) for i in full)},
     )
     action = "Set a stop when you open (for credit spreads, about 2x the credit) and honour it."
     return CoachAdvice(note=note, action=action, priority=2)
@@ -421,24 +461,32 @@ COACH_RULES: tuple[CoachRule, ...] = (
 
 
 def coach_report(
-    trades: Sequence[Trade],
+    trades: pd.DataFrame | Sequence[Trade],
     *,
     discipline: DisciplineReport,
     settings: Settings,
     now: datetime,
     gates: GateReport | None = None,
     rules: Sequence[CoachRule] = COACH_RULES,
+    load_trades: TradeLoader | None = None,
 ) -> CoachReport:
     """Run every coach rule; the Action Plan is one step per failing gate (gate order), then the
-    notes' actions by priority (at most 5 of those)."""
+    notes' actions by priority (at most 5 of those).
+
+    `trades` is the judging frame with `load_trades` for the models a note names (or journal
+    models, judged through their frame)."""
     moment = to_utc(now)
-    window_ids = set(discipline.window_trade_ids)
+    if load_trades is None:
+        if isinstance(trades, pd.DataFrame):
+            raise ValueError("the coach needs load_trades to judge a judging frame")
+        load_trades = loader_over(list(trades))
     data = CoachInput(
-        closed=tuple(closed_before(trades, moment)),
+        closed=closed_by(judging_frame_of(trades), moment),
         discipline=discipline,
         gates=gates,
         settings=settings,
-        window_trades=tuple(t for t in trades if t.id in window_ids),
+        window_trades=trades_in_order(load_trades, discipline.window_trade_ids),
+        load_trades=load_trades,
     )
     advice = [found for rule in rules if (found := rule(data)) is not None]
     with_actions = sorted((a for a in advice if a.action), key=lambda a: a.priority)[:MAX_ACTIONS]

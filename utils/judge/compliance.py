@@ -40,6 +40,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from utils.records.alerts import Alert, HaltState
@@ -51,12 +53,8 @@ from utils.judge.discipline import DisciplineReport
 from utils.judge.evidence import CockpitEvidence
 from utils.judge.gates import GateReport, last_session
 from utils.journal.trade import Trade
-from utils.judge.metrics import (
-    ROLLBACK_WINDOW_TRADES,
-    closed_before,
-    expectancy_exact_usd,
-    pnl_and_r_multiples,
-)
+from utils.judge.history import closed_by, exact_expectancy_usd, ids_of, judging_frame_of
+from utils.judge.metrics import ROLLBACK_WINDOW_TRADES
 from utils.judge.ramp import RampDecision
 from utils.judge.risk import UnderlyingRisk
 from utils.records.latch import LatchState
@@ -189,15 +187,17 @@ def _gate_rows(gates: GateReport) -> list:
     return rows
 
 
-def _expectancy_rows(trades: Sequence[Trade], generated_at: datetime) -> list:
-    closed = closed_before(trades, generated_at)
+def _expectancy_rows(trades: pd.DataFrame, generated_at: datetime) -> list:
+    closed = closed_by(trades, generated_at)
     # `closed` is in close order: its tail is the last-10 window, and of the whole history
-    # only the mean R multiple is needed (as `summarize` takes it).
-    last = closed[-ROLLBACK_WINDOW_TRADES:]
-    r_expectancy = float(pnl_and_r_multiples(closed)[1].mean()) if closed else ""
+    # only the mean R multiple is needed (as `summarize` takes it: float $ / float 1R).
+    last = closed.tail(ROLLBACK_WINDOW_TRADES)
+    pnl_usd = closed["net_pnl_cents"].to_numpy(dtype="float64", na_value=np.nan) / 100
+    one_r = closed["max_loss_cents"].to_numpy(dtype="float64") / 100
+    r_expectancy = float((pnl_usd / one_r).mean()) if len(closed) else ""
     return [
         _row("expectancy", "closed_trades", len(closed)),
-        _row("expectancy", "expectancy_usd", _usd(expectancy_exact_usd(closed))),
+        _row("expectancy", "expectancy_usd", _usd(exact_expectancy_usd(closed))),
         _row(
             "expectancy",
             "r_expectancy",
@@ -207,9 +207,9 @@ def _expectancy_rows(trades: Sequence[Trade], generated_at: datetime) -> list:
         _row(
             "expectancy",
             "last_10_expectancy_usd",
-            _usd(expectancy_exact_usd(last)),
+            _usd(exact_expectancy_usd(last)),
             detail=f"{len(last)} of {ROLLBACK_WINDOW_TRADES} trades: "
-            + ", ".join(str(t.id) for t in last),
+            + ", ".join(str(i) for i in ids_of(last)),
         ),
     ]
 
@@ -419,7 +419,7 @@ def build_snapshot(
     effective_reasons: Sequence[str],
     gates: GateReport,
     discipline: DisciplineReport,
-    trades: Sequence[Trade],
+    trades: pd.DataFrame | Sequence[Trade],
     alerts: Sequence[Alert],
     halt: HaltState,
     latch: LatchState,
@@ -430,12 +430,13 @@ def build_snapshot(
     settings: Settings,
     audit: AuditLog | None = None,
 ) -> ComplianceSnapshot:
-    """Assemble every row of the snapshot from the states passed in (no store is opened)."""
+    """Assemble every row of the snapshot from the states passed in (no store is opened);
+    `trades` is the judging frame (or journal models, judged through their frame)."""
     rows = [
         *_snapshot_rows(generated_at, app_version, git_commit),
         *_mode_rows(requested_mode, requested_reasons, effective_mode, effective_reasons),
         *_gate_rows(gates),
-        *_expectancy_rows(trades, generated_at),
+        *_expectancy_rows(judging_frame_of(trades), generated_at),
         *_discipline_rows(discipline, settings),
         *_alert_rows(alerts, discipline, generated_at),
         *_halt_rows(halt),
@@ -492,7 +493,7 @@ def export_compliance_snapshot(
         effective_reasons=[reason.sentence for reason in mode.reasons],
         gates=evidence.gates,
         discipline=evidence.discipline,
-        trades=evidence.trades,
+        trades=evidence.frame,
         alerts=evidence.alerts,
         halt=evidence.halt,
         latch=evidence.latch,

@@ -28,14 +28,14 @@ from utils.judge.ramp import RampDecision, first_live_order_at, ramp_level
 from utils.judge.risk import UnderlyingRisk, open_risk_by_underlying
 from utils.judge.rollback import rollback_triggers
 from utils.journal.store import Journal
+from utils.judge.history import ids_of, trades_in_order
 from utils.journal.trade import Trade
 from utils.judge.metrics import (
     MetricsSummary,
     WindowExpectancy,
-    closed_trades,
+    closed_from_judging,
     last_n_expectancy,
     summarize,
-    trades_to_frame,
 )
 from utils.records.latch import LatchState, RollbackLatchStore, RollbackTrigger
 from utils.records.audit import AuditLog
@@ -82,7 +82,10 @@ class CockpitEvidence(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     now: datetime
-    trades: tuple[Trade, ...]
+    frame: pd.DataFrame  # the judging frame: every trade, one row each (no model per trade)
+    open_trades: tuple[Trade, ...]  # still open (legs for the guard), by id
+    window_trades: tuple[Trade, ...]  # the discipline window, by entry
+    planned_later: tuple[Trade, ...]  # an exit plan declared after entry (its instants)
     closed: pd.DataFrame
     metrics: MetricsSummary
     last_10: WindowExpectancy
@@ -113,12 +116,14 @@ def gather_evidence(
     """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers.
 
     `ci` is the CI status when the caller has just read it (else it is read here)."""
-    trades = tuple(stores.journal.list_trades())
-    closed = closed_trades(trades_to_frame(trades))
+    frame = stores.journal.judging_frame()
+    load = stores.journal.trades_by_ids
+    closed = closed_from_judging(frame)
     alerts = tuple(stores.alerts.alerts())
     working = stores.working_openings()
     discipline = evaluate_discipline(
-        trades,
+        frame,
+        load_trades=load,
         settings=settings,
         now=now,
         alerts=alerts,
@@ -128,7 +133,7 @@ def gather_evidence(
     ci = ci_status(root, settings.data_dir) if ci is None else ci
     sandbox = stores.sandbox.latest()
     gates = evaluate_gates(
-        trades=trades,
+        trades=frame,
         discipline=discipline,
         alerts=alerts,
         ci=ci,
@@ -140,23 +145,33 @@ def gather_evidence(
     latch = stores.latch.state()
     return CockpitEvidence(
         now=now,
-        trades=trades,
+        frame=frame,
+        open_trades=trades_in_order(load, sorted(ids_of(frame[frame["closed_at"].isna()]))),
+        window_trades=trades_in_order(load, discipline.window_trade_ids),
+        planned_later=trades_in_order(load, ids_of(frame[frame["later_plans"]])),
         closed=closed,
         metrics=summarize(closed),
         last_10=last_n_expectancy(closed),
         discipline=discipline,
         gates=gates,
-        coach=coach_report(trades, discipline=discipline, settings=settings, now=now, gates=gates),
+        coach=coach_report(
+            frame,
+            discipline=discipline,
+            settings=settings,
+            now=now,
+            gates=gates,
+            load_trades=load,
+        ),
         ramp=ramp_level(
             settings=settings,
             now=now,
-            first_live_order_at=first_live_order_at(trades),
-            trades=trades,
+            first_live_order_at=first_live_order_at(frame),
+            trades=frame,
             discipline_score=discipline.score,
         ),
         triggers=tuple(
             rollback_triggers(
-                trades=trades,
+                trades=frame,
                 discipline_score=discipline.score,
                 alerts=alerts,
                 settings=settings,
@@ -170,7 +185,7 @@ def gather_evidence(
         sandbox=sandbox,
         open_risk=tuple(
             open_risk_by_underlying(
-                trades,
+                frame,
                 settings=settings,
                 now=now,
                 net_liquidating_value_usd=net_liquidating_value_usd,

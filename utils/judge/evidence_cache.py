@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from utils.core.config import Settings
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
@@ -79,12 +80,22 @@ def _microseconds(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def _frame_microseconds(column: pd.Series) -> np.ndarray:
+    """A judging-frame instant column as int microseconds, NaT left out (exact: the journal
+    keeps microseconds)."""
+    stamps = column[column.notna()].to_numpy(dtype="datetime64[ns]").view("int64")
+    return stamps // 1000
+
+
 def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> np.ndarray:
     """Every instant of the data a judgement compares `now` with, sorted (int microseconds)."""
+    frame = evidence.frame
+    trade_instants = [
+        _frame_microseconds(frame[name]) for name in ("opened_at", "closed_at", "time_exit_at")
+    ]
     moments: list[datetime | None] = []
-    for trade in evidence.trades:
-        moments += (trade.opened_at, trade.closed_at, trade.time_exit_at)
-        for declaration in trade.exit_plans:  # a plan declared after entry, its time exit
+    for trade in evidence.planned_later:  # a plan declared after entry, its time exit
+        for declaration in trade.exit_plans:
             moments += (declaration.recorded_at, declaration.plan.time_exit_at)
     for alert in evidence.alerts:
         raised = to_utc(alert.raised_at)
@@ -94,7 +105,8 @@ def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> np.ndarray:
     if evidence.sandbox is not None:
         moments.append(evidence.sandbox.ran_at)
     moments += [order.submitted_at for order in evidence.working]
-    return np.sort(np.array([_microseconds(m) for m in moments if m is not None], dtype="int64"))
+    others = np.array([_microseconds(m) for m in moments if m is not None], dtype="int64")
+    return np.sort(np.concatenate([*trade_instants, others]))
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from utils.records.alerts import Alert
@@ -44,7 +45,14 @@ from utils.journal.trade import Trade
 from utils.core.broker_target import validated_server_problem
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
-from utils.judge.metrics import closed_before, expectancy_above, expectancy_exact_usd
+from utils.judge.history import (
+    closed_by,
+    exact_expectancy_usd,
+    expectancy_exceeds,
+    ids_of,
+    judging_frame_of,
+    net_pnl_total_usd,
+)
 from utils.records.sandbox import SandboxMode, SandboxValidationRecord
 from utils.core.money import plain_usd
 
@@ -127,7 +135,7 @@ class GateReport(BaseModel):
 
 
 def _ids(values: Iterable[object]) -> str:
-    return ", ".join(str(v) for v in values)
+    return ", ".join(map(str, values))
 
 
 def _minimum_gate(
@@ -156,15 +164,16 @@ def _minimum_gate(
     )
 
 
-def gate_min_trades(closed: Sequence[Trade], settings: Settings) -> GateResult:
-    """Closed (journaled and finished) trades >= the minimum."""
+def gate_min_trades(closed: pd.DataFrame, settings: Settings) -> GateResult:
+    """Closed (journaled and finished) trades >= the minimum; `closed` are judging-frame rows
+    in close order."""
     return _minimum_gate(
         GateCode.MIN_TRADES,
         "Trades journaled",
         len(closed),
         settings.gate_min_trades,
         "closed trade(s)",
-        {"trade_ids": _ids(t.id for t in closed)},
+        {"trade_ids": _ids(ids_of(closed))},
     )
 
 
@@ -182,11 +191,12 @@ def gate_min_clean_sessions(discipline: DisciplineReport, settings: Settings) ->
     )
 
 
-def gate_positive_expectancy(closed: Sequence[Trade], settings: Settings) -> GateResult:
-    """$ expectancy over every closed trade > the threshold (0), decided exactly."""
+def gate_positive_expectancy(closed: pd.DataFrame, settings: Settings) -> GateResult:
+    """$ expectancy over every closed trade > the threshold (0), decided exactly in cents;
+    `closed` are judging-frame rows in close order."""
     threshold = settings.gate_min_expectancy_usd
-    expectancy = expectancy_exact_usd(closed)
-    passed = expectancy_above(closed, threshold)
+    expectancy = exact_expectancy_usd(closed)
+    passed = expectancy_exceeds(closed, threshold)
     shown_threshold = plain_usd(threshold)
     if expectancy is None:
         sentence = "Expectancy: no closed trade yet, so there is no edge to show."
@@ -200,7 +210,7 @@ def gate_positive_expectancy(closed: Sequence[Trade], settings: Settings) -> Gat
             else f"Expectancy: ${actual_text} per trade over {len(closed)} closed trade(s); it "
             f"must be above ${shown_threshold}."
         )
-    total = sum((t.net_pnl_usd or ZERO for t in closed), ZERO)
+    total = net_pnl_total_usd(closed)
     return GateResult(
         code=GateCode.POSITIVE_EXPECTANCY,
         name="Expectancy",
@@ -216,7 +226,7 @@ def gate_positive_expectancy(closed: Sequence[Trade], settings: Settings) -> Gat
         evidence={
             "trades": str(len(closed)),
             "net_pnl_usd": plain_usd(total),
-            "trade_ids": _ids(t.id for t in closed),
+            "trade_ids": _ids(ids_of(closed)),
         },
     )
 
@@ -374,7 +384,7 @@ def gate_sandbox_validated(
 
 def evaluate_gates(
     *,
-    trades: Sequence[Trade],
+    trades: pd.DataFrame | Sequence[Trade],
     discipline: DisciplineReport,
     alerts: Sequence[Alert],
     ci: CiStatus,
@@ -382,9 +392,10 @@ def evaluate_gates(
     settings: Settings,
     now: datetime,
 ) -> GateReport:
-    """Evaluate every graduation gate (checklist s0 + sandbox) at `now`."""
+    """Evaluate every graduation gate (checklist s0 + sandbox) at `now`; `trades` is the judging
+    frame (or journal models, judged through their frame)."""
     moment = to_utc(now)
-    closed = closed_before(trades, moment)
+    closed = closed_by(judging_frame_of(trades), moment)
     known_alerts = [a for a in alerts if to_utc(a.raised_at) <= moment]
     return GateReport(
         evaluated_at=moment,

@@ -2,8 +2,9 @@
 
 Statistics over many trades use float dollars (exact to well below a cent at any journal size);
 the exact sign of total P&L, which a gate may need, is `MetricsSummary.net_pnl_cents`, and the
-exact expectancy the gates and the ramp decide on is `expectancy_exact_usd` / `expectancy_above`
-over the `Trade` models of `closed_before`.
+exact expectancy the gates and the ramp decide on is summed in integer cents over the judging
+frame (`utils.judge.history`); `expectancy_exact_usd` / `expectancy_above` over the `Trade`
+models of `closed_before` are its literal definition.
 Only closed trades count; open trades are ignored. Trades are taken in close order (close time,
 then id). Every definition is in `METRIC_DEFINITIONS` and docs/METRICS.md (same text).
 """
@@ -211,20 +212,6 @@ def closed_before(trades: Iterable[Trade], now: datetime) -> list[Trade]:
     moment = to_utc(now)
     closed = [t for t in trades if t.closed_at is not None and t.closed_at <= moment]
     return sorted(closed, key=attrgetter("closed_at", "id"))
-
-
-def expectancy_exact_usd(closed: Sequence[Trade]) -> Decimal | None:
-    """Mean net P&L of closed trades as an exact Decimal (None without closed trades)."""
-    pnl = [t.net_pnl_usd for t in closed if t.net_pnl_usd is not None]
-    if not pnl:
-        return None
-    return sum(pnl, ZERO) / len(pnl)
-
-
-def expectancy_above(closed: Sequence[Trade], threshold_usd: Decimal) -> bool:
-    """$ expectancy > threshold, decided exactly: sum(net P&L) > threshold x N (N >= 1)."""
-    pnl = [t.net_pnl_usd for t in closed if t.net_pnl_usd is not None]
-    return bool(pnl) and sum(pnl, ZERO) > threshold_usd * len(pnl)
 
 
 def summarize(

@@ -30,12 +30,18 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from utils.core.config import Settings
 from utils.core.sessions import new_york_day, to_utc
-from utils.journal.trade import Mode, Trade
-from utils.judge.metrics import closed_before, expectancy_above
+from utils.journal.trade import Trade
+from utils.judge.history import (
+    closed_by,
+    expectancy_exceeds,
+    first_live_opened_at,
+    judging_frame_of,
+)
 from utils.judge.risk import ConcurrencyLimit, LadderLimit
 
 DAYS_PER_RAMP_WEEK = 7
@@ -208,9 +214,9 @@ class RampDecision(BaseModel):
         return self.limits.max_concurrent_spreads
 
 
-def first_live_order_at(trades: Iterable[Trade]) -> datetime | None:
-    """When the first LIVE trade opened (None before any)."""
-    return min((t.opened_at for t in trades if t.mode is Mode.LIVE), default=None)
+def first_live_order_at(trades: pd.DataFrame | Iterable[Trade]) -> datetime | None:
+    """When the first LIVE trade opened (None before any), from the judging frame or models."""
+    return first_live_opened_at(judging_frame_of(trades))
 
 
 def ramp_level(
@@ -218,15 +224,16 @@ def ramp_level(
     settings: Settings,
     now: datetime,
     first_live_order_at: datetime | None,
-    trades: Sequence[Trade],
+    trades: pd.DataFrame | Sequence[Trade],
     discipline_score: int,
     ladder_level: int | None = None,
 ) -> RampDecision:
-    """Ramp stage and caps at `now` (checklist s8); `ladder_level` defaults to the ladder's top."""
+    """Ramp stage and caps at `now` (checklist s8); `ladder_level` defaults to the ladder's top;
+    `trades` is the judging frame (or journal models, judged through their frame)."""
     moment = to_utc(now)
     level = settings.ladder_max_level if ladder_level is None else ladder_level
-    closed = closed_before(trades, moment)
-    expectancy_ok = expectancy_above(closed, settings.gate_min_expectancy_usd)
+    closed = closed_by(judging_frame_of(trades), moment)
+    expectancy_ok = expectancy_exceeds(closed, settings.gate_min_expectancy_usd)
     discipline_ok = discipline_score >= settings.ramp_week2_min_discipline
     needed = (
         f"expectancy > {settings.gate_min_expectancy_usd} and discipline >= "

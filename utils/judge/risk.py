@@ -31,12 +31,14 @@ from enum import StrEnum
 from functools import cached_property
 from heapq import heappop, heappush
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from utils.core.money import round_to_cent
+from utils.core.money import from_cents, round_to_cent
 from utils.core.config import Settings
 from utils.core.sessions import to_utc
 from utils.journal.trade import Trade
+from utils.judge.history import judging_frame_of, open_by
 from utils.records.alerts import AlertRule
 from utils.spreads.families import underlying_family
 
@@ -189,31 +191,28 @@ def open_risk_by_family(trades: Iterable[Trade], moment: datetime) -> dict[str, 
 
 
 def open_risk_by_underlying(
-    trades: Sequence[Trade],
+    trades: pd.DataFrame | Sequence[Trade],
     *,
     settings: Settings,
     now: datetime,
     net_liquidating_value_usd: Decimal | None = None,
 ) -> list[UnderlyingRisk]:
-    """Per underlying family: open max loss (1R) now against the underlying-risk limit."""
+    """Per underlying family: open max loss (1R) now against the underlying-risk limit, summed
+    exactly in cents over the judging frame (or journal models, judged through their frame)."""
     limit = UnderlyingRiskLimit.from_settings(settings, net_liquidating_value_usd)
-    moment = to_utc(now)
-    totals = open_risk_by_family(trades, moment)
-    open_ids: dict[str, list[int]] = {}
-    for trade in trades:
-        if open_at(trade, moment):
-            open_ids.setdefault(underlying_family(trade.underlying), []).append(trade.id)
     rows = []
-    for family, total in totals.items():
+    by_family = open_by(judging_frame_of(trades), now).groupby("family", sort=True)
+    for family, group in by_family:
+        total = from_cents(int(group["max_loss_cents"].sum()))
         share = limit.pct_of_capital(total)
         rows.append(
             UnderlyingRisk(
-                family=family,
+                family=str(family),
                 open_risk_usd=total,
                 limit_usd=round_to_cent(limit.limit_usd),
                 pct_of_capital=ZERO if share is None else share.quantize(CENT),
                 within_limit=limit.allows(total),
-                trade_ids=tuple(sorted(open_ids[family])),
+                trade_ids=tuple(sorted(int(i) for i in group["id"])),
             )
         )
     return rows

@@ -22,18 +22,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
+
+import pandas as pd
 
 from utils.core.money import plain_usd, usd
 from utils.core.config import Settings
 from utils.core.sessions import to_utc
 from utils.journal.trade import Trade
-from utils.judge.metrics import ROLLBACK_WINDOW_TRADES, closed_before, last_n_expectancy
+from utils.judge.history import closed_by, ids_of, judging_frame_of, net_pnl_total_usd
+from utils.judge.metrics import ROLLBACK_WINDOW_TRADES
 from utils.records.alerts import Alert, AlertRule
 from utils.records.latch import RollbackTrigger, TriggerCode
-
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
 
 ANOMALY_TRIGGERS: dict[AlertRule, TriggerCode] = {
     AlertRule.AUTH_ANOMALY: TriggerCode.AUTH_ANOMALY,
@@ -52,15 +51,13 @@ def _ids(values: Sequence[object]) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def _trigger_last_10(trades: Sequence[Trade], now: datetime) -> RollbackTrigger | None:
-    """The last 10 closed trades (a full window) sum to a loss."""
-    closed = closed_before(trades, now)
-    # closed_before's order is the metrics' close order: the tail is the window.
-    window = last_n_expectancy(closed[-ROLLBACK_WINDOW_TRADES:], ROLLBACK_WINDOW_TRADES)
-    if not window.complete:
+def _trigger_last_10(frame: pd.DataFrame, now: datetime) -> RollbackTrigger | None:
+    """The last 10 closed trades (a full window) sum to a loss, decided exactly in cents."""
+    # closed_by's order is the metrics' close order: the tail is the window.
+    window = closed_by(frame, now).tail(ROLLBACK_WINDOW_TRADES)
+    if len(window) < ROLLBACK_WINDOW_TRADES:
         return None
-    by_id = {t.id: t for t in closed}
-    total = sum((by_id[i].net_pnl_usd or ZERO for i in window.trade_ids), ZERO)
+    total = net_pnl_total_usd(window)
     if total >= 0:
         return None
     mean = total / ROLLBACK_WINDOW_TRADES
@@ -68,7 +65,7 @@ def _trigger_last_10(trades: Sequence[Trade], now: datetime) -> RollbackTrigger 
         code=TriggerCode.EXPECTANCY_NEGATIVE_LAST_10,
         sentence=f"Expectancy over the last {ROLLBACK_WINDOW_TRADES} trades is negative "
         f"({usd(mean)} per trade).",
-        evidence={"trade_ids": _ids(window.trade_ids), "net_pnl_usd": plain_usd(total)},
+        evidence={"trade_ids": _ids(ids_of(window)), "net_pnl_usd": plain_usd(total)},
     )
 
 
@@ -118,18 +115,19 @@ def _trigger_anomaly(live: Sequence[Alert], rule: AlertRule) -> RollbackTrigger 
 
 def rollback_triggers(
     *,
-    trades: Sequence[Trade],
+    trades: pd.DataFrame | Sequence[Trade],
     discipline_score: int,
     alerts: Sequence[Alert],
     settings: Settings,
     now: datetime,
 ) -> list[RollbackTrigger]:
-    """The rollback triggers that hold at `now`, in checklist order (empty when none)."""
+    """The rollback triggers that hold at `now`, in checklist order (empty when none); `trades`
+    is the judging frame (or journal models, judged through their frame)."""
     moment = to_utc(now)
     known = [a for a in alerts if to_utc(a.raised_at) <= moment]
     live = [a for a in known if alert_is_live(a, moment, settings.halt_hours)]
     found = [
-        _trigger_last_10(trades, moment),
+        _trigger_last_10(judging_frame_of(trades), moment),
         _trigger_discipline(discipline_score, settings),
         _trigger_alert_pile(live, known),
         *(_trigger_anomaly(live, rule) for rule in ANOMALY_TRIGGERS),

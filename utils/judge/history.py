@@ -1,0 +1,106 @@
+"""The questions every judge asks of the whole history, answered from the judging frame.
+
+Gates, ramp, rollback, coach, open risk and the compliance export read the journal as its
+judging frame (`utils.journal.judging_frame`, one row per trade) and never need a model per
+trade: closed trades before a moment and their exact net P&L (integer cents), the trades open
+at a moment, the first LIVE entry. Validated `Trade` models are built only for the few trades
+a judgement shows, through a `TradeLoader` (`Journal.trades_by_ids`).
+
+    frame = judging_frame_of(trades)            # the frame itself, or the frame of models
+    closed = closed_by(frame, now)              # rows closed at or before now, in close order
+    exact_expectancy_usd(closed), expectancy_exceeds(closed, Decimal(0)), open_by(frame, now)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from utils.core.money import from_cents
+from utils.core.sessions import to_utc
+from utils.journal.judging_frame import frame_from_trades
+from utils.journal.trade import Mode, Trade
+
+if TYPE_CHECKING:  # the discipline history imports the ramp, which imports this module
+    from utils.judge.discipline_history import TradeLoader
+
+ZERO = Decimal(0)
+
+
+def judging_frame_of(trades: pd.DataFrame | Iterable[Trade]) -> pd.DataFrame:
+    """The judging frame: as given, or built from models (`frame_from_trades`)."""
+    return trades if isinstance(trades, pd.DataFrame) else frame_from_trades(list(trades))
+
+
+def trades_in_order(load: TradeLoader, ids: Sequence[int]) -> tuple[Trade, ...]:
+    """The models of `ids`, in the order of `ids`."""
+    by_id = {trade.id: trade for trade in load(list(ids))}
+    return tuple(by_id[i] for i in ids if i in by_id)
+
+
+def _stamps(column: pd.Series) -> np.ndarray:
+    """UTC instants as int64 nanoseconds (NaT as the smallest int64)."""
+    return column.to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+def _moment_ns(moment: datetime) -> int:
+    return int(pd.Timestamp(to_utc(moment)).value)
+
+
+def closed_by(frame: pd.DataFrame, moment: datetime) -> pd.DataFrame:
+    """Rows closed at or before `moment`, in close order (close time, then id)."""
+    closed_at = frame["closed_at"]
+    return in_close_order(frame[closed_at.notna() & (closed_at <= pd.Timestamp(to_utc(moment)))])
+
+
+def in_close_order(closed: pd.DataFrame) -> pd.DataFrame:
+    """Closed rows sorted by close time, then id."""
+    order = np.lexsort((closed["id"].to_numpy(), _stamps(closed["closed_at"])))
+    return closed.iloc[order]
+
+
+def open_by(frame: pd.DataFrame, moment: datetime) -> pd.DataFrame:
+    """Rows open at `moment` (opened at or before it, closed after it or not yet), by entry."""
+    when = _moment_ns(moment)
+    closed_at = frame["closed_at"]
+    still_open = closed_at.isna().to_numpy() | (_stamps(closed_at) > when)
+    return frame[(_stamps(frame["opened_at"]) <= when) & still_open]
+
+
+def ids_of(rows: pd.DataFrame) -> tuple[int, ...]:
+    """The trade ids of some rows, in row order."""
+    return tuple(rows["id"].to_numpy(dtype="int64").tolist())
+
+
+def _known_pnl_cents(closed: pd.DataFrame) -> np.ndarray:
+    cents = closed["net_pnl_cents"]
+    return cents[cents.notna()].to_numpy(dtype="int64")
+
+
+def net_pnl_total_usd(closed: pd.DataFrame) -> Decimal:
+    """The exact sum of the rows' net P&L (no P&L counts as 0)."""
+    cents = _known_pnl_cents(closed)
+    return from_cents(int(cents.sum())) if cents.size else ZERO
+
+
+def exact_expectancy_usd(closed: pd.DataFrame) -> Decimal | None:
+    """Mean net P&L as an exact Decimal over the rows with a P&L (None without any)."""
+    cents = _known_pnl_cents(closed)
+    return from_cents(int(cents.sum())) / cents.size if cents.size else None
+
+
+def expectancy_exceeds(closed: pd.DataFrame, threshold_usd: Decimal) -> bool:
+    """$ expectancy > threshold, decided exactly: sum(net P&L) > threshold x N (N >= 1)."""
+    cents = _known_pnl_cents(closed)
+    return bool(cents.size) and from_cents(int(cents.sum())) > threshold_usd * cents.size
+
+
+def first_live_opened_at(frame: pd.DataFrame) -> datetime | None:
+    """When the first LIVE trade opened (None before any)."""
+    opened = frame.loc[frame["mode"] == Mode.LIVE.value, "opened_at"]
+    return None if opened.empty else opened.min().to_pydatetime()
