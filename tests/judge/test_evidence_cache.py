@@ -4,6 +4,7 @@ new session make it read anew, and what it returns always equals a fresh `gather
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -12,7 +13,8 @@ import pytest
 
 from tests.support.journal_factory import close_for_pnl, new_trade, seed_journal
 from tests.support.live_server import cockpit_settings
-from utils.journal.exit_plans import ExitPlan
+from utils.journal.exit_plan_rows import insert_declaration
+from utils.journal.exit_plans import ExitPlan, PlanDeclared, PlaybookDraft
 from utils.journal.store import Journal
 from utils.judge.discipline_rules import RuleId
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
@@ -168,6 +170,32 @@ def test_a_time_exit_passing_makes_a_new_reading(ctx, clock):
     assert len(late) == 1 and not any(
         v.code == RuleId.HELD_PAST_TIME_EXIT for v in before.discipline.violations
     )
+    assert_same_evidence(after, fresh(ctx))
+
+
+def test_a_playbook_time_exit_passing_makes_a_new_reading(ctx, clock):
+    """The time exit of a plan declared by playbook at import counts as one at entry."""
+    trade = ctx.journal.open_trade(new_trade(opened_at=clock()))
+    playbook = ctx.journal.save_playbook(PlaybookDraft(name="Zero DTE", time_exit_dte=0))
+    deadline = ExitPlan(time_exit_at=clock() + timedelta(seconds=20))
+    with sqlite3.connect(ctx.settings.data_dir / "journal.sqlite3") as conn:  # as an import does
+        insert_declaration(
+            conn,
+            trade.id,
+            deadline,
+            declared=PlanDeclared.PLAYBOOK_AT_IMPORT,
+            recorded_at=clock(),
+            playbook_id=playbook.id,
+        )
+    before = ctx.evidence()
+    assert before.frame["plan_by_playbook"].any()
+    clock.advance(seconds=19)
+    assert ctx.evidence() is before, "before the time exit the trade is not late"
+    clock.advance(seconds=1, microseconds=1)
+    after = ctx.evidence()
+    assert after is not before
+    late = [v for v in after.discipline.violations if v.code == RuleId.HELD_PAST_TIME_EXIT]
+    assert [v.trade_id for v in late] == [trade.id]
     assert_same_evidence(after, fresh(ctx))
 
 

@@ -90,8 +90,9 @@ def _frame_microseconds(column: pd.Series) -> np.ndarray:
 def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> np.ndarray:
     """Every instant of the data a judgement compares `now` with, sorted (int microseconds)."""
     frame = evidence.frame
-    trade_instants = [
-        _frame_microseconds(frame[name]) for name in ("opened_at", "closed_at", "time_exit_at")
+    trade_instants = [  # (the entry plan's time exit: journaled, or declared by playbook)
+        _frame_microseconds(frame[name])
+        for name in ("opened_at", "closed_at", "time_exit_at", "entry_time_exit_at")
     ]
     moments: list[datetime | None] = []
     for trade in evidence.planned_later:  # a plan declared after entry, its time exit
