@@ -33,7 +33,8 @@ def test_account_read_and_sandbox_validation_in_sim(tmp_path, page):
             ),
         )
         page.goto(url + "/")
-        page.locator(f"#{BrokerIds.ACCOUNTS}").wait_for()
+        # The card is laid out empty and filled by its callback: wait for the account read.
+        page.locator(f"#{BrokerIds.ACCOUNTS}", has_text="net liq $").wait_for(timeout=30_000)
         accounts = page.locator(f"#{BrokerIds.ACCOUNTS}").inner_text()
         page.click(f"#{BrokerIds.VALIDATE}")
         page.locator(f"#{BrokerIds.VALIDATION_VERDICT}").wait_for(timeout=30_000)
