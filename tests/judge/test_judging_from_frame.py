@@ -17,6 +17,7 @@ import pytest
 
 from tests.support.judge_factory import BASE_STRIKE, green_ci, make_trade, settings_for, utc
 from tests.support.judge_models_reference import (
+    expectancy_above,
     reference_coach_full_losses,
     reference_coach_losses_after_losses,
     reference_coach_winners_closed_early,
@@ -39,7 +40,6 @@ from utils.judge.coach import (
 from utils.judge.discipline import evaluate_discipline, loader_over
 from utils.judge.gates import GateCode, evaluate_gates
 from utils.judge.history import closed_by
-from tests.support.judge_models_reference import expectancy_above
 from utils.judge.metrics import closed_before
 from utils.judge.ramp import first_live_order_at, ramp_level
 from utils.judge.risk import open_risk_by_underlying
