@@ -61,6 +61,8 @@ MIN_REPEATS = 2
 MIN_STREAK = 3
 MAX_ACTIONS = 5
 HUNDRED = Decimal(100)
+# What the coach reads of the closed trades.
+COACH_COLUMNS = ("id", "opened_at", "closed_at", "net_pnl_cents", "max_loss_cents")
 
 
 class CoachLevel(StrEnum):
@@ -481,7 +483,7 @@ def coach_report(
             raise ValueError("the coach needs load_trades to judge a judging frame")
         load_trades = loader_over(list(trades))
     data = CoachInput(
-        closed=closed_by(judging_frame_of(trades), moment),
+        closed=closed_by(judging_frame_of(trades), moment, COACH_COLUMNS),
         discipline=discipline,
         gates=gates,
         settings=settings,

@@ -86,12 +86,15 @@ class HistoryInputs:
         the working orders sent by then (oldest first), the risk capital (default: the
         settings' risk budget). A frame out of order (not by opening time, then id) is refused."""
         moment = to_utc(now)
-        step = np.diff(frame["opened_at"].dt.as_unit("ns").array.asi8)
+        opened = frame["opened_at"].dt.as_unit("ns").array.asi8
+        step = np.diff(opened)
         if ((step < 0) | ((step == 0) & (np.diff(frame["id"].to_numpy()) <= 0))).any():
             raise ValueError("the judging frame must be ordered by opening time, then id")
+        # By opening time: the trades opened by now are a head of the frame (no copy).
+        opened_by_now = int(np.searchsorted(opened, instant_ns(moment), side="right"))
         known_alerts = tuple(a for a in alerts if to_utc(a.raised_at) <= moment)
         return cls(
-            frame=frame[frame["opened_at"] <= pd.Timestamp(moment)],
+            frame=frame.iloc[:opened_by_now],
             alerts=known_alerts,
             halts=halt_windows(known_alerts, settings.halt_hours),
             working=tuple(

@@ -49,7 +49,7 @@ from utils.judge.history import (
     closed_by,
     exact_expectancy_usd,
     expectancy_exceeds,
-    ids_of,
+    ids_text,
     judging_frame_of,
     net_pnl_total_usd,
 )
@@ -60,6 +60,7 @@ CENT = Decimal("0.01")
 # Plans declared after the trade was journaled: the gate's sentence names them.
 LATE_DECLARATIONS = (PlanDeclared.PLAYBOOK_AT_IMPORT, PlanDeclared.AFTER_ENTRY)
 ZERO = Decimal(0)
+GATE_COLUMNS = ("id", "net_pnl_cents")  # what the gates read of the closed trades
 
 
 class GateCode(StrEnum):
@@ -173,7 +174,7 @@ def gate_min_trades(closed: pd.DataFrame, settings: Settings) -> GateResult:
         len(closed),
         settings.gate_min_trades,
         "closed trade(s)",
-        {"trade_ids": _ids(ids_of(closed))},
+        {"trade_ids": ids_text(closed)},
     )
 
 
@@ -226,7 +227,7 @@ def gate_positive_expectancy(closed: pd.DataFrame, settings: Settings) -> GateRe
         evidence={
             "trades": str(len(closed)),
             "net_pnl_usd": plain_usd(total),
-            "trade_ids": _ids(ids_of(closed)),
+            "trade_ids": ids_text(closed),
         },
     )
 
@@ -395,7 +396,7 @@ def evaluate_gates(
     """Evaluate every graduation gate (checklist s0 + sandbox) at `now`; `trades` is the judging
     frame (or journal models, judged through their frame)."""
     moment = to_utc(now)
-    closed = closed_by(judging_frame_of(trades), moment)
+    closed = closed_by(judging_frame_of(trades), moment, GATE_COLUMNS)
     known_alerts = [a for a in alerts if to_utc(a.raised_at) <= moment]
     return GateReport(
         evaluated_at=moment,
