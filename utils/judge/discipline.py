@@ -49,7 +49,7 @@ from utils.core.config import Settings
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
-from utils.core.trading_calendar import is_trading_day, next_session
+from utils.core.trading_calendar import next_session_ordinals
 from utils.journal.exit_plans import PlanDeclared
 from utils.journal.judging_frame import frame_from_trades
 from utils.journal.trade import Trade
@@ -278,11 +278,13 @@ def _score_parts(
 
 def _on_sessions(counts: Counter[date]) -> Counter[date]:
     """Counts per day moved to NYSE sessions: a weekend or holiday counts for the next one."""
-    if all(is_trading_day(day) for day in counts):
+    days = np.array([day.toordinal() for day in counts], dtype=np.int64)
+    sessions = next_session_ordinals(days)
+    if np.array_equal(sessions, days):
         return counts
     moved: Counter[date] = Counter()
-    for day, count in counts.items():
-        moved[next_session(day)] += count
+    for session, count in zip(sessions.tolist(), counts.values()):
+        moved[date.fromordinal(session)] += count
     return moved
 
 
@@ -309,12 +311,19 @@ def _session_verdicts(
     actions = _on_sessions(actions)
     alert_counts = _on_sessions(Counter(alert.session for alert in alerts))
     sessions = sorted(s for s in set(actions) | set(broken) | set(alert_counts) if s <= today)
+    # Built from typed values without a second validation (one verdict per session of years of
+    # history); one fields-set is shared by all of them.
+    names = field_names(SessionVerdict)
     return tuple(
-        SessionVerdict(
-            session=s,
-            actions=actions.get(s, 0),
-            violations=broken.get(s, ()),
-            high_alerts=alert_counts.get(s, 0),
+        build_validated(
+            SessionVerdict,
+            {
+                "session": s,
+                "actions": int(actions.get(s, 0)),
+                "violations": tuple(broken.get(s, ())),
+                "high_alerts": int(alert_counts.get(s, 0)),
+            },
+            names,
         )
         for s in sessions
     )

@@ -39,7 +39,7 @@ from utils.judge.discipline_rules import (
     check_not_defined_risk,
     halt_windows,
 )
-from utils.judge.history_sweeps import NEVER, closed_by_entry, instant_ns
+from utils.judge.history_sweeps import NEVER, closed_by_entry, cumsum_by_group, instant_ns
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
 from utils.records.alerts import Alert, HaltWindow
@@ -179,8 +179,7 @@ class HistoryInputs:
     def family_risk_before(self) -> np.ndarray:
         """The earlier open trades' max loss on each trade's family at its entry, in cents
         (`family_risk_at_each_entry`)."""
-        series = pd.Series(self.max_loss)
-        before = series.groupby(self.families).cumsum().to_numpy() - self.max_loss
+        before = cumsum_by_group(self.max_loss, self.families) - self.max_loss
         return before - closed_by_entry(self.opened, self.closed, self.max_loss, self.families)
 
     def needed_for_window(self, count: int) -> np.ndarray:
