@@ -291,13 +291,16 @@ def _on_sessions(counts: Counter[date]) -> Counter[date]:
 def _broken_sessions(breaches: pd.DataFrame) -> dict[date, tuple[RuleId, ...]]:
     """The rules broken in each session, in the violations' order."""
     sessions = breaches["session"].to_numpy(dtype=np.int64)
-    order = np.argsort(sessions, kind="stable")
-    sessions, rules = sessions[order], breaches["rule"].to_numpy(dtype=object)[order]
+    rules = breaches["rule"].to_numpy(dtype=object)
+    if (np.diff(sessions) < 0).any():  # in time order the sessions rarely go back
+        order = np.argsort(sessions, kind="stable")
+        sessions, rules = sessions[order], rules[order]
     starts = np.flatnonzero(np.diff(sessions, prepend=-1))
-    ends = np.append(starts[1:], len(sessions))
+    ends = np.append(starts[1:], len(sessions)).tolist()
+    listed = rules.tolist()
     return {
-        date.fromordinal(int(sessions[start])): tuple(rules[start:end])
-        for start, end in zip(starts, ends)
+        date.fromordinal(session): tuple(listed[start:end])
+        for session, start, end in zip(sessions[starts].tolist(), starts.tolist(), ends)
     }
 
 

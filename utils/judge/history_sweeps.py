@@ -71,8 +71,11 @@ def _later_ties(opened: np.ndarray, zero_length: np.ndarray) -> np.ndarray:
     it with the same entry."""
     if not zero_length.any():
         return np.zeros(len(opened), dtype=np.int64)
-    tied = pd.Series(zero_length[::-1])
-    return tied.groupby(opened[::-1]).cumsum().to_numpy()[::-1]
+    # By entry, then from the last row back: each entry's rows run from its last row to its first.
+    order = np.lexsort((-np.arange(len(opened)), opened))
+    result = np.empty(len(opened), dtype=np.int64)
+    result[order] = cumsum_by_group(zero_length[order], opened[order])
+    return result
 
 
 def _swept(
