@@ -188,7 +188,7 @@ def last_winners(data: CoachInput) -> list[Trade]:
     """The last `WINNERS_LOOKED_AT` closed winners with a known max profit, as models (only
     the tail of the winners is loaded)."""
     rows = data.closed_rows
-    ids = ids_of(rows[_pnl_cents(rows) > 0])
+    ids = tuple(rows["id"].to_numpy(dtype="int64")[_pnl_cents(rows) > 0].tolist())
     wanted = WINNERS_LOOKED_AT
     while True:
         winners = [t for t in data.trades(ids[-wanted:]) if t.max_profit_usd]

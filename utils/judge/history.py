@@ -145,5 +145,5 @@ def expectancy_exceeds(closed: pd.DataFrame, threshold_usd: Decimal) -> bool:
 
 def first_live_opened_at(frame: pd.DataFrame) -> datetime | None:
     """When the first LIVE trade opened (None before any)."""
-    opened = frame.loc[frame["mode"] == Mode.LIVE.value, "opened_at"]
-    return None if opened.empty else opened.min().to_pydatetime()
+    live = np.flatnonzero(frame["mode"].to_numpy() == Mode.LIVE.value)
+    return None if live.size == 0 else frame["opened_at"].iloc[live].min().to_pydatetime()

@@ -69,11 +69,11 @@ def _group_rows(groups: np.ndarray) -> list[np.ndarray]:
 def _later_ties(opened: np.ndarray, zero_length: np.ndarray) -> np.ndarray:
     """For each row (entries in order): the summed `zero_length` weight of the rows at or after
     it with the same entry."""
-    if not zero_length.any():
-        return np.zeros(len(opened), dtype=np.int64)
+    result = np.zeros(len(opened), dtype=np.int64)
+    # Only rows sharing an entry with a zero-length trade can have one at or after them.
+    rows = np.flatnonzero(np.isin(opened, opened[zero_length != 0]))
     # By entry, then from the last row back: each entry's rows run from its last row to its first.
-    order = np.lexsort((-np.arange(len(opened)), opened))
-    result = np.empty(len(opened), dtype=np.int64)
+    order = rows[np.lexsort((-rows, opened[rows]))]
     result[order] = cumsum_by_group(zero_length[order], opened[order])
     return result
 
