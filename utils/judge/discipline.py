@@ -59,7 +59,7 @@ from utils.judge.discipline_rules import (
     DisciplineRule,
     RuleId,
 )
-from utils.judge.discipline_history import HistoryInputs, TradeLoader, history_breaches
+from utils.judge.discipline_history import HistoryInputs, TradeLoader, breach_rows
 from utils.judge.risk import open_at_each_entry
 from utils.records.alerts import Alert
 from utils.records.working_orders import WorkingOpening
@@ -288,22 +288,6 @@ def _on_sessions(counts: Counter[date]) -> Counter[date]:
     return moved
 
 
-def _broken_sessions(breaches: pd.DataFrame) -> dict[date, tuple[RuleId, ...]]:
-    """The rules broken in each session, in the violations' order."""
-    sessions = breaches["session"].to_numpy(dtype=np.int64)
-    rules = breaches["rule"].to_numpy(dtype=object)
-    if (np.diff(sessions) < 0).any():  # in time order the sessions rarely go back
-        order = np.argsort(sessions, kind="stable")
-        sessions, rules = sessions[order], rules[order]
-    starts = np.flatnonzero(np.diff(sessions, prepend=-1))
-    ends = np.append(starts[1:], len(sessions)).tolist()
-    listed = rules.tolist()
-    return {
-        date.fromordinal(session): tuple(listed[start:end])
-        for session, start, end in zip(sessions[starts].tolist(), starts.tolist(), ends)
-    }
-
-
 def _session_verdicts(
     actions: Counter[date],
     broken: Mapping[date, tuple[RuleId, ...]],
@@ -483,7 +467,7 @@ def evaluate_discipline(
         all_violations=AllViolations(data),
         sessions=_session_verdicts(
             Counter(journaled_sessions),
-            _broken_sessions(history_breaches(data)),
+            breach_rows(data).rules_by_session(),
             data.alerts,
             today,
         ),
