@@ -24,7 +24,7 @@ from tests.support.judging_fast_paths_reference import (
 )
 from utils.journal.judging_frame import frame_from_trades
 from utils.judge.discipline import _on_sessions
-from utils.judge.history import closed_by, ids_text, joined_integers
+from utils.judge.history import LastIdsText, closed_by, ids_text, joined_integers
 from utils.judge.history_sweeps import NEVER, _swept, closed_by_entry, cumsum_by_group
 from utils.judge.pnl_calendar import calendar_grid, calendar_weeks
 
@@ -151,3 +151,17 @@ def test_the_calendar_grid_is_the_day_by_day_grid(days):
     for row, column, session, pnl in grid.cells():
         cells[row][column] = (session, pnl)
     assert cells == expected_cells
+
+
+@EXAMPLES
+@given(
+    readings=st.lists(
+        st.tuples(st.integers(0, 3), st.lists(st.integers(0, 10**6), max_size=8)), max_size=8
+    )
+)
+def test_ids_written_after_a_known_head_read_as_written_whole(readings):
+    last, ids = LastIdsText(), []
+    for kept, added in readings:  # each reading keeps some of the last one's ids, adds others
+        ids = ids[: len(ids) - kept] + added if kept else ids + added
+        array = np.array(ids, dtype=np.int64)
+        assert last.text(array) == ", ".join(map(str, ids))

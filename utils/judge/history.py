@@ -92,7 +92,28 @@ def ids_of(rows: pd.DataFrame) -> tuple[int, ...]:
 
 def ids_text(rows: pd.DataFrame) -> str:
     """The rows' trade ids as one text, "3, 7, 12" (as ", ".join(map(str, ids)) writes them)."""
-    return joined_integers(rows["id"].to_numpy(dtype="int64"))
+    return _LAST_IDS_TEXT.text(rows["id"].to_numpy(dtype="int64"))
+
+
+class LastIdsText:
+    """The ids last written as text, and their text: a reading after a change shares the head
+    of its history (the closed trades in close order) with the reading before, so only the ids
+    after that head are written again."""
+
+    def __init__(self) -> None:
+        self._last: tuple[np.ndarray, str] = (np.zeros(0, dtype=np.int64), "")
+
+    def text(self, ids: np.ndarray) -> str:
+        """`ids` joined by ", " (as `joined_integers` writes them)."""
+        known, written = self._last  # one consistent pair, whichever thread wrote it last
+        head = len(known)
+        if head and head <= len(ids) and np.array_equal(ids[:head], known):
+            rest = ids[head:]
+            text = written + ", " + joined_integers(rest) if rest.size else written
+        else:
+            text = joined_integers(ids)
+        self._last = (ids.copy(), text)
+        return text
 
 
 def joined_integers(values: np.ndarray, separator: str = ", ") -> str:
@@ -147,3 +168,6 @@ def first_live_opened_at(frame: pd.DataFrame) -> datetime | None:
     """When the first LIVE trade opened (None before any)."""
     live = np.flatnonzero(frame["mode"].to_numpy() == Mode.LIVE.value)
     return None if live.size == 0 else frame["opened_at"].iloc[live].min().to_pydatetime()
+
+
+_LAST_IDS_TEXT = LastIdsText()  # the gates' closed ids, one reading to the next
