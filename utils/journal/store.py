@@ -49,7 +49,8 @@ from utils.journal.exit_plans import ExitPlan, Playbook, PlaybookDraft
 from utils.journal.import_report import ImportIssue, ImportReport
 from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
-from utils.journal.judging_read import read_judging_frame
+from utils.journal.judging_delta import read_judging_since
+from utils.journal.judging_read import JudgingRead, read_judging
 from utils.journal.rows import load_trades, load_trades_of_ids
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
 from utils.journal.tastytrade_csv import TastyCsv
@@ -68,6 +69,7 @@ class Journal:
         self._clock = clock
         self._lock = threading.RLock()
         self._conn = connect(self.path, busy_timeout_ms=busy_timeout_ms)
+        self._identity = uuid.uuid4().hex  # names this object's judging reads
         try:
             ensure_schema(self._conn, JOURNAL_COMPONENT, JOURNAL_MIGRATIONS, clock=clock)
         except BaseException:
@@ -184,8 +186,16 @@ class Journal:
     def judging_frame(self) -> pd.DataFrame:
         """Every trade as THE JUDGING FRAME (`utils.journal.judging_frame`), read straight from
         SQLite without building a model per trade; equal to `frame_from_trades(list_trades())`."""
+        return self.judging_read().frame
+
+    def judging_read(self, previous: JudgingRead | None = None) -> JudgingRead:
+        """The judging frame and where the read stood; given this journal's previous read, only
+        the trades changed or added since are read (`utils.journal.judging_delta`), with the
+        same answer as a whole read."""
         with self._lock:
-            return read_judging_frame(self._conn)
+            if previous is None:
+                return read_judging(self._conn, self._identity)
+            return read_judging_since(self._conn, previous, self._identity)
 
     def trades_frame(
         self, *, status: TradeStatus | None = None, modes: Iterable[Mode] | None = None
