@@ -82,10 +82,11 @@ def _read_since(conn: sqlite3.Connection, previous: JudgingRead) -> JudgingRead 
 
 
 def _accounts_for(frame: pd.DataFrame, stamp: JudgingStamp) -> bool:
-    """Whether the frame holds as many trades as the journal, up to its last id."""
+    """Whether the frame holds as many trades as the journal, up to its last id (its ids are
+    unique by construction: the kept rows' ids and the read rows' ids are apart)."""
     ids = frame["id"].to_numpy()
     last = int(ids.max()) if len(ids) else judging_read.BELOW_EVERY_ID
-    return len(frame) == stamp.trades and last == stamp.last_id and frame["id"].is_unique
+    return len(frame) == stamp.trades and last == stamp.last_id
 
 
 def _instants(column: pd.Series) -> np.ndarray:
@@ -98,8 +99,8 @@ def _merged(frame: pd.DataFrame, touched: np.ndarray, rows: pd.DataFrame) -> pd.
     put in their places by (opened_at, id)."""
     ids = frame["id"].to_numpy()
     kept = np.flatnonzero(~np.isin(ids, touched))
-    if rows.empty:
-        return frame.take(kept).reset_index(drop=True)
+    if not len(kept):
+        return rows
     kept_opened, kept_ids = _instants(frame["opened_at"])[kept], ids[kept]
     opened, new_ids = _instants(rows["opened_at"]), rows["id"].to_numpy()
     places = np.searchsorted(kept_opened, opened, side="left")
@@ -107,6 +108,13 @@ def _merged(frame: pd.DataFrame, touched: np.ndarray, rows: pd.DataFrame) -> pd.
     for row in np.flatnonzero(ends > places):  # opened at the same instant as kept ones: by id
         first = places[row]
         places[row] = first + np.searchsorted(kept_ids[first : ends[row]], new_ids[row])
-    order = np.insert(kept, places, len(frame) + np.arange(len(rows)))
-    both = pd.concat([frame, rows], ignore_index=True)
-    return both.take(order).reset_index(drop=True)
+    # Each merged row's row in `frame` (-1: a read row, at `places` shifted by those before it).
+    source = np.insert(kept, places, -1)
+    inserted = places + np.arange(len(rows))
+    columns = {}
+    taken = np.where(source < 0, 0, source)
+    for name, column in frame.items():  # one copy of each column, then the read rows set in it
+        values = column.array.take(taken)
+        values[inserted] = rows[name].array
+        columns[name] = pd.Series(values, dtype=column.dtype, copy=False)
+    return pd.DataFrame(columns, copy=False)
