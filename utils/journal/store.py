@@ -41,7 +41,14 @@ from utils.core.sqlite_store import (
     journal_path,
     transaction,
 )
-from utils.journal import broker_fills, exit_plan_rows, importer, partial_closes, writes
+from utils.journal import (
+    broker_fills,
+    exit_plan_rows,
+    importer,
+    judging_read,
+    partial_closes,
+    writes,
+)
 from utils.journal.cockpit_csv import write_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.frames import FRAME_SQL, build_sessions_frame, build_trades_frame
@@ -50,7 +57,7 @@ from utils.journal.import_report import ImportIssue, ImportReport
 from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
 from utils.journal.judging_delta import read_judging_since
-from utils.journal.judging_read import JudgingRead, read_judging
+from utils.journal.judging_read import JudgingRead
 from utils.journal.rows import load_trades, load_trades_of_ids
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
 from utils.journal.tastytrade_csv import TastyCsv
@@ -194,7 +201,7 @@ class Journal:
         same answer as a whole read."""
         with self._lock:
             if previous is None:
-                return read_judging(self._conn, self._identity)
+                return judging_read.read_judging(self._conn, self._identity)
             return read_judging_since(self._conn, previous, self._identity)
 
     def trades_frame(
