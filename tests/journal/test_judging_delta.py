@@ -24,10 +24,12 @@ from hypothesis import strategies as st
 
 from tests.support.journal_factory import START, close_for_pnl, new_trade, seed_journal
 from tests.support.judging_journals import MISTAKES, PLAYBOOKS, history_csv
-from utils.journal import judging_read
+from utils.core.sqlite_store import connect, ensure_schema, journal_path, transaction
+from utils.journal import judging_read, writes
 from utils.journal.errors import JournalError
 from utils.journal.exit_plans import ExitPlan
 from utils.journal.judging_frame import frame_from_trades
+from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
 from utils.journal.store import Journal
 from utils.journal.trade import Mode, TradeStatus
 
@@ -105,19 +107,24 @@ def _write(journal: Journal, write: Write, folder: Path) -> None:
 
 
 def _import_new_trades(journal: Journal, write: Write, folder: Path, at) -> None:
-    """A journal CSV of a few new trades (some closed, reviewed, with mistakes), imported in
-    bulk: written by a scratch journal, exported, imported."""
-    with tempfile.TemporaryDirectory(dir=folder) as scratch, Journal.open(Path(scratch)) as other:
+    """A journal CSV imported in bulk: written by a scratch journal kept through the example
+    (new trades, some closed and reviewed, with mistakes; and the close of one it had open,
+    which the import writes onto the trade imported open before), exported, imported."""
+    with Journal.open(folder / "scratch") as scratch:
+        still_open = scratch.list_trades(status=TradeStatus.OPEN)
+        if still_open:
+            trade = still_open[write.pick % len(still_open)]
+            scratch.close_trade(trade.id, close_for_pnl(trade, 15, trade.opened_at + timedelta(1)))
         for number in range(1 + write.pick % 4):
-            trade = other.open_trade(new_trade(opened_at=at + timedelta(hours=number)))
+            trade = scratch.open_trade(new_trade(opened_at=at + timedelta(hours=number)))
             if number % 2 == 0:
                 close = close_for_pnl(trade, number * 30 - 40, at + timedelta(hours=number + 1))
-                other.close_trade(trade.id, close.model_copy(update={"followed_plan": True}))
+                scratch.close_trade(trade.id, close.model_copy(update={"followed_plan": True}))
             if write.flag:
-                other.add_mistake(trade.id, "chased", at=trade.opened_at)
-        exported = Path(scratch) / "journal.csv"
-        other.export_journal_csv(exported)
-        assert journal.import_journal_csv(exported).committed
+                scratch.add_mistake(trade.id, "chased", at=trade.opened_at)
+        exported = folder / "scratch" / "journal.csv"
+        scratch.export_journal_csv(exported)
+    assert journal.import_journal_csv(exported).committed
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -156,7 +163,7 @@ def test_a_read_after_one_new_trade_reads_only_that_trade(tmp_path, monkeypatch)
         other.add_mistake(4, "late")
         other.close_trade(trade.id, close_for_pnl(trade, 25, START + timedelta(days=61)))
 
-        def whole_read(conn):
+        def whole_read(conn, identity):
             raise AssertionError("the whole journal was read again")
 
         with monkeypatch.context() as patched:
@@ -265,3 +272,20 @@ def test_trades_opened_before_the_last_one_are_merged_in_order(tmp_path):
         since = journal.judging_read(first)
         assert_read_is_the_whole_read(journal, since.frame)
     assert since.frame["id"].tolist() == [5, 1, 6, 2, 3, 4, 7, 8]
+
+
+def test_a_journal_from_before_the_change_log_reads_on_after_its_migration(tmp_path):
+    conn = connect(journal_path(tmp_path))
+    ensure_schema(conn, JOURNAL_COMPONENT, JOURNAL_MIGRATIONS[:-1])
+    with transaction(conn):
+        for day in range(3):
+            opened = START + timedelta(days=day)
+            writes.insert_trade(conn, new_trade(opened_at=opened), f"old-{day}", created_at=opened)
+    conn.close()
+    with Journal.open(tmp_path) as journal:
+        first = journal.judging_read()
+        trade = journal.get_trade(2)
+        journal.close_trade(2, close_for_pnl(trade, 40, START + timedelta(days=2)))
+        since = journal.judging_read(first)
+        assert_read_is_the_whole_read(journal, since.frame)
+    assert len(since.frame) == 3 and since.frame["closed_at"].notna().sum() == 1

@@ -11,6 +11,8 @@ import (its entry plan when none was journaled with it) as its stop and time exi
 texts (mode, structure, underlying, family) are one shared string object each. The result
 equals `frame_from_trades(journal.list_trades())` (tests/journal/test_judging_frame.py): a
 stored trade is proved unless it is flagged, as `utils.journal.rows.load_trades` decides.
+The read carries where it stood (`JudgingStamp`), from which `utils.journal.judging_delta`
+reads on, building the rows of the trades changed since with the same functions.
 """
 
 from __future__ import annotations
