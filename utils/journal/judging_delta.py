@@ -30,12 +30,10 @@ _TOUCHED = (
     "SELECT trade_id AS id FROM trade_changes WHERE seq > :changes "
     "UNION SELECT id FROM trades WHERE id > :last_id"
 )
-TOUCHED_SQL = f"SELECT COUNT(*), group_concat(id) FROM ({_TOUCHED})"  # nosec B608
+TOUCHED_SQL = f"SELECT COUNT(*), group_concat(id) FROM ({_TOUCHED})"  # nosec B608  # constants
 # The log entries after the read's last change (contiguous from it unless one was lost).
 LOGGED_SQL = "SELECT COUNT(*) FROM trade_changes WHERE seq > :changes"
-TOUCHED_CHUNK_SQL = (  # nosec B608
-    judging_read.CHUNK_COLUMNS_SQL + f" FROM trades t WHERE t.id IN ({_TOUCHED})"
-)
+TOUCHED_CHUNK_SQL = judging_read.CHUNK_COLUMNS_SQL + f" FROM trades t WHERE t.id IN ({_TOUCHED})"
 _ONLY_TOUCHED = f" AND trade_id IN ({_TOUCHED})"
 
 
@@ -47,7 +45,7 @@ def read_judging_since(
     if previous.stamp.journal == journal:
         try:
             since = _read_since(conn, previous)
-        except Exception:  # nosec B110  # a shortcut only: on any error the whole read decides
+        except Exception:  # a shortcut only: on any error the whole read decides
             since = None
         if since is not None:
             return since

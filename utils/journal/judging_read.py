@@ -64,12 +64,12 @@ CHUNK_LAST_ID_SQL = "SELECT id FROM trades WHERE id > :after ORDER BY id LIMIT 1
 CHUNK_COLUMNS_SQL = (  # built from the constant expressions above, no input
     "SELECT COUNT(*), " + ", ".join(f"group_concat({sql}, ',')" for _, sql in _COLUMNS)
 )
-CHUNK_SQL = CHUNK_COLUMNS_SQL + " FROM trades t WHERE t.id > :after AND t.id <= :last"  # nosec B608
+CHUNK_SQL = CHUNK_COLUMNS_SQL + " FROM trades t WHERE t.id > :after AND t.id <= :last"
 BELOW_EVERY_ID, _MAX_ID = -(2**63), 2**63 - 1  # SQLite's rowid range
 # Where a read stands: the last change logged (`trade_changes`), how many trades, the last id.
-STAMP_SQL = (
-    "SELECT (SELECT COALESCE(MAX(seq), 0) FROM trade_changes), "
-    f"(SELECT COUNT(*) FROM trades), (SELECT COALESCE(MAX(id), {BELOW_EVERY_ID}) FROM trades)"
+STAMP_SQL = (  # (no trade: the last id is BELOW_EVERY_ID)
+    "SELECT (SELECT COALESCE(MAX(seq), 0) FROM trade_changes), (SELECT COUNT(*) FROM trades), "
+    "(SELECT COALESCE(MAX(id), -9223372036854775808) FROM trades)"
 )
 # The rows naming trades, as (table, condition): mistakes (once per mistake), plans declared
 # after entry, risk flags.
@@ -81,8 +81,8 @@ _NAMING_ROWS = (
 
 
 def named_trades_sql(only: str = "") -> str:
-    """The ids of the trades named by `_NAMING_ROWS` (`only`: a further condition on trade_id,
-    e.g. `AND trade_id IN (...)`; none: every trade)."""
+    """The ids of the trades named by `_NAMING_ROWS` (`only`: a further constant condition on
+    trade_id, e.g. `AND trade_id IN (...)`, never input; none: every trade)."""
     return "SELECT " + ", ".join(
         f"(SELECT group_concat(trade_id) FROM {table} WHERE {condition}{only})"  # nosec B608
         for table, condition in _NAMING_ROWS
