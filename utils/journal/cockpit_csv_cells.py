@@ -34,7 +34,7 @@ class SessionMemo:
     def __init__(self) -> None:
         self._by_day: dict[date, str] = {}
         self._by_hour: dict[tuple[int, int, int, int], str] = {}
-        self._by_hour_text: dict[str, str] = {}
+        self._by_day_part: dict[str, str] = {}
 
     def __call__(self, moment: datetime) -> str:
         """The NYSE session `moment` belongs to, as ISO text (`session_of(moment).isoformat()`)."""
@@ -47,11 +47,14 @@ class SessionMemo:
         return session
 
     def of_stamp(self, text: str) -> str:
-        """The session of a stored UTC time (`stamp`'s text), looked up once per UTC hour."""
-        hour = text[:13]
-        session = self._by_hour_text.get(hour)
+        """The session of a stored UTC time (`stamp`'s text), looked up once per part of a UTC
+        day: New York is 4 or 5 hours behind UTC, so a UTC day's moments before 04:00 fall on
+        New York's day before, those from 05:00 on the same day, and 04:xx on either."""
+        hour = text[11:13]
+        part = text[:10] + ("<04" if hour < "04" else hour if hour == "04" else ">04")
+        session = self._by_day_part.get(part)
         if session is None:
-            session = self._by_hour_text[hour] = self(datetime.fromisoformat(text))
+            session = self._by_day_part[part] = self(datetime.fromisoformat(text))
         return session
 
     def _of_day(self, day: date) -> str:
