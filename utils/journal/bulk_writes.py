@@ -5,9 +5,7 @@ and risk flag of `importer`) would write one trade at a time, in the same order,
 journal reads the same; only records that cannot fail those functions' checks come here
 (`bulk_ready`), the rest keep the one-at-a-time path and its named error.
 
-Many rows go in one statement (`INSERT ... VALUES (...), (...), ...`): run once per row, a
-statement redoes its per-run work each time, and the schema's CHECK ... IN (...) lists build
-their lookup table once per run (about 40 % of the insert time at 100k trades).
+Each table's rows go in through `utils.journal.bulk_insert` (many rows per statement).
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from typing import Any
 
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
+from utils.journal.bulk_insert import insert_rows
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_chunks import Shape, ShapedRow
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
@@ -220,7 +219,6 @@ def _gather_shaped(
             rows.events.append((trade_id, kind, at, session))
 
 
-ROWS_PER_STATEMENT = 500
 _STATEMENTS = {
     "trades": "INSERT INTO trades (id, uid, parent_id, structure, underlying, quantity, "
     "multiplier, mode, source, opened_at, session, entry_price, entry_effect, max_loss_cents, "
@@ -272,22 +270,3 @@ def insert_records(
         if batch:
             insert_rows(conn, statement, batch)
     return len(records)
-
-
-def insert_rows(
-    conn: sqlite3.Connection,
-    statement: str,
-    rows: Sequence[tuple[Any, ...]],
-    rows_per_statement: int = ROWS_PER_STATEMENT,
-) -> None:
-    """Run a one-row `INSERT ... VALUES (?, ...)` for every row, in order, up to
-    `rows_per_statement` rows (and SQLite's parameter limit) per statement."""
-    head, one_row = statement.split(" VALUES ")
-    width = len(rows[0])
-    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per_statement = max(1, min(rows_per_statement, limit // width))
-    for start in range(0, len(rows), per_statement):
-        part = rows[start : start + per_statement]
-        values = ", ".join([one_row] * len(part))
-        # the statement is one of the constants above, repeated: no input in the SQL
-        conn.execute(f"{head} VALUES {values}", [cell for row in part for cell in row])  # nosec
