@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 ROWS_PER_STATEMENT = 500
@@ -36,8 +38,10 @@ def insert_rows(
         shared = _shared_columns(part)
         varying = [column for column in range(width) if column not in shared]
         cells = [part[0][column] for column in shared]
-        for row in part:
-            cells.extend([row[column] for column in varying])
+        if len(varying) == 1:
+            cells.extend(map(itemgetter(varying[0]), part))
+        elif varying:
+            cells.extend(chain.from_iterable(map(itemgetter(*varying), part)))
         values = _values(width, tuple(shared), len(part))
         # the SQL is a constant statement's head and numbered parameters: no input in it
         conn.execute(f"{head} VALUES {values}", cells)

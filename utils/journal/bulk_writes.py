@@ -200,16 +200,20 @@ def _gather_shaped(
         (trade_id, row.uid, None, *trade[3:9], row.opened_at, row.session, *trade[11:19])
         + (row.time_exit_at, trade[20], stamp(now()), *closing)
     )
-    rows.legs.extend((trade_id, *leg[1:]) for leg in template.legs)
-    rows.orders.extend(
-        (trade_id, order_id, "open", position) for position, order_id in enumerate(row.order_ids)
-    )
-    rows.tags.extend((trade_id, *tag[1:]) for tag in template.tags)
-    rows.notes.extend((trade_id, *note[1:]) for note in template.notes)
+    rows.legs.extend([(trade_id, *leg[1:]) for leg in template.legs])
+    if row.order_ids:
+        rows.orders.extend(
+            (trade_id, order_id, "open", n) for n, order_id in enumerate(row.order_ids)
+        )
+    if template.tags:
+        rows.tags.extend((trade_id, *tag[1:]) for tag in template.tags)
+    if template.notes:
+        rows.notes.extend((trade_id, *note[1:]) for note in template.notes)
     at, session = row.opened_at, row.session
     if row.closed_at is not None:
         at, session = row.closed_at, row.close_session
-    rows.mistakes.extend((trade_id, mistake[1], at) for mistake in template.mistakes)
+    if template.mistakes:
+        rows.mistakes.extend((trade_id, mistake[1], at) for mistake in template.mistakes)
     for _, kind, noted_at, noted_session in template.events:
         if kind == "open":
             rows.events.append((trade_id, kind, row.opened_at, row.session))
