@@ -23,13 +23,13 @@ _PRICE = re.compile(r"(0|[1-9]\d{0,11})(?:\.(\d{1,4}))?")
 # Dollars and cents, as the journal writes them (`-125.00`).
 _USD = re.compile(r"(-?)(0|[1-9]\d{0,11})(?:\.(\d{1,2}))?")
 # A time spelled in UTC as `datetime.isoformat` writes it (`2025-01-17T14:30:00+00:00`).
-_UTC_SPELLING = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{6})?\+00:00")
+_UTC_SPELLING = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{6})?\+00:00", re.ASCII)
 
 
 class SessionMemo:
     """`session_of` for the many moments of one import, looked up once per UTC hour (New York's
-    offset changes only on the hour, so every moment of a UTC hour has the same New York day)
-    and once per New York day."""
+    offset changes only on the hour, so every moment of a UTC hour has the same New York day),
+    for stored UTC text once per part of a UTC day (`of_stamp`), and once per New York day."""
 
     def __init__(self) -> None:
         self._by_day: dict[date, str] = {}
