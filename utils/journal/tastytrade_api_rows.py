@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.import_report import ImportIssue
 from utils.journal.tastytrade_csv import (
     OPTION_INSTRUMENTS,
@@ -86,10 +87,11 @@ def rows_from_transactions(transactions: Iterable[Transaction]) -> TastyCsv:
     ignored = 0
     first_of: dict[str, int] = {}
     bad_orders: set[str] = set()
+    sessions = SessionMemo()
     ordered = sorted(transactions, key=lambda t: (t.executed_at, t.id))
     for line, transaction in enumerate(ordered, start=1):
         try:
-            row = _parse_row(line, transaction_cells(transaction))
+            row = _parse_row(line, transaction_cells(transaction), sessions)
         except _RowError as error:
             errors.extend(
                 ImportIssue(

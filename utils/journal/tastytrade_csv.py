@@ -22,14 +22,16 @@ import csv
 import hashlib
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.money import CENT, MoneyFormatError, parse_usd_text
 from utils.core.sessions import session_of, to_utc
+from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.import_report import ImportIssue
 from utils.journal.import_text import csv_records
 from utils.spreads.legs import LegAction, SpreadError
@@ -55,6 +57,10 @@ SOURCE = "tastytrade_csv"
 # to about 3 years; a 1970 open of a 2025 option is a broken date, not a trade) or after it.
 MAX_YEARS_BEFORE_EXPIRATION = 4
 ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+# Cells repeat across an export (a spread's legs share a time, a contract recurs, fees and
+# prices recur): each distinct cell text is parsed once. The parsers are pure and their results
+# immutable; a refused cell raises again each time (errors are not cached).
+CELL_CACHE = 65_536
 
 
 class RowKind(StrEnum):
@@ -127,9 +133,14 @@ def _number(column: str, text: str, *, required: bool = True) -> Decimal:
             raise _CellError(column, "is empty")
         return Decimal(0)
     try:
-        return parse_usd_text(value)
+        return _usd(value)
     except MoneyFormatError as error:
         raise _CellError(column, str(error)) from None
+
+
+@lru_cache(maxsize=CELL_CACHE)
+def _usd(text: str) -> Decimal:
+    return parse_usd_text(text)
 
 
 def _debit(column: str, text: str) -> Decimal:
@@ -151,6 +162,7 @@ def _whole(column: str, text: str) -> int:
     return int(number)
 
 
+@lru_cache(maxsize=CELL_CACHE)
 def _timestamp(text: str) -> datetime:
     value = text.strip()
     try:
@@ -215,6 +227,7 @@ class _Cells:
         self.errors.append(_CellError(column, message))
 
 
+@lru_cache(maxsize=CELL_CACHE)
 def _option(symbol: str) -> OptionSymbol:
     try:
         return parse_occ(symbol.upper())
@@ -222,6 +235,7 @@ def _option(symbol: str) -> OptionSymbol:
         raise _CellError("Symbol", str(error)) from None
 
 
+@lru_cache(maxsize=CELL_CACHE)
 def _action(text: str) -> LegAction | None:
     if not text.strip():
         return None
@@ -273,10 +287,9 @@ def _check_average(cells: _Cells, value: Decimal, quantity: int) -> None:
         )
 
 
-def _check_open_date(cells: _Cells, option: OptionSymbol, executed_at: datetime) -> None:
-    """An opening trade happens on or before the option's expiration, at most
-    MAX_YEARS_BEFORE_EXPIRATION years before it."""
-    opened = session_of(executed_at)
+def _check_open_date(cells: _Cells, option: OptionSymbol, opened: date) -> None:
+    """An opening trade (in session `opened`) happens on or before the option's expiration, at
+    most MAX_YEARS_BEFORE_EXPIRATION years before it."""
     earliest = option.expiration.replace(year=option.expiration.year - MAX_YEARS_BEFORE_EXPIRATION)
     if opened > option.expiration:
         cells.fail("Date", f"opens {option.occ.strip()} on {opened}, after it expired")
@@ -288,7 +301,7 @@ def _check_open_date(cells: _Cells, option: OptionSymbol, executed_at: datetime)
         )
 
 
-def _parse_row(line: int, cells: dict[str, str]) -> TastyRow | None:
+def _parse_row(line: int, cells: dict[str, str], sessions: SessionMemo) -> TastyRow | None:
     """A relevant row, None for an ignored one; raises _RowError naming every bad cell."""
     read = _Cells(cells)
     executed_at = read.read(_timestamp, cells["Date"])
@@ -321,18 +334,19 @@ def _parse_row(line: int, cells: dict[str, str]) -> TastyRow | None:
     if value is not None and quantity:
         _check_average(read, value, quantity)
     if option is not None and executed_at is not None and action and action.is_opening:
-        _check_open_date(read, option, executed_at)
+        _check_open_date(read, option, date.fromisoformat(sessions(executed_at)))
     if read.errors:  # every value below was read (none is None)
         raise _RowError(read.errors, cells["Order #"])
     fees = -(commissions + fee_cell)
     underlying = cells["Underlying Symbol"].strip().upper()
     if not underlying:
         underlying = symbol.upper() if option is None else _underlying_of(option)
-    sub_type = cells.get("Sub Type", "").strip() or (action.value if action else kind)
+    sub_type = cells.get("Sub Type", "").strip() or (action.value if action else kind.value)
     key_text = "|".join(
         (executed_at.isoformat(), order_id or "", symbol, sub_type, str(quantity), str(value))
     )
-    return TastyRow(
+    # every value is of its field's type already (read and checked above): no second validation
+    return TastyRow.model_construct(
         line=line,
         key=hashlib.sha256(key_text.encode()).hexdigest()[:32],
         kind=kind,
@@ -397,9 +411,10 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     ignored = 0
     first_line_of: dict[str, int] = {}
     bad_orders: set[str] = set()
+    sessions = SessionMemo()
     for start, cells in csv_records(reader, names, errors):
         try:
-            row = _parse_row(start, cells)
+            row = _parse_row(start, cells, sessions)
         except _RowError as error:
             errors.extend(
                 ImportIssue(line=start, field=cell.column, message=cell.message)
@@ -417,7 +432,7 @@ def parse_tasty_csv(text: str) -> TastyCsv:
             continue
         first_line_of[row.key] = start
         rows.append(row)
-    errors.extend(_orders_on_two_days(rows, bad_orders))
+    errors.extend(_orders_on_two_days(rows, bad_orders, sessions))
     rows.sort(key=lambda r: (r.executed_at, r.line))  # the export is newest first
     return TastyCsv(
         header=label,
@@ -428,16 +443,18 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     )
 
 
-def _orders_on_two_days(rows: list[TastyRow], bad_orders: set[str]) -> list[ImportIssue]:
+def _orders_on_two_days(
+    rows: list[TastyRow], bad_orders: set[str], sessions: SessionMemo
+) -> list[ImportIssue]:
     """One Order # on trade rows of two sessions is two orders sharing a number: refused (it would
     silently merge into one larger spread). Its order joins `bad_orders`."""
     first: dict[str, TastyRow] = {}
     issues = []
-    for row in sorted(rows, key=lambda r: r.line):
+    for row in rows:  # in line order: the order they were read
         if row.kind != RowKind.OPTION_TRADE or row.order_id is None:
             continue
         seen = first.setdefault(row.order_id, row)
-        if session_of(seen.executed_at) != session_of(row.executed_at):
+        if seen is not row and sessions(seen.executed_at) != sessions(row.executed_at):
             issues.append(
                 ImportIssue(
                     line=row.line,

@@ -39,7 +39,9 @@ from utils.core.money import from_cents, to_cents
 from utils.journal.import_report import ImportIssue
 from utils.journal.risk import TradeLeg
 from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
+from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.tastytrade_csv import SOURCE, RowKind, TastyCsv, TastyRow
+from utils.journal.tastytrade_shapes import OpeningShape, ProvenShape, opening_shape
 from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose
 from utils.journal.undefined_risk import FlaggedNewTrade, RiskFlag, not_defined_risk_flag
 from utils.spreads.legs import LegAction, PriceEffect
@@ -152,6 +154,9 @@ class _Planner:
     notes: list[PlannedNote] = field(default_factory=list)
     stock_fees: dict[tuple, list[TastyRow]] = field(default_factory=lambda: defaultdict(list))
     ignored: int = 0
+    # each opening shape validated once per file (`utils.journal.tastytrade_shapes`)
+    shapes: dict[OpeningShape, ProvenShape] = field(default_factory=dict)
+    sessions: SessionMemo = field(default_factory=SessionMemo)
 
     def load_book(self) -> None:
         for spread in self.book.open_spreads:
@@ -294,7 +299,6 @@ class _Planner:
     # -------------------------------------------------------- opening
 
     def open_spread(self, order_id: str, rows: list[TastyRow], parent_uid: str | None) -> None:
-        lines = ", ".join(str(r.line) for r in rows)
         uid = f"tastytrade-{order_id}"
         if uid in self.book.known_uids:
             # The order was journaled from an earlier file whose rows differ (e.g. re-export).
@@ -303,9 +307,45 @@ class _Planner:
         contracts: dict[str, list[TastyRow]] = defaultdict(list)
         for row in rows:
             contracts[row.symbol].append(row)
+        shape = opening_shape(contracts, self.mode)
+        opened = self.proven_opening(shape, uid, order_id, rows[0].executed_at)
+        if opened is None:
+            opened = self.validated_opening(order_id, uid, rows, contracts)
+            if opened is None:
+                return
+            if shape is not None:
+                self.shapes[shape] = ProvenShape.of(*opened)
+        trade, flag = opened
+        notes = () if flag is None else (flag.note(trade.max_loss_usd),)
+        self.openings.append(
+            PlannedOpening(trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
+        )
+        state = _Spread(uid, rows[0].multiplier, trade.quantity, rows[0].underlying)
+        self.spreads.append(state)
+        for row in rows:
+            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
+            self.record_fill(
+                state, row, 0, sign * row.quantity, to_cents(row.value), to_cents(row.fees)
+            )
+
+    def proven_opening(
+        self, shape: OpeningShape | None, uid: str, order_id: str, opened_at: datetime
+    ) -> tuple[NewTrade, RiskFlag | None] | None:
+        """The trade of an order whose shape was validated earlier in this file, or None."""
+        proven = self.shapes.get(shape) if shape is not None else None
+        if proven is None:
+            return None
+        trade = proven.trade_for(uid, order_id, opened_at, self.sessions)
+        return None if trade is None else (trade, proven.flag)
+
+    def validated_opening(
+        self, order_id: str, uid: str, rows: list[TastyRow], contracts: dict[str, list[TastyRow]]
+    ) -> tuple[NewTrade, RiskFlag | None] | None:
+        """The order's opening legs validated as a trade (proved defined-risk, or flagged);
+        None, with the warning or error kept, for an order that is not journaled."""
+        lines = ", ".join(str(r.line) for r in rows)
         multiplier, underlying = rows[0].multiplier, rows[0].underlying
         cash = sum((r.value for r in rows), Decimal(0))
-        flag = None
         try:
             if any(len({r.action for r in group}) > 1 for group in contracts.values()):
                 raise ValueError("the order both buys and sells one contract to open")
@@ -337,7 +377,7 @@ class _Planner:
                     "spread (a long option, whose risk is the debit paid)",
                 )
                 self.mark_untracked(rows)
-                return
+                return None
             model = NewTrade if flag is None else FlaggedNewTrade
             trade = model(
                 legs=legs,
@@ -355,18 +395,8 @@ class _Planner:
                 )
             )
             self.mark_untracked(rows)
-            return
-        notes = () if flag is None else (flag.note(trade.max_loss_usd),)
-        self.openings.append(
-            PlannedOpening(trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
-        )
-        state = _Spread(uid, multiplier, quantity, underlying)
-        self.spreads.append(state)
-        for row in rows:
-            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
-            self.record_fill(
-                state, row, 0, sign * row.quantity, to_cents(row.value), to_cents(row.fees)
-            )
+            return None
+        return trade, flag
 
     def mark_untracked(self, rows: list[TastyRow]) -> None:
         """Positions of an order not journaled: its later closes and events are expected."""
