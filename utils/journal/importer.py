@@ -319,11 +319,12 @@ def import_tastytrade_csv(
     text, issue, digest = read_import_text(path, max_bytes)
     if issue is not None:
         return _refused(SOURCE_TASTYTRADE_CSV, name, [issue])
-    parsed = parse_tasty_csv(text)
+    with _without_cyclic_gc():
+        parsed = parse_tasty_csv(text)
     if parsed.errors and (not skip_bad or parsed.fatal):
         return _refused(SOURCE_TASTYTRADE_CSV, name, parsed.errors)
     try:
-        with transaction(conn):
+        with _without_cyclic_gc(), transaction(conn):
             plan = tastytrade_plan.plan_import(parsed, _tasty_book(conn), mode=mode)
             if plan.errors and not skip_bad:
                 raise _ImportRefused([*parsed.errors, *plan.errors])

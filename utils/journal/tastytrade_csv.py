@@ -30,6 +30,7 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.money import CENT, MoneyFormatError, parse_usd_text
+from utils.core.prevalidated import build_validated, field_names
 from utils.core.sessions import session_of, to_utc
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.import_report import ImportIssue
@@ -95,6 +96,9 @@ class TastyRow(BaseModel):
     multiplier: int
     order_id: str | None
     option: OptionSymbol | None
+
+
+_ROW_FIELDS = field_names(TastyRow)  # shared by every row (`utils.core.prevalidated`)
 
 
 class TastyCsv(BaseModel):
@@ -346,22 +350,23 @@ def _parse_row(line: int, cells: dict[str, str], sessions: SessionMemo) -> Tasty
         (executed_at.isoformat(), order_id or "", symbol, sub_type, str(quantity), str(value))
     )
     # every value is of its field's type already (read and checked above): no second validation
-    return TastyRow.model_construct(
-        line=line,
-        key=hashlib.sha256(key_text.encode()).hexdigest()[:32],
-        kind=kind,
-        executed_at=executed_at,
-        sub_type=sub_type,
-        action=action,
-        symbol=symbol,
-        underlying=underlying,
-        value=value,
-        quantity=quantity,
-        fees=fees,
-        multiplier=multiplier,
-        order_id=order_id,
-        option=option,
-    )
+    fields = {
+        "line": line,
+        "key": hashlib.sha256(key_text.encode()).hexdigest()[:32],
+        "kind": kind,
+        "executed_at": executed_at,
+        "sub_type": sub_type,
+        "action": action,
+        "symbol": symbol,
+        "underlying": underlying,
+        "value": value,
+        "quantity": quantity,
+        "fees": fees,
+        "multiplier": multiplier,
+        "order_id": order_id,
+        "option": option,
+    }
+    return build_validated(TastyRow, fields, _ROW_FIELDS)
 
 
 def _underlying_of(option: OptionSymbol) -> str:
