@@ -188,11 +188,11 @@ class RowReader:
 
     def __init__(self) -> None:
         self.sessions = SessionMemo()
-        self.shapes: dict[tuple[str, ...], _RowShape] = {}
+        self.shapes: dict[tuple[str | None, ...], _RowShape] = {}
 
     def __call__(self, line: int, cells: dict[str, str]) -> TastyRow | None:
         """A relevant row, None for an ignored one; raises RowError naming every bad cell."""
-        key = tuple(cells.get(column, "") for column in SHAPE_COLUMNS)
+        key = tuple(map(cells.get, SHAPE_COLUMNS))  # None for a column the export lacks
         shape = self.shapes.get(key)
         row = None if shape is None else self.shaped_row(line, cells, shape)
         if row is not None:

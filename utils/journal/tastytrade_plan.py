@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 from math import gcd
 
 from pydantic import ValidationError
@@ -107,6 +107,9 @@ class ImportPlan:
     skipped_duplicates: int = 0
     ignored_rows: int = 0
 
+
+# A row's Value and fees in cents: amounts recur across a history, so each is rounded once.
+_cents = lru_cache(maxsize=65_536)(to_cents)
 
 # When several legs close at the same moment (expiration day), the reason shown is the most
 # telling one: an assignment beats an exercise, which beats an expiration.
@@ -216,7 +219,7 @@ class _Planner:
                 f"closes {remaining} x {row.symbol.strip()} but no journaled spread holds it "
                 "(opened before this file, or not a spread); that part is ignored",
             )
-        fee_cents = to_cents(row.fees)
+        fee_cents = _cents(row.fees)
         for index, (spread, take) in enumerate(shares):
             part_value = _share(value_cents, take, row.quantity)
             part_fees = _share(fee_cents, take, row.quantity)
@@ -265,7 +268,7 @@ class _Planner:
         candidates = self.stock_fees.get((row.underlying, row.executed_at, shares), [])
         if not candidates:
             return 0
-        return to_cents(candidates.pop(0).fees)
+        return _cents(candidates.pop(0).fees)
 
     def move_position(self, spread: _Spread, symbol: str, quantity: int) -> None:
         """Change a spread's position in a contract, keeping `holders` in step."""
@@ -325,7 +328,7 @@ class _Planner:
         for row in rows:
             sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
             self.record_fill(
-                state, row, 0, sign * row.quantity, to_cents(row.value), to_cents(row.fees)
+                state, row, 0, sign * row.quantity, _cents(row.value), _cents(row.fees)
             )
 
     def proven_opening(
@@ -431,7 +434,7 @@ class _Planner:
             if row.action is not None and not row.action.is_opening:
                 sign = 1 if row.action is LegAction.BUY_TO_CLOSE else -1
                 closed = self.close_contracts(
-                    row, sign, CloseReason.CLOSING_ORDER, to_cents(row.value)
+                    row, sign, CloseReason.CLOSING_ORDER, _cents(row.value)
                 )
                 closed_here.extend(s for s in closed if s not in closed_here)
         opening = [r for r in rows if r.action is not None and r.action.is_opening]
@@ -466,7 +469,7 @@ class _Planner:
         if row.kind == RowKind.CASH_SETTLEMENT:
             assigned = "assign" in row.sub_type.lower() or holders_sign < 0
             reason = CloseReason.ASSIGNED if assigned else CloseReason.EXERCISED
-            self.close_contracts(row, -holders_sign, reason, to_cents(row.value))
+            self.close_contracts(row, -holders_sign, reason, _cents(row.value))
             return
         reason = {
             RowKind.EXPIRATION: CloseReason.EXPIRED,

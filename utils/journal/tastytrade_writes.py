@@ -12,8 +12,10 @@ the one-at-a-time path, which names the problem as before.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from utils.core.money import from_cents, to_cents
@@ -52,6 +54,7 @@ def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -
     opened: dict[str, NewTrade] = {}
     _insert_openings(conn, plan.openings, ids_by_uid, opened, clock)
     sessions = SessionMemo()
+    stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
     conn.executemany(
         _FILL,
         (
@@ -64,13 +67,13 @@ def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -
                 fill.quantity,
                 fill.value_cents,
                 fill.fees_cents,
-                stamp(fill.executed_at),
+                stamp_of(fill.executed_at),
                 fill.line,
             )
             for fill in plan.fills
         ),
     )
-    _close(conn, plan.closings, ids_by_uid, opened, sessions)
+    _close(conn, plan.closings, ids_by_uid, opened, sessions, stamp_of)
     for note in plan.notes:
         insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
 
@@ -152,6 +155,7 @@ def _close(
     ids_by_uid: dict[str, int],
     opened: dict[str, NewTrade],
     sessions: SessionMemo,
+    stamp_of: Callable[[datetime], str],
 ) -> None:
     """Closings in plan order: those of trades this plan opened in bulk, any other one at a time
     (`close_trade`, which refuses what it refuses)."""
@@ -182,7 +186,7 @@ def _close(
         )
         rows.updates.append(
             (
-                stamp(close.closed_at),
+                stamp_of(close.closed_at),
                 sessions(close.closed_at),
                 str(close.exit_price),
                 close.exit_effect.value,
@@ -198,5 +202,7 @@ def _close(
             (trade_id, order_id, "close", len(open_orders) + position)
             for position, order_id in enumerate(close_orders)
         )
-        rows.events.append((trade_id, "close", stamp(close.closed_at), sessions(close.closed_at)))
+        rows.events.append(
+            (trade_id, "close", stamp_of(close.closed_at), sessions(close.closed_at))
+        )
     rows.flush(conn)
