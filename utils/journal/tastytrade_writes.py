@@ -1,4 +1,4 @@
-"""A tastytrade import plan written in bulk: a few statements per table, not five per row.
+"""A tastytrade import plan written in bulk: many rows a statement, not five statements a row.
 
 Writes exactly the rows the one-at-a-time writes (`writes.insert_trade`, `insert_risk_flag`,
 `insert_note`, `insert_fill`, `close_trade`) write for the plan, in the same order (openings,
@@ -20,6 +20,7 @@ from typing import Any
 
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
+from utils.journal.bulk_insert import insert_rows
 from utils.journal.bulk_writes import bulk_ready, insert_records
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
@@ -55,24 +56,23 @@ def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -
     _insert_openings(conn, plan.openings, ids_by_uid, opened, clock)
     sessions = SessionMemo()
     stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
-    conn.executemany(
-        _FILL,
+    fills = [
         (
-            (
-                ids_by_uid[fill.trade_uid],
-                fill.fill_key,
-                fill.order_id,
-                fill.symbol,
-                fill.kind,
-                fill.quantity,
-                fill.value_cents,
-                fill.fees_cents,
-                stamp_of(fill.executed_at),
-                fill.line,
-            )
-            for fill in plan.fills
-        ),
-    )
+            ids_by_uid[fill.trade_uid],
+            fill.fill_key,
+            fill.order_id,
+            fill.symbol,
+            fill.kind,
+            fill.quantity,
+            fill.value_cents,
+            fill.fees_cents,
+            stamp_of(fill.executed_at),
+            fill.line,
+        )
+        for fill in plan.fills
+    ]
+    if fills:
+        insert_rows(conn, _FILL, fills)
     _close(conn, plan.closings, ids_by_uid, opened, sessions, stamp_of)
     for note in plan.notes:
         insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
@@ -139,13 +139,13 @@ class _Closes:
         self.events: list[tuple[Any, ...]] = []
 
     def flush(self, conn: sqlite3.Connection) -> None:
-        for statement, rows in (
-            (_CLOSE, self.updates),
-            (_ORDER, self.orders),
-            (_EVENT, self.events),
-        ):
+        """Write the gathered rows (an UPDATE a closing, many inserted rows a statement)."""
+        if self.updates:
+            conn.executemany(_CLOSE, self.updates)
+        for statement, rows in ((_ORDER, self.orders), (_EVENT, self.events)):
             if rows:
-                conn.executemany(statement, rows)
+                insert_rows(conn, statement, rows)
+        for rows in (self.updates, self.orders, self.events):
             rows.clear()
 
 
