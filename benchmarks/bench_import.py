@@ -7,7 +7,8 @@ For each size, a journal CSV of that many trades (`benchmarks.bench_page.journal
 30 minutes, the last two open, the files the page benchmark imports) and a tastytrade export of
 that many spreads (`benchmarks.bench_metrics.tasty_csv`: each opened and closed by an order, all
 on the same two contracts, so a closing row must find the one open spread among every spread
-ever opened; sizes above `--tasty-max` are skipped) are generated. Each file is imported by a
+ever opened; four rows a spread, so 20k spreads are 80k rows, both printed; sizes above
+`--tasty-max` are skipped) are generated. Each file is imported by a
 fresh process, `python -m utils.journal --data-dir D import FILE` (run in `--root`, default this
 checkout, e.g. an export of main for the figures before a change) into an empty data folder, and
 the median wall time of `--runs` runs (one run at 100k and above) and the largest peak resident
@@ -101,6 +102,12 @@ def import_command(path: Path, mode: list[str]) -> list[str]:
     ]
 
 
+def data_rows(path: Path) -> int:
+    """The rows of a CSV file below its header."""
+    with path.open(encoding="utf-8") as rows:
+        return sum(1 for _ in rows) - 1
+
+
 def read_csv_command(path: Path) -> list[str]:
     """A process that only reads `path` with pandas."""
     code = f"import pandas; pandas.read_csv({str(path)!r})"
@@ -133,6 +140,7 @@ def main() -> None:
                     path, mode = journal_csv(folder, size, *row), []
                 elif size <= arguments.tasty_max:
                     path, mode = tasty_csv(folder, size), ["--mode", "LIVE"]
+                    print(f"{kind:<11}{size:>8} spreads = {data_rows(path)} rows", flush=True)
                 else:
                     continue
                 imported, imported_mb, imported_cpu = median_seconds(

@@ -1,22 +1,30 @@
-"""The tastytrade planner's first, literal closing rule, kept as an oracle for the indexed one.
+"""The tastytrade planner's first, literal rules, kept as an oracle for the fast ones.
 
 `ScanningPlanner` finds the spreads a closing row closes (and the side that holds a contract)
-by scanning every spread ever opened, as the importer first shipped it; the equivalence test
-requires its plan to equal `plan_import`'s on generated histories. Nothing outside tests/
-imports this module.
+by scanning every spread ever opened, as the importer first shipped it, and validates every
+order's opening legs as a trade (no shape proved once per file, `tastytrade_shapes`); the
+equivalence tests require its plan to equal `plan_import`'s on generated histories.
+`LiteralRowReader` reads every row of an export in full, as the parser first shipped it. Nothing
+outside tests/ imports this module.
 """
 
 from __future__ import annotations
 
 from utils.core.money import to_cents
 from utils.journal.tastytrade_book import JournalBook
-from utils.journal.tastytrade_csv import TastyCsv, TastyRow
+from utils.journal.tastytrade_csv import RowReader, TastyCsv, TastyRow, _parse_row
 from utils.journal.tastytrade_plan import _RANK, ImportPlan, _Planner, _share, _Spread
-from utils.journal.trade import CloseReason, Mode
+from utils.journal.trade import CloseReason, Mode, NewTrade
+from utils.journal.undefined_risk import RiskFlag
 
 
 class ScanningPlanner(_Planner):
-    """The planner with the original scan over every spread for each closing row."""
+    """The planner with the original scan over every spread for each closing row, validating
+    every opening."""
+
+    def proven_opening(self, shape, uid, order_id, opened_at) -> tuple[NewTrade, RiskFlag] | None:
+        """No shape is taken as proven: every order is validated."""
+        return None
 
     def close_contracts(
         self,
@@ -88,3 +96,11 @@ def plan_import_by_scan(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> I
         skipped_duplicates=len(parsed.rows) - len(fresh),
         ignored_rows=parsed.ignored_rows,
     )
+
+
+class LiteralRowReader(RowReader):
+    """Reads every row in full (`_parse_row`), no shape read once per export."""
+
+    def __call__(self, line: int, cells: dict[str, str]) -> TastyRow | None:
+        """The full read of the row."""
+        return _parse_row(line, cells, self.sessions)

@@ -29,12 +29,12 @@ from utils.journal.import_text import read_import_text
 from utils.journal.tastytrade_book import JournalBook
 from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.tastytrade_csv import TastyCsv, parse_tasty_csv
-from utils.journal.trade import Mode, Note
+from utils.journal.tastytrade_writes import write_tasty_plan
+from utils.journal.trade import Mode
 from utils.journal.undefined_risk import FlaggedNewTrade
 from utils.journal.writes import (
     add_labels,
     close_trade,
-    insert_fill,
     insert_note,
     insert_risk_flag,
     insert_trade,
@@ -319,11 +319,12 @@ def import_tastytrade_csv(
     text, issue, digest = read_import_text(path, max_bytes)
     if issue is not None:
         return _refused(SOURCE_TASTYTRADE_CSV, name, [issue])
-    parsed = parse_tasty_csv(text)
+    with _without_cyclic_gc():
+        parsed = parse_tasty_csv(text)
     if parsed.errors and (not skip_bad or parsed.fatal):
         return _refused(SOURCE_TASTYTRADE_CSV, name, parsed.errors)
     try:
-        with transaction(conn):
+        with _without_cyclic_gc(), transaction(conn):
             plan = tastytrade_plan.plan_import(parsed, _tasty_book(conn), mode=mode)
             if plan.errors and not skip_bad:
                 raise _ImportRefused([*parsed.errors, *plan.errors])
@@ -376,25 +377,7 @@ def _apply_tasty_plan(
     name: str,
     clock: Clock,
 ) -> ImportReport:
-    ids_by_uid: dict[str, int] = {
-        uid: trade_id for uid, trade_id in conn.execute("SELECT uid, id FROM trades")
-    }
-    for opening in plan.openings:
-        parent_id = ids_by_uid.get(opening.parent_uid) if opening.parent_uid else None
-        trade_id = insert_trade(
-            conn, opening.trade, opening.trade.uid or "", created_at=clock(), parent_id=parent_id
-        )
-        ids_by_uid[opening.trade.uid or ""] = trade_id
-        if opening.risk_flag is not None:
-            insert_risk_flag(conn, trade_id, opening.risk_flag, clock())
-        for warning in opening.notes:
-            insert_note(conn, trade_id, Note(at=opening.trade.opened_at, text=warning))
-    for fill in plan.fills:
-        insert_fill(conn, ids_by_uid[fill.trade_uid], fill)
-    for closing in plan.closings:
-        close_trade(conn, ids_by_uid[closing.trade_uid], closing.close)
-    for note in plan.notes:
-        insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
+    write_tasty_plan(conn, plan, clock)
     return ImportReport(
         source=SOURCE_TASTYTRADE_CSV,
         file_name=name,

@@ -17,13 +17,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from utils.journal.import_report import ImportIssue
-from utils.journal.tastytrade_csv import (
-    OPTION_INSTRUMENTS,
-    TastyCsv,
-    TastyRow,
-    _parse_row,
-    _RowError,
-)
+from utils.journal.tastytrade_cells import RowError
+from utils.journal.tastytrade_csv import OPTION_INSTRUMENTS, RowReader, TastyCsv, TastyRow
 from utils.tastytrade.api_model import signed_amount
 from utils.tastytrade.transactions import Transaction
 
@@ -86,11 +81,12 @@ def rows_from_transactions(transactions: Iterable[Transaction]) -> TastyCsv:
     ignored = 0
     first_of: dict[str, int] = {}
     bad_orders: set[str] = set()
+    read_row = RowReader()
     ordered = sorted(transactions, key=lambda t: (t.executed_at, t.id))
     for line, transaction in enumerate(ordered, start=1):
         try:
-            row = _parse_row(line, transaction_cells(transaction))
-        except _RowError as error:
+            row = read_row(line, transaction_cells(transaction))
+        except RowError as error:
             errors.extend(
                 ImportIssue(
                     line=line,

@@ -14,6 +14,11 @@ Quantity x Average Price within a cent, an `Order #` that is no order number (`=
 `Order #` on two sessions, an opening after the option's expiration or more than
 MAX_YEARS_BEFORE_EXPIRATION years before it are errors. The `Order #` of a bad row is kept
 (`TastyCsv.bad_orders`) so importing the good orders skips that order whole.
+
+Each cell is read by `utils.journal.tastytrade_cells`. A trade row's SHAPE (`SHAPE_COLUMNS`: its
+contract, action, quantity, fees...) is read in full once per export (`_parse_row`); a later row
+of that shape reads only its own time, order, value and average price, and any problem there
+sends it to the full read, so every bad cell is named exactly as before (`RowReader`).
 """
 
 from __future__ import annotations
@@ -21,19 +26,37 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from utils.core.money import CENT, MoneyFormatError, parse_usd_text
-from utils.core.sessions import session_of, to_utc
+from utils.core.money import CENT
+from utils.core.prevalidated import build_validated, field_names
+from utils.core.sessions import session_of
+from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.import_report import ImportIssue
 from utils.journal.import_text import csv_records
-from utils.spreads.legs import LegAction, SpreadError
-from utils.spreads.symbols import OptionSymbol, SymbolError, parse_occ, underlying_for_root
+from utils.journal.tastytrade_cells import (
+    NO_AMOUNT,
+    CellError,
+    Cells,
+    RowError,
+    action_cell,
+    check_average,
+    debit_cell,
+    number_cell,
+    open_date_problem,
+    option_cell,
+    order_id_cell,
+    timestamp_cell,
+    value_cell,
+    whole_cell,
+)
+from utils.spreads.legs import LegAction
+from utils.spreads.symbols import OptionSymbol, underlying_for_root
 
 HEADER_21 = (
     "Date,Type,Sub Type,Action,Symbol,Instrument Type,Description,Value,Quantity,Average Price,"
@@ -49,12 +72,20 @@ LEGACY_TASTYWORKS_HEADER = (
 KNOWN_HEADERS = {"21-column": HEADER_21, "20-column": HEADER_20, "18-column": HEADER_18}
 OPTION_INSTRUMENTS = frozenset({"Equity Option", "Index Option"})
 STOCK_INSTRUMENTS = frozenset({"Equity"})
-NO_AMOUNT = "--"
 SOURCE = "tastytrade_csv"
-# An opening is refused more than this many years before the option's expiration (LEAPS run
-# to about 3 years; a 1970 open of a 2025 option is a broken date, not a trade) or after it.
-MAX_YEARS_BEFORE_EXPIRATION = 4
-ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+# A trade row's cells besides its own time, order, value and average price: its shape
+SHAPE_COLUMNS = (
+    "Type",
+    "Sub Type",
+    "Action",
+    "Symbol",
+    "Instrument Type",
+    "Quantity",
+    "Commissions",
+    "Fees",
+    "Multiplier",
+    "Underlying Symbol",
+)
 
 
 class RowKind(StrEnum):
@@ -91,6 +122,9 @@ class TastyRow(BaseModel):
     option: OptionSymbol | None
 
 
+_ROW_FIELDS = field_names(TastyRow)  # shared by every row (`utils.core.prevalidated`)
+
+
 class TastyCsv(BaseModel):
     """A parsed export: relevant rows oldest first, problems by line, and the ignored count."""
 
@@ -102,69 +136,6 @@ class TastyCsv(BaseModel):
     fatal: bool = False
     ignored_rows: int = 0
     bad_orders: frozenset[str] = frozenset()  # Order # cells of bad rows: skipped whole
-
-
-class _CellError(Exception):
-    def __init__(self, column: str, message: str) -> None:
-        super().__init__(message)
-        self.column = column
-        self.message = message
-
-
-class _RowError(Exception):
-    """Every bad cell of one row, and the row's Order # cell (to skip its whole order)."""
-
-    def __init__(self, errors: list[_CellError], order_text: str) -> None:
-        super().__init__("bad row")
-        self.errors = errors
-        self.order_text = order_text.strip()
-
-
-def _number(column: str, text: str, *, required: bool = True) -> Decimal:
-    value = text.strip()
-    if value in ("", NO_AMOUNT):
-        if required and value == "":
-            raise _CellError(column, "is empty")
-        return Decimal(0)
-    try:
-        return parse_usd_text(value)
-    except MoneyFormatError as error:
-        raise _CellError(column, str(error)) from None
-
-
-def _debit(column: str, text: str) -> Decimal:
-    """A Commissions or Fees cell: a debit, so negative or zero (`--` for none)."""
-    number = _number(column, text, required=False)
-    if number > 0:
-        raise _CellError(
-            column,
-            f"{text.strip()[:40]!r} is positive: fees are debits (negative or zero) in this "
-            "export, and a positive fee would add to P&L",
-        )
-    return number
-
-
-def _whole(column: str, text: str) -> int:
-    number = _number(column, text)
-    if number != number.to_integral_value() or number < 0:
-        raise _CellError(column, f"{text.strip()[:40]!r} is not a whole number of contracts")
-    return int(number)
-
-
-def _timestamp(text: str) -> datetime:
-    value = text.strip()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _CellError(
-            "Date", f"{value[:40]!r} is not a date like 2024-08-16T15:57:13+0200"
-        ) from None
-    if moment.utcoffset() is None:
-        raise _CellError("Date", f"{value[:40]!r} has no UTC offset")
-    try:
-        return to_utc(moment)
-    except ValueError as error:
-        raise _CellError("Date", str(error)) from None
 
 
 def _event_kind(sub_type: str, description: str) -> RowKind | None:
@@ -195,159 +166,161 @@ def _classify(cells: dict[str, str]) -> RowKind:
     return RowKind.IGNORED
 
 
-class _Cells:
-    """Reads one row's cells, collecting every bad cell instead of stopping at the first."""
+@dataclass(frozen=True, slots=True)
+class _RowShape:
+    """What a row's SHAPE cells (`SHAPE_COLUMNS`) say, read and checked once."""
 
-    def __init__(self, cells: dict[str, str]) -> None:
-        self.cells = cells
-        self.errors: list[_CellError] = []
+    kind: RowKind
+    sub_type: str
+    action: LegAction | None
+    symbol: str
+    underlying: str
+    quantity: int
+    fees: Decimal
+    multiplier: int
+    option: OptionSymbol | None
 
-    def read(self, parse, *args):  # type: ignore[no-untyped-def]
-        """`parse(*args)`, or None with the cell's error kept."""
+
+class RowReader:
+    """Reads the rows of one export: a trade row whose shape cells were read without a problem
+    before is read from that shape plus its own cells (time, order, value, average price);
+    any other row, and any problem, goes through the full read, which names every bad cell."""
+
+    def __init__(self) -> None:
+        self.sessions = SessionMemo()
+        self.shapes: dict[tuple[str | None, ...], _RowShape] = {}
+
+    def __call__(self, line: int, cells: dict[str, str]) -> TastyRow | None:
+        """A relevant row, None for an ignored one; raises RowError naming every bad cell."""
+        key = tuple(map(cells.get, SHAPE_COLUMNS))  # None for a column the export lacks
+        shape = self.shapes.get(key)
+        row = None if shape is None else self.shaped_row(line, cells, shape)
+        if row is not None:
+            return row
+        row = _parse_row(line, cells, self.sessions)
+        if row is not None and row.kind == RowKind.OPTION_TRADE:
+            self.shapes[key] = _RowShape(
+                row.kind,
+                row.sub_type,
+                row.action,
+                row.symbol,
+                row.underlying,
+                row.quantity,
+                row.fees,
+                row.multiplier,
+                row.option,
+            )
+        return row
+
+    def shaped_row(self, line: int, cells: dict[str, str], shape: _RowShape) -> TastyRow | None:
+        """The row from its proven shape and its own cells; None when those need the full read."""
         try:
-            return parse(*args)
-        except _CellError as error:
-            self.errors.append(error)
+            executed_at = timestamp_cell(cells["Date"])
+            order_id = order_id_cell(cells["Order #"])
+            value = value_cell(cells["Value"], shape.action)
+            average = cells.get("Average Price", "").strip()
+            if average not in ("", NO_AMOUNT):
+                if abs(number_cell("Average Price", average) * shape.quantity - value) > CENT:
+                    return None
+        except CellError:
             return None
-
-    def fail(self, column: str, message: str) -> None:
-        """Keep one more bad cell."""
-        self.errors.append(_CellError(column, message))
-
-
-def _option(symbol: str) -> OptionSymbol:
-    try:
-        return parse_occ(symbol.upper())
-    except SymbolError as error:
-        raise _CellError("Symbol", str(error)) from None
+        option, action = shape.option, shape.action
+        if order_id is None or option is None or action is None:
+            return None
+        if action.is_opening and open_date_problem(
+            option, date.fromisoformat(self.sessions(executed_at))
+        ):
+            return None
+        return _row(line, executed_at, order_id, value, shape)
 
 
-def _action(text: str) -> LegAction | None:
-    if not text.strip():
-        return None
-    try:
-        return LegAction.parse(text)
-    except SpreadError as error:
-        raise _CellError("Action", str(error)) from None
-
-
-def _order_id(text: str) -> str | None:
-    value = text.strip()
-    if not value:
-        return None
-    if not ORDER_ID.fullmatch(value):
-        raise _CellError(
-            "Order #",
-            f"{value[:40]!r} is not a broker order number (letters, digits and '-', at most 40)",
+def _row(
+    line: int, executed_at: datetime, order_id: str | None, value: Decimal, shape: _RowShape
+) -> TastyRow:
+    """The parsed row; every value is of its field's type already (read and checked)."""
+    key_text = "|".join(
+        (
+            executed_at.isoformat(),
+            order_id or "",
+            shape.symbol,
+            shape.sub_type,
+            str(shape.quantity),
+            str(value),
         )
-    return value
+    )
+    fields = {
+        "line": line,
+        "key": hashlib.sha256(key_text.encode()).hexdigest()[:32],
+        "kind": shape.kind,
+        "executed_at": executed_at,
+        "sub_type": shape.sub_type,
+        "action": shape.action,
+        "symbol": shape.symbol,
+        "underlying": shape.underlying,
+        "value": value,
+        "quantity": shape.quantity,
+        "fees": shape.fees,
+        "multiplier": shape.multiplier,
+        "order_id": order_id,
+        "option": shape.option,
+    }
+    return build_validated(TastyRow, fields, _ROW_FIELDS)
 
 
-def _value(text: str, action: LegAction | None) -> Decimal:
-    """The Value cell: required (`--` is no amount, refused), its sign agreeing with the action."""
-    if text.strip() == NO_AMOUNT:
-        raise _CellError("Value", "is '--' (no amount): a row's Value is never guessed as $0")
-    value = _number("Value", text)
-    if action is not None and value != 0 and (value < 0) != action.is_buy:
-        side = "a debit (negative)" if action.is_buy else "a credit (positive)"
-        raise _CellError(
-            "Value", f"{text.strip()[:40]!r} contradicts {action.value}, which is {side}"
-        )
-    return value
-
-
-def _check_average(cells: _Cells, value: Decimal, quantity: int) -> None:
-    """Value = Quantity x Average Price (per contract, multiplier included) within a cent."""
-    text = cells.cells.get("Average Price", "").strip()
-    if text in ("", NO_AMOUNT):
-        return
-    average = cells.read(_number, "Average Price", text)
-    if average is None:
-        return
-    expected = average * quantity
-    if abs(expected - value) > CENT:
-        cells.fail(
-            "Value",
-            f"{value} is not Quantity x Average Price ({quantity} x {average} = {expected}, "
-            "within a cent)",
-        )
-
-
-def _check_open_date(cells: _Cells, option: OptionSymbol, executed_at: datetime) -> None:
-    """An opening trade happens on or before the option's expiration, at most
-    MAX_YEARS_BEFORE_EXPIRATION years before it."""
-    opened = session_of(executed_at)
-    earliest = option.expiration.replace(year=option.expiration.year - MAX_YEARS_BEFORE_EXPIRATION)
-    if opened > option.expiration:
-        cells.fail("Date", f"opens {option.occ.strip()} on {opened}, after it expired")
-    elif opened < earliest:
-        cells.fail(
-            "Date",
-            f"opens {option.occ.strip()} on {opened}, more than {MAX_YEARS_BEFORE_EXPIRATION} "
-            f"years before its {option.expiration} expiration",
-        )
-
-
-def _parse_row(line: int, cells: dict[str, str]) -> TastyRow | None:
-    """A relevant row, None for an ignored one; raises _RowError naming every bad cell."""
-    read = _Cells(cells)
-    executed_at = read.read(_timestamp, cells["Date"])
+def _parse_row(line: int, cells: dict[str, str], sessions: SessionMemo) -> TastyRow | None:
+    """A relevant row, None for an ignored one; raises RowError naming every bad cell."""
+    read = Cells(cells)
+    executed_at = read.read(timestamp_cell, cells["Date"])
     kind = _classify(cells)
     if kind == RowKind.IGNORED:
         if read.errors:
-            raise _RowError(read.errors, cells.get("Order #", ""))
+            raise RowError(read.errors, cells.get("Order #", ""))
         return None
     option = None
     symbol = cells["Symbol"].strip()
     if kind != RowKind.STOCK_DELIVERY:
-        option = read.read(_option, symbol)
+        option = read.read(option_cell, symbol)
         symbol = option.occ if option is not None else symbol
-    action = read.read(_action, cells["Action"])
+    action = read.read(action_cell, cells["Action"])
     if kind == RowKind.OPTION_TRADE and action is None and cells["Action"].strip() == "":
         read.fail("Action", "is empty on a trade row (expected e.g. SELL_TO_OPEN)")
-    order_id = read.read(_order_id, cells["Order #"])
+    order_id = read.read(order_id_cell, cells["Order #"])
     if kind == RowKind.OPTION_TRADE and cells["Order #"].strip() == "":
         read.fail("Order #", "is empty: the legs of a spread are grouped by order")
-    quantity = read.read(_whole, "Quantity", cells["Quantity"])
+    quantity = read.read(whole_cell, "Quantity", cells["Quantity"])
     if quantity is not None and quantity == 0:
         read.fail("Quantity", "is 0")
     multiplier_text = cells["Multiplier"].strip()
-    multiplier = read.read(_whole, "Multiplier", multiplier_text) if multiplier_text else 100
+    multiplier = read.read(whole_cell, "Multiplier", multiplier_text) if multiplier_text else 100
     if multiplier is not None and multiplier < 1:
         read.fail("Multiplier", "must be at least 1")
-    value = read.read(_value, cells["Value"], action)
-    commissions = read.read(_debit, "Commissions", cells["Commissions"])
-    fee_cell = read.read(_debit, "Fees", cells["Fees"])
+    value = read.read(value_cell, cells["Value"], action)
+    commissions = read.read(debit_cell, "Commissions", cells["Commissions"])
+    fee_cell = read.read(debit_cell, "Fees", cells["Fees"])
     if value is not None and quantity:
-        _check_average(read, value, quantity)
+        check_average(read, value, quantity)
     if option is not None and executed_at is not None and action and action.is_opening:
-        _check_open_date(read, option, executed_at)
+        problem = open_date_problem(option, date.fromisoformat(sessions(executed_at)))
+        if problem:
+            read.fail("Date", problem)
     if read.errors:  # every value below was read (none is None)
-        raise _RowError(read.errors, cells["Order #"])
-    fees = -(commissions + fee_cell)
+        raise RowError(read.errors, cells["Order #"])
     underlying = cells["Underlying Symbol"].strip().upper()
     if not underlying:
         underlying = symbol.upper() if option is None else _underlying_of(option)
-    sub_type = cells.get("Sub Type", "").strip() or (action.value if action else kind)
-    key_text = "|".join(
-        (executed_at.isoformat(), order_id or "", symbol, sub_type, str(quantity), str(value))
+    sub_type = cells.get("Sub Type", "").strip() or (action.value if action else kind.value)
+    shape = _RowShape(
+        kind,
+        sub_type,
+        action,
+        symbol,
+        underlying,
+        quantity,
+        -(commissions + fee_cell),
+        multiplier,
+        option,
     )
-    return TastyRow(
-        line=line,
-        key=hashlib.sha256(key_text.encode()).hexdigest()[:32],
-        kind=kind,
-        executed_at=executed_at,
-        sub_type=sub_type,
-        action=action,
-        symbol=symbol,
-        underlying=underlying,
-        value=value,
-        quantity=quantity,
-        fees=fees,
-        multiplier=multiplier,
-        order_id=order_id,
-        option=option,
-    )
+    return _row(line, executed_at, order_id, value, shape)
 
 
 def _underlying_of(option: OptionSymbol) -> str:
@@ -397,10 +370,11 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     ignored = 0
     first_line_of: dict[str, int] = {}
     bad_orders: set[str] = set()
+    read_row = RowReader()
     for start, cells in csv_records(reader, names, errors):
         try:
-            row = _parse_row(start, cells)
-        except _RowError as error:
+            row = read_row(start, cells)
+        except RowError as error:
             errors.extend(
                 ImportIssue(line=start, field=cell.column, message=cell.message)
                 for cell in error.errors
@@ -417,7 +391,7 @@ def parse_tasty_csv(text: str) -> TastyCsv:
             continue
         first_line_of[row.key] = start
         rows.append(row)
-    errors.extend(_orders_on_two_days(rows, bad_orders))
+    errors.extend(_orders_on_two_days(rows, bad_orders, read_row.sessions))
     rows.sort(key=lambda r: (r.executed_at, r.line))  # the export is newest first
     return TastyCsv(
         header=label,
@@ -428,16 +402,18 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     )
 
 
-def _orders_on_two_days(rows: list[TastyRow], bad_orders: set[str]) -> list[ImportIssue]:
+def _orders_on_two_days(
+    rows: list[TastyRow], bad_orders: set[str], sessions: SessionMemo
+) -> list[ImportIssue]:
     """One Order # on trade rows of two sessions is two orders sharing a number: refused (it would
     silently merge into one larger spread). Its order joins `bad_orders`."""
     first: dict[str, TastyRow] = {}
     issues = []
-    for row in sorted(rows, key=lambda r: r.line):
+    for row in rows:  # in line order: the order they were read
         if row.kind != RowKind.OPTION_TRADE or row.order_id is None:
             continue
         seen = first.setdefault(row.order_id, row)
-        if session_of(seen.executed_at) != session_of(row.executed_at):
+        if seen is not row and sessions(seen.executed_at) != sessions(row.executed_at):
             issues.append(
                 ImportIssue(
                     line=row.line,

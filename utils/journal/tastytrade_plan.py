@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 from math import gcd
 
 from pydantic import ValidationError
@@ -39,7 +39,9 @@ from utils.core.money import from_cents, to_cents
 from utils.journal.import_report import ImportIssue
 from utils.journal.risk import TradeLeg
 from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
+from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.tastytrade_csv import SOURCE, RowKind, TastyCsv, TastyRow
+from utils.journal.tastytrade_shapes import OpeningShape, ProvenShape, opening_shape
 from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose
 from utils.journal.undefined_risk import FlaggedNewTrade, RiskFlag, not_defined_risk_flag
 from utils.spreads.legs import LegAction, PriceEffect
@@ -106,6 +108,9 @@ class ImportPlan:
     ignored_rows: int = 0
 
 
+# A row's Value and fees in cents: amounts recur across a history, so each is rounded once.
+_cents = lru_cache(maxsize=65_536)(to_cents)
+
 # When several legs close at the same moment (expiration day), the reason shown is the most
 # telling one: an assignment beats an exercise, which beats an expiration.
 _RANK = {CloseReason.EXPIRED: 1, CloseReason.EXERCISED: 2, CloseReason.ASSIGNED: 3}
@@ -152,6 +157,9 @@ class _Planner:
     notes: list[PlannedNote] = field(default_factory=list)
     stock_fees: dict[tuple, list[TastyRow]] = field(default_factory=lambda: defaultdict(list))
     ignored: int = 0
+    # each opening shape validated once per file (`utils.journal.tastytrade_shapes`)
+    shapes: dict[OpeningShape, ProvenShape] = field(default_factory=dict)
+    sessions: SessionMemo = field(default_factory=SessionMemo)
 
     def load_book(self) -> None:
         for spread in self.book.open_spreads:
@@ -211,7 +219,7 @@ class _Planner:
                 f"closes {remaining} x {row.symbol.strip()} but no journaled spread holds it "
                 "(opened before this file, or not a spread); that part is ignored",
             )
-        fee_cents = to_cents(row.fees)
+        fee_cents = _cents(row.fees)
         for index, (spread, take) in enumerate(shares):
             part_value = _share(value_cents, take, row.quantity)
             part_fees = _share(fee_cents, take, row.quantity)
@@ -260,7 +268,7 @@ class _Planner:
         candidates = self.stock_fees.get((row.underlying, row.executed_at, shares), [])
         if not candidates:
             return 0
-        return to_cents(candidates.pop(0).fees)
+        return _cents(candidates.pop(0).fees)
 
     def move_position(self, spread: _Spread, symbol: str, quantity: int) -> None:
         """Change a spread's position in a contract, keeping `holders` in step."""
@@ -294,7 +302,6 @@ class _Planner:
     # -------------------------------------------------------- opening
 
     def open_spread(self, order_id: str, rows: list[TastyRow], parent_uid: str | None) -> None:
-        lines = ", ".join(str(r.line) for r in rows)
         uid = f"tastytrade-{order_id}"
         if uid in self.book.known_uids:
             # The order was journaled from an earlier file whose rows differ (e.g. re-export).
@@ -303,9 +310,45 @@ class _Planner:
         contracts: dict[str, list[TastyRow]] = defaultdict(list)
         for row in rows:
             contracts[row.symbol].append(row)
+        shape = opening_shape(contracts, self.mode)
+        opened = self.proven_opening(shape, uid, order_id, rows[0].executed_at)
+        if opened is None:
+            opened = self.validated_opening(order_id, uid, rows, contracts)
+            if opened is None:
+                return
+            if shape is not None:
+                self.shapes[shape] = ProvenShape.of(*opened)
+        trade, flag = opened
+        notes = () if flag is None else (flag.note(trade.max_loss_usd),)
+        self.openings.append(
+            PlannedOpening(trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
+        )
+        state = _Spread(uid, rows[0].multiplier, trade.quantity, rows[0].underlying)
+        self.spreads.append(state)
+        for row in rows:
+            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
+            self.record_fill(
+                state, row, 0, sign * row.quantity, _cents(row.value), _cents(row.fees)
+            )
+
+    def proven_opening(
+        self, shape: OpeningShape | None, uid: str, order_id: str, opened_at: datetime
+    ) -> tuple[NewTrade, RiskFlag | None] | None:
+        """The trade of an order whose shape was validated earlier in this file, or None."""
+        proven = self.shapes.get(shape) if shape is not None else None
+        if proven is None:
+            return None
+        trade = proven.trade_for(uid, order_id, opened_at, self.sessions)
+        return None if trade is None else (trade, proven.flag)
+
+    def validated_opening(
+        self, order_id: str, uid: str, rows: list[TastyRow], contracts: dict[str, list[TastyRow]]
+    ) -> tuple[NewTrade, RiskFlag | None] | None:
+        """The order's opening legs validated as a trade (proved defined-risk, or flagged);
+        None, with the warning or error kept, for an order that is not journaled."""
+        lines = ", ".join(str(r.line) for r in rows)
         multiplier, underlying = rows[0].multiplier, rows[0].underlying
         cash = sum((r.value for r in rows), Decimal(0))
-        flag = None
         try:
             if any(len({r.action for r in group}) > 1 for group in contracts.values()):
                 raise ValueError("the order both buys and sells one contract to open")
@@ -337,7 +380,7 @@ class _Planner:
                     "spread (a long option, whose risk is the debit paid)",
                 )
                 self.mark_untracked(rows)
-                return
+                return None
             model = NewTrade if flag is None else FlaggedNewTrade
             trade = model(
                 legs=legs,
@@ -355,18 +398,8 @@ class _Planner:
                 )
             )
             self.mark_untracked(rows)
-            return
-        notes = () if flag is None else (flag.note(trade.max_loss_usd),)
-        self.openings.append(
-            PlannedOpening(trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
-        )
-        state = _Spread(uid, multiplier, quantity, underlying)
-        self.spreads.append(state)
-        for row in rows:
-            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
-            self.record_fill(
-                state, row, 0, sign * row.quantity, to_cents(row.value), to_cents(row.fees)
-            )
+            return None
+        return trade, flag
 
     def mark_untracked(self, rows: list[TastyRow]) -> None:
         """Positions of an order not journaled: its later closes and events are expected."""
@@ -401,7 +434,7 @@ class _Planner:
             if row.action is not None and not row.action.is_opening:
                 sign = 1 if row.action is LegAction.BUY_TO_CLOSE else -1
                 closed = self.close_contracts(
-                    row, sign, CloseReason.CLOSING_ORDER, to_cents(row.value)
+                    row, sign, CloseReason.CLOSING_ORDER, _cents(row.value)
                 )
                 closed_here.extend(s for s in closed if s not in closed_here)
         opening = [r for r in rows if r.action is not None and r.action.is_opening]
@@ -436,7 +469,7 @@ class _Planner:
         if row.kind == RowKind.CASH_SETTLEMENT:
             assigned = "assign" in row.sub_type.lower() or holders_sign < 0
             reason = CloseReason.ASSIGNED if assigned else CloseReason.EXERCISED
-            self.close_contracts(row, -holders_sign, reason, to_cents(row.value))
+            self.close_contracts(row, -holders_sign, reason, _cents(row.value))
             return
         reason = {
             RowKind.EXPIRATION: CloseReason.EXPIRED,

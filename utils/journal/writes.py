@@ -11,16 +11,19 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import session_of, to_utc
 from utils.journal.errors import JournalError
 from utils.journal.fields import clean_label
 from utils.journal.import_report import ImportReport
-from utils.journal.tastytrade_plan import PlannedFill
 from utils.journal.trade import NewTrade, Note, TradeClose, net_pnl_usd
 from utils.journal.undefined_risk import NOT_DEFINED_RISK, RiskFlag
 from utils.spreads.legs import PriceEffect
+
+if TYPE_CHECKING:  # the planner imports the session memo, which imports these writes
+    from utils.journal.tastytrade_plan import PlannedFill
 
 
 def stamp(moment: datetime) -> str:

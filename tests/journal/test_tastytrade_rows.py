@@ -1,0 +1,112 @@
+"""Each parsed tastytrade row, built from its checked cells without a second validation, equals
+the row pydantic validates from the same values (`utils.core.prevalidated.build_validated`), and
+an export read with each row shape read once parses exactly as reading every row in full."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.support.tasty_history_factory import random_history
+from tests.support.tasty_shape_history import EXPIRIES, history_text, order_strategy
+from tests.support.tastytrade_plan_reference import LiteralRowReader
+from utils.journal import tastytrade_csv
+from utils.journal.tastytrade_csv import TastyRow, parse_tasty_csv
+
+
+def _assert_rows_validate_to_themselves(text: str) -> None:
+    parsed = parse_tasty_csv(text)
+    assert parsed.rows
+    for row in parsed.rows:
+        fields = {name: getattr(row, name) for name in TastyRow.model_fields}
+        validated = TastyRow(**fields)
+        assert validated == row
+        assert list(validated.__dict__.items()) == list(row.__dict__.items())
+        assert type(row.sub_type) is str and validated.model_fields_set == row.model_fields_set
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.lists(order_strategy, min_size=1, max_size=20))
+def test_rows_of_generated_orders_equal_their_validated_rows(orders):
+    _assert_rows_validate_to_themselves(history_text(orders))
+
+
+@settings(deadline=None, max_examples=5)
+@given(st.integers(0, 10_000))
+def test_rows_with_assignments_and_stock_equal_their_validated_rows(seed):
+    header, rows = random_history(seed, 60)
+    stream = io.StringIO()
+    csv.writer(stream, lineterminator="\r\n").writerows([header, *rows])
+    _assert_rows_validate_to_themselves(stream.getvalue())
+
+
+BAD_CELLS = {
+    # unreadable, no offset, an opening after expiry or more than 4 years before it
+    "Date": (
+        "2025-13-01T00:00:00+0000",
+        "yesterday",
+        "2025-01-06T15:00:00",
+        "2025-12-01T15:00:00+0000",
+        "2020-01-02T15:00:00+0000",
+    ),
+    "Value": ("--", "12345.00", "-0.01", "1,00"),
+    "Average Price": ("9.99", "abc"),
+    "Order #": ("", "=1+1"),
+    "Quantity": ("0", "1.5"),
+    "Commissions": ("5.00",),
+}
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.lists(order_strategy, min_size=5, max_size=25),
+    st.lists(
+        st.tuples(
+            st.integers(0, 10_000),
+            st.sampled_from(sorted(BAD_CELLS)),
+            st.integers(0, 4),
+        ),
+        max_size=4,
+    ),
+)
+def test_a_row_of_a_known_shape_with_bad_cells_is_refused_as_the_full_read_refuses_it(
+    orders, corruptions
+):
+    header, *rows = list(csv.reader(io.StringIO(history_text(orders))))
+    for index, column, choice in corruptions:
+        bad = BAD_CELLS[column]
+        rows[index % len(rows)][header.index(column)] = bad[choice % len(bad)]
+    stream = io.StringIO()
+    csv.writer(stream, lineterminator="\r\n").writerows([header, *rows])
+    text = stream.getvalue()
+
+    parsed = parse_tasty_csv(text)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tastytrade_csv, "RowReader", LiteralRowReader)
+        assert parsed == parse_tasty_csv(text)
+
+
+@pytest.mark.parametrize(
+    "column,bad", [(column, bad) for column, values in BAD_CELLS.items() for bad in values]
+)
+def test_a_bad_cell_in_the_last_row_of_a_known_shape_is_named_as_the_full_read_names_it(
+    column, bad
+):
+    orders = [(0, EXPIRIES[0], 500, 1, "1.00", "-1.00", False, 5)] * 3
+    header, *rows = list(csv.reader(io.StringIO(history_text(orders))))
+    rows[-1][header.index(column)] = bad  # the oldest order's opening leg, read last
+    stream = io.StringIO()
+    csv.writer(stream, lineterminator="\r\n").writerows([header, *rows])
+    text = stream.getvalue()
+
+    parsed = parse_tasty_csv(text)
+
+    assert any(issue.line == len(rows) + 1 for issue in parsed.errors)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tastytrade_csv, "RowReader", LiteralRowReader)
+        assert parsed == parse_tasty_csv(text)

@@ -1,0 +1,96 @@
+"""A tastytrade plan written in bulk leaves every table exactly as the one-at-a-time writes
+(`tests/support/tastytrade_write_reference.py`) leave it: same rows, ids and order."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support.tasty_history_factory import random_history
+from tests.support.tasty_shape_history import history_text, order_strategy
+from tests.support.tastytrade_write_reference import write_plan_one_at_a_time
+from utils.core.sqlite_store import transaction
+from utils.journal.importer import _tasty_book
+from utils.journal.store import Journal
+from utils.journal.tastytrade_csv import parse_tasty_csv
+from utils.journal.tastytrade_plan import plan_import
+from utils.journal.tastytrade_writes import write_tasty_plan
+from utils.journal.trade import Mode
+
+TABLES = (
+    "trades",
+    "trade_legs",
+    "trade_orders",
+    "trade_tags",
+    "trade_notes",
+    "trade_mistakes",
+    "trade_risk_flags",
+    "trade_fills",
+    "journal_events",
+)
+
+
+def _ticking_clock():
+    moments = iter(
+        datetime(2026, 1, 5, tzinfo=timezone.utc) + timedelta(seconds=s) for s in range(10**7)
+    )
+    return lambda: next(moments)
+
+
+def _tables(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    return {
+        t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES
+    }  # nosec B608  # table scan order: rowid, or the key
+
+
+def _written(folder: Path, texts: list[str], write) -> dict[str, list[tuple]]:
+    """Every table after planning and writing each export in turn with `write`."""
+    with Journal.open(folder) as journal:
+        conn = journal.connect()
+        clock = _ticking_clock()
+        for text in texts:
+            with transaction(conn):
+                plan = plan_import(parse_tasty_csv(text), _tasty_book(conn), mode=Mode.LIVE)
+                write(conn, plan, clock)
+        return _tables(conn)
+
+
+def _as_text(header: list[str], rows: list[list[str]]) -> str:
+    stream = io.StringIO()
+    csv.writer(stream, lineterminator="\r\n").writerows([header, *rows])
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_history_in_two_files_writes_the_same_rows_as_one_at_a_time(tmp_path, seed):
+    header, rows = random_history(seed, 300)  # rolls, partial closes, assignments, notes
+    newest, oldest = rows[: len(rows) // 2], rows[len(rows) // 2 :]
+    texts = [_as_text(header, oldest), _as_text(header, newest)]
+
+    bulk = _written(tmp_path / "bulk", texts, write_tasty_plan)
+
+    assert bulk == _written(tmp_path / "reference", texts, write_plan_one_at_a_time)
+    assert len(bulk["trades"]) > 100 and bulk["trade_notes"] and bulk["trade_fills"]
+    assert any(row[2] is not None for row in bulk["trades"])  # a roll's parent
+
+
+@settings(
+    deadline=None, max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(order_strategy, min_size=1, max_size=30))
+def test_repeated_shapes_flagged_or_proved_write_the_same_rows_as_one_at_a_time(
+    tmp_path_factory, orders
+):
+    folder = tmp_path_factory.mktemp("journals")
+    texts = [history_text(orders)]
+
+    bulk = _written(folder / "bulk", texts, write_tasty_plan)
+
+    assert bulk == _written(folder / "reference", texts, write_plan_one_at_a_time)

@@ -1,0 +1,80 @@
+"""Each opening shape of a tastytrade file validated once: the planner's fast path.
+
+An order's opening legs are validated as a trade (`tastytrade_plan._Planner.validated_opening`:
+the defined-risk proof, or the not-defined-risk flag, and every field check). Every cell that
+check reads except the order's own number and time forms the order's SHAPE: its contracts with
+their action and quantity, underlying, multiplier, cash and fees (as written, so `2.0` and `2.00`
+are two shapes), and the import's mode. A later order of a proven shape takes the proven trade
+with its own uid, order id and opening time, no proof run again, when those pass the checks the
+model applies to them (a uid of at most 80 characters, an order id the journal accepts, no leg
+expired before the opening's session); otherwise, and for any order whose shape is unusual (one
+contract both bought and sold), the order is validated as before, so every problem is named
+exactly as the validation names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from utils.journal.cockpit_csv_cells import SessionMemo
+from utils.journal.fields import BROKER_ORDER_ID_PATTERN
+from utils.journal.tastytrade_csv import TastyRow
+from utils.journal.trade import Mode, NewTrade
+from utils.journal.undefined_risk import RiskFlag
+
+UID_MAX_CHARS = 80  # NewTrade.uid's limit
+# (mode, multiplier, underlying, cash, fees, ((contract, action, contracts), ...))
+OpeningShape = tuple[str, int, str, str, str, tuple[tuple[str, str, int], ...]]
+
+
+def opening_shape(contracts: dict[str, list[TastyRow]], mode: Mode) -> OpeningShape | None:
+    """The shape of an order's opening rows grouped by contract; None when a contract is both
+    bought and sold (validation names that)."""
+    legs = []
+    rows = []
+    for symbol, group in contracts.items():
+        action = group[0].action
+        if action is None or any(row.action is not action for row in group):
+            return None
+        legs.append((symbol, action.value, sum(row.quantity for row in group)))
+        rows.extend(group)
+    first = rows[0]
+    cash = sum((row.value for row in rows), Decimal(0))
+    fees = sum((row.fees for row in rows), Decimal(0))
+    return (Mode(mode).value, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
+
+
+@dataclass(frozen=True)
+class ProvenShape:
+    """The trade validated for the first order of a shape, and the last session its legs allow."""
+
+    trade: NewTrade
+    flag: RiskFlag | None
+    last_session: str  # ISO date of the earliest leg expiration
+
+    @classmethod
+    def of(cls, trade: NewTrade, flag: RiskFlag | None) -> ProvenShape:
+        """The proven shape of a validated trade."""
+        last = min(leg.expiration for leg in trade.legs)
+        return cls(trade=trade, flag=flag, last_session=last.isoformat())
+
+    def trade_for(
+        self, uid: str, order_id: str, opened_at: datetime, sessions: SessionMemo
+    ) -> NewTrade | None:
+        """The proven trade as this order's (its uid, order id and opening time), exactly what
+        validating the order gives; None when those need the validation's own checks."""
+        if (
+            len(uid) > UID_MAX_CHARS
+            or not BROKER_ORDER_ID_PATTERN.match(order_id)
+            or opened_at.tzinfo is not timezone.utc
+            or sessions(opened_at) > self.last_session
+        ):
+            return None
+        trade = self.trade.model_copy(
+            update={"uid": uid, "opened_at": opened_at, "broker_order_ids": (order_id,)}
+        )
+        if self.flag is None:  # the proof's facts now hold this opening time
+            trade.__pydantic_private__["_proved_facts"] = trade._proof_facts()
+        return trade

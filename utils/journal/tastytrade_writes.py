@@ -1,0 +1,208 @@
+"""A tastytrade import plan written in bulk: many rows a statement, not five statements a row.
+
+Writes exactly the rows the one-at-a-time writes (`writes.insert_trade`, `insert_risk_flag`,
+`insert_note`, `insert_fill`, `close_trade`) write for the plan, in the same order (openings,
+then fills, then closings, then notes), so every table, every id and the events' order read the
+same. New trades go through `bulk_writes.insert_records`; a closing of a trade opened by this
+plan is computed from its validated facts. Anything those functions could refuse (a roll whose
+parent opens in the same batch, a close before its opening, a trade journaled earlier) takes
+the one-at-a-time path, which names the problem as before.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from utils.core.money import from_cents, to_cents
+from utils.core.sessions import Clock
+from utils.journal.bulk_insert import insert_rows
+from utils.journal.bulk_writes import bulk_ready, insert_records
+from utils.journal.cockpit_csv_cells import SessionMemo
+from utils.journal.cockpit_csv_reader import JournalCsvRecord
+from utils.journal.tastytrade_plan import ImportPlan, PlannedClosing, PlannedOpening
+from utils.journal.trade import NewTrade, Note, net_pnl_usd
+from utils.journal.undefined_risk import FlaggedNewTrade
+from utils.journal.writes import (
+    close_trade,
+    insert_note,
+    insert_risk_flag,
+    insert_trade,
+    stamp,
+)
+
+_FILL = (
+    "INSERT INTO trade_fills (trade_id, fill_key, broker_order_id, symbol, kind, quantity, "
+    "value_cents, fees_cents, executed_at, source_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_CLOSE = (
+    "UPDATE trades SET closed_at = ?, close_session = ?, exit_price = ?, exit_effect = ?, "
+    "fees_cents = ?, net_pnl_cents = ?, close_reason = ? WHERE id = ?"
+)
+_ORDER = "INSERT INTO trade_orders (trade_id, broker_order_id, role, position) VALUES (?, ?, ?, ?)"
+_EVENT = "INSERT INTO journal_events (trade_id, kind, at, session) VALUES (?, ?, ?, ?)"
+
+
+def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -> None:
+    """Write the plan's openings, fills, closings and notes inside the caller's transaction."""
+    ids_by_uid: dict[str, int] = {
+        uid: trade_id for uid, trade_id in conn.execute("SELECT uid, id FROM trades")
+    }
+    opened: dict[str, NewTrade] = {}
+    _insert_openings(conn, plan.openings, ids_by_uid, opened, clock)
+    sessions = SessionMemo()
+    stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
+    fills = [
+        (
+            ids_by_uid[fill.trade_uid],
+            fill.fill_key,
+            fill.order_id,
+            fill.symbol,
+            fill.kind,
+            fill.quantity,
+            fill.value_cents,
+            fill.fees_cents,
+            stamp_of(fill.executed_at),
+            fill.line,
+        )
+        for fill in plan.fills
+    ]
+    if fills:
+        insert_rows(conn, _FILL, fills)
+    _close(conn, plan.closings, ids_by_uid, opened, sessions, stamp_of)
+    for note in plan.notes:
+        insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
+
+
+def _record(opening: PlannedOpening) -> JournalCsvRecord:
+    trade = opening.trade
+    notes = tuple(Note(at=trade.opened_at, text=text) for text in opening.notes)
+    return JournalCsvRecord(line=0, trade=trade, parent_uid=opening.parent_uid, notes=notes)
+
+
+def _bulk_ready(opening: PlannedOpening, record: JournalCsvRecord, known: dict[str, int]) -> bool:
+    """The bulk writes store the trade's own flag: the planned one must be that flag."""
+    trade = opening.trade
+    flagged = isinstance(trade, FlaggedNewTrade)
+    if flagged != (opening.risk_flag is not None):
+        return False
+    if flagged and trade.risk_flag != opening.risk_flag:
+        return False
+    return bulk_ready(record, known)
+
+
+def _insert_openings(
+    conn: sqlite3.Connection,
+    openings: Iterable[PlannedOpening],
+    ids_by_uid: dict[str, int],
+    opened: dict[str, NewTrade],
+    clock: Clock,
+) -> None:
+    """New trades in plan order: runs in bulk, any other one at a time."""
+    run: list[JournalCsvRecord] = []
+    for opening in openings:
+        uid = opening.trade.uid or ""
+        record = _record(opening)
+        if _bulk_ready(opening, record, ids_by_uid):
+            run.append(record)
+            opened[uid] = opening.trade
+            continue
+        insert_records(conn, run, ids_by_uid, clock)
+        run = []
+        _insert_one(conn, opening, ids_by_uid, clock)
+    insert_records(conn, run, ids_by_uid, clock)
+
+
+def _insert_one(
+    conn: sqlite3.Connection, opening: PlannedOpening, ids_by_uid: dict[str, int], clock: Clock
+) -> None:
+    trade = opening.trade
+    parent_id = ids_by_uid.get(opening.parent_uid) if opening.parent_uid else None
+    trade_id = insert_trade(conn, trade, trade.uid or "", created_at=clock(), parent_id=parent_id)
+    ids_by_uid[trade.uid or ""] = trade_id
+    if opening.risk_flag is not None:
+        insert_risk_flag(conn, trade_id, opening.risk_flag, clock())
+    for text in opening.notes:
+        insert_note(conn, trade_id, Note(at=trade.opened_at, text=text))
+
+
+class _Closes:
+    """The rows `close_trade` writes, gathered in its order."""
+
+    def __init__(self) -> None:
+        self.updates: list[tuple[Any, ...]] = []
+        self.orders: list[tuple[Any, ...]] = []
+        self.events: list[tuple[Any, ...]] = []
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        """Write the gathered rows (an UPDATE a closing, many inserted rows a statement)."""
+        if self.updates:
+            conn.executemany(_CLOSE, self.updates)
+        for statement, rows in ((_ORDER, self.orders), (_EVENT, self.events)):
+            if rows:
+                insert_rows(conn, statement, rows)
+        for rows in (self.updates, self.orders, self.events):
+            rows.clear()
+
+
+def _close(
+    conn: sqlite3.Connection,
+    closings: Iterable[PlannedClosing],
+    ids_by_uid: dict[str, int],
+    opened: dict[str, NewTrade],
+    sessions: SessionMemo,
+    stamp_of: Callable[[datetime], str],
+) -> None:
+    """Closings in plan order: those of trades this plan opened in bulk, any other one at a time
+    (`close_trade`, which refuses what it refuses)."""
+    rows = _Closes()
+    closed: set[str] = set()
+    for closing in closings:
+        trade_id = ids_by_uid[closing.trade_uid]
+        new, close = opened.get(closing.trade_uid), closing.close
+        if (
+            new is None
+            or closing.trade_uid in closed
+            or close.followed_plan is not None
+            or close.closed_at < new.opened_at
+        ):
+            rows.flush(conn)
+            close_trade(conn, trade_id, close)
+            continue
+        closed.add(closing.trade_uid)
+        fees = from_cents(to_cents(new.open_fees_usd)) + close.close_fees_usd
+        computed = net_pnl_usd(
+            multiplier=new.multiplier,
+            quantity=new.quantity,
+            entry_price=Decimal(str(new.entry_price)),
+            entry_effect=new.entry_effect,
+            exit_price=close.exit_price,
+            exit_effect=close.exit_effect,
+            fees_usd=fees,
+        )
+        rows.updates.append(
+            (
+                stamp_of(close.closed_at),
+                sessions(close.closed_at),
+                str(close.exit_price),
+                close.exit_effect.value,
+                to_cents(fees),
+                to_cents(computed),
+                close.close_reason.value,
+                trade_id,
+            )
+        )
+        open_orders = list(dict.fromkeys(new.broker_order_ids))
+        close_orders = [o for o in dict.fromkeys(close.broker_order_ids) if o not in open_orders]
+        rows.orders.extend(
+            (trade_id, order_id, "close", len(open_orders) + position)
+            for position, order_id in enumerate(close_orders)
+        )
+        rows.events.append(
+            (trade_id, "close", stamp_of(close.closed_at), sessions(close.closed_at))
+        )
+    rows.flush(conn)
