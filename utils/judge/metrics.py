@@ -290,8 +290,8 @@ def _in_close_order(stamps: np.ndarray, ids: np.ndarray) -> bool:
     steps = np.diff(stamps)
     if (steps < 0).any():
         return False
-    ties = np.flatnonzero(steps == 0)
-    return bool(np.all(ids[ties + 1] > ids[ties]))
+    ties = steps == 0
+    return not ties.any() or not np.any(ties & (np.diff(ids) <= 0))
 
 
 def _closed_pnl_of_models(trades: Sequence[Trade]) -> tuple[np.ndarray, np.ndarray, int]:
