@@ -2,9 +2,9 @@
 
 Run: `.venv/bin/python benchmarks/bench_judge.py [--sizes 1000 10000 100000]` (about a minute,
 most of it building the trades; nothing here is a pass/fail test). Trades are built in memory
-(one a day, every third a loss, every tenth without a plan, the latest two still open) and
-turned into their judging frame (`frame_from_trades`, what `Journal.judging_frame` reads from
-SQLite); the judges get that frame and a loader over the models in memory (as
+(one every six hours, every third a loss, every tenth without a plan, the latest two still
+open) and turned into their judging frame (`frame_from_trades`, what `Journal.judging_frame`
+reads from SQLite); the judges get that frame and a loader over the models in memory (as
 `Journal.trades_by_ids`), so the figures measure the judges themselves, not the journal's
 SQLite reads. Every figure is the median of several runs (the count is printed).
 """
@@ -66,10 +66,11 @@ def occ(expiry: date, strike: int) -> str:
 
 
 def synthetic_trades(count: int) -> list[Trade]:
-    """`count` SPY put verticals, one a day, 1R = $400; the latest two still open."""
+    """`count` SPY put verticals, one every six hours (100k expire before 2099, the last year
+    an OCC symbol can name), 1R = $400; the latest two still open."""
     trades = []
     for index in range(count):
-        opened = START + timedelta(days=index)
+        opened = START + timedelta(hours=6 * index)
         closed = index < count - OPEN_TRADES
         loss = index % 3 == 0
         expiry = (opened + timedelta(days=30)).date()

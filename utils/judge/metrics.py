@@ -234,7 +234,8 @@ def summarize(
     *,
     breakeven_band_usd: float = DEFAULT_BREAKEVEN_BAND_USD,
 ) -> MetricsSummary:
-    """All headline metrics of the closed trades (see `METRIC_DEFINITIONS`)."""
+    """All headline metrics of the closed trades (see `METRIC_DEFINITIONS`): journal models, a
+    metrics frame (`trades_to_frame`, `closed_from_judging`) or the judging frame itself."""
     if not isinstance(trades, pd.DataFrame):
         pnl, r, total_cents = _closed_pnl_of_models(trades)
         return summarize_pnl(
