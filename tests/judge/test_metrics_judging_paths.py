@@ -64,9 +64,14 @@ def histories(draw):
 
 
 def literal_closed(frame: pd.DataFrame, trades) -> pd.DataFrame:
-    """The closed trades of the judging frame's rows, through a model per trade."""
+    """The closed trades of the judging frame's rows, through a model per trade, sorted by
+    close time then id (`closed_trades` without its already-in-order shortcut)."""
     by_id = {trade.id: trade for trade in trades}
-    return closed_trades(trades_to_frame([by_id[trade_id] for trade_id in frame["id"]]))
+    metrics = trades_to_frame([by_id[trade_id] for trade_id in frame["id"]])
+    closed = metrics[metrics["closed_at"].notna()]
+    expected = closed.sort_values(["closed_at", "id"], kind="stable")
+    pd.testing.assert_frame_equal(closed_trades(metrics), expected)
+    return expected
 
 
 def literal_summary(closed: pd.DataFrame):
@@ -91,14 +96,19 @@ def test_the_closed_trades_and_summary_of_a_judging_frame_are_the_literal_ones(t
         assert summarize(expected) == summary
 
 
-@given(trades=histories())
-def test_a_history_closed_in_opening_order_keeps_its_rows_in_place(trades):
-    closed_in_order = [
-        trade.model_copy(update={"closed_at": trade.opened_at + timedelta(minutes=1)})
+@given(trades=histories(), together=st.booleans())
+def test_closes_with_no_step_back_in_time_are_ordered_by_close_then_id(trades, together):
+    """Each trade closed a minute after it opened (rows already in close order), or every trade
+    closed at one instant (rows in opening order, the close order is by id alone)."""
+    end = START + timedelta(days=1)
+    closed = [
+        trade.model_copy(
+            update={"closed_at": end if together else trade.opened_at + timedelta(minutes=1)}
+        )
         for trade in trades
         if trade.closed_at is not None
     ]
-    frame = frame_from_trades(closed_in_order)
-    expected = literal_closed(frame, closed_in_order)
+    frame = frame_from_trades(closed)
+    expected = literal_closed(frame, closed)
     pd.testing.assert_frame_equal(closed_from_judging(frame), expected)
     assert summarize(frame) == literal_summary(expected)
