@@ -13,13 +13,16 @@ checkout, e.g. an export of main for the figures before a change) into an empty 
 the median wall time of `--runs` runs (one run at 100k and above) and the largest peak resident
 memory of those processes (each one's own VmHWM) are printed next to the same figures of a
 process that only runs `pandas.read_csv` on the same file (the floor of "read a CSV in a new
-Python process"), with the ratios of time and memory.
+Python process"), with the ratios of time and memory. The median CPU seconds (user + system) of
+each process and their ratio are printed too: on a loaded machine a single run's wall time
+swings with the other load, its CPU time much less.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess  # nosec B404  # runs this interpreter on generated files only
 import sys
@@ -52,10 +55,10 @@ else:
 
 def median_seconds(
     runs: int, command: list[str], fresh: Path | None = None, root: Path = ROOT
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """The median wall time of `runs` runs of `command` (a new empty `fresh` folder each run),
-    and the largest peak resident memory (MB) of those processes."""
-    timings, peaks = [], []
+    the largest peak resident memory (MB) of those processes and their median CPU seconds."""
+    timings, peaks, cpus = [], [], []
     with tempfile.TemporaryDirectory() as scratch:
         peak_file = Path(scratch) / "peak"
         for run in range(runs):
@@ -63,16 +66,19 @@ def median_seconds(
             if fresh is not None:
                 folder = fresh / f"run{run}-{time.monotonic_ns()}"
                 arguments[arguments.index("DATA_DIR")] = str(folder)
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             process = subprocess.Popen(  # nosec B603  # fixed arguments, no shell
                 arguments, cwd=root, stdout=subprocess.DEVNULL, env=_env(peak_file)
             )
             status = process.wait()
             timings.append(time.perf_counter() - started)
+            done = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime)
             if status != 0:
                 raise RuntimeError(f"{' '.join(command[:6])} failed")
             peaks.append(int(peak_file.read_text()) / 1024)  # kB
-    return statistics.median(timings), max(peaks)
+    return statistics.median(timings), max(peaks), statistics.median(cpus)
 
 
 def _env(peak_file: Path) -> dict[str, str]:
@@ -115,6 +121,7 @@ def main() -> None:
     print(
         f"{'format':<11}{'size':>8}{'import s':>11}{'peak MB':>9}"
         f"{'read_csv s':>12}{'peak MB':>9}{'x time':>8}{'x MB':>7}"
+        f"{'cpu s':>8}{'read cpu':>9}{'x cpu':>7}"
     )
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -128,14 +135,15 @@ def main() -> None:
                     path, mode = tasty_csv(folder, size), ["--mode", "LIVE"]
                 else:
                     continue
-                imported, imported_mb = median_seconds(
+                imported, imported_mb, imported_cpu = median_seconds(
                     runs, import_command(path, mode), folder, root
                 )
-                read, read_mb = median_seconds(runs, read_csv_command(path))
+                read, read_mb, read_cpu = median_seconds(runs, read_csv_command(path))
                 print(
                     f"{kind:<11}{size:>8}{imported:>11.2f}{imported_mb:>9.0f}"
                     f"{read:>12.2f}{read_mb:>9.0f}{imported / read:>8.1f}"
-                    f"{imported_mb / read_mb:>7.1f}",
+                    f"{imported_mb / read_mb:>7.1f}"
+                    f"{imported_cpu:>8.2f}{read_cpu:>9.2f}{imported_cpu / read_cpu:>7.1f}",
                     flush=True,
                 )
 

@@ -2,7 +2,8 @@
 
 Holidays and early closes come from `exchange_calendars`' XNYS calendar (a maintained library;
 `pandas_market_calendars` wraps the same calendars and adds a layer on top, so the cockpit
-uses the source). It is built once, on first use, for `CALENDAR_YEARS`; outside those years a
+uses the source), written out for `CALENDAR_YEARS` in `utils.core.xnys_table` (building it
+costs a process about a second; a test holds the table to the library); outside those years a
 session is any Monday to Friday closing at 16:00 New York (no holiday rules are assumed).
 
     is_trading_day(date(2025, 4, 18))          # False: Good Friday
@@ -14,7 +15,6 @@ session is any Monday to Friday closing at 16:00 New York (no holiday rules are 
 
 from __future__ import annotations
 
-import warnings
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-CALENDAR_YEARS = range(1990, 2100)
+from utils.core import xnys_table
+
+CALENDAR_YEARS = range(xnys_table.FIRST_YEAR, xnys_table.LAST_YEAR + 1)
 EXCHANGE = "XNYS"
 REGULAR_CLOSE = time(16, 0)  # New York
 _NEW_YORK = ZoneInfo("America/New_York")
@@ -43,22 +45,13 @@ class _Calendar:
 
 @cache
 def _calendar() -> _Calendar:
-    import exchange_calendars
-
-    with warnings.catch_warnings():
-        # The library's own use of pandas APIs that pandas 3 deprecates: not ours to act on.
-        warnings.simplefilter("ignore", category=FutureWarning)
-        warnings.simplefilter("ignore", category=DeprecationWarning)
-        calendar = exchange_calendars.get_calendar(
-            EXCHANGE,
-            start=f"{CALENDAR_YEARS[0]}-01-01",
-            end=f"{CALENDAR_YEARS[-1]}-12-31",
-        )
-        days = [stamp.date() for stamp in calendar.sessions]
-        early = {
-            stamp.date(): calendar.session_close(stamp).to_pydatetime().astimezone(timezone.utc)
-            for stamp in calendar.early_closes
-        }
+    holidays = {date.fromisoformat(day) for day in xnys_table.WEEKDAY_HOLIDAYS.split()}
+    every_day = (date.fromordinal(day) for day in range(_FIRST_COVERED, _LAST_COVERED + 1))
+    days = [day for day in every_day if day.weekday() < _SATURDAY and day not in holidays]
+    early = {
+        date.fromisoformat(close[:10]): datetime.fromisoformat(close).replace(tzinfo=timezone.utc)
+        for close in xnys_table.EARLY_CLOSES_UTC.split()
+    }
     return _Calendar(tuple(day.toordinal() for day in days), frozenset(days), early)
 
 

@@ -4,6 +4,8 @@ Writes exactly the rows `writes.insert_trade` + `writes.close_trade` (and the no
 and risk flag of `importer`) would write one trade at a time, in the same order, so the
 journal reads the same; only records that cannot fail those functions' checks come here
 (`bulk_ready`), the rest keep the one-at-a-time path and its named error.
+
+Each table's rows go in through `utils.journal.bulk_insert` (many rows per statement).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
+from utils.journal.bulk_insert import insert_rows
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_chunks import Shape, ShapedRow
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
@@ -197,16 +200,20 @@ def _gather_shaped(
         (trade_id, row.uid, None, *trade[3:9], row.opened_at, row.session, *trade[11:19])
         + (row.time_exit_at, trade[20], stamp(now()), *closing)
     )
-    rows.legs.extend((trade_id, *leg[1:]) for leg in template.legs)
-    rows.orders.extend(
-        (trade_id, order_id, "open", position) for position, order_id in enumerate(row.order_ids)
-    )
-    rows.tags.extend((trade_id, *tag[1:]) for tag in template.tags)
-    rows.notes.extend((trade_id, *note[1:]) for note in template.notes)
+    rows.legs.extend([(trade_id, *leg[1:]) for leg in template.legs])
+    if row.order_ids:
+        rows.orders.extend(
+            (trade_id, order_id, "open", n) for n, order_id in enumerate(row.order_ids)
+        )
+    if template.tags:
+        rows.tags.extend((trade_id, *tag[1:]) for tag in template.tags)
+    if template.notes:
+        rows.notes.extend((trade_id, *note[1:]) for note in template.notes)
     at, session = row.opened_at, row.session
     if row.closed_at is not None:
         at, session = row.closed_at, row.close_session
-    rows.mistakes.extend((trade_id, mistake[1], at) for mistake in template.mistakes)
+    if template.mistakes:
+        rows.mistakes.extend((trade_id, mistake[1], at) for mistake in template.mistakes)
     for _, kind, noted_at, noted_session in template.events:
         if kind == "open":
             rows.events.append((trade_id, kind, row.opened_at, row.session))
@@ -265,5 +272,5 @@ def insert_records(
     for table, statement in _STATEMENTS.items():
         batch = getattr(rows, table)
         if batch:
-            conn.executemany(statement, batch)
+            insert_rows(conn, statement, batch)
     return len(records)

@@ -30,7 +30,7 @@ from utils.journal.cockpit_csv_cells import (
     SessionMemo,
     cents,
     price_units,
-    utc_time,
+    utc_stamp,
 )
 from utils.journal.cockpit_csv_reader import (
     JournalCsvRecord,
@@ -41,7 +41,6 @@ from utils.journal.fields import BROKER_ORDER_ID_PATTERN
 from utils.journal.import_report import ImportIssue
 from utils.journal.import_text import csv_records
 from utils.journal.trade import NewTrade
-from utils.journal.writes import stamp
 from utils.spreads.legs import PriceEffect
 
 CHUNK_ROWS = 5_000
@@ -151,39 +150,31 @@ def _shaped(
     uid = cells["uid"].strip()
     if cells["uid"].startswith("'") or not 0 < len(uid) <= UID_MAX_CHARS:
         return None
-    opened_at = utc_time(cells["opened_at"])
+    opened_at = utc_stamp(cells["opened_at"])
     order_ids = _order_ids(cells["broker_order_ids"])
     if opened_at is None or order_ids is None:
         return None
-    session = session_of(opened_at)
+    session = session_of.of_stamp(opened_at)
     time_exit_at = None
     if cells["time_exit_at"].strip():
-        time_exit_at = utc_time(cells["time_exit_at"])
+        time_exit_at = utc_stamp(cells["time_exit_at"])
         if time_exit_at is None:
             return None
     if session > shape.last_session:
         return None
-    row = ShapedRow(
-        line,
-        uid,
-        shape,
-        cells,
-        stamp(opened_at),
-        session,
-        None if time_exit_at is None else stamp(time_exit_at),
-        order_ids,
-    )
+    row = ShapedRow(line, uid, shape, cells, opened_at, session, time_exit_at, order_ids)
     if shape.record.close is None:
         return row
-    closed_at, exit_units = utc_time(cells["closed_at"]), price_units(cells["exit_price"])
+    closed_at, exit_units = utc_stamp(cells["closed_at"]), price_units(cells["exit_price"])
+    # stamps are fixed-width UTC text: their text order is their time order
     if closed_at is None or exit_units is None or closed_at < opened_at:
         return None
     gross = shape.units * (shape.entry_units + shape.exit_sign * exit_units)
     pnl = _half_up_cents(gross - shape.fees_cents * 100)
     if cells["net_pnl_usd"].strip() and cents(cells["net_pnl_usd"]) != pnl:
         return None
-    row.closed_at = stamp(closed_at)
-    row.close_session = session_of(closed_at)
+    row.closed_at = closed_at
+    row.close_session = session_of.of_stamp(closed_at)
     row.exit_price = cells["exit_price"].strip()
     row.net_pnl_cents = pnl
     return row
