@@ -5,8 +5,6 @@ Charts use float dollars (statistics over many trades); the gate itself is decid
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
@@ -19,6 +17,7 @@ from components.formatting import fall, number, percent, r_multiple, ratio, usd
 from utils.judge.evidence import CockpitEvidence
 from utils.judge.curves import extreme_points, histogram_counts
 from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
+from utils.judge.pnl_calendar import WEEKDAYS, calendar_grid
 
 
 class Ids:
@@ -38,8 +37,6 @@ class Ids:
     SPARSE_NOTE = "expectancy-sparse-note"
 
 
-MIN_CALENDAR_WEEKS = 4
-MAX_CALENDAR_WEEKS = 52  # a longer journal shows its latest year
 CALENDAR_WEEK_LABELS = 12
 SPARSE_TRADES = 5  # below this many closed trades the charts say why they look empty
 CHART_CONFIG = {"displayModeBar": False}
@@ -134,27 +131,15 @@ def distribution_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
     return figure
 
 
-def calendar_weeks(first, last) -> int:
-    """Weeks from the first close's week to the last close's week, at least 4, at most 52."""
-    spanned = (last - timedelta(days=last.weekday())) - (first - timedelta(days=first.weekday()))
-    return min(max(spanned.days // 7 + 1, MIN_CALENDAR_WEEKS), MAX_CALENDAR_WEEKS)
-
-
 def calendar_figure(closed: pd.DataFrame) -> go.Figure:
     """P&L per New York session on a weeks x weekdays grid spanning the closes (4 to 52 weeks,
     ending with the last close's week)."""
-    daily = daily_pnl(closed)
-    last = max(daily.index)
-    count = calendar_weeks(min(daily.index), last)
-    start = last - timedelta(days=last.weekday() + 7 * (count - 1))
-    weeks = [start + timedelta(weeks=i) for i in range(count)]
-    z = np.full((5, count), np.nan)
-    text = [["" for _ in weeks] for _ in range(5)]
-    for session, row in daily.iterrows():
-        offset = (session - start).days
-        if 0 <= offset < 7 * count and session.weekday() < 5:
-            z[session.weekday(), offset // 7] = row["net_pnl_usd"]
-            text[session.weekday()][offset // 7] = f"{session}: {usd(row['net_pnl_usd'])}"
+    grid = calendar_grid(daily_pnl(closed))
+    weeks, z = list(grid.weeks), grid.pnl_usd
+    count = len(weeks)
+    text = [["" for _ in weeks] for _ in range(WEEKDAYS)]
+    for row, column, session, pnl in grid.cells():
+        text[row][column] = f"{session}: {usd(pnl)}"
     limit = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
     figure = go.Figure(
         go.Heatmap(

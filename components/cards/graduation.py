@@ -51,11 +51,13 @@ SHOWN_LIST_ITEMS = 25  # per end of a long evidence list (the export keeps every
 def shown_evidence(value: object) -> str:
     """An evidence value as shown: a long comma-separated list keeps its first and last
     items and says how many there are (years of trade ids stay a line, not a page)."""
-    items = str(value).split(", ")
-    if len(items) <= 2 * SHOWN_LIST_ITEMS:
-        return str(value)
-    head, tail = items[:SHOWN_LIST_ITEMS], items[-SHOWN_LIST_ITEMS:]
-    return f"{', '.join(head)}, ..., {', '.join(tail)} ({len(items):,} in all)"
+    text = str(value)
+    count = text.count(", ") + 1  # the items, without splitting years of ids into a list
+    if count <= 2 * SHOWN_LIST_ITEMS:
+        return text
+    head = text.split(", ", SHOWN_LIST_ITEMS)[:SHOWN_LIST_ITEMS]
+    tail = text.rsplit(", ", SHOWN_LIST_ITEMS)[-SHOWN_LIST_ITEMS:]
+    return f"{', '.join(head)}, ..., {', '.join(tail)} ({count:,} in all)"
 
 
 def evidence_line(key: str, value: str) -> str:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from components.cards.graduation import Ids, render
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from components.cards.graduation import Ids, render, shown_evidence
 from tests.app.dash_tree import find, text
+from tests.support.judging_fast_paths_reference import literal_shown_evidence
 from utils.judge.gates import GateCode
 
 
@@ -42,3 +48,11 @@ def test_seeded_journal_passes_the_journal_gates(seeded_ctx):
     assert steps[2] == (
         "Let winners reach your 50 % target: place the closing order at the target when you open."
     )
+
+
+@settings(max_examples=80, deadline=None)
+@given(count=st.integers(0, 120), width=st.integers(1, 7))
+def test_a_long_evidence_list_is_shortened_as_before(count, width):
+    value = ", ".join(str(10**width + i) for i in range(count))
+    assert shown_evidence(value) == literal_shown_evidence(value)
+    assert shown_evidence(Decimal("1.5")) == literal_shown_evidence(Decimal("1.5"))

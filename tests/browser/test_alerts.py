@@ -23,6 +23,8 @@ def test_high_alert_shows_halt_and_can_be_acknowledged(tmp_path, page):
         page.goto(url + "/")
         banner = page.locator(f"#{AlertsIds.HALT_BANNER}")
         banner.wait_for()
+        # the first callbacks re-render the card (and close an opened alert) until they settle
+        page.wait_for_load_state("networkidle")
         assert "New entries halted" in banner.inner_text()
         assert "23 h 59 m left" in banner.inner_text()
         card = page.locator(f"#{AlertsIds.CARD}")

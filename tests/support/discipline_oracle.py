@@ -23,12 +23,12 @@ from utils.judge.discipline import (
     DisciplineReport,
     SessionVerdict,
     Violation,
-    _on_sessions,
     _score_parts,
     action_sessions_from_trades,
     plan_declarations,
     run_rules,
 )
+from tests.support.judging_fast_paths_reference import literal_on_sessions
 from utils.judge.history_sweeps import instant_ns
 from utils.judge.discipline_rules import (
     DISCIPLINE_RULES,
@@ -149,8 +149,8 @@ def _verdicts(
     broken: dict[date, list[RuleId]] = {}
     for violation in violations:
         broken.setdefault(violation.session, []).append(violation.code)
-    actions = _on_sessions(actions)
-    alert_counts = _on_sessions(Counter(alert.session for alert in alerts))
+    actions = literal_on_sessions(actions)
+    alert_counts = literal_on_sessions(Counter(alert.session for alert in alerts))
     sessions = sorted(s for s in set(actions) | set(broken) | set(alert_counts) if s <= today)
     return tuple(
         SessionVerdict(

@@ -11,6 +11,8 @@ import (its entry plan when none was journaled with it) as its stop and time exi
 texts (mode, structure, underlying, family) are one shared string object each. The result
 equals `frame_from_trades(journal.list_trades())` (tests/journal/test_judging_frame.py): a
 stored trade is proved unless it is flagged, as `utils.journal.rows.load_trades` decides.
+The read carries where it stood (`JudgingStamp`), from which `utils.journal.judging_delta`
+reads on, building the rows of the trades changed since with the same functions.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,7 +32,7 @@ from utils.spreads.families import underlying_family
 
 CHUNK_TRADES = 20_000
 _STAMP_WIDTH = len("2025-01-06T15:00:00.000000+00:00")  # `writes.stamp`
-_NO_STAMP = " " * _STAMP_WIDTH  # a NULL timestamp, of the same width
+NO_STAMP = " " * _STAMP_WIDTH  # a NULL timestamp, of the same width
 _STAMP_END = np.frombuffer(b"+00:00,", dtype=np.uint8)  # UTC offset and separator
 
 # (frame column, SQL expression over a chunk `t` of trades), in the statement's order.
@@ -47,8 +50,8 @@ _INTEGERS = (
 _TEXTS = (("mode", "t.mode"), ("structure", "t.structure"), ("underlying", "t.underlying"))
 _INSTANTS = (
     ("opened_at", "t.opened_at"),
-    ("closed_at", f"COALESCE(t.closed_at, '{_NO_STAMP}')"),
-    ("time_exit_at", f"COALESCE(t.time_exit_at, '{_NO_STAMP}')"),
+    ("closed_at", f"COALESCE(t.closed_at, '{NO_STAMP}')"),
+    ("time_exit_at", f"COALESCE(t.time_exit_at, '{NO_STAMP}')"),
 )
 _COLUMNS = (*_INTEGERS, *_TEXTS, *_INSTANTS)
 _EMPTY_DTYPES = {
@@ -57,35 +60,90 @@ _EMPTY_DTYPES = {
 }
 # A chunk is the trades with ids in (after, last]; its last id is CHUNK_TRADES ids on.
 CHUNK_LAST_ID_SQL = "SELECT id FROM trades WHERE id > :after ORDER BY id LIMIT 1 OFFSET :skip"
-CHUNK_SQL = (  # built from the constant expressions above, no input
-    "SELECT COUNT(*), "  # nosec B608
-    + ", ".join(f"group_concat({sql}, ',')" for _, sql in _COLUMNS)
-    + " FROM trades t WHERE t.id > :after AND t.id <= :last"
+# The columns of some trades `t` (the statement goes on with FROM and WHERE).
+CHUNK_COLUMNS_SQL = (  # built from the constant expressions above, no input
+    "SELECT COUNT(*), " + ", ".join(f"group_concat({sql}, ',')" for _, sql in _COLUMNS)
 )
-_BELOW_EVERY_ID, _MAX_ID = -(2**63), 2**63 - 1  # SQLite's rowid range
-# The ids of the trades that have mistakes (once per mistake), plans declared after entry, risk
-# flags.
-NAMED_TRADES_SQL = (
-    "SELECT (SELECT group_concat(trade_id) FROM trade_mistakes), "
-    "(SELECT group_concat(trade_id) FROM exit_plans WHERE declared = 'after_entry'), "
-    "(SELECT group_concat(trade_id) FROM trade_risk_flags)"
+CHUNK_SQL = CHUNK_COLUMNS_SQL + " FROM trades t WHERE t.id > :after AND t.id <= :last"
+BELOW_EVERY_ID, _MAX_ID = -(2**63), 2**63 - 1  # SQLite's rowid range
+# Where a read stands: the last change logged (`trade_changes`), how many trades, the last id.
+STAMP_SQL = (  # (no trade: the last id is BELOW_EVERY_ID)
+    "SELECT (SELECT COALESCE(MAX(seq), 0) FROM trade_changes), (SELECT COUNT(*) FROM trades), "
+    "(SELECT COALESCE(MAX(id), -9223372036854775808) FROM trades)"
 )
-# The plans declared by playbook at import: declaration, trade, stop (0 for none: else > 0),
-# time exit (`:no_stamp` for none).
-PLAYBOOK_PLANS_SQL = (
-    "SELECT COUNT(*), group_concat(id, ','), group_concat(trade_id, ','), "
-    "group_concat(COALESCE(stop_loss_cents, 0), ','), "
-    "group_concat(COALESCE(time_exit_at, :no_stamp), ',') "
-    "FROM exit_plans WHERE declared = 'playbook_at_import'"
+# The rows naming trades, as (table, condition): mistakes (once per mistake), plans declared
+# after entry, risk flags.
+_NAMING_ROWS = (
+    ("trade_mistakes", "TRUE"),
+    ("exit_plans", "declared = 'after_entry'"),
+    ("trade_risk_flags", "TRUE"),
 )
 
 
-def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Every journaled trade as the judging frame, ordered by opening time then id."""
-    with _snapshot(conn):
+def named_trades_sql(only: str = "") -> str:
+    """The ids of the trades named by `_NAMING_ROWS` (`only`: a further constant condition on
+    trade_id, e.g. `AND trade_id IN (...)`, never input; none: every trade)."""
+    return "SELECT " + ", ".join(
+        f"(SELECT group_concat(trade_id) FROM {table} WHERE {condition}{only})"  # nosec B608
+        for table, condition in _NAMING_ROWS
+    )
+
+
+def playbook_plans_sql(only: str = "") -> str:
+    """The plans declared by playbook at import: declaration, trade, stop (0 for none: else
+    > 0), time exit (`:no_stamp` for none); `only` as in `named_trades_sql`."""
+    return (
+        "SELECT COUNT(*), group_concat(id, ','), group_concat(trade_id, ','), "
+        "group_concat(COALESCE(stop_loss_cents, 0), ','), "
+        "group_concat(COALESCE(time_exit_at, :no_stamp), ',') "
+        f"FROM exit_plans WHERE declared = 'playbook_at_import'{only}"  # nosec B608
+    )
+
+
+@dataclass(frozen=True)
+class JudgingStamp:
+    """Where a judging read stands: the journal object that read it (`Journal`'s identity), the
+    last change logged, how many trades there were and the last trade id."""
+
+    journal: str
+    changes: int
+    trades: int
+    last_id: int
+
+
+@dataclass(frozen=True)
+class JudgingRead:
+    """The judging frame and where the read stood (`utils.journal.judging_delta` reads on from
+    it)."""
+
+    frame: pd.DataFrame
+    stamp: JudgingStamp
+
+
+def read_stamp(conn: sqlite3.Connection, journal: str) -> JudgingStamp:
+    """Where the journal stands now (call inside the read's snapshot)."""
+    return JudgingStamp(journal, *conn.execute(STAMP_SQL).fetchone())
+
+
+def read_judging(conn: sqlite3.Connection, journal: str) -> JudgingRead:
+    """Every journaled trade as the judging frame, ordered by opening time then id, and where
+    the read stood (`journal`: the identity of the journal object reading)."""
+    with snapshot(conn):
+        stamp = read_stamp(conn, journal)
         chunks = _read_chunks(conn)
-        mistaken, planned, flagged = conn.execute(NAMED_TRADES_SQL).fetchone()
-        declared = conn.execute(PLAYBOOK_PLANS_SQL, {"no_stamp": _NO_STAMP}).fetchone()
+        named = conn.execute(named_trades_sql()).fetchone()
+        declared = conn.execute(playbook_plans_sql(), {"no_stamp": NO_STAMP}).fetchone()
+    return JudgingRead(frame_of_chunks(chunks, named, declared), stamp)
+
+
+def frame_of_chunks(
+    chunks: list[dict[str, np.ndarray]],
+    named: tuple[str | None, str | None, str | None],
+    declared: tuple,
+) -> pd.DataFrame:
+    """The judging frame of the trades in `chunks` (`read_chunk`), given the `named_trades_sql`
+    and `playbook_plans_sql` rows read with them (of those trades or more)."""
+    mistaken, planned, flagged = named
     playbook = _playbook_plans(*declared)
     raw = {name: _concatenated(chunks, name) for name, _ in _COLUMNS}  # frees chunks as it goes
     order = np.lexsort((raw["id"], raw["opened_at"]))
@@ -105,10 +163,10 @@ def read_judging_frame(conn: sqlite3.Connection) -> pd.DataFrame:
         column[name] = pd.arrays.IntegerArray(column[name], column[name] == 0)
     answer = column["followed_plan"]
     column["followed_plan"] = pd.arrays.BooleanArray(answer == 1, answer == -1)
-    mistakes = pd.Series(_integers(mistaken)).value_counts()
+    mistakes = pd.Series(integers(mistaken)).value_counts()
     column["mistakes"] = mistakes.reindex(ids, fill_value=0).to_numpy(dtype=np.int64)
-    column["later_plans"] = np.isin(ids, _integers(planned))
-    column["flagged"] = np.isin(ids, _integers(flagged))
+    column["later_plans"] = np.isin(ids, integers(planned))
+    column["flagged"] = np.isin(ids, integers(flagged))
     column["proved"] = ~column["flagged"]
     typed = {
         name: pd.Series(column.pop(name), dtype=JUDGING_DTYPES[name], copy=False)
@@ -123,13 +181,13 @@ def _playbook_plans(
     """Each trade's first plan declared by playbook at import (the `PLAYBOOK_PLANS_SQL` row) as
     (trade ids, stops, time exits); each array ends with a no-plan row (stop 0, NaT), which an
     index of -1 (no declaration) picks."""
-    trade_ids = _integers(ids)
-    order = np.lexsort((_integers(declarations), trade_ids))
+    trade_ids = integers(ids)
+    order = np.lexsort((integers(declarations), trade_ids))
     first = order[np.unique(trade_ids[order], return_index=True)[1]]
     instants = _instants(deadlines, count) if count else np.empty(0, dtype="M8[us]")
     return (
         pd.Index(trade_ids[first]),
-        np.append(_integers(stops)[first], 0),
+        np.append(integers(stops)[first], 0),
         np.append(instants[first], np.datetime64("NaT", "us")),
     )
 
@@ -157,19 +215,27 @@ def _read_chunks(conn: sqlite3.Connection) -> list[dict[str, np.ndarray]]:
     """Every trade's columns, `CHUNK_TRADES` trades at a time in id order."""
     shared: dict[str, str] = {}
     chunks = []
-    after = _BELOW_EVERY_ID
+    after = BELOW_EVERY_ID
     while after != _MAX_ID:
         end = conn.execute(CHUNK_LAST_ID_SQL, {"after": after, "skip": CHUNK_TRADES - 1}).fetchone()
         last = _MAX_ID if end is None else end[0]
-        count, *texts = conn.execute(CHUNK_SQL, {"after": after, "last": last}).fetchone()
-        if count:
-            chunks.append(_chunk(count, texts, shared))
+        chunk = read_chunk(conn, CHUNK_SQL, {"after": after, "last": last}, shared)
+        if chunk is not None:
+            chunks.append(chunk)
         after = last
     return chunks
 
 
+def read_chunk(
+    conn: sqlite3.Connection, sql: str, params: dict[str, int], shared: dict[str, str]
+) -> dict[str, np.ndarray] | None:
+    """The columns of the trades a `CHUNK_COLUMNS_SQL` statement selects (None: no trade)."""
+    count, *texts = conn.execute(sql, params).fetchone()
+    return _chunk(count, texts, shared) if count else None
+
+
 @contextmanager
-def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
     """One read transaction: every statement inside sees the same committed journal."""
     conn.execute("BEGIN")
     try:
@@ -182,7 +248,7 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
 def _chunk(count: int, texts: list[str], shared: dict[str, str]) -> dict[str, np.ndarray]:
     """One chunk's column texts as arrays (`shared` keeps one object per distinct text)."""
     raw = dict(zip((name for name, _ in _COLUMNS), texts))
-    arrays = {name: _integers(raw[name]) for name, _ in _INTEGERS}
+    arrays = {name: integers(raw[name]) for name, _ in _INTEGERS}
     arrays.update({name: _shared_texts(raw[name], shared) for name, _ in _TEXTS})
     arrays.update({name: _instants(raw[name], count) for name, _ in _INSTANTS})
     if any(len(values) != count for values in arrays.values()):
@@ -198,7 +264,7 @@ def _concatenated(chunks: list[dict[str, np.ndarray]], name: str) -> np.ndarray:
     return np.empty(0, dtype=_EMPTY_DTYPES.get(name, np.int64))
 
 
-def _integers(text: str | None) -> np.ndarray:
+def integers(text: str | None) -> np.ndarray:
     """A `group_concat` of integers as int64 (none for None)."""
     if text is None:
         return np.empty(0, dtype=np.int64)
@@ -213,7 +279,7 @@ def _shared_texts(text: str, shared: dict[str, str]) -> np.ndarray:
 
 
 def _instants(text: str, count: int) -> np.ndarray:
-    """A `group_concat` of stored UTC timestamps as datetime64[us] (`_NO_STAMP` is NaT)."""
+    """A `group_concat` of stored UTC timestamps as datetime64[us] (`NO_STAMP` is NaT)."""
     data = (text + ",").encode("ascii", errors="replace")
     if len(data) == count * (_STAMP_WIDTH + 1):
         rows = np.frombuffer(data, dtype=np.uint8).reshape(count, _STAMP_WIDTH + 1)

@@ -324,10 +324,65 @@ CREATE TABLE broker_syncs (
 CREATE INDEX broker_syncs_by_account ON broker_syncs (account_number, mode, synced_at);
 """
 
+# The trades whose judging-frame row may have changed, in commit order, written by triggers so
+# every writer (another process, any code path) is logged: a trade's update (its old and new id),
+# a mistake, an exit plan or a risk flag written for it. A new trade is not logged: it has an id
+# above every earlier one (ids are never reused: trades are never deleted), which the judging
+# read since a previous one checks by counting (utils.journal.judging_delta).
+_V3_INCREMENTAL_FRAME = """
+CREATE TABLE trade_changes (
+    seq      INTEGER PRIMARY KEY,
+    trade_id INTEGER NOT NULL
+);
+
+CREATE TRIGGER trade_changes_on_trade_update AFTER UPDATE ON trades
+BEGIN
+    INSERT INTO trade_changes (trade_id) VALUES (NEW.id);
+    INSERT INTO trade_changes (trade_id) SELECT OLD.id WHERE OLD.id IS NOT NEW.id;
+END;
+
+CREATE TRIGGER trade_changes_on_mistake AFTER INSERT ON trade_mistakes
+BEGIN
+    INSERT INTO trade_changes (trade_id) VALUES (NEW.trade_id);
+END;
+
+CREATE TRIGGER trade_changes_on_mistake_update AFTER UPDATE ON trade_mistakes
+BEGIN
+    INSERT INTO trade_changes (trade_id) VALUES (NEW.trade_id);
+    INSERT INTO trade_changes (trade_id) VALUES (OLD.trade_id);
+END;
+
+CREATE TRIGGER trade_changes_on_mistake_delete AFTER DELETE ON trade_mistakes
+BEGIN
+    INSERT INTO trade_changes (trade_id) VALUES (OLD.trade_id);
+END;
+
+CREATE TRIGGER trade_changes_on_exit_plan AFTER INSERT ON exit_plans
+BEGIN
+    INSERT INTO trade_changes (trade_id) VALUES (NEW.trade_id);
+END;
+
+CREATE TRIGGER trade_changes_on_risk_flag AFTER INSERT ON trade_risk_flags
+BEGIN
+    INSERT INTO trade_changes (trade_id) VALUES (NEW.trade_id);
+END;
+
+CREATE TRIGGER trade_changes_append_only BEFORE UPDATE ON trade_changes
+BEGIN
+    SELECT RAISE(ABORT, 'the trade change log is append-only');
+END;
+
+CREATE TRIGGER trade_changes_never_deleted BEFORE DELETE ON trade_changes
+BEGIN
+    SELECT RAISE(ABORT, 'the trade change log is never deleted');
+END;
+"""
+
 JOURNAL_MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2_STRICT_IMPORT,
     _V2_CLOSE_TICKET,
     _V2_EXIT_PLANS,
     _V2_ACCOUNTS,
+    _V3_INCREMENTAL_FRAME,
 )

@@ -41,7 +41,14 @@ from utils.core.sqlite_store import (
     journal_path,
     transaction,
 )
-from utils.journal import broker_fills, exit_plan_rows, importer, partial_closes, writes
+from utils.journal import (
+    broker_fills,
+    exit_plan_rows,
+    importer,
+    judging_read,
+    partial_closes,
+    writes,
+)
 from utils.journal.cockpit_csv import write_journal_csv
 from utils.journal.errors import JournalError
 from utils.journal.frames import FRAME_SQL, build_sessions_frame, build_trades_frame
@@ -49,7 +56,8 @@ from utils.journal.exit_plans import ExitPlan, Playbook, PlaybookDraft
 from utils.journal.import_report import ImportIssue, ImportReport
 from utils.journal.tastytrade_csv import SOURCE as SOURCE_TASTYTRADE_CSV
 from utils.journal.import_text import DEFAULT_MAX_IMPORT_BYTES
-from utils.journal.judging_read import read_judging_frame
+from utils.journal.judging_delta import read_judging_since
+from utils.journal.judging_read import JudgingRead
 from utils.journal.rows import load_trades, load_trades_of_ids
 from utils.journal.schema import JOURNAL_COMPONENT, JOURNAL_MIGRATIONS
 from utils.journal.tastytrade_csv import TastyCsv
@@ -68,6 +76,7 @@ class Journal:
         self._clock = clock
         self._lock = threading.RLock()
         self._conn = connect(self.path, busy_timeout_ms=busy_timeout_ms)
+        self._identity = uuid.uuid4().hex  # names this object's judging reads
         try:
             ensure_schema(self._conn, JOURNAL_COMPONENT, JOURNAL_MIGRATIONS, clock=clock)
         except BaseException:
@@ -184,8 +193,16 @@ class Journal:
     def judging_frame(self) -> pd.DataFrame:
         """Every trade as THE JUDGING FRAME (`utils.journal.judging_frame`), read straight from
         SQLite without building a model per trade; equal to `frame_from_trades(list_trades())`."""
+        return self.judging_read().frame
+
+    def judging_read(self, previous: JudgingRead | None = None) -> JudgingRead:
+        """The judging frame and where the read stood; given this journal's previous read, only
+        the trades changed or added since are read (`utils.journal.judging_delta`), with the
+        same answer as a whole read."""
         with self._lock:
-            return read_judging_frame(self._conn)
+            if previous is None:
+                return judging_read.read_judging(self._conn, self._identity)
+            return read_judging_since(self._conn, previous, self._identity)
 
     def trades_frame(
         self, *, status: TradeStatus | None = None, modes: Iterable[Mode] | None = None

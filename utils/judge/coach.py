@@ -61,6 +61,8 @@ MIN_REPEATS = 2
 MIN_STREAK = 3
 MAX_ACTIONS = 5
 HUNDRED = Decimal(100)
+# What the coach reads of the closed trades.
+COACH_COLUMNS = ("id", "opened_at", "closed_at", "net_pnl_cents", "max_loss_cents")
 
 
 class CoachLevel(StrEnum):
@@ -186,7 +188,7 @@ def last_winners(data: CoachInput) -> list[Trade]:
     """The last `WINNERS_LOOKED_AT` closed winners with a known max profit, as models (only
     the tail of the winners is loaded)."""
     rows = data.closed_rows
-    ids = ids_of(rows[_pnl_cents(rows) > 0])
+    ids = tuple(rows["id"].to_numpy(dtype="int64")[_pnl_cents(rows) > 0].tolist())
     wanted = WINNERS_LOOKED_AT
     while True:
         winners = [t for t in data.trades(ids[-wanted:]) if t.max_profit_usd]
@@ -481,7 +483,7 @@ def coach_report(
             raise ValueError("the coach needs load_trades to judge a judging frame")
         load_trades = loader_over(list(trades))
     data = CoachInput(
-        closed=closed_by(judging_frame_of(trades), moment),
+        closed=closed_by(judging_frame_of(trades), moment, COACH_COLUMNS),
         discipline=discipline,
         gates=gates,
         settings=settings,

@@ -49,7 +49,7 @@ from utils.core.config import Settings
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
-from utils.core.trading_calendar import is_trading_day, next_session
+from utils.core.trading_calendar import next_session_ordinals
 from utils.journal.exit_plans import PlanDeclared
 from utils.journal.judging_frame import frame_from_trades
 from utils.journal.trade import Trade
@@ -59,7 +59,7 @@ from utils.judge.discipline_rules import (
     DisciplineRule,
     RuleId,
 )
-from utils.judge.discipline_history import HistoryInputs, TradeLoader, history_breaches
+from utils.judge.discipline_history import HistoryInputs, TradeLoader, breach_rows
 from utils.judge.risk import open_at_each_entry
 from utils.records.alerts import Alert
 from utils.records.working_orders import WorkingOpening
@@ -278,25 +278,14 @@ def _score_parts(
 
 def _on_sessions(counts: Counter[date]) -> Counter[date]:
     """Counts per day moved to NYSE sessions: a weekend or holiday counts for the next one."""
-    if all(is_trading_day(day) for day in counts):
+    days = np.array([day.toordinal() for day in counts], dtype=np.int64)
+    sessions = next_session_ordinals(days)
+    if np.array_equal(sessions, days):
         return counts
     moved: Counter[date] = Counter()
-    for day, count in counts.items():
-        moved[next_session(day)] += count
+    for session, count in zip(sessions.tolist(), counts.values()):
+        moved[date.fromordinal(session)] += count
     return moved
-
-
-def _broken_sessions(breaches: pd.DataFrame) -> dict[date, tuple[RuleId, ...]]:
-    """The rules broken in each session, in the violations' order."""
-    sessions = breaches["session"].to_numpy(dtype=np.int64)
-    order = np.argsort(sessions, kind="stable")
-    sessions, rules = sessions[order], breaches["rule"].to_numpy(dtype=object)[order]
-    starts = np.flatnonzero(np.diff(sessions, prepend=-1))
-    ends = np.append(starts[1:], len(sessions))
-    return {
-        date.fromordinal(int(sessions[start])): tuple(rules[start:end])
-        for start, end in zip(starts, ends)
-    }
 
 
 def _session_verdicts(
@@ -309,12 +298,19 @@ def _session_verdicts(
     actions = _on_sessions(actions)
     alert_counts = _on_sessions(Counter(alert.session for alert in alerts))
     sessions = sorted(s for s in set(actions) | set(broken) | set(alert_counts) if s <= today)
+    # Built from typed values without a second validation (one verdict per session of years of
+    # history); one fields-set is shared by all of them.
+    names = field_names(SessionVerdict)
     return tuple(
-        SessionVerdict(
-            session=s,
-            actions=actions.get(s, 0),
-            violations=broken.get(s, ()),
-            high_alerts=alert_counts.get(s, 0),
+        build_validated(
+            SessionVerdict,
+            {
+                "session": s,
+                "actions": int(actions.get(s, 0)),
+                "violations": tuple(broken.get(s, ())),
+                "high_alerts": int(alert_counts.get(s, 0)),
+            },
+            names,
         )
         for s in sessions
     )
@@ -471,7 +467,7 @@ def evaluate_discipline(
         all_violations=AllViolations(data),
         sessions=_session_verdicts(
             Counter(journaled_sessions),
-            _broken_sessions(history_breaches(data)),
+            breach_rows(data).rules_by_session(),
             data.alerts,
             today,
         ),

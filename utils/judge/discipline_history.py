@@ -1,11 +1,11 @@
 """Discipline over the whole history, columnar: every rule's breaches from the judging frame.
 
-`history_breaches` finds, with numpy over the judging frame (`utils.journal.judging_frame`),
-exactly the breaches the literal rules (`utils.judge.discipline_rules`) yield over the same
-trades, without their sentences: one row per breach, `BREACH_COLUMNS`, ordered as
-`utils.judge.discipline.run_rules` orders violations (time, rule order, trade, alert). The
-session verdicts of the whole history need only these rows; the sentences are built by the
-literal rules for the few violations a report shows.
+`breach_rows` (as a frame: `history_breaches`) finds, with numpy over the judging frame
+(`utils.journal.judging_frame`), exactly the breaches the literal rules
+(`utils.judge.discipline_rules`) yield over the same trades, without their sentences: one row
+per breach, `BREACH_COLUMNS`, ordered as `utils.judge.discipline.run_rules` orders violations
+(time, rule order, trade, alert). The session verdicts of the whole history need only these
+rows; the sentences are built by the literal rules for the few violations a report shows.
 
 The exit rules read the plan in force at entry (journaled with the trade, else declared by
 playbook at import: the frame's `plan_by_playbook`, `entry_stop_cents`, `entry_time_exit_at`).
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 from functools import cached_property
 
@@ -39,7 +39,7 @@ from utils.judge.discipline_rules import (
     check_not_defined_risk,
     halt_windows,
 )
-from utils.judge.history_sweeps import NEVER, closed_by_entry, instant_ns
+from utils.judge.history_sweeps import NEVER, closed_by_entry, cumsum_by_group, instant_ns
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
 from utils.records.alerts import Alert, HaltWindow
@@ -50,6 +50,7 @@ TradeLoader = Callable[[Sequence[int]], Sequence[Trade]]
 
 BREACH_COLUMNS: tuple[str, ...] = ("rule", "trade_id", "alert_id", "session", "at")
 RULE_ORDER: dict[RuleId, int] = {rule.id: index for index, rule in enumerate(DISCIPLINE_RULES)}
+_RULE_IDS = np.array([rule.id for rule in DISCIPLINE_RULES], dtype=object)
 _NS_PER_MINUTE = 60 * 10**9
 
 
@@ -86,12 +87,15 @@ class HistoryInputs:
         the working orders sent by then (oldest first), the risk capital (default: the
         settings' risk budget). A frame out of order (not by opening time, then id) is refused."""
         moment = to_utc(now)
-        step = np.diff(frame["opened_at"].dt.as_unit("ns").array.asi8)
+        opened = frame["opened_at"].dt.as_unit("ns").array.asi8
+        step = np.diff(opened)
         if ((step < 0) | ((step == 0) & (np.diff(frame["id"].to_numpy()) <= 0))).any():
             raise ValueError("the judging frame must be ordered by opening time, then id")
+        # By opening time: the trades opened by now are a head of the frame (no copy).
+        opened_by_now = int(np.searchsorted(opened, instant_ns(moment), side="right"))
         known_alerts = tuple(a for a in alerts if to_utc(a.raised_at) <= moment)
         return cls(
-            frame=frame[frame["opened_at"] <= pd.Timestamp(moment)],
+            frame=frame.iloc[:opened_by_now],
             alerts=known_alerts,
             halts=halt_windows(known_alerts, settings.halt_hours),
             working=tuple(
@@ -176,8 +180,7 @@ class HistoryInputs:
     def family_risk_before(self) -> np.ndarray:
         """The earlier open trades' max loss on each trade's family at its entry, in cents
         (`family_risk_at_each_entry`)."""
-        series = pd.Series(self.max_loss)
-        before = series.groupby(self.families).cumsum().to_numpy() - self.max_loss
+        before = cumsum_by_group(self.max_loss, self.families) - self.max_loss
         return before - closed_by_entry(self.opened, self.closed, self.max_loss, self.families)
 
     def needed_for_window(self, count: int) -> np.ndarray:
@@ -259,9 +262,47 @@ class _Found:
         )
 
 
-def history_breaches(data: HistoryInputs) -> pd.DataFrame:
-    """Every breach of every rule over the history: `BREACH_COLUMNS` (rule id; trade and alert
-    id, 0 for none; session ordinal; instant as UTC datetime), in the violations' order."""
+@dataclass(frozen=True)
+class BreachRows:
+    """Every breach of the history as arrays, in the violations' order: the rule (its index in
+    `DISCIPLINE_RULES`), trade and alert id (0 for none), session ordinal, instant in ns."""
+
+    rules: np.ndarray
+    trade_ids: np.ndarray
+    alert_ids: np.ndarray
+    sessions: np.ndarray
+    at: np.ndarray
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as `BREACH_COLUMNS` (rule id; instant as UTC datetime)."""
+        return pd.DataFrame(
+            {
+                "rule": _RULE_IDS[self.rules],
+                "trade_id": self.trade_ids,
+                "alert_id": self.alert_ids,
+                "session": self.sessions,
+                "at": pd.DatetimeIndex(self.at.astype("datetime64[ns]")).tz_localize("UTC"),
+            }
+        )
+
+    def rules_by_session(self) -> dict[date, tuple[RuleId, ...]]:
+        """The rules broken in each session, in the violations' order."""
+        sessions, rules = self.sessions, self.rules
+        if (np.diff(sessions) < 0).any():  # in time order the sessions rarely go back
+            order = np.argsort(sessions, kind="stable")
+            sessions, rules = sessions[order], rules[order]
+        starts = np.flatnonzero(np.diff(sessions, prepend=-1))
+        ends = np.append(starts[1:], len(sessions)).tolist()
+        listed = _RULE_IDS[rules].tolist()
+        return {
+            date.fromordinal(session): tuple(listed[start:end])
+            for session, start, end in zip(sessions[starts].tolist(), starts.tolist(), ends)
+        }
+
+
+def breach_rows(data: HistoryInputs) -> BreachRows:
+    """Every breach of every rule over the history, in the violations' order (time, rule order,
+    trade, alert)."""
     found = _Found([], [], [], [], [])
     _not_defined_risk(data, found)
     _opened_during_halt(data, found)
@@ -282,16 +323,19 @@ def history_breaches(data: HistoryInputs) -> pd.DataFrame:
     alert_ids = np.concatenate(found.alert_ids)
     at = np.concatenate(found.at)
     order = np.lexsort((alert_ids, trade_ids, rules, at))
-    names = np.array([rule.id for rule in DISCIPLINE_RULES], dtype=object)
-    return pd.DataFrame(
-        {
-            "rule": names[rules[order]],
-            "trade_id": trade_ids[order],
-            "alert_id": alert_ids[order],
-            "session": np.concatenate(found.sessions)[order],
-            "at": pd.DatetimeIndex(at[order].astype("datetime64[ns]")).tz_localize("UTC"),
-        }
+    return BreachRows(
+        rules=rules[order],
+        trade_ids=trade_ids[order],
+        alert_ids=alert_ids[order],
+        sessions=np.concatenate(found.sessions)[order],
+        at=at[order],
     )
+
+
+def history_breaches(data: HistoryInputs) -> pd.DataFrame:
+    """Every breach of every rule over the history: `BREACH_COLUMNS` (rule id; trade and alert
+    id, 0 for none; session ordinal; instant as UTC datetime), in the violations' order."""
+    return breach_rows(data).frame()
 
 
 def _not_defined_risk(data: HistoryInputs, found: _Found) -> None:

@@ -49,7 +49,7 @@ from utils.judge.history import (
     closed_by,
     exact_expectancy_usd,
     expectancy_exceeds,
-    ids_of,
+    ids_text,
     judging_frame_of,
     net_pnl_total_usd,
 )
@@ -60,6 +60,7 @@ CENT = Decimal("0.01")
 # Plans declared after the trade was journaled: the gate's sentence names them.
 LATE_DECLARATIONS = (PlanDeclared.PLAYBOOK_AT_IMPORT, PlanDeclared.AFTER_ENTRY)
 ZERO = Decimal(0)
+GATE_COLUMNS = ("id", "net_pnl_cents")  # what the gates read of the closed trades
 
 
 class GateCode(StrEnum):
@@ -164,16 +165,16 @@ def _minimum_gate(
     )
 
 
-def gate_min_trades(closed: pd.DataFrame, settings: Settings) -> GateResult:
+def gate_min_trades(closed: pd.DataFrame, settings: Settings, closed_ids: str) -> GateResult:
     """Closed (journaled and finished) trades >= the minimum; `closed` are judging-frame rows
-    in close order."""
+    in close order, `closed_ids` their ids as text (`ids_text`)."""
     return _minimum_gate(
         GateCode.MIN_TRADES,
         "Trades journaled",
         len(closed),
         settings.gate_min_trades,
         "closed trade(s)",
-        {"trade_ids": _ids(ids_of(closed))},
+        {"trade_ids": closed_ids},
     )
 
 
@@ -191,9 +192,12 @@ def gate_min_clean_sessions(discipline: DisciplineReport, settings: Settings) ->
     )
 
 
-def gate_positive_expectancy(closed: pd.DataFrame, settings: Settings) -> GateResult:
+def gate_positive_expectancy(
+    closed: pd.DataFrame, settings: Settings, closed_ids: str
+) -> GateResult:
     """$ expectancy over every closed trade > the threshold (0), decided exactly in cents;
-    `closed` are judging-frame rows in close order."""
+    `closed` are judging-frame rows in close order, `closed_ids` their ids as text
+    (`ids_text`)."""
     threshold = settings.gate_min_expectancy_usd
     expectancy = exact_expectancy_usd(closed)
     passed = expectancy_exceeds(closed, threshold)
@@ -226,7 +230,7 @@ def gate_positive_expectancy(closed: pd.DataFrame, settings: Settings) -> GateRe
         evidence={
             "trades": str(len(closed)),
             "net_pnl_usd": plain_usd(total),
-            "trade_ids": _ids(ids_of(closed)),
+            "trade_ids": closed_ids,
         },
     )
 
@@ -395,14 +399,15 @@ def evaluate_gates(
     """Evaluate every graduation gate (checklist s0 + sandbox) at `now`; `trades` is the judging
     frame (or journal models, judged through their frame)."""
     moment = to_utc(now)
-    closed = closed_by(judging_frame_of(trades), moment)
+    closed = closed_by(judging_frame_of(trades), moment, GATE_COLUMNS)
+    closed_ids = ids_text(closed)  # years of ids: written once, shown by two gates
     known_alerts = [a for a in alerts if to_utc(a.raised_at) <= moment]
     return GateReport(
         evaluated_at=moment,
         gates=(
-            gate_min_trades(closed, settings),
+            gate_min_trades(closed, settings, closed_ids),
             gate_min_clean_sessions(discipline, settings),
-            gate_positive_expectancy(closed, settings),
+            gate_positive_expectancy(closed, settings, closed_ids),
             gate_min_discipline(discipline, settings),
             gate_no_high_alert_last_session(discipline, known_alerts, moment),
             gate_ci_green(ci),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the discipline history imports the ramp, which imports this
     from utils.judge.discipline_history import TradeLoader
 
 ZERO = Decimal(0)
+_MOST_DIGITS = len(str(np.iinfo(np.int64).max))
 
 
 def judging_frame_of(trades: pd.DataFrame | Iterable[Trade]) -> pd.DataFrame:
@@ -52,10 +53,22 @@ def _moment_ns(moment: datetime) -> int:
     return int(pd.Timestamp(to_utc(moment)).value)
 
 
-def closed_by(frame: pd.DataFrame, moment: datetime) -> pd.DataFrame:
-    """Rows closed at or before `moment`, in close order (close time, then id)."""
-    closed_at = frame["closed_at"]
-    return in_close_order(frame[closed_at.notna() & (closed_at <= pd.Timestamp(to_utc(moment)))])
+def close_order(frame: pd.DataFrame, moment: datetime) -> np.ndarray:
+    """Positions of the rows closed at or before `moment`, in close order (close time, then
+    id)."""
+    stamps = _stamps(frame["closed_at"])
+    closed = frame["closed_at"].notna().to_numpy() & (stamps <= _moment_ns(moment))
+    rows = np.flatnonzero(closed)
+    return rows[np.lexsort((frame["id"].to_numpy()[rows], stamps[rows]))]
+
+
+def closed_by(
+    frame: pd.DataFrame, moment: datetime, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Rows closed at or before `moment`, in close order (close time, then id); with `columns`,
+    only those (a judge reading a few columns copies only them)."""
+    rows = close_order(frame, moment)
+    return (frame if columns is None else frame[list(columns)]).take(rows)
 
 
 def in_close_order(closed: pd.DataFrame) -> pd.DataFrame:
@@ -75,6 +88,57 @@ def open_by(frame: pd.DataFrame, moment: datetime) -> pd.DataFrame:
 def ids_of(rows: pd.DataFrame) -> tuple[int, ...]:
     """The trade ids of some rows, in row order."""
     return tuple(rows["id"].to_numpy(dtype="int64").tolist())
+
+
+def ids_text(rows: pd.DataFrame) -> str:
+    """The rows' trade ids as one text, "3, 7, 12" (as ", ".join(map(str, ids)) writes them)."""
+    return _LAST_IDS_TEXT.text(rows["id"].to_numpy(dtype="int64"))
+
+
+class LastIdsText:
+    """The ids last written as text, and their text: a reading after a change shares the head
+    of its history (the closed trades in close order) with the reading before, so only the ids
+    after that head are written again."""
+
+    def __init__(self) -> None:
+        self._last: tuple[np.ndarray, str] = (np.zeros(0, dtype=np.int64), "")
+
+    def text(self, ids: np.ndarray) -> str:
+        """`ids` joined by ", " (as `joined_integers` writes them)."""
+        known, written = self._last  # one consistent pair, whichever thread wrote it last
+        head = len(known)
+        if head and head <= len(ids) and np.array_equal(ids[:head], known):
+            rest = ids[head:]
+            text = written + ", " + joined_integers(rest) if rest.size else written
+        else:
+            text = joined_integers(ids)
+        self._last = (ids.copy(), text)
+        return text
+
+
+def joined_integers(values: np.ndarray, separator: str = ", ") -> str:
+    """Integers written in decimal and joined by `separator`, exactly as
+    `separator.join(map(str, values))`, written digit by digit over the whole array (no text
+    object per value)."""
+    if values.size == 0 or values.min() < 0 or not separator.isascii():
+        return separator.join(map(str, values.tolist()))
+    gap = np.frombuffer(separator.encode("ascii"), dtype=np.uint8)
+    digits = np.ones(values.size, dtype=np.int64)
+    for power in range(1, _MOST_DIGITS):
+        longer = values >= 10**power
+        if not longer.any():
+            break
+        digits += longer
+    ends = np.cumsum(digits + gap.size) - gap.size  # one past each number's last digit
+    text = np.empty(int(ends[-1]), dtype=np.uint8)
+    for offset, byte in enumerate(gap):
+        text[ends[:-1] + offset] = byte
+    rest = values.astype(np.int64)
+    for place in range(int(digits.max())):
+        has = digits > place
+        text[ends[has] - 1 - place] = ord("0") + rest[has] % 10
+        rest = rest // 10
+    return text.tobytes().decode("ascii")
 
 
 def _known_pnl_cents(closed: pd.DataFrame) -> np.ndarray:
@@ -102,5 +166,8 @@ def expectancy_exceeds(closed: pd.DataFrame, threshold_usd: Decimal) -> bool:
 
 def first_live_opened_at(frame: pd.DataFrame) -> datetime | None:
     """When the first LIVE trade opened (None before any)."""
-    opened = frame.loc[frame["mode"] == Mode.LIVE.value, "opened_at"]
-    return None if opened.empty else opened.min().to_pydatetime()
+    live = np.flatnonzero(frame["mode"].to_numpy() == Mode.LIVE.value)
+    return None if live.size == 0 else frame["opened_at"].iloc[live].min().to_pydatetime()
+
+
+_LAST_IDS_TEXT = LastIdsText()  # the gates' closed ids, one reading to the next

@@ -32,16 +32,49 @@ def closed_by_entry(
         return _swept(opened, closed, weights, groups)
     result = np.zeros(len(opened), dtype=np.int64)
     zero_length = np.where(closed == opened, weights, 0)
-    for group in np.unique(groups):
-        rows = np.flatnonzero(groups == group)
+    for rows in _group_rows(groups):
         order = np.argsort(closed[rows], kind="stable")
         totals = np.concatenate(([0], np.cumsum(weights[rows][order])))
         counted = totals[np.searchsorted(closed[rows][order], opened[rows], side="right")]
         # A trade opened and closed at the same instant as this entry, at or after it in frame
         # order (itself, or a tie with a higher id), is no earlier trade: take it back out.
-        tied = pd.Series(zero_length[rows][::-1])
-        later_ties = tied.groupby(opened[rows][::-1]).cumsum().to_numpy()[::-1]
-        result[rows] = counted - later_ties
+        result[rows] = counted - _later_ties(opened[rows], zero_length[rows])
+    return result
+
+
+def cumsum_by_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Running totals of `values` within each group, in row order (what a pandas
+    `groupby(groups).cumsum()` gives), as int64."""
+    values = np.asarray(values, dtype=np.int64)
+    if len(groups) == 0 or groups.min() == groups.max():
+        return np.cumsum(values)
+    order = np.argsort(groups, kind="stable")
+    totals = np.cumsum(values[order])
+    ordered = groups[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    before = (totals - values[order])[starts]  # the running total before each group begins
+    sizes = np.diff(np.append(starts, len(ordered)))
+    result = np.empty_like(totals)
+    result[order] = totals - np.repeat(before, sizes)
+    return result
+
+
+def _group_rows(groups: np.ndarray) -> list[np.ndarray]:
+    """The rows of each group (every row when there is one group)."""
+    if len(groups) == 0 or groups.min() == groups.max():
+        return [np.arange(len(groups))]
+    return [np.flatnonzero(groups == group) for group in np.unique(groups)]
+
+
+def _later_ties(opened: np.ndarray, zero_length: np.ndarray) -> np.ndarray:
+    """For each row (entries in order): the summed `zero_length` weight of the rows at or after
+    it with the same entry."""
+    result = np.zeros(len(opened), dtype=np.int64)
+    # Only rows sharing an entry with a zero-length trade can have one at or after them.
+    rows = np.flatnonzero(np.isin(opened, opened[zero_length != 0]))
+    # By entry, then from the last row back: each entry's rows run from its last row to its first.
+    order = rows[np.lexsort((-rows, opened[rows]))]
+    result[order] = cumsum_by_group(zero_length[order], opened[order])
     return result
 
 

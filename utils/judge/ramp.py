@@ -232,7 +232,7 @@ def ramp_level(
     `trades` is the judging frame (or journal models, judged through their frame)."""
     moment = to_utc(now)
     level = settings.ladder_max_level if ladder_level is None else ladder_level
-    closed = closed_by(judging_frame_of(trades), moment)
+    closed = closed_by(judging_frame_of(trades), moment, ("net_pnl_cents",))
     expectancy_ok = expectancy_exceeds(closed, settings.gate_min_expectancy_usd)
     discipline_ok = discipline_score >= settings.ramp_week2_min_discipline
     needed = (

@@ -29,7 +29,7 @@ from utils.core.money import plain_usd, usd
 from utils.core.config import Settings
 from utils.core.sessions import to_utc
 from utils.journal.trade import Trade
-from utils.judge.history import closed_by, ids_of, judging_frame_of, net_pnl_total_usd
+from utils.judge.history import close_order, ids_of, judging_frame_of, net_pnl_total_usd
 from utils.judge.metrics import ROLLBACK_WINDOW_TRADES
 from utils.records.alerts import Alert, AlertRule
 from utils.records.latch import RollbackTrigger, TriggerCode
@@ -53,8 +53,8 @@ def _ids(values: Sequence[object]) -> str:
 
 def _trigger_last_10(frame: pd.DataFrame, now: datetime) -> RollbackTrigger | None:
     """The last 10 closed trades (a full window) sum to a loss, decided exactly in cents."""
-    # closed_by's order is the metrics' close order: the tail is the window.
-    window = closed_by(frame, now).tail(ROLLBACK_WINDOW_TRADES)
+    # The close order is the metrics': its tail is the window.
+    window = frame.take(close_order(frame, now)[-ROLLBACK_WINDOW_TRADES:])
     if len(window) < ROLLBACK_WINDOW_TRADES:
         return None
     total = net_pnl_total_usd(window)
