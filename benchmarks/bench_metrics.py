@@ -1,17 +1,27 @@
-"""Speed of the evidence: metrics vs bare numpy, journal load from SQLite, import throughput.
+"""Speed of the evidence's metrics: summarize vs bare numpy, from the judging frame the page uses.
 
 Run: `.venv/bin/python benchmarks/bench_metrics.py [--sizes 10000 100000 1000000]`
-(about 3-4 minutes for the default sizes on a laptop; nothing here is a pass/fail test).
+(a few minutes for the default sizes on a laptop; nothing here is a pass/fail test). Every
+figure is the median of several runs (the count is printed).
 
 - Journals of 10k and 100k closed trades are built through the real journal-CSV import (every
   row validated, 1R proved by utils.spreads.proof), which also gives the import throughput.
-- The 1M journal is the 100k one copied ten times inside SQLite (new ids and uids): a validated
-  import of a million trades would take several minutes and measure nothing new. Only this
+- Larger journals (a multiple of 100k) are the 100k one copied inside SQLite (new ids and uids,
+  same times): a validated import of a million trades would take minutes and measure nothing
+  new. The 100k journal is imported for them even when 100k is not asked for. Only this
   benchmark writes journal tables outside utils/journal/writes.py, on its own scratch file.
-- "Bare numpy" computes the same headline figures (expectancy, R-expectancy, win/loss counts,
-  averages, profit factor, drawdown with a 0 start, SQN) directly on float arrays: the floor any
-  implementation pays. The headline is summarize(frame) / bare numpy at 1M (target within 3x),
-  medians, with the two latest trades left open (as in a live journal).
+- Metrics are timed as the evidence computes them (utils/judge/evidence.py): the judging frame
+  read from SQLite (`Journal.judging_frame`), the two latest trades left open (as in a live
+  journal), `closed_from_judging(frame)`, then `summarize`, `equity_curve`, `daily_pnl` (the
+  expectancy card) and `breakdown` over those closed trades.
+- "Bare numpy" is the floor: every figure of `MetricsSummary` (trades, wins, losses,
+  breakevens with the same band, net P&L in float dollars and exact integer cents, $ and R
+  expectancy, win rates, average win and loss, payoff ratio, profit factor, max drawdown from a
+  0 start, SQN) computed with numpy straight on the same arrays, without pandas, checks or a
+  result object. From the judging frame's arrays (close instants, cents of P&L, cents of 1R) it
+  also drops the open rows and turns cents into dollars and R; those arrays are already in close
+  order here, so it does not sort (summarize checks the order and finds it sorted). The
+  headline is summarize(judging frame with open trades) / that floor at 1M (goal within 3x).
 """
 
 from __future__ import annotations
@@ -34,26 +44,25 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from utils.core.sessions import NO_SESSION  # noqa: E402
 from utils.journal.store import Journal  # noqa: E402
 from utils.journal.risk import TradeLeg  # noqa: E402
 from utils.journal.trade import Mode, NewTrade, TradeClose  # noqa: E402
-from utils.judge.metrics import breakdown, daily_pnl, equity_curve, summarize  # noqa: E402
+from utils.judge.metrics import (  # noqa: E402
+    FLOAT_SLACK_USD,
+    MetricsSummary,
+    breakdown,
+    closed_from_judging,
+    daily_pnl,
+    equity_curve,
+    summarize,
+)
 from utils.spreads.symbols import format_occ  # noqa: E402
 from utils.journal.tastytrade_csv import HEADER_21  # noqa: E402
 
 START = datetime(2020, 1, 6, 15, 0, tzinfo=timezone.utc)
 REPLICATED_FROM = 100_000
 OPEN_TRADES = 2
-
-
-def best_of(runs: int, action: Callable[[], object]) -> float:
-    """The fastest of `runs` timings, in seconds."""
-    best = math.inf
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def median_of(runs: int, action: Callable[[], object]) -> float:
@@ -66,23 +75,54 @@ def median_of(runs: int, action: Callable[[], object]) -> float:
     return statistics.median(timings)
 
 
-def bare_numpy(pnl: np.ndarray, r: np.ndarray, band: float = 1.0) -> tuple:
-    """The same headline figures as utils.judge.metrics.summarize, straight on arrays."""
-    wins, losses = pnl > band, pnl < -band
+def bare_numpy(pnl: np.ndarray, r: np.ndarray, cents: np.ndarray, band: float = 1.0) -> dict:
+    """Every figure of `MetricsSummary` straight on closed-trade arrays in close order."""
+    count = pnl.size
+    edge = band + FLOAT_SLACK_USD
+    wins, losses = pnl > edge, pnl < -edge
+    won, lost = int(np.count_nonzero(wins)), int(np.count_nonzero(losses))
+    gross_win, gross_loss = float(pnl[wins].sum()), float(-pnl[losses].sum())
+    total = float(pnl.sum())
     equity = np.cumsum(pnl)
     peak = np.maximum.accumulate(np.maximum(equity, 0.0))
-    gross_win, gross_loss = pnl[wins].sum(), -pnl[losses].sum()
-    return (
-        pnl.mean(),
-        r.mean(),
-        wins.sum(),
-        losses.sum(),
-        gross_win / max(wins.sum(), 1),
-        gross_loss / max(losses.sum(), 1),
-        gross_win / gross_loss if gross_loss else math.inf,
-        (peak - equity).max(),
-        math.sqrt(r.size) * r.mean() / r.std(ddof=1),
-    )
+    r_mean = float(r.mean())
+    return {
+        "trades": count,
+        "wins": won,
+        "losses": lost,
+        "breakevens": count - won - lost,
+        "net_pnl_usd": total,
+        "net_pnl_cents": int(cents.sum()),
+        "expectancy_usd": total / count,
+        "r_expectancy": r_mean,
+        "win_rate": won / count,
+        "win_rate_excl_breakeven": won / (won + lost),
+        "avg_win_usd": gross_win / won,
+        "avg_loss_usd": -gross_loss / lost,
+        "payoff_ratio": (gross_win / won) / (gross_loss / lost),
+        "profit_factor": gross_win / gross_loss,
+        "max_drawdown_usd": float((peak - equity).max()),
+        "sqn": math.sqrt(count) * r_mean / float(r.std(ddof=1)),
+    }
+
+
+def bare_numpy_from_judging(
+    stamps: np.ndarray, cents: np.ndarray, max_loss_cents: np.ndarray, band: float = 1.0
+) -> dict:
+    """The same figures from the judging frame's arrays: close instants (int64, NaT when
+    open), net P&L cents (any value when open) and 1R cents, already in close order."""
+    closed = stamps != np.iinfo(np.int64).min
+    pnl_cents = cents[closed]
+    pnl = pnl_cents / 100
+    return bare_numpy(pnl, pnl / (max_loss_cents[closed] / 100), pnl_cents, band)
+
+
+def assert_agrees(size: int, summary: MetricsSummary, floor: dict) -> None:
+    """The floor computes the same figures as summarize (exact counts and cents)."""
+    for name, value in floor.items():
+        got = getattr(summary, name)
+        if not (got == value or math.isclose(got, value, rel_tol=1e-9)):
+            raise SystemExit(f"{size}: summarize and bare numpy disagree on {name}")
 
 
 def template_csv(folder: Path) -> tuple[str, str]:
@@ -136,8 +176,9 @@ def journal_csv(folder: Path, count: int, header: str, row: str) -> Path:
         pnl = f"{(5 - exits[index]) * 100:.2f}"
         lines.append(
             row.replace("TEMPLATE", f"t{index}")
-            .replace(opened, (START + shift).isoformat())
+            # the close first: an opening an hour on reads as the template's close
             .replace(closed, (START + shift + timedelta(hours=1)).isoformat())
+            .replace(opened, (START + shift).isoformat())
             .replace(",4.00,Debit,", f",{exit_price},Debit,")
             .replace(",100.00,closing_order,", f",{pnl},closing_order,")
         )
@@ -202,51 +243,78 @@ def replicate(source: Path, target: Path, copies: int) -> None:
         conn.close()
 
 
-def report_size(folder: Path, size: int, figures: dict) -> None:
-    data = folder / f"journal_{size}"
-    with Journal.open(data) as journal:
-        load = best_of(2, journal.trades_frame)
-        frame = journal.trades_frame()
-        judging = median_of(3, journal.judging_frame)
-    # Two trades still open, as in any live journal (they come last, as the journal orders).
+def judging_with_open_trades(journal: Journal) -> pd.DataFrame:
+    """The journal's judging frame with its two latest trades still open (in the frame only)."""
+    frame = journal.judging_frame()
     still_open = frame.index[-OPEN_TRADES:]
-    frame.loc[still_open, ["closed_at", "close_session", "exit_price"]] = None
-    frame.loc[still_open, ["net_pnl_usd", "r_multiple"]] = np.nan
+    frame.loc[still_open, "closed_at"] = pd.NaT
+    frame.loc[still_open, "close_session"] = NO_SESSION
     frame.loc[still_open, "net_pnl_cents"] = pd.NA
-    closed = frame[frame["closed_at"].notna()]
-    pnl = closed["net_pnl_usd"].to_numpy()
-    r = closed["r_multiple"].to_numpy()
+    return frame
+
+
+def report_size(folder: Path, size: int) -> None:
+    """Time the judging read and every metric the page computes at one journal size."""
     runs = 7 if size <= 100_000 else 5
-    metrics_s = median_of(runs, lambda: summarize(frame))
-    numpy_s = median_of(runs, lambda: bare_numpy(pnl, r))
-    summary = summarize(frame)
-    if not math.isclose(summary.expectancy_usd, bare_numpy(pnl, r)[0]):
-        raise SystemExit(f"{size}: summarize and bare numpy disagree on the expectancy")
+    with Journal.open(folder / f"journal_{size}") as journal:
+        read = median_of(3, journal.judging_frame)
+        frame = judging_with_open_trades(journal)
+    stamps = frame["closed_at"].to_numpy(dtype="datetime64[ns]").view("int64")
+    cents = frame["net_pnl_cents"].to_numpy(dtype="int64", na_value=0)
+    max_loss = frame["max_loss_cents"].to_numpy()
+    if not np.all(np.diff(stamps[:-OPEN_TRADES]) >= 0):
+        raise SystemExit(f"{size}: the judging frame is not in close order; the floor must sort")
+    closed = closed_from_judging(frame)
+    pnl, r = closed["net_pnl_usd"].to_numpy(), closed["r_multiple"].to_numpy()
+    closed_cents = closed["net_pnl_cents"].to_numpy(dtype="int64")
+    assert_agrees(size, summarize(frame), bare_numpy_from_judging(stamps, cents, max_loss))
+    assert_agrees(size, summarize(closed), bare_numpy(pnl, r, closed_cents))
+    of_frame = median_of(runs, lambda: summarize(frame))
+    floor_frame = median_of(runs, lambda: bare_numpy_from_judging(stamps, cents, max_loss))
+    of_closed = median_of(runs, lambda: summarize(closed))
+    floor_closed = median_of(runs, lambda: bare_numpy(pnl, r, closed_cents))
     extras = {
-        "equity_curve": best_of(3, lambda: equity_curve(frame)),
-        "daily_pnl": best_of(3, lambda: daily_pnl(frame)),
-        "breakdown(underlying)": best_of(3, lambda: breakdown(frame, "underlying")),
+        "closed_from_judging": median_of(5, lambda: closed_from_judging(frame)),
+        "equity_curve": median_of(5, lambda: equity_curve(closed)),
+        "daily_pnl": median_of(5, lambda: daily_pnl(closed)),
+        "breakdown(underlying)": median_of(5, lambda: breakdown(closed, "underlying")),
     }
-    figures[size] = (load, metrics_s, numpy_s)
     print(
-        f"{size:>9,} trades | load trades_frame {load:7.3f} s | summarize {metrics_s * 1e3:8.2f} ms"
-        f" | bare numpy {numpy_s * 1e3:8.2f} ms | ratio {metrics_s / numpy_s:5.2f}x | "
-        + " | ".join(f"{k} {v * 1e3:.1f} ms" for k, v in extras.items())
+        f"{size:>9,} trades | summarize(judging frame, {OPEN_TRADES} open) "
+        f"{of_frame * 1e3:7.2f} ms | bare numpy {floor_frame * 1e3:7.2f} ms | "
+        f"ratio {of_frame / floor_frame:5.2f}x (median of {runs})"
     )
-    print(f"{size:>9,} trades | read judging_frame (no models) {judging:7.3f} s (median of 3)")
+    print(
+        f"{size:>9,} trades | summarize(closed) {of_closed * 1e3:7.2f} ms | bare numpy "
+        f"{floor_closed * 1e3:7.2f} ms | ratio {of_closed / floor_closed:5.2f}x (median of {runs})"
+    )
+    print(
+        f"{size:>9,} trades | read judging_frame {read:6.3f} s (median of 3) | "
+        + " | ".join(f"{k} {v * 1e3:.1f} ms" for k, v in extras.items())
+        + " (medians of 5)"
+    )
+
+
+def journals_to_import(sizes: list[int]) -> list[int]:
+    """The sizes imported through the CSV: those asked up to 100k, and 100k to copy from."""
+    copied = [size for size in sizes if size > REPLICATED_FROM]
+    return sorted(
+        {size for size in sizes if size <= REPLICATED_FROM}
+        | ({REPLICATED_FROM} if copied else set())
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    sizes = sorted(parser.parse_args().sizes)
+    sizes = sorted(set(parser.parse_args().sizes))
+    if any(size > REPLICATED_FROM and size % REPLICATED_FROM for size in sizes):
+        parser.error(f"a size above {REPLICATED_FROM:,} must be a multiple of it (copied)")
     with tempfile.TemporaryDirectory(prefix="bench-journal-") as scratch:
         folder = Path(scratch)
         header, row = template_csv(folder)
         limit = 10**10
-        for size in sizes:
-            if size > REPLICATED_FROM:
-                continue
+        for size in journals_to_import(sizes):
             path = journal_csv(folder, size, header, row)
             with Journal.open(folder / f"journal_{size}") as journal:
                 started = time.perf_counter()
@@ -274,9 +342,8 @@ def main() -> int:
                 replicate(base, target, size // REPLICATED_FROM)
                 took = time.perf_counter() - started
                 print(f"built the {size:,}-trade journal by copying in {took:.1f} s")
-        figures: dict = {}
         for size in sizes:
-            report_size(folder, size, figures)
+            report_size(folder, size)
     return 0
 
 

@@ -175,36 +175,51 @@ def closed_trades(trades: pd.DataFrame | Sequence[Trade]) -> pd.DataFrame:
 
 def closed_from_judging(frame: pd.DataFrame) -> pd.DataFrame:
     """`closed_trades(trades_to_frame(trades))` from the judging frame of those trades
-    (`utils.journal.judging_frame`, the trades in its row order), without a model per trade."""
+    (`utils.journal.judging_frame`, the trades in its row order), without a model per trade:
+    the closed rows are picked (in close order) before any column is built."""
     if frame.empty:
         return closed_trades(trades_to_frame([]))
-    sessions, where = np.unique(frame["close_session"].to_numpy(), return_inverse=True)
-    days = np.array([session_date(int(ordinal)) for ordinal in sessions], dtype=object)
     closed_at = frame["closed_at"]
+    rows = _close_order_rows(_instants(closed_at), frame["id"].to_numpy())
     # As pandas reads Python datetimes: microseconds, or seconds when every trade is open.
-    unit = "us" if closed_at.notna().any() else "s"
-    max_loss_usd = cents_as_float_usd(frame["max_loss_cents"].to_numpy(dtype="float64"))
-    net_pnl_usd = cents_as_float_usd(
-        frame["net_pnl_cents"].to_numpy(dtype="float64", na_value=np.nan)
-    )
+    if rows is not None and rows.size == 0:  # every trade open: typed as from all the rows
+        return _metrics_columns(frame, None, "s").iloc[:0]
+    return _metrics_columns(frame, rows, "us")
+
+
+def _metrics_columns(frame: pd.DataFrame, rows: np.ndarray | None, unit: str) -> pd.DataFrame:
+    """The `trades_to_frame` columns of the judging frame's `rows` (None: all, in order),
+    instants in `unit`, indexed by row position as `closed_trades` leaves them."""
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values if rows is None else values[rows]
+
+    where, ordinals = pd.factorize(pick(frame["close_session"].to_numpy()))
+    days = np.array([session_date(int(ordinal)) for ordinal in ordinals], dtype=object)
+    stamps = pick(frame["closed_at"].to_numpy(dtype="datetime64[ns]"))
+    cents = frame["net_pnl_cents"].array
+    cents = cents if rows is None else cents.take(rows)
+    max_loss_usd = cents_as_float_usd(pick(frame["max_loss_cents"].to_numpy(dtype="float64")))
+    net_pnl_usd = cents_as_float_usd(cents.to_numpy(dtype="float64", na_value=np.nan))
     columns = {
-        "id": frame["id"].to_numpy(),
-        # typed as pandas types a list of texts (`str` on pandas 3, object before)
-        **{
-            name: pd.Series(frame[name].to_numpy(), dtype=object).infer_objects()
-            for name in ("structure", "underlying", "mode")
-        },
-        "closed_at": closed_at.dt.as_unit(unit).array,
+        "id": pick(frame["id"].to_numpy()),
+        **{name: _texts(frame[name], rows) for name in ("structure", "underlying", "mode")},
+        "closed_at": pd.DatetimeIndex(stamps.astype(f"datetime64[{unit}]"), tz="UTC").array,
         "close_session": days[where],
         "max_loss_usd": max_loss_usd,
         "net_pnl_usd": net_pnl_usd,
-        "net_pnl_cents": frame["net_pnl_cents"].array,
+        "net_pnl_cents": cents,
         "r_multiple": net_pnl_usd / max_loss_usd,
     }
-    metrics = pd.DataFrame(
-        {name: pd.Series(values, copy=False) for name, values in columns.items()}, copy=False
-    )
-    return closed_trades(metrics)
+    index = pd.RangeIndex(len(frame)) if rows is None else pd.Index(rows)
+    return pd.DataFrame(columns, index=index, copy=False)
+
+
+def _texts(column: pd.Series, rows: np.ndarray | None) -> pd.api.extensions.ExtensionArray:
+    """A column of texts at `rows`, typed as pandas types a list of all of them (`str` on
+    pandas 3, object before), as `trades_to_frame` then `closed_trades` leave it."""
+    typed = pd.Series(column.to_numpy(), dtype=object, copy=False).infer_objects().array
+    return typed if rows is None else typed.take(rows)
 
 
 def closed_before(trades: Iterable[Trade], now: datetime) -> list[Trade]:
@@ -219,7 +234,8 @@ def summarize(
     *,
     breakeven_band_usd: float = DEFAULT_BREAKEVEN_BAND_USD,
 ) -> MetricsSummary:
-    """All headline metrics of the closed trades (see `METRIC_DEFINITIONS`)."""
+    """All headline metrics of the closed trades (see `METRIC_DEFINITIONS`): journal models, a
+    metrics frame (`trades_to_frame`, `closed_from_judging`) or the judging frame itself."""
     if not isinstance(trades, pd.DataFrame):
         pnl, r, total_cents = _closed_pnl_of_models(trades)
         return summarize_pnl(
@@ -232,16 +248,9 @@ def summarize(
 def _closed_pnl_of_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int | None]:
     """Net P&L (float $), R multiples and exact total cents (None without the column) of the
     closed rows, in close order: `closed_trades(frame)`'s columns, straight from the arrays
-    (never a copy of the whole frame, whatever is still open)."""
-    closed_at = frame["closed_at"]
-    stamps = closed_at.to_numpy(dtype="datetime64[ns]").view("int64")
-    ids = frame["id"].to_numpy()
-    rows = np.flatnonzero(closed_at.notna().to_numpy()) if closed_at.hasnans else None
-    if rows is not None:
-        stamps, ids = stamps[rows], ids[rows]
-    if not _in_close_order(stamps, ids):
-        order = np.lexsort((ids, stamps))
-        rows = order if rows is None else rows[order]
+    (never a copy of the whole frame, whatever is still open). A judging frame
+    (`utils.journal.judging_frame`) gives them as `closed_from_judging(frame)` would."""
+    rows = _close_order_rows(_instants(frame["closed_at"]), frame["id"].to_numpy())
 
     def column(name: str) -> np.ndarray:
         values = frame[name].to_numpy(dtype="float64")
@@ -249,9 +258,32 @@ def _closed_pnl_of_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, i
 
     total_cents = None
     if "net_pnl_cents" in frame:
-        cents = frame["net_pnl_cents"]
-        total_cents = int((cents if rows is None else cents.take(rows)).sum())
+        cents = frame["net_pnl_cents"].array
+        cents = cents if rows is None else cents.take(rows)
+        total_cents = int(cents.sum())
+        if "net_pnl_usd" not in frame:  # the judging frame: dollars and R from the cents
+            pnl = cents_as_float_usd(cents.to_numpy(dtype="float64", na_value=np.nan))
+            return pnl, pnl / cents_as_float_usd(column("max_loss_cents")), total_cents
     return column("net_pnl_usd"), column("r_multiple"), total_cents
+
+
+def _instants(column: pd.Series) -> np.ndarray:
+    """A column of instants as int64 ticks in its own unit (NaT the smallest int64), no copy."""
+    unit = getattr(column.dtype, "unit", "ns")  # a column with no rows may be untyped
+    return column.to_numpy(dtype=f"datetime64[{unit}]").view("int64")
+
+
+def _close_order_rows(stamps: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+    """Positions of the closed rows (stamp not NaT) in close order (stamp, then id); None
+    when every row is closed and already in that order."""
+    open_rows = stamps == np.iinfo(np.int64).min
+    rows = np.flatnonzero(~open_rows) if open_rows.any() else None
+    if rows is not None:
+        stamps, ids = stamps[rows], ids[rows]
+    if not _in_close_order(stamps, ids):
+        order = np.lexsort((ids, stamps))
+        rows = order if rows is None else rows[order]
+    return rows
 
 
 def _in_close_order(stamps: np.ndarray, ids: np.ndarray) -> bool:
@@ -259,8 +291,8 @@ def _in_close_order(stamps: np.ndarray, ids: np.ndarray) -> bool:
     steps = np.diff(stamps)
     if (steps < 0).any():
         return False
-    ties = np.flatnonzero(steps == 0)
-    return bool(np.all(ids[ties + 1] > ids[ties]))
+    ties = steps == 0
+    return not ties.any() or not np.any(ties & (np.diff(ids) <= 0))
 
 
 def _closed_pnl_of_models(trades: Sequence[Trade]) -> tuple[np.ndarray, np.ndarray, int]:
