@@ -274,6 +274,19 @@ def test_trades_opened_before_the_last_one_are_merged_in_order(tmp_path):
     assert since.frame["id"].tolist() == [5, 1, 6, 2, 3, 4, 7, 8]
 
 
+@pytest.mark.parametrize("days", [(6,), (5, 7), (5, 5)])  # after; at the last instant (later ids)
+def test_new_trades_opened_after_every_other_are_appended_in_order(tmp_path, days):
+    with Journal.open(tmp_path) as journal, Journal.open(tmp_path) as other:
+        for day in (1, 3, 5):
+            journal.open_trade(new_trade(opened_at=START + timedelta(days=day)))
+        first = journal.judging_read()
+        for day in days:
+            other.open_trade(new_trade(opened_at=START + timedelta(days=day)))
+        since = journal.judging_read(first)
+        assert_read_is_the_whole_read(journal, since.frame)
+    assert since.frame["id"].tolist() == list(range(1, 4 + len(days)))
+
+
 def test_a_journal_from_before_the_change_log_reads_on_after_its_migration(tmp_path):
     conn = connect(journal_path(tmp_path))
     ensure_schema(conn, JOURNAL_COMPONENT, JOURNAL_MIGRATIONS[:-1])

@@ -101,6 +101,8 @@ def _merged(frame: pd.DataFrame, touched: np.ndarray, rows: pd.DataFrame) -> pd.
         return rows
     kept_opened, kept_ids = _instants(frame["opened_at"])[kept], ids[kept]
     opened, new_ids = _instants(rows["opened_at"]), rows["id"].to_numpy()
+    if len(kept) == len(ids) and (opened[0], new_ids[0]) > (kept_opened[-1], kept_ids[-1]):
+        return _appended(frame, rows)  # new trades opened after every other (the usual case)
     places = np.searchsorted(kept_opened, opened, side="left")
     ends = np.searchsorted(kept_opened, opened, side="right")
     for row in np.flatnonzero(ends > places):  # opened at the same instant as kept ones: by id
@@ -115,4 +117,17 @@ def _merged(frame: pd.DataFrame, touched: np.ndarray, rows: pd.DataFrame) -> pd.
         values = column.array.take(taken)
         values[inserted] = rows[name].array
         columns[name] = pd.Series(values, dtype=column.dtype, copy=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _appended(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The frame with `rows` after its last row (one copy of each column, end to end)."""
+    columns = {
+        name: pd.Series(
+            type(column.array)._concat_same_type([column.array, rows[name].array]),
+            dtype=column.dtype,
+            copy=False,
+        )
+        for name, column in frame.items()
+    }
     return pd.DataFrame(columns, copy=False)
