@@ -28,7 +28,7 @@ from __future__ import annotations
 import gc
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -83,15 +83,46 @@ def _microseconds(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+_NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
+
+
+@dataclass(frozen=True)
+class DataInstants:
+    """The data's instants a reading taken at `taken` compares `now` with: how many are at or
+    before `taken`, and the later ones, sorted (int microseconds). Only a later one can pass."""
+
+    taken: int
+    before: int
+    after: np.ndarray
+
+    @classmethod
+    def split(cls, taken: int, arrays: Sequence[np.ndarray]) -> DataInstants:
+        """The instants of `arrays` (int microseconds, any order) as seen from `taken`."""
+        before, after = 0, []
+        for instants in arrays:
+            later = instants > taken
+            before += len(instants) - int(np.count_nonzero(later))
+            after.append(instants[later])
+        return cls(taken, before, np.sort(np.concatenate(after)))
+
+    def passed(self, now: datetime) -> int:
+        """How many of the instants are at or before `now` (not before the reading's time)."""
+        moment = _microseconds(now)
+        if moment < self.taken:
+            raise ValueError("the instants passed are counted from the reading's time on")
+        return self.before + int(np.searchsorted(self.after, moment, side="right"))
+
+
 def _frame_microseconds(column: pd.Series) -> np.ndarray:
     """A judging-frame instant column as int microseconds, NaT left out (exact: the journal
     keeps microseconds)."""
-    stamps = column[column.notna()].to_numpy(dtype="datetime64[ns]").view("int64")
-    return stamps // 1000
+    stamps = pd.DatetimeIndex(column).asi8
+    return stamps[stamps != _NAT] // 1000
 
 
-def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> np.ndarray:
-    """Every instant of the data a judgement compares `now` with, sorted (int microseconds)."""
+def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> DataInstants:
+    """Every instant of the data a judgement compares `now` with, counted up to the reading's
+    time and listed after it."""
     frame = evidence.frame
     trade_instants = [  # (the entry plan's time exit: journaled, or declared by playbook)
         _frame_microseconds(frame[name])
@@ -110,7 +141,7 @@ def evidence_instants(evidence: CockpitEvidence, halt_hours: int) -> np.ndarray:
         moments.append(evidence.sandbox.ran_at)
     moments += [order.submitted_at for order in evidence.working]
     others = np.array([_microseconds(m) for m in moments if m is not None], dtype="int64")
-    return np.sort(np.concatenate([*trade_instants, others]))
+    return DataInstants.split(_microseconds(evidence.now), (*trade_instants, others))
 
 
 @dataclass(frozen=True)
@@ -128,12 +159,8 @@ class _Reading:
     evidence: CockpitEvidence
     stores: tuple[int, ...]
     ci: CiStatus
-    instants: np.ndarray
+    instants: DataInstants
     fresh_until: datetime
-
-    def passed(self, now: datetime) -> int:
-        """How many of the data's instants are at or before `now`."""
-        return int(np.searchsorted(self.instants, _microseconds(now), side="right"))
 
     def holds_at(
         self, source: EvidenceSource, stores: tuple[int, ...], ci: CiStatus, now: datetime
@@ -146,14 +173,14 @@ class _Reading:
             and self.ci == ci
             and taken <= moment < self.fresh_until
             and session_of(moment) == session_of(taken)
-            and self.passed(moment) == self.passed(taken)
+            and self.instants.passed(moment) == self.instants.before
         )
 
     @property
     def version(self) -> EvidenceVersion:
         """What this reading depends on."""
         taken = self.evidence.now
-        return EvidenceVersion(self.stores, self.ci, session_of(taken), self.passed(taken))
+        return EvidenceVersion(self.stores, self.ci, session_of(taken), self.instants.before)
 
 
 class EvidenceCache:
