@@ -28,17 +28,15 @@ from utils.journal.tastytrade_plan import ImportPlan, PlannedClosing, PlannedOpe
 from utils.journal.trade import NewTrade, Note, net_pnl_usd
 from utils.journal.undefined_risk import FlaggedNewTrade
 from utils.journal.writes import (
+    INSERT_FILL_SQL,
     close_trade,
+    fill_row,
     insert_note,
     insert_risk_flag,
     insert_trade,
     stamp,
 )
 
-_FILL = (
-    "INSERT INTO trade_fills (trade_id, fill_key, broker_order_id, symbol, kind, quantity, "
-    "value_cents, fees_cents, executed_at, source_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _CLOSE = (
     "UPDATE trades SET closed_at = ?, close_session = ?, exit_price = ?, exit_effect = ?, "
     "fees_cents = ?, net_pnl_cents = ?, close_reason = ? WHERE id = ?"
@@ -56,23 +54,9 @@ def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -
     _insert_openings(conn, plan.openings, ids_by_uid, opened, clock)
     sessions = SessionMemo()
     stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
-    fills = [
-        (
-            ids_by_uid[fill.trade_uid],
-            fill.fill_key,
-            fill.order_id,
-            fill.symbol,
-            fill.kind,
-            fill.quantity,
-            fill.value_cents,
-            fill.fees_cents,
-            stamp_of(fill.executed_at),
-            fill.line,
-        )
-        for fill in plan.fills
-    ]
+    fills = [fill_row(ids_by_uid[fill.trade_uid], fill, stamp_of) for fill in plan.fills]
     if fills:
-        insert_rows(conn, _FILL, fills)
+        insert_rows(conn, INSERT_FILL_SQL, fills)
     _close(conn, plan.closings, ids_by_uid, opened, sessions, stamp_of)
     for note in plan.notes:
         insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))

@@ -8,7 +8,7 @@ is stored as integer cents, timestamps as fixed-width UTC text, sessions as New 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -187,25 +187,33 @@ def insert_note(conn: sqlite3.Connection, trade_id: int, note: Note) -> None:
     add_event(conn, trade_id, "note", note.at)
 
 
+INSERT_FILL_SQL = (
+    "INSERT INTO trade_fills (trade_id, fill_key, broker_order_id, symbol, kind, quantity, "
+    "value_cents, fees_cents, executed_at, source_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def fill_row(
+    trade_id: int, fill: PlannedFill, stamp_of: Callable[[datetime], str] = stamp
+) -> tuple:
+    """`INSERT_FILL_SQL`'s values for an imported broker fill (or its share) of a spread."""
+    return (
+        trade_id,
+        fill.fill_key,
+        fill.order_id,
+        fill.symbol,
+        fill.kind,
+        fill.quantity,
+        fill.value_cents,
+        fill.fees_cents,
+        stamp_of(fill.executed_at),
+        fill.line,
+    )
+
+
 def insert_fill(conn: sqlite3.Connection, trade_id: int, fill: PlannedFill) -> None:
     """Keep an imported broker fill (or its share) with the spread it belongs to."""
-    conn.execute(
-        "INSERT INTO trade_fills (trade_id, fill_key, broker_order_id, symbol, kind, "
-        "quantity, value_cents, fees_cents, executed_at, source_line) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            trade_id,
-            fill.fill_key,
-            fill.order_id,
-            fill.symbol,
-            fill.kind,
-            fill.quantity,
-            fill.value_cents,
-            fill.fees_cents,
-            stamp(fill.executed_at),
-            fill.line,
-        ),
-    )
+    conn.execute(INSERT_FILL_SQL, fill_row(trade_id, fill))
 
 
 def add_order_ids(
