@@ -35,7 +35,9 @@ def test_account_read_and_sandbox_validation_in_sim(tmp_path, page):
         page.goto(url + "/")
         # The card is laid out empty and filled by its callback: wait for the account read.
         page.locator(f"#{BrokerIds.ACCOUNTS}", has_text="net liq $").wait_for(timeout=30_000)
-        accounts = page.locator(f"#{BrokerIds.ACCOUNTS}").inner_text()
+        # A later read (the journal version moving) hides the body while it loads: read the
+        # DOM text, which the loading overlay leaves in place, not the rendered text.
+        accounts = page.locator(f"#{BrokerIds.ACCOUNTS}").text_content()
         page.click(f"#{BrokerIds.VALIDATE}")
         page.locator(f"#{BrokerIds.VALIDATION_VERDICT}").wait_for(timeout=30_000)
         verdict = page.locator(f"#{BrokerIds.VALIDATION_VERDICT}").inner_text()
