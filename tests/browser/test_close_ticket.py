@@ -133,12 +133,14 @@ def test_close_all_lists_the_open_spread_and_a_roll_replaces_it_linked(tmp_path,
         page.locator(f"#{RollIds.PLACE}:not([disabled])").wait_for()
         page.click(f"#{RollIds.PLACE}")
         page.locator(f"#{RollIds.RESULT}", has_text="the replacement is filled").wait_for()
-        page.locator(f"#{CloseIds.OPEN_LIST} tbody tr").first.wait_for()
-        page.locator(f"#{CloseIds.OPEN_LIST}", has_text="vertical SPY").wait_for()
-        after = page.locator(f"#{CloseIds.OPEN_LIST} tbody tr td").first.inner_text()
+        # the list is re-read after the roll: wait for the replacement's row (trade 2), since
+        # the old list also reads "vertical SPY"
+        first_cells = page.locator(f"#{CloseIds.OPEN_LIST} tbody tr td:first-child")
+        first_cells.filter(has_text=re.compile(r"^2$")).wait_for()
+        after = first_cells.all_text_contents()
         screenshot(page, "close_ticket_rolled")
     assert opened == "FILLED" and rows == 1
-    assert after == "2", "Close all now lists the replacement only"
+    assert after == ["2"], "Close all now lists the replacement only"
     journal = Journal.open(settings.data_dir)
     old, new = journal.list_trades()
     journal.close()
