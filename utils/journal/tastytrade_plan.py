@@ -56,6 +56,9 @@ class PlannedOpening:
     parent_uid: str | None = None
     notes: tuple[str, ...] = ()
     risk_flag: RiskFlag | None = None  # set for a position that is not a defined-risk spread
+    # the trade validated for an earlier order of this one's shape, which `trade` copies but for
+    # its uid, opening time and order id (`tastytrade_shapes`): written from the same rows
+    copy_of: NewTrade | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -312,6 +315,7 @@ class _Planner:
             contracts[row.symbol].append(row)
         shape = opening_shape(contracts, self.mode)
         opened = self.proven_opening(shape, uid, order_id, rows[0].executed_at)
+        copy_of = None if opened is None else self.shapes[shape].trade  # type: ignore[index]
         if opened is None:
             opened = self.validated_opening(order_id, uid, rows, contracts)
             if opened is None:
@@ -321,7 +325,9 @@ class _Planner:
         trade, flag = opened
         notes = () if flag is None else (flag.note(trade.max_loss_usd),)
         self.openings.append(
-            PlannedOpening(trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
+            PlannedOpening(
+                trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag, copy_of=copy_of
+            )
         )
         state = _Spread(uid, rows[0].multiplier, trade.quantity, rows[0].underlying)
         self.spreads.append(state)
