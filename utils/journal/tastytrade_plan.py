@@ -114,6 +114,11 @@ class ImportPlan:
 # A row's Value and fees in cents: amounts recur across a history, so each is rounded once.
 _cents = lru_cache(maxsize=65_536)(to_cents)
 
+# Hot loops compare actions by identity (an enum member read from its class is a slower lookup)
+_BUY_TO_OPEN, _SELL_TO_OPEN = LegAction.BUY_TO_OPEN, LegAction.SELL_TO_OPEN
+_BUY_TO_CLOSE = LegAction.BUY_TO_CLOSE
+_BY_ORDER = CloseReason.CLOSING_ORDER
+
 # When several legs close at the same moment (expiration day), the reason shown is the most
 # telling one: an assignment beats an exercise, which beats an expiration.
 _RANK = {CloseReason.EXPIRED: 1, CloseReason.EXERCISED: 2, CloseReason.ASSIGNED: 3}
@@ -275,9 +280,9 @@ class _Planner:
 
     def move_position(self, spread: _Spread, symbol: str, quantity: int) -> None:
         """Change a spread's position in a contract, keeping `holders` in step."""
-        before = spread.positions.get(symbol, 0)
-        held = before + quantity
-        spread.positions[symbol] = held
+        positions = spread.positions
+        before = positions.get(symbol, 0)
+        held = positions[symbol] = before + quantity
         if held:
             self.holders[symbol, held > 0].setdefault(spread.uid, spread)
         else:
@@ -287,18 +292,19 @@ class _Planner:
         self, spread: _Spread, row: TastyRow, index: int, quantity: int, value: int, fees: int
     ) -> None:
         self.move_position(spread, row.symbol, quantity)
+        action = row.action
         self.fills.append(
             PlannedFill(
-                trade_uid=spread.uid,
-                fill_key=f"{row.key}#{index}",
-                order_id=row.order_id,
-                symbol=row.symbol,
-                kind=OPENING if row.action and row.action.is_opening else row.kind,
-                quantity=quantity,
-                value_cents=value,
-                fees_cents=fees,
-                executed_at=row.executed_at,
-                line=row.line,
+                spread.uid,  # trade_uid, fill_key, order_id, symbol, kind, quantity,
+                f"{row.key}#{index}",  # value_cents, fees_cents, executed_at, line
+                row.order_id,
+                row.symbol,
+                OPENING if action is _BUY_TO_OPEN or action is _SELL_TO_OPEN else row.kind,
+                quantity,
+                value,
+                fees,
+                row.executed_at,
+                row.line,
             )
         )
 
@@ -332,10 +338,8 @@ class _Planner:
         state = _Spread(uid, rows[0].multiplier, trade.quantity, rows[0].underlying)
         self.spreads.append(state)
         for row in rows:
-            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
-            self.record_fill(
-                state, row, 0, sign * row.quantity, _cents(row.value), _cents(row.fees)
-            )
+            quantity = row.quantity if row.action is _BUY_TO_OPEN else -row.quantity
+            self.record_fill(state, row, 0, quantity, _cents(row.value), _cents(row.fees))
 
     def proven_opening(
         self, shape: OpeningShape | None, uid: str, order_id: str, opened_at: datetime
@@ -419,9 +423,10 @@ class _Planner:
         orders: dict[str, list[TastyRow]] = defaultdict(list)
         sequence: list[tuple[str, object]] = []
         for row in rows:
-            if row.kind == RowKind.STOCK_DELIVERY:
+            kind = row.kind
+            if kind is RowKind.STOCK_DELIVERY:
                 self.stock_fees[(row.underlying, row.executed_at, row.quantity)].append(row)
-            elif row.kind == RowKind.OPTION_TRADE:
+            elif kind is RowKind.OPTION_TRADE:
                 order_id = row.order_id or f"line-{row.line}"  # parsing refuses an empty one
                 if order_id not in orders:
                     sequence.append(("order", order_id))
@@ -436,14 +441,15 @@ class _Planner:
 
     def run_order(self, order_id: str, rows: list[TastyRow]) -> None:
         closed_here: list[_Spread] = []
+        opening: list[TastyRow] = []
         for row in rows:
-            if row.action is not None and not row.action.is_opening:
-                sign = 1 if row.action is LegAction.BUY_TO_CLOSE else -1
-                closed = self.close_contracts(
-                    row, sign, CloseReason.CLOSING_ORDER, _cents(row.value)
-                )
+            action = row.action
+            if action is _BUY_TO_OPEN or action is _SELL_TO_OPEN:
+                opening.append(row)
+            elif action is not None:
+                sign = 1 if action is _BUY_TO_CLOSE else -1
+                closed = self.close_contracts(row, sign, _BY_ORDER, _cents(row.value))
                 closed_here.extend(s for s in closed if s not in closed_here)
-        opening = [r for r in rows if r.action is not None and r.action.is_opening]
         if opening:
             for spread in closed_here:
                 spread.last_reason = CloseReason.ROLLED

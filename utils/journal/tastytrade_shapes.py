@@ -14,9 +14,13 @@ exactly as the validation names it.
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Any
+
+from pydantic_core import PydanticUndefined
 
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.fields import BROKER_ORDER_ID_PATTERN
@@ -33,17 +37,22 @@ def opening_shape(contracts: dict[str, list[TastyRow]], mode: Mode) -> OpeningSh
     """The shape of an order's opening rows grouped by contract; None when a contract is both
     bought and sold (validation names that)."""
     legs = []
-    rows = []
+    cash = fees = Decimal(0)
     for symbol, group in contracts.items():
         action = group[0].action
-        if action is None or any(row.action is not action for row in group):
+        if action is None:
             return None
-        legs.append((symbol, action.value, sum(row.quantity for row in group)))
-        rows.extend(group)
-    first = rows[0]
-    cash = sum((row.value for row in rows), Decimal(0))
-    fees = sum((row.fees for row in rows), Decimal(0))
-    return (Mode(mode).value, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
+        quantity = 0
+        for row in group:
+            if row.action is not action:
+                return None
+            quantity += row.quantity
+            cash += row.value
+            fees += row.fees
+        legs.append((symbol, action.value, quantity))
+    first = next(iter(contracts.values()))[0]
+    mode_text = mode.value if isinstance(mode, Mode) else Mode(mode).value
+    return (mode_text, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
 
 
 @dataclass(frozen=True)
@@ -72,9 +81,31 @@ class ProvenShape:
             or sessions(opened_at) > self.last_session
         ):
             return None
-        trade = self.trade.model_copy(
-            update={"uid": uid, "opened_at": opened_at, "broker_order_ids": (order_id,)}
+        trade = _copy(
+            self.trade, {"uid": uid, "opened_at": opened_at, "broker_order_ids": (order_id,)}
         )
         if self.flag is None:  # the proof's facts now hold this opening time
             trade.__pydantic_private__["_proved_facts"] = trade._proof_facts()
         return trade
+
+
+def _copy(trade: NewTrade, update: dict[str, Any]) -> NewTrade:
+    """`trade.model_copy(update=update)` (a shallow copy, fields updated without validation),
+    without its generic steps."""
+    copied = type(trade).__new__(type(trade))
+    object.__setattr__(copied, "__dict__", {**trade.__dict__, **update})
+    object.__setattr__(copied, "__pydantic_extra__", copy(trade.__pydantic_extra__))
+    object.__setattr__(
+        copied, "__pydantic_fields_set__", trade.__pydantic_fields_set__ | update.keys()
+    )
+    private = trade.__pydantic_private__
+    object.__setattr__(
+        copied,
+        "__pydantic_private__",
+        (
+            None
+            if private is None
+            else {k: v for k, v in private.items() if v is not PydanticUndefined}
+        ),
+    )
+    return copied
