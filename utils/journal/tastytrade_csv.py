@@ -26,11 +26,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from dataclasses import dataclass
 from enum import StrEnum
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from pydantic import BaseModel, ConfigDict
 
@@ -196,8 +197,12 @@ class RowReader:
     A shaped row's own cells recur (a spread's legs share a time, amounts repeat): each
     distinct time, and each distinct value and average price of a shape, is read once."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: Sequence[str] = ()) -> None:
+        """`columns`: the export's column names, when known (the shape cells read at once)."""
         self.sessions = SessionMemo()
+        self.shape_cells: Callable[[dict[str, str]], tuple[str | None, ...]] = _shape_cells
+        if set(SHAPE_COLUMNS) <= set(columns):
+            self.shape_cells = itemgetter(*SHAPE_COLUMNS)
         # shape cells -> the shape, its key's middle text, whether it opens (`shaped_row`)
         self.shapes: dict[tuple[str | None, ...], tuple[_RowShape, str, bool]] = {}
         self.moments: dict[str, tuple[datetime, str] | None] = {}
@@ -206,7 +211,7 @@ class RowReader:
 
     def __call__(self, line: int, cells: dict[str, str]) -> TastyRow | None:
         """A relevant row, None for an ignored one; raises RowError naming every bad cell."""
-        key = tuple(map(cells.get, SHAPE_COLUMNS))  # None for a column the export lacks
+        key = self.shape_cells(cells)
         known = self.shapes.get(key)
         row = None if known is None else self.shaped_row(line, cells, *known)
         if row is not None:
@@ -290,6 +295,11 @@ class RowReader:
             opened = date.fromisoformat(session)
             self.open_problems[key] = open_date_problem(shape.option, opened) is not None
         return self.open_problems[key]
+
+
+def _shape_cells(cells: dict[str, str]) -> tuple[str | None, ...]:
+    """A row's SHAPE cells, None for a column the export lacks."""
+    return tuple(map(cells.get, SHAPE_COLUMNS))
 
 
 def _row_key(text: str) -> str:
@@ -429,7 +439,7 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     ignored = 0
     first_line_of: dict[str, int] = {}
     bad_orders: set[str] = set()
-    read_row = RowReader()
+    read_row = RowReader(names)
     lines = plain_csv_lines(text)
     records = (
         csv_records(reader, names, errors)

@@ -550,9 +550,13 @@ def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPla
     Rows of an order with a bad row (`parsed.bad_orders`) are left out whole: importing the good
     orders never journals part of an order (one leg of a spread would be a naked position).
     """
-    fresh = [row for row in parsed.rows if row.key not in book.known_row_keys]
-    skipped = [row for row in fresh if row.order_id in parsed.bad_orders]
-    fresh = [row for row in fresh if row.order_id not in parsed.bad_orders]
+    fresh = list(parsed.rows)
+    if book.known_row_keys:
+        fresh = [row for row in fresh if row.key not in book.known_row_keys]
+    skipped = []
+    if parsed.bad_orders:
+        skipped = [row for row in fresh if row.order_id in parsed.bad_orders]
+        fresh = [row for row in fresh if row.order_id not in parsed.bad_orders]
     planner = _Planner(mode=mode, book=book)
     planner.load_book()
     planner.run(fresh)

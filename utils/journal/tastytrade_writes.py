@@ -43,13 +43,12 @@ _CLOSE = (
 )
 _ORDER = "INSERT INTO trade_orders (trade_id, broker_order_id, role, position) VALUES (?, ?, ?, ?)"
 _EVENT = "INSERT INTO journal_events (trade_id, kind, at, session) VALUES (?, ?, ?, ?)"
+_UIDS_PER_QUERY = 500
 
 
 def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -> None:
     """Write the plan's openings, fills, closings and notes inside the caller's transaction."""
-    ids_by_uid: dict[str, int] = {
-        uid: trade_id for uid, trade_id in conn.execute("SELECT uid, id FROM trades")
-    }
+    ids_by_uid = _journaled_ids(conn, plan)
     opened: dict[str, NewTrade] = {}
     _insert_openings(conn, plan.openings, ids_by_uid, opened, clock)
     sessions = SessionMemo()
@@ -60,6 +59,25 @@ def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -
     _close(conn, plan.closings, ids_by_uid, opened, sessions, stamp_of)
     for note in plan.notes:
         insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
+
+
+def _journaled_ids(conn: sqlite3.Connection, plan: ImportPlan) -> dict[str, int]:
+    """The journal's trade id of each trade the plan names (opens, closes, fills, notes) that
+    the journal holds, by uid."""
+    uids = {opening.trade.uid or "" for opening in plan.openings}
+    uids.update(opening.parent_uid for opening in plan.openings if opening.parent_uid)
+    uids.update(fill.trade_uid for fill in plan.fills)
+    uids.update(closing.trade_uid for closing in plan.closings)
+    uids.update(note.trade_uid for note in plan.notes)
+    ids: dict[str, int] = {}
+    named = list(uids)
+    for start in range(0, len(named), _UIDS_PER_QUERY):
+        part = named[start : start + _UIDS_PER_QUERY]
+        marks = ", ".join("?" * len(part))
+        # the SQL is constant text and placeholders: the uids are bound parameters
+        query = f"SELECT uid, id FROM trades WHERE uid IN ({marks})"  # nosec B608
+        ids.update(conn.execute(query, part).fetchall())
+    return ids
 
 
 def _record(opening: PlannedOpening) -> JournalCsvRecord:
