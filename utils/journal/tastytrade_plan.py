@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache, reduce
 from math import gcd
@@ -36,6 +36,9 @@ from math import gcd
 from pydantic import ValidationError
 
 from utils.core.money import from_cents, to_cents
+from utils.core.prevalidated import updated_copy
+from utils.core.sessions import SUPPORTED_YEARS
+from utils.journal.fields import BROKER_ORDER_ID_PATTERN
 from utils.journal.import_report import ImportIssue
 from utils.journal.risk import TradeLeg
 from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
@@ -168,6 +171,8 @@ class _Planner:
     # each opening shape validated once per file (`utils.journal.tastytrade_shapes`)
     shapes: dict[OpeningShape, ProvenShape] = field(default_factory=dict)
     sessions: SessionMemo = field(default_factory=SessionMemo)
+    # a close validated per distinct (cash, multiplier, quantity, fees, reason) (`close_of`)
+    closes: dict[tuple, TradeClose] = field(default_factory=dict)
 
     def load_book(self) -> None:
         for spread in self.book.open_spreads:
@@ -518,17 +523,38 @@ class _Planner:
                 self.notes.append(PlannedNote(trade_uid=spread.uid, at=at, text=text))
         return result
 
-    @staticmethod
-    def close_of(spread: _Spread, at: datetime) -> TradeClose:
+    def close_of(self, spread: _Spread, at: datetime) -> TradeClose:
+        """The spread's close at `at`: validated once per distinct amounts and reason, then
+        copied with each closing's own time and order ids when those pass the checks the model
+        applies to them (`_copyable`)."""
+        order_ids = tuple(spread.close_order_ids)
+        key = (spread.close_cents, spread.multiplier, spread.quantity)
+        key += (spread.close_fees_cents, spread.last_reason)
+        validated = self.closes.get(key)
+        if validated is not None and _copyable(at, order_ids):
+            return updated_copy(validated, {"closed_at": at, "broker_order_ids": order_ids})
         per_share = from_cents(spread.close_cents) / (spread.multiplier * spread.quantity)
-        return TradeClose(
+        close = TradeClose(
             closed_at=at,
             exit_price=abs(per_share),
             exit_effect=PriceEffect.CREDIT if per_share > 0 else PriceEffect.DEBIT,
             close_fees_usd=from_cents(spread.close_fees_cents),
             close_reason=spread.last_reason,
-            broker_order_ids=tuple(spread.close_order_ids),
+            broker_order_ids=order_ids,
         )
+        self.closes.setdefault(key, close)
+        return close
+
+
+def _copyable(at: datetime, order_ids: tuple[str, ...]) -> bool:
+    """True when validating `at` and `order_ids` as a close's time and order ids gives them
+    back unchanged: a UTC time of a supported year, distinct well-formed order ids."""
+    return (
+        at.tzinfo is timezone.utc
+        and at.year in SUPPORTED_YEARS
+        and len(set(order_ids)) == len(order_ids)
+        and all(BROKER_ORDER_ID_PATTERN.match(order_id) for order_id in order_ids)
+    )
 
 
 def _share(total: int, part: int, whole: int) -> int:

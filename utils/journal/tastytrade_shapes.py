@@ -14,14 +14,11 @@ exactly as the validation names it.
 
 from __future__ import annotations
 
-from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
 
-from pydantic_core import PydanticUndefined
-
+from utils.core.prevalidated import updated_copy
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.fields import BROKER_ORDER_ID_PATTERN
 from utils.journal.tastytrade_csv import TastyRow
@@ -81,31 +78,8 @@ class ProvenShape:
             or sessions(opened_at) > self.last_session
         ):
             return None
-        trade = _copy(
-            self.trade, {"uid": uid, "opened_at": opened_at, "broker_order_ids": (order_id,)}
-        )
+        update = {"uid": uid, "opened_at": opened_at, "broker_order_ids": (order_id,)}
+        trade = updated_copy(self.trade, update)
         if self.flag is None:  # the proof's facts now hold this opening time
             trade.__pydantic_private__["_proved_facts"] = trade._proof_facts()
         return trade
-
-
-def _copy(trade: NewTrade, update: dict[str, Any]) -> NewTrade:
-    """`trade.model_copy(update=update)` (a shallow copy, fields updated without validation),
-    without its generic steps."""
-    copied = type(trade).__new__(type(trade))
-    object.__setattr__(copied, "__dict__", {**trade.__dict__, **update})
-    object.__setattr__(copied, "__pydantic_extra__", copy(trade.__pydantic_extra__))
-    object.__setattr__(
-        copied, "__pydantic_fields_set__", trade.__pydantic_fields_set__ | update.keys()
-    )
-    private = trade.__pydantic_private__
-    object.__setattr__(
-        copied,
-        "__pydantic_private__",
-        (
-            None
-            if private is None
-            else {k: v for k, v in private.items() if v is not PydanticUndefined}
-        ),
-    )
-    return copied
