@@ -485,10 +485,12 @@ def _orders_on_two_days(
     first: dict[str, TastyRow] = {}
     issues = []
     for row in rows:  # in line order: the order they were read
-        if row.kind != RowKind.OPTION_TRADE or row.order_id is None:
+        if row.kind is not RowKind.OPTION_TRADE or row.order_id is None:
             continue
         seen = first.setdefault(row.order_id, row)
-        if seen is not row and sessions(seen.executed_at) != sessions(row.executed_at):
+        if seen is row or seen.executed_at == row.executed_at:  # a spread's legs share a time
+            continue
+        if sessions(seen.executed_at) != sessions(row.executed_at):
             issues.append(
                 ImportIssue(
                     line=row.line,
