@@ -388,7 +388,7 @@ def _parse_row(line: int, cells: dict[str, str], sessions: SessionMemo) -> Tasty
         multiplier,
         option,
     )
-    key = _row_key(f"{executed_at.isoformat()}|{order_id or ''}{shape.key_middle}{value}")
+    key = _row_key(f"{executed_at.isoformat()}|{order_id or ''}{shape.key_middle}{value!s}")
     return _row(line, key, executed_at, order_id, value, shape)
 
 
