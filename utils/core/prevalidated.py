@@ -11,12 +11,14 @@ instance's slots directly, exactly as `model_construct` does when every field is
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -69,3 +71,20 @@ def _private_defaults(model: type[BaseModel], private: dict[str, Any]) -> dict[s
     if template is None:
         return {name: attr.get_default() for name, attr in private.items()}
     return dict(template)
+
+
+def updated_copy(instance: ModelT, update: dict[str, Any]) -> ModelT:
+    """`instance.model_copy(update=update)`: a shallow copy with `update`'s fields set, not
+    validated, without `model_copy`'s generic steps (for models without extra fields)."""
+    model = type(instance)
+    copied = model.__new__(model)
+    object.__setattr__(copied, "__dict__", {**instance.__dict__, **update})
+    object.__setattr__(copied, "__pydantic_extra__", copy(instance.__pydantic_extra__))
+    object.__setattr__(
+        copied, "__pydantic_fields_set__", instance.__pydantic_fields_set__ | update.keys()
+    )
+    private = instance.__pydantic_private__
+    if private is not None:
+        private = {name: value for name, value in private.items() if value is not PydanticUndefined}
+    object.__setattr__(copied, "__pydantic_private__", private)
+    return copied

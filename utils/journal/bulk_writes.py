@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,10 +37,28 @@ def _labels_clean(labels: Iterable[str]) -> bool:
     return True
 
 
-def bulk_ready(record: JournalCsvRecord | ShapedRow, known: dict[str, int]) -> bool:
+@dataclass(frozen=True, slots=True)
+class TradeCopy:
+    """A new trade, `record`, whose trade is `template`'s (validated once) but for its uid,
+    opening time and broker order ids, with its own notes, no close and no mistakes (the
+    tastytrade import's orders of one proven shape): its rows are the template's rows, with its
+    own cells (`_gather_copy`)."""
+
+    record: JournalCsvRecord
+    template: JournalCsvRecord
+
+
+Record = JournalCsvRecord | ShapedRow | TradeCopy
+
+
+def bulk_ready(record: Record, known: dict[str, int]) -> bool:
     """True when the one-at-a-time writes could not refuse this record (so bulk is the same)."""
     if isinstance(record, ShapedRow):
         return record.uid not in known  # its shape's record is bulk ready, its times in order
+    if isinstance(record, TradeCopy):
+        if record.record.close is not None or record.record.mistakes:
+            return False  # a copy's rows are its template's: no close, no mistakes
+        record = record.record
     trade, close = record.trade, record.close
     return (
         trade.parent_id is None
@@ -187,6 +206,13 @@ def _template(shape: Shape) -> _Rows:
     return rows
 
 
+def _copied(template: JournalCsvRecord) -> _Rows:
+    """The rows the one-at-a-time writes store for a copied trade's template (trade id 0)."""
+    rows = _Rows()
+    _gather(rows, 0, template, None, lambda: template.trade.opened_at)
+    return rows
+
+
 def _gather_shaped(
     rows: _Rows, trade_id: int, row: ShapedRow, template: _Rows, now: Callable[[], datetime]
 ) -> None:
@@ -223,6 +249,34 @@ def _gather_shaped(
             rows.events.append((trade_id, kind, at, session))
 
 
+def _gather_copy(
+    rows: _Rows,
+    trade_id: int,
+    copy: TradeCopy,
+    template: _Rows,
+    parent: int | None,
+    now: Callable[[], datetime],
+) -> None:
+    """The rows `_gather` makes for `copy.record`: its template's, with its own cells."""
+    new = copy.record.trade
+    trade = template.trades[0]
+    opened_at, session = stamp(new.opened_at), rows.session_of(new.opened_at)
+    rows.trades.append(
+        (trade_id, new.uid or "", parent, *trade[3:9], opened_at, session, *trade[11:21])
+        + (stamp(now()), *trade[22:])
+    )
+    rows.legs.extend([(trade_id, *leg[1:]) for leg in template.legs])
+    rows.orders.extend(
+        (trade_id, order_id, "open", n) for n, order_id in enumerate(_unique(new.broker_order_ids))
+    )
+    rows.events.append((trade_id, "open", opened_at, session))
+    rows.tags.extend((trade_id, *tag[1:]) for tag in template.tags)
+    rows.flags.extend((trade_id, *flag[1:5], stamp(now())) for flag in template.flags)
+    for note in copy.record.notes:
+        rows.notes.append((trade_id, stamp(note.at), note.text))
+        rows.event(trade_id, "note", note.at)
+
+
 _STATEMENTS = {
     "trades": "INSERT INTO trades (id, uid, parent_id, structure, underlying, quantity, "
     "multiplier, mode, source, opened_at, session, entry_price, entry_effect, max_loss_cents, "
@@ -246,7 +300,7 @@ _STATEMENTS = {
 
 def insert_records(
     conn: sqlite3.Connection,
-    records: Sequence[JournalCsvRecord | ShapedRow],
+    records: Sequence[Record],
     known: dict[str, int],
     clock: Clock,
 ) -> int:
@@ -257,6 +311,7 @@ def insert_records(
     (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
     rows = _Rows()
     templates: dict[int, _Rows] = {}
+    copies: dict[int, _Rows] = {}
     for offset, record in enumerate(records, start=1):
         trade_id = last + offset
         if isinstance(record, ShapedRow):
@@ -265,6 +320,14 @@ def insert_records(
                 template = templates[id(record.shape)] = _template(record.shape)
             _gather_shaped(rows, trade_id, record, template, clock)
             known[record.uid] = trade_id
+            continue
+        if isinstance(record, TradeCopy):
+            copied = copies.get(id(record.template))
+            if copied is None:
+                copied = copies[id(record.template)] = _copied(record.template)
+            parent = known.get(record.record.parent_uid) if record.record.parent_uid else None
+            _gather_copy(rows, trade_id, record, copied, parent, clock)
+            known[record.record.trade.uid or ""] = trade_id
             continue
         parent = known.get(record.parent_uid) if record.parent_uid else None
         _gather(rows, trade_id, record, parent, clock)

@@ -79,3 +79,36 @@ def csv_records(
             issues.append(ImportIssue(line=start, field=None, message=message))
             continue
         yield start, dict(zip(names, cells))
+
+
+def plain_csv_lines(text: str) -> list[str] | None:
+    """The physical lines of a CSV text that `csv.reader` reads as one row each, cells split at
+    every comma: no quote, no NUL, no line end but `\\n` and `\\r\\n`, no line over the field
+    size limit. None for any other text (read it with `csv.reader`)."""
+    if '"' in text or "\0" in text:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    lines = text.split("\n")
+    if max(map(len, lines)) > csv.field_size_limit():
+        return None
+    return lines
+
+
+def plain_csv_records(
+    lines: list[str], names: list[str], issues: list[ImportIssue]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """`csv_records` of the data lines (line 2 on) of a `plain_csv_lines` text."""
+    width = len(names)
+    for line, text in enumerate(lines[1:], start=2):
+        cells = text.split(",")
+        first = cells[0]
+        if (not first or first.isspace()) and not "".join(cells).strip():
+            continue
+        if len(cells) != width:
+            message = f"has {len(cells)} cells but the header has {width}"
+            issues.append(ImportIssue(line=line, field=None, message=message))
+            continue
+        yield line, dict(zip(names, cells))

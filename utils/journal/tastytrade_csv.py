@@ -26,10 +26,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter, itemgetter
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,7 +40,7 @@ from utils.core.prevalidated import build_validated, field_names
 from utils.core.sessions import session_of
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.import_report import ImportIssue
-from utils.journal.import_text import csv_records
+from utils.journal.import_text import csv_records, plain_csv_lines, plain_csv_records
 from utils.journal.tastytrade_cells import (
     NO_AMOUNT,
     CellError,
@@ -122,7 +124,8 @@ class TastyRow(BaseModel):
     option: OptionSymbol | None
 
 
-_ROW_FIELDS = field_names(TastyRow)  # shared by every row (`utils.core.prevalidated`)
+_ROW_FIELDS = field_names(TastyRow)
+_executed_at = attrgetter("executed_at")  # shared by every row (`utils.core.prevalidated`)
 
 
 class TastyCsv(BaseModel):
@@ -180,26 +183,47 @@ class _RowShape:
     multiplier: int
     option: OptionSymbol | None
 
+    @property
+    def key_middle(self) -> str:
+        """The row key's text between the order and the value (`_row_key`)."""
+        return f"|{self.symbol}|{self.sub_type}|{self.quantity}|"
+
 
 class RowReader:
     """Reads the rows of one export: a trade row whose shape cells were read without a problem
     before is read from that shape plus its own cells (time, order, value, average price);
-    any other row, and any problem, goes through the full read, which names every bad cell."""
+    any other row, and any problem, goes through the full read, which names every bad cell.
 
-    def __init__(self) -> None:
+    A shaped row's own cells recur (a spread's legs share a time, amounts repeat): each
+    distinct time, and each distinct value and average price of a shape, is read once."""
+
+    def __init__(self, columns: Sequence[str] = ()) -> None:
+        """`columns`: the export's column names, when known (the shape cells read at once)."""
         self.sessions = SessionMemo()
-        self.shapes: dict[tuple[str | None, ...], _RowShape] = {}
+        self.shape_cells: Callable[[dict[str, str]], tuple[str | None, ...]] = _shape_cells
+        if set(SHAPE_COLUMNS) <= set(columns):
+            self.shape_cells = itemgetter(*SHAPE_COLUMNS)
+        # shape cells -> the shape, its key's middle text, whether it opens (`shaped_row`)
+        self.shapes: dict[tuple[str | None, ...], tuple[_RowShape, str, bool]] = {}
+        self.moments: dict[str, tuple[datetime, str] | None] = {}
+        self.amounts: dict[tuple[str, str, int], tuple[Decimal, str] | None] = {}
+        self.open_problems: dict[tuple[int, str], bool] = {}
 
     def __call__(self, line: int, cells: dict[str, str]) -> TastyRow | None:
         """A relevant row, None for an ignored one; raises RowError naming every bad cell."""
-        key = tuple(map(cells.get, SHAPE_COLUMNS))  # None for a column the export lacks
-        shape = self.shapes.get(key)
-        row = None if shape is None else self.shaped_row(line, cells, shape)
+        key = self.shape_cells(cells)
+        known = self.shapes.get(key)
+        row = None if known is None else self.shaped_row(line, cells, *known)
         if row is not None:
             return row
         row = _parse_row(line, cells, self.sessions)
-        if row is not None and row.kind == RowKind.OPTION_TRADE:
-            self.shapes[key] = _RowShape(
+        if (
+            row is not None
+            and row.kind == RowKind.OPTION_TRADE
+            and row.option is not None
+            and row.action is not None
+        ):
+            shape = _RowShape(
                 row.kind,
                 row.sub_type,
                 row.action,
@@ -210,47 +234,91 @@ class RowReader:
                 row.multiplier,
                 row.option,
             )
+            self.shapes[key] = (shape, shape.key_middle, row.action.is_opening)
         return row
 
-    def shaped_row(self, line: int, cells: dict[str, str], shape: _RowShape) -> TastyRow | None:
+    def shaped_row(
+        self, line: int, cells: dict[str, str], shape: _RowShape, key_middle: str, opens: bool
+    ) -> TastyRow | None:
         """The row from its proven shape and its own cells; None when those need the full read."""
+        moment = self.moment(cells["Date"])
+        amount = self.amount(cells["Value"], cells.get("Average Price", ""), shape)
         try:
-            executed_at = timestamp_cell(cells["Date"])
             order_id = order_id_cell(cells["Order #"])
-            value = value_cell(cells["Value"], shape.action)
-            average = cells.get("Average Price", "").strip()
-            if average not in ("", NO_AMOUNT):
-                if abs(number_cell("Average Price", average) * shape.quantity - value) > CENT:
-                    return None
         except CellError:
             return None
-        option, action = shape.option, shape.action
-        if order_id is None or option is None or action is None:
+        if moment is None or amount is None or order_id is None:
             return None
-        if action.is_opening and open_date_problem(
-            option, date.fromisoformat(self.sessions(executed_at))
-        ):
+        executed_at, iso = moment
+        if opens and self.opens_late(shape, executed_at):
             return None
-        return _row(line, executed_at, order_id, value, shape)
+        value, value_text = amount
+        key = _row_key(iso + "|" + order_id + key_middle + value_text)
+        return _row(line, key, executed_at, order_id, value, shape)
+
+    def moment(self, text: str) -> tuple[datetime, str] | None:
+        """A Date cell in UTC with its ISO text; None when refused."""
+        if text not in self.moments:
+            try:
+                executed_at = timestamp_cell(text)
+            except CellError:
+                self.moments[text] = None
+            else:
+                self.moments[text] = (executed_at, executed_at.isoformat())
+        return self.moments[text]
+
+    def amount(self, text: str, average_text: str, shape: _RowShape) -> tuple[Decimal, str] | None:
+        """A Value cell agreeing with the shape's action and its Average Price, with its text in
+        the key; None when refused."""
+        key = (text, average_text, id(shape))
+        if key in self.amounts:
+            return self.amounts[key]
+        amount = None
+        try:
+            value = value_cell(text, shape.action)
+            average = average_text.strip()
+            if average in ("", NO_AMOUNT):
+                amount = (value, str(value))
+            elif abs(number_cell("Average Price", average) * shape.quantity - value) <= CENT:
+                amount = (value, str(value))
+        except CellError:
+            pass
+        self.amounts[key] = amount
+        return amount
+
+    def opens_late(self, shape: _RowShape, executed_at: datetime) -> bool:
+        """True when opening the shape's option (a shape's option is read) at `executed_at` is
+        refused (its dates)."""
+        session = self.sessions(executed_at)
+        key = (id(shape), session)
+        if key not in self.open_problems:
+            opened = date.fromisoformat(session)
+            self.open_problems[key] = open_date_problem(shape.option, opened) is not None
+        return self.open_problems[key]
+
+
+def _shape_cells(cells: dict[str, str]) -> tuple[str | None, ...]:
+    """A row's SHAPE cells, None for a column the export lacks."""
+    return tuple(map(cells.get, SHAPE_COLUMNS))
+
+
+def _row_key(text: str) -> str:
+    """A row's key: the hash of its time, order, symbol, sub type, quantity and value."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _row(
-    line: int, executed_at: datetime, order_id: str | None, value: Decimal, shape: _RowShape
+    line: int,
+    key: str,
+    executed_at: datetime,
+    order_id: str | None,
+    value: Decimal,
+    shape: _RowShape,
 ) -> TastyRow:
     """The parsed row; every value is of its field's type already (read and checked)."""
-    key_text = "|".join(
-        (
-            executed_at.isoformat(),
-            order_id or "",
-            shape.symbol,
-            shape.sub_type,
-            str(shape.quantity),
-            str(value),
-        )
-    )
     fields = {
         "line": line,
-        "key": hashlib.sha256(key_text.encode()).hexdigest()[:32],
+        "key": key,
         "kind": shape.kind,
         "executed_at": executed_at,
         "sub_type": shape.sub_type,
@@ -320,7 +388,8 @@ def _parse_row(line: int, cells: dict[str, str], sessions: SessionMemo) -> Tasty
         multiplier,
         option,
     )
-    return _row(line, executed_at, order_id, value, shape)
+    key = _row_key(f"{executed_at.isoformat()}|{order_id or ''}{shape.key_middle}{value!s}")
+    return _row(line, key, executed_at, order_id, value, shape)
 
 
 def _underlying_of(option: OptionSymbol) -> str:
@@ -370,8 +439,14 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     ignored = 0
     first_line_of: dict[str, int] = {}
     bad_orders: set[str] = set()
-    read_row = RowReader()
-    for start, cells in csv_records(reader, names, errors):
+    read_row = RowReader(names)
+    lines = plain_csv_lines(text)
+    records = (
+        csv_records(reader, names, errors)
+        if lines is None
+        else plain_csv_records(lines, names, errors)
+    )
+    for start, cells in records:
         try:
             row = read_row(start, cells)
         except RowError as error:
@@ -392,7 +467,7 @@ def parse_tasty_csv(text: str) -> TastyCsv:
         first_line_of[row.key] = start
         rows.append(row)
     errors.extend(_orders_on_two_days(rows, bad_orders, read_row.sessions))
-    rows.sort(key=lambda r: (r.executed_at, r.line))  # the export is newest first
+    rows.sort(key=_executed_at)  # the export is newest first; a stable sort keeps line order
     return TastyCsv(
         header=label,
         rows=tuple(rows),
@@ -410,10 +485,12 @@ def _orders_on_two_days(
     first: dict[str, TastyRow] = {}
     issues = []
     for row in rows:  # in line order: the order they were read
-        if row.kind != RowKind.OPTION_TRADE or row.order_id is None:
+        if row.kind is not RowKind.OPTION_TRADE or row.order_id is None:
             continue
         seen = first.setdefault(row.order_id, row)
-        if seen is not row and sessions(seen.executed_at) != sessions(row.executed_at):
+        if seen is row or seen.executed_at == row.executed_at:  # a spread's legs share a time
+            continue
+        if sessions(seen.executed_at) != sessions(row.executed_at):
             issues.append(
                 ImportIssue(
                     line=row.line,

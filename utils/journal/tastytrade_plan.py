@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache, reduce
 from math import gcd
@@ -36,6 +36,9 @@ from math import gcd
 from pydantic import ValidationError
 
 from utils.core.money import from_cents, to_cents
+from utils.core.prevalidated import updated_copy
+from utils.core.sessions import SUPPORTED_YEARS
+from utils.journal.fields import BROKER_ORDER_ID_PATTERN
 from utils.journal.import_report import ImportIssue
 from utils.journal.risk import TradeLeg
 from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
@@ -56,6 +59,9 @@ class PlannedOpening:
     parent_uid: str | None = None
     notes: tuple[str, ...] = ()
     risk_flag: RiskFlag | None = None  # set for a position that is not a defined-risk spread
+    # the trade validated for an earlier order of this one's shape, which `trade` copies but for
+    # its uid, opening time and order id (`tastytrade_shapes`): written from the same rows
+    copy_of: NewTrade | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,11 @@ class ImportPlan:
 # A row's Value and fees in cents: amounts recur across a history, so each is rounded once.
 _cents = lru_cache(maxsize=65_536)(to_cents)
 
+# Hot loops compare actions by identity (an enum member read from its class is a slower lookup)
+_BUY_TO_OPEN, _SELL_TO_OPEN = LegAction.BUY_TO_OPEN, LegAction.SELL_TO_OPEN
+_BUY_TO_CLOSE = LegAction.BUY_TO_CLOSE
+_BY_ORDER = CloseReason.CLOSING_ORDER
+
 # When several legs close at the same moment (expiration day), the reason shown is the most
 # telling one: an assignment beats an exercise, which beats an expiration.
 _RANK = {CloseReason.EXPIRED: 1, CloseReason.EXERCISED: 2, CloseReason.ASSIGNED: 3}
@@ -160,6 +171,8 @@ class _Planner:
     # each opening shape validated once per file (`utils.journal.tastytrade_shapes`)
     shapes: dict[OpeningShape, ProvenShape] = field(default_factory=dict)
     sessions: SessionMemo = field(default_factory=SessionMemo)
+    # a close validated per distinct (cash, multiplier, quantity, fees, reason) (`close_of`)
+    closes: dict[tuple, TradeClose] = field(default_factory=dict)
 
     def load_book(self) -> None:
         for spread in self.book.open_spreads:
@@ -272,9 +285,9 @@ class _Planner:
 
     def move_position(self, spread: _Spread, symbol: str, quantity: int) -> None:
         """Change a spread's position in a contract, keeping `holders` in step."""
-        before = spread.positions.get(symbol, 0)
-        held = before + quantity
-        spread.positions[symbol] = held
+        positions = spread.positions
+        before = positions.get(symbol, 0)
+        held = positions[symbol] = before + quantity
         if held:
             self.holders[symbol, held > 0].setdefault(spread.uid, spread)
         else:
@@ -284,18 +297,19 @@ class _Planner:
         self, spread: _Spread, row: TastyRow, index: int, quantity: int, value: int, fees: int
     ) -> None:
         self.move_position(spread, row.symbol, quantity)
+        action = row.action
         self.fills.append(
             PlannedFill(
-                trade_uid=spread.uid,
-                fill_key=f"{row.key}#{index}",
-                order_id=row.order_id,
-                symbol=row.symbol,
-                kind=OPENING if row.action and row.action.is_opening else row.kind,
-                quantity=quantity,
-                value_cents=value,
-                fees_cents=fees,
-                executed_at=row.executed_at,
-                line=row.line,
+                spread.uid,  # trade_uid, fill_key, order_id, symbol, kind, quantity,
+                f"{row.key}#{index}",  # value_cents, fees_cents, executed_at, line
+                row.order_id,
+                row.symbol,
+                OPENING if action is _BUY_TO_OPEN or action is _SELL_TO_OPEN else row.kind,
+                quantity,
+                value,
+                fees,
+                row.executed_at,
+                row.line,
             )
         )
 
@@ -312,6 +326,7 @@ class _Planner:
             contracts[row.symbol].append(row)
         shape = opening_shape(contracts, self.mode)
         opened = self.proven_opening(shape, uid, order_id, rows[0].executed_at)
+        copy_of = None if opened is None else self.shapes[shape].trade  # type: ignore[index]
         if opened is None:
             opened = self.validated_opening(order_id, uid, rows, contracts)
             if opened is None:
@@ -321,15 +336,15 @@ class _Planner:
         trade, flag = opened
         notes = () if flag is None else (flag.note(trade.max_loss_usd),)
         self.openings.append(
-            PlannedOpening(trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
+            PlannedOpening(
+                trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag, copy_of=copy_of
+            )
         )
         state = _Spread(uid, rows[0].multiplier, trade.quantity, rows[0].underlying)
         self.spreads.append(state)
         for row in rows:
-            sign = 1 if row.action is LegAction.BUY_TO_OPEN else -1
-            self.record_fill(
-                state, row, 0, sign * row.quantity, _cents(row.value), _cents(row.fees)
-            )
+            quantity = row.quantity if row.action is _BUY_TO_OPEN else -row.quantity
+            self.record_fill(state, row, 0, quantity, _cents(row.value), _cents(row.fees))
 
     def proven_opening(
         self, shape: OpeningShape | None, uid: str, order_id: str, opened_at: datetime
@@ -413,9 +428,10 @@ class _Planner:
         orders: dict[str, list[TastyRow]] = defaultdict(list)
         sequence: list[tuple[str, object]] = []
         for row in rows:
-            if row.kind == RowKind.STOCK_DELIVERY:
+            kind = row.kind
+            if kind is RowKind.STOCK_DELIVERY:
                 self.stock_fees[(row.underlying, row.executed_at, row.quantity)].append(row)
-            elif row.kind == RowKind.OPTION_TRADE:
+            elif kind is RowKind.OPTION_TRADE:
                 order_id = row.order_id or f"line-{row.line}"  # parsing refuses an empty one
                 if order_id not in orders:
                     sequence.append(("order", order_id))
@@ -430,14 +446,15 @@ class _Planner:
 
     def run_order(self, order_id: str, rows: list[TastyRow]) -> None:
         closed_here: list[_Spread] = []
+        opening: list[TastyRow] = []
         for row in rows:
-            if row.action is not None and not row.action.is_opening:
-                sign = 1 if row.action is LegAction.BUY_TO_CLOSE else -1
-                closed = self.close_contracts(
-                    row, sign, CloseReason.CLOSING_ORDER, _cents(row.value)
-                )
+            action = row.action
+            if action is _BUY_TO_OPEN or action is _SELL_TO_OPEN:
+                opening.append(row)
+            elif action is not None:
+                sign = 1 if action is _BUY_TO_CLOSE else -1
+                closed = self.close_contracts(row, sign, _BY_ORDER, _cents(row.value))
                 closed_here.extend(s for s in closed if s not in closed_here)
-        opening = [r for r in rows if r.action is not None and r.action.is_opening]
         if opening:
             for spread in closed_here:
                 spread.last_reason = CloseReason.ROLLED
@@ -506,17 +523,38 @@ class _Planner:
                 self.notes.append(PlannedNote(trade_uid=spread.uid, at=at, text=text))
         return result
 
-    @staticmethod
-    def close_of(spread: _Spread, at: datetime) -> TradeClose:
+    def close_of(self, spread: _Spread, at: datetime) -> TradeClose:
+        """The spread's close at `at`: validated once per distinct amounts and reason, then
+        copied with each closing's own time and order ids when those pass the checks the model
+        applies to them (`_copyable`)."""
+        order_ids = tuple(spread.close_order_ids)
+        key = (spread.close_cents, spread.multiplier, spread.quantity)
+        key += (spread.close_fees_cents, spread.last_reason)
+        validated = self.closes.get(key)
+        if validated is not None and _copyable(at, order_ids):
+            return updated_copy(validated, {"closed_at": at, "broker_order_ids": order_ids})
         per_share = from_cents(spread.close_cents) / (spread.multiplier * spread.quantity)
-        return TradeClose(
+        close = TradeClose(
             closed_at=at,
             exit_price=abs(per_share),
             exit_effect=PriceEffect.CREDIT if per_share > 0 else PriceEffect.DEBIT,
             close_fees_usd=from_cents(spread.close_fees_cents),
             close_reason=spread.last_reason,
-            broker_order_ids=tuple(spread.close_order_ids),
+            broker_order_ids=order_ids,
         )
+        self.closes.setdefault(key, close)
+        return close
+
+
+def _copyable(at: datetime, order_ids: tuple[str, ...]) -> bool:
+    """True when validating `at` and `order_ids` as a close's time and order ids gives them
+    back unchanged: a UTC time of a supported year, distinct well-formed order ids."""
+    return (
+        at.tzinfo is timezone.utc
+        and at.year in SUPPORTED_YEARS
+        and len(set(order_ids)) == len(order_ids)
+        and all(BROKER_ORDER_ID_PATTERN.match(order_id) for order_id in order_ids)
+    )
 
 
 def _share(total: int, part: int, whole: int) -> int:
@@ -538,9 +576,13 @@ def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPla
     Rows of an order with a bad row (`parsed.bad_orders`) are left out whole: importing the good
     orders never journals part of an order (one leg of a spread would be a naked position).
     """
-    fresh = [row for row in parsed.rows if row.key not in book.known_row_keys]
-    skipped = [row for row in fresh if row.order_id in parsed.bad_orders]
-    fresh = [row for row in fresh if row.order_id not in parsed.bad_orders]
+    fresh = list(parsed.rows)
+    if book.known_row_keys:
+        fresh = [row for row in fresh if row.key not in book.known_row_keys]
+    skipped = []
+    if parsed.bad_orders:
+        skipped = [row for row in fresh if row.order_id in parsed.bad_orders]
+        fresh = [row for row in fresh if row.order_id not in parsed.bad_orders]
     planner = _Planner(mode=mode, book=book)
     planner.load_book()
     planner.run(fresh)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from utils.core.prevalidated import updated_copy
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.fields import BROKER_ORDER_ID_PATTERN
 from utils.journal.tastytrade_csv import TastyRow
@@ -33,17 +34,22 @@ def opening_shape(contracts: dict[str, list[TastyRow]], mode: Mode) -> OpeningSh
     """The shape of an order's opening rows grouped by contract; None when a contract is both
     bought and sold (validation names that)."""
     legs = []
-    rows = []
+    cash = fees = Decimal(0)
     for symbol, group in contracts.items():
         action = group[0].action
-        if action is None or any(row.action is not action for row in group):
+        if action is None:
             return None
-        legs.append((symbol, action.value, sum(row.quantity for row in group)))
-        rows.extend(group)
-    first = rows[0]
-    cash = sum((row.value for row in rows), Decimal(0))
-    fees = sum((row.fees for row in rows), Decimal(0))
-    return (Mode(mode).value, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
+        quantity = 0
+        for row in group:
+            if row.action is not action:
+                return None
+            quantity += row.quantity
+            cash += row.value
+            fees += row.fees
+        legs.append((symbol, action.value, quantity))
+    first = next(iter(contracts.values()))[0]
+    mode_text = mode.value if isinstance(mode, Mode) else Mode(mode).value
+    return (mode_text, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
 
 
 @dataclass(frozen=True)
@@ -72,9 +78,8 @@ class ProvenShape:
             or sessions(opened_at) > self.last_session
         ):
             return None
-        trade = self.trade.model_copy(
-            update={"uid": uid, "opened_at": opened_at, "broker_order_ids": (order_id,)}
-        )
+        update = {"uid": uid, "opened_at": opened_at, "broker_order_ids": (order_id,)}
+        trade = updated_copy(self.trade, update)
         if self.flag is None:  # the proof's facts now hold this opening time
             trade.__pydantic_private__["_proved_facts"] = trade._proof_facts()
         return trade

@@ -21,11 +21,11 @@ from typing import Any
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
 from utils.journal.bulk_insert import insert_rows
-from utils.journal.bulk_writes import bulk_ready, insert_records
+from utils.journal.bulk_writes import Record, TradeCopy, bulk_ready, insert_records
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.tastytrade_plan import ImportPlan, PlannedClosing, PlannedOpening
-from utils.journal.trade import NewTrade, Note, net_pnl_usd
+from utils.journal.trade import NewTrade, Note, TradeClose, net_pnl_usd
 from utils.journal.undefined_risk import FlaggedNewTrade
 from utils.journal.writes import (
     INSERT_FILL_SQL,
@@ -43,13 +43,12 @@ _CLOSE = (
 )
 _ORDER = "INSERT INTO trade_orders (trade_id, broker_order_id, role, position) VALUES (?, ?, ?, ?)"
 _EVENT = "INSERT INTO journal_events (trade_id, kind, at, session) VALUES (?, ?, ?, ?)"
+_UIDS_PER_QUERY = 500
 
 
 def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -> None:
     """Write the plan's openings, fills, closings and notes inside the caller's transaction."""
-    ids_by_uid: dict[str, int] = {
-        uid: trade_id for uid, trade_id in conn.execute("SELECT uid, id FROM trades")
-    }
+    ids_by_uid = _journaled_ids(conn, plan)
     opened: dict[str, NewTrade] = {}
     _insert_openings(conn, plan.openings, ids_by_uid, opened, clock)
     sessions = SessionMemo()
@@ -62,13 +61,45 @@ def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -
         insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
 
 
+def _journaled_ids(conn: sqlite3.Connection, plan: ImportPlan) -> dict[str, int]:
+    """The journal's trade id of each trade the plan names (opens, closes, fills, notes) that
+    the journal holds, by uid."""
+    uids = {opening.trade.uid or "" for opening in plan.openings}
+    uids.update(opening.parent_uid for opening in plan.openings if opening.parent_uid)
+    uids.update(fill.trade_uid for fill in plan.fills)
+    uids.update(closing.trade_uid for closing in plan.closings)
+    uids.update(note.trade_uid for note in plan.notes)
+    ids: dict[str, int] = {}
+    named = list(uids)
+    for start in range(0, len(named), _UIDS_PER_QUERY):
+        part = named[start : start + _UIDS_PER_QUERY]
+        marks = ", ".join("?" * len(part))
+        # the SQL is constant text and placeholders: the uids are bound parameters
+        query = f"SELECT uid, id FROM trades WHERE uid IN ({marks})"  # nosec B608
+        ids.update(conn.execute(query, part).fetchall())
+    return ids
+
+
 def _record(opening: PlannedOpening) -> JournalCsvRecord:
     trade = opening.trade
     notes = tuple(Note(at=trade.opened_at, text=text) for text in opening.notes)
     return JournalCsvRecord(line=0, trade=trade, parent_uid=opening.parent_uid, notes=notes)
 
 
-def _bulk_ready(opening: PlannedOpening, record: JournalCsvRecord, known: dict[str, int]) -> bool:
+def _bulk_record(
+    opening: PlannedOpening, templates: dict[int, JournalCsvRecord]
+) -> JournalCsvRecord | TradeCopy:
+    """The opening as the bulk writes take it: a copy of the trade it copies, when it does."""
+    record = _record(opening)
+    if opening.copy_of is None:
+        return record
+    template = templates.get(id(opening.copy_of))
+    if template is None:
+        template = templates[id(opening.copy_of)] = JournalCsvRecord(line=0, trade=opening.copy_of)
+    return TradeCopy(record, template)
+
+
+def _bulk_ready(opening: PlannedOpening, record: Record, known: dict[str, int]) -> bool:
     """The bulk writes store the trade's own flag: the planned one must be that flag."""
     trade = opening.trade
     flagged = isinstance(trade, FlaggedNewTrade)
@@ -87,10 +118,11 @@ def _insert_openings(
     clock: Clock,
 ) -> None:
     """New trades in plan order: runs in bulk, any other one at a time."""
-    run: list[JournalCsvRecord] = []
+    run: list[Record] = []
+    templates: dict[int, JournalCsvRecord] = {}
     for opening in openings:
         uid = opening.trade.uid or ""
-        record = _record(opening)
+        record = _bulk_record(opening, templates)
         if _bulk_ready(opening, record, ids_by_uid):
             run.append(record)
             opened[uid] = opening.trade
@@ -145,6 +177,8 @@ def _close(
     (`close_trade`, which refuses what it refuses)."""
     rows = _Closes()
     closed: set[str] = set()
+    # closings recur (one shape, one exit): fees and P&L by their amounts (values, not spellings)
+    cents_of: dict[tuple, tuple[int, int]] = {}
     for closing in closings:
         trade_id = ids_by_uid[closing.trade_uid]
         new, close = opened.get(closing.trade_uid), closing.close
@@ -158,27 +192,15 @@ def _close(
             close_trade(conn, trade_id, close)
             continue
         closed.add(closing.trade_uid)
-        fees = from_cents(to_cents(new.open_fees_usd)) + close.close_fees_usd
-        computed = net_pnl_usd(
-            multiplier=new.multiplier,
-            quantity=new.quantity,
-            entry_price=Decimal(str(new.entry_price)),
-            entry_effect=new.entry_effect,
-            exit_price=close.exit_price,
-            exit_effect=close.exit_effect,
-            fees_usd=fees,
-        )
+        at, session = stamp_of(close.closed_at), sessions(close.closed_at)
+        amounts = (new.multiplier, new.quantity, new.entry_price, new.entry_effect)
+        amounts += (new.open_fees_usd, close.exit_price, close.exit_effect, close.close_fees_usd)
+        cents = cents_of.get(amounts)
+        if cents is None:
+            cents = cents_of[amounts] = _close_cents(new, close)
         rows.updates.append(
-            (
-                stamp_of(close.closed_at),
-                sessions(close.closed_at),
-                str(close.exit_price),
-                close.exit_effect.value,
-                to_cents(fees),
-                to_cents(computed),
-                close.close_reason.value,
-                trade_id,
-            )
+            (at, session, str(close.exit_price), close.exit_effect.value, *cents)
+            + (close.close_reason.value, trade_id)
         )
         open_orders = list(dict.fromkeys(new.broker_order_ids))
         close_orders = [o for o in dict.fromkeys(close.broker_order_ids) if o not in open_orders]
@@ -186,7 +208,20 @@ def _close(
             (trade_id, order_id, "close", len(open_orders) + position)
             for position, order_id in enumerate(close_orders)
         )
-        rows.events.append(
-            (trade_id, "close", stamp_of(close.closed_at), sessions(close.closed_at))
-        )
+        rows.events.append((trade_id, "close", at, session))
     rows.flush(conn)
+
+
+def _close_cents(new: NewTrade, close: TradeClose) -> tuple[int, int]:
+    """A closed trade's fees and net P&L in cents, as `close_trade` computes them."""
+    fees = from_cents(to_cents(new.open_fees_usd)) + close.close_fees_usd
+    computed = net_pnl_usd(
+        multiplier=new.multiplier,
+        quantity=new.quantity,
+        entry_price=Decimal(str(new.entry_price)),
+        entry_effect=new.entry_effect,
+        exit_price=close.exit_price,
+        exit_effect=close.exit_effect,
+        fees_usd=fees,
+    )
+    return to_cents(fees), to_cents(computed)
