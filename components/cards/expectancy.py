@@ -16,8 +16,8 @@ from components.context import CockpitContext
 from components.formatting import fall, number, percent, r_multiple, ratio, usd
 from utils.judge.evidence import CockpitEvidence
 from utils.judge.curves import extreme_points, histogram_counts
-from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
-from utils.judge.pnl_calendar import WEEKDAYS, calendar_grid
+from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl
+from utils.judge.pnl_calendar import WEEKDAYS, calendar_grid, shown_closes
 
 
 class Ids:
@@ -94,14 +94,9 @@ def stats(evidence: CockpitEvidence) -> dbc.Row:
 
 
 def equity_figure(closed: pd.DataFrame, unit: str) -> dict:
-    """Cumulative P&L after each closed trade, in $ or in R."""
-    curve = equity_curve(closed)
-    if unit == "R":
-        y = np.cumsum(closed["r_multiple"].to_numpy(dtype="float64"))
-        title = "cumulative R"
-    else:
-        y = curve["equity_usd"].to_numpy()
-        title = "equity ($)"
+    """Cumulative P&L after each closed trade (`closed` in close order), in $ or in R."""
+    column, title = ("r_multiple", "cumulative R") if unit == "R" else ("net_pnl_usd", "equity ($)")
+    y = np.cumsum(closed[column].to_numpy(dtype="float64"))
     mode = "lines+markers" if len(y) < SPARSE_TRADES else "lines"
     shown = extreme_points(y)  # a long history is thinned to its extremes
     trace = {
@@ -155,7 +150,7 @@ def distribution_figure(closed: pd.DataFrame, unit: str) -> dict:
 def calendar_figure(closed: pd.DataFrame) -> dict:
     """P&L per New York session on a weeks x weekdays grid spanning the closes (4 to 52 weeks,
     ending with the last close's week)."""
-    grid = calendar_grid(daily_pnl(closed))
+    grid = calendar_grid(daily_pnl(shown_closes(closed)))
     weeks, z = [week.isoformat() for week in grid.weeks], grid.pnl_usd
     text = [["" for _ in weeks] for _ in range(WEEKDAYS)]
     for row, column, session, pnl in grid.cells():

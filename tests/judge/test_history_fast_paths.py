@@ -2,7 +2,7 @@
 gave (tests/support/judging_fast_paths_reference.py, and the heap sweep kept in
 utils.judge.history_sweeps): trade ids written as text, closed rows in close order with only
 some columns, earlier trades closed by each entry, running totals per group, days moved to
-sessions, the P&L calendar's grid, a long evidence list shortened.
+sessions, the P&L calendar's grid (and of the recent closes only), a long evidence list shortened.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from utils.journal.judging_frame import frame_from_trades
 from utils.judge.discipline import _on_sessions
 from utils.judge.history import LastIdsText, closed_by, ids_text, joined_integers
 from utils.judge.history_sweeps import NEVER, _swept, closed_by_entry, cumsum_by_group
-from utils.judge.pnl_calendar import calendar_grid, calendar_weeks
+from utils.judge.metrics import daily_pnl
+from utils.judge.pnl_calendar import calendar_grid, calendar_weeks, shown_closes
+from utils.core.sessions import session_of
 
 EXAMPLES = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 START = utc("2025-12-19T14:30:00Z")  # a Friday before Christmas: weekends and holidays near
@@ -151,6 +153,29 @@ def test_the_calendar_grid_is_the_day_by_day_grid(days):
     for row, column, session, pnl in grid.cells():
         cells[row][column] = (session, pnl)
     assert cells == expected_cells
+
+
+@EXAMPLES
+@given(
+    closes=st.lists(
+        st.tuples(st.integers(0, 3000), st.integers(-(10**6), 10**6)), min_size=1, max_size=40
+    )
+)
+def test_the_calendar_of_the_recent_closes_is_that_of_every_close(closes):
+    """Closes hours apart over up to 13 years, weekends and holidays included."""
+    closed_at = START + pd.to_timedelta(np.cumsum([hours for hours, _ in closes]), unit="h")
+    closed = pd.DataFrame(
+        {
+            "id": np.arange(1, len(closes) + 1),
+            "closed_at": closed_at,
+            "close_session": [session_of(moment) for moment in closed_at],
+            "net_pnl_usd": [cents / 100 for _, cents in closes],
+            "mode": "sim",
+        }
+    )
+    every, recent = calendar_grid(daily_pnl(closed)), calendar_grid(daily_pnl(shown_closes(closed)))
+    assert every.weeks == recent.weeks
+    np.testing.assert_array_equal(every.pnl_usd, recent.pnl_usd)
 
 
 @EXAMPLES
