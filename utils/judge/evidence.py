@@ -113,15 +113,17 @@ def gather_evidence(
     net_liquidating_value_usd: Decimal | None = None,
     ci: CiStatus | None = None,
     judging_frame: pd.DataFrame | None = None,
+    closed: pd.DataFrame | None = None,
 ) -> CockpitEvidence:
     """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers.
 
     `ci` is the CI status and `judging_frame` the journal's judging frame when the caller has
-    just read them (e.g. `Journal.judging_read` on from its previous read); else they are read
-    here (the broker guard's reading reads everything afresh)."""
+    just read them (e.g. `Journal.judging_read` on from its previous read), with `closed` its
+    closed trades (`closed_from_judging`) when it has them; else they are read here (the broker
+    guard's reading reads everything afresh)."""
     frame = stores.journal.judging_frame() if judging_frame is None else judging_frame
     load = stores.journal.trades_by_ids
-    closed = closed_from_judging(frame)
+    closed = closed_from_judging(frame) if closed is None else closed
     alerts = tuple(stores.alerts.alerts())
     working = stores.working_openings()
     discipline = evaluate_discipline(

@@ -19,7 +19,8 @@ So a reading taken at `now0` is exactly the reading at `now1` when
 holds; `EvidenceCache.version(now)` is what that reading depends on, cheap enough for a page to
 ask every tick whether anything it shows changed. A new reading reads the journal's judging
 frame on from the last one's (`Journal.judging_read(previous)`: only the trades changed or
-added since; the same frame as a whole read). The broker guard never uses it: an order reads
+added since; the same frame as a whole read), and its closed trades on from the last ones
+(`closed_after`). The broker guard never uses it: an order reads
 the evidence afresh.
 """
 
@@ -40,6 +41,7 @@ import pandas as pd
 from utils.core.config import Settings
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.journal.judging_read import JudgingRead
+from utils.judge.closed_delta import closed_after
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
 from utils.project.ci_status import CiStatus, ci_status
 
@@ -193,7 +195,8 @@ class EvidenceCache:
         self._ci = ci
         self._lock = threading.Lock()
         self._reading: _Reading | None = None
-        self._judging: tuple[EvidenceSource, JudgingRead] | None = None  # the last one's frame
+        # The last reading's judging read and closed trades (a new reading reads on from them).
+        self._judging: tuple[EvidenceSource, JudgingRead, pd.DataFrame] | None = None
 
     def _reading_at(self, source: EvidenceSource, now: datetime) -> _Reading:
         with self._lock:
@@ -204,8 +207,11 @@ class EvidenceCache:
             self._reading = None  # never two readings of a large journal in memory at once
             settings = source.settings
             with _collector_paused():
-                judging = source.stores.journal.judging_read(self._previous_judging(source))
-                self._judging = (source, judging)
+                previous, previous_closed = self._previous_judging(source)
+                judging = source.stores.journal.judging_read(previous)
+                closed = closed_after(judging.frame, judging.kept, previous_closed)
+                del previous, previous_closed  # (only the new frame stays in memory)
+                self._judging = (source, judging, closed)
                 evidence = gather_evidence(
                     source.stores,
                     settings=settings,
@@ -213,17 +219,22 @@ class EvidenceCache:
                     now=now,
                     ci=ci,
                     judging_frame=judging.frame,
+                    closed=closed,
                 )
                 instants = evidence_instants(evidence, settings.halt_hours)
             fresh_until = to_utc(self._clock()) + MAX_AGE
             self._reading = _Reading(source, evidence, stores, evidence.ci, instants, fresh_until)
             return self._reading
 
-    def _previous_judging(self, source: EvidenceSource) -> JudgingRead | None:
-        """The last reading's judging read when it was of this source (kept no longer: only
-        the new read's frame stays in memory once it is merged)."""
+    def _previous_judging(
+        self, source: EvidenceSource
+    ) -> tuple[JudgingRead | None, pd.DataFrame | None]:
+        """The last reading's judging read and closed trades when it was of this source (kept
+        no longer: only the new read's frame stays in memory once it is merged)."""
         previous, self._judging = self._judging, None
-        return previous[1] if previous is not None and previous[0] == source else None
+        if previous is None or previous[0] != source:
+            return None, None
+        return previous[1], previous[2]
 
     def evidence(self, source: EvidenceSource, now: datetime) -> CockpitEvidence:
         """The evidence at `now`: the shared reading while it still holds, else read anew."""
