@@ -39,6 +39,14 @@ from utils.judge.discipline_rules import (
     check_not_defined_risk,
     halt_windows,
 )
+from utils.judge.entry_figures import (
+    EntryFigures,
+    extended,
+    family_risk_at_entry,
+    kept_rows,
+    last_loss_at_entry,
+    open_at_entry,
+)
 from utils.judge.history_sweeps import NEVER, closed_by_entry, cumsum_by_group, instant_ns
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
@@ -69,6 +77,7 @@ class HistoryInputs:
     risk_capital_usd: Decimal
     now: datetime
     load_trades: TradeLoader
+    read_on: tuple[EntryFigures, int] | None = None  # the reading before's, its frame's rows
 
     @classmethod
     def judging(
@@ -82,10 +91,13 @@ class HistoryInputs:
         working: Sequence[WorkingOpening] = (),
         ladder_level: int = 1,
         risk_capital_usd: Decimal | None = None,
+        read_on: tuple[EntryFigures, int] | None = None,
     ) -> HistoryInputs:
         """What `evaluate_discipline` judges: the trades opened and the alerts raised by `now`,
         the working orders sent by then (oldest first), the risk capital (default: the
-        settings' risk budget). A frame out of order (not by opening time, then id) is refused."""
+        settings' risk budget). A frame out of order (not by opening time, then id) is refused.
+        `read_on`: the entry figures of the reading before and how many first rows of `frame`
+        were its frame (`JudgingRead.kept`), kept for those rows when they can be."""
         moment = to_utc(now)
         opened = frame["opened_at"].dt.as_unit("ns").array.asi8
         step = np.diff(opened)
@@ -111,6 +123,7 @@ class HistoryInputs:
             ),
             now=moment,
             load_trades=load_trades,
+            read_on=read_on,
         )
 
     @cached_property
@@ -155,8 +168,27 @@ class HistoryInputs:
         return np.array([instant_ns(o.submitted_at) for o in self.working], dtype=np.int64)
 
     @cached_property
+    def _kept(self) -> int:
+        """How many first rows keep the entry figures of the reading before (0: none)."""
+        if self.read_on is None:
+            return 0
+        family = self.frame["family"].to_numpy()
+        return kept_rows(*self.read_on, self.opened, self.closed, family)
+
+    def entry_figures(self) -> EntryFigures:
+        """Each trade's figures at its entry (a reading on from this one keeps them)."""
+        return EntryFigures(self.open_before, self.family_risk_before, self.last_loss_before)
+
+    def _extended(self, name: str, figure: Callable[[int], int]) -> np.ndarray:
+        return extended(getattr(self.read_on[0], name), self._kept, len(self.ids), figure)
+
+    @cached_property
     def open_before(self) -> np.ndarray:
         """How many earlier trades are still open at each entry (`open_at_each_entry`)."""
+        if self._kept:
+            return self._extended(
+                "open_before", lambda row: open_at_entry(self.opened, self.closed, row)
+            )
         weights = np.ones(len(self.ids), dtype=np.int64)
         groups = np.zeros(len(self.ids), dtype=np.int64)
         return np.arange(len(self.ids)) - closed_by_entry(self.opened, self.closed, weights, groups)
@@ -167,6 +199,11 @@ class HistoryInputs:
         its entry, other than itself; -1 when none (the REVENGE_ENTRY lookup)."""
         net = self.frame["net_pnl_cents"]
         losing = (net.notna() & (net.fillna(0) < 0)).to_numpy(dtype=bool) & (self.closed != NEVER)
+        if self._kept:
+            return self._extended(
+                "last_loss_before",
+                lambda row: last_loss_at_entry(self.opened, self.closed, self.ids, losing, row),
+            )
         rows = np.flatnonzero(losing)
         rows = rows[np.lexsort((self.ids[rows], self.closed[rows]))]
         if len(rows) == 0:
@@ -180,6 +217,14 @@ class HistoryInputs:
     def family_risk_before(self) -> np.ndarray:
         """The earlier open trades' max loss on each trade's family at its entry, in cents
         (`family_risk_at_each_entry`)."""
+        if self._kept:
+            family = self.frame["family"].to_numpy()
+            return self._extended(
+                "family_risk_before",
+                lambda row: family_risk_at_entry(
+                    self.opened, self.closed, family, self.max_loss, row
+                ),
+            )
         before = cumsum_by_group(self.max_loss, self.families) - self.max_loss
         return before - closed_by_entry(self.opened, self.closed, self.max_loss, self.families)
 
