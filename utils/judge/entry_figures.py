@@ -78,4 +78,5 @@ def last_loss_at_entry(
     rows = np.flatnonzero(earlier)
     if not len(rows):
         return -1
-    return int(rows[np.lexsort((ids[rows], closed[rows]))[-1]])
+    latest = rows[closed[rows] == closed[rows].max()]
+    return int(latest[np.argmax(ids[latest])])
