@@ -39,14 +39,7 @@ from utils.judge.discipline_rules import (
     check_not_defined_risk,
     halt_windows,
 )
-from utils.judge.entry_figures import (
-    EntryFigures,
-    extended,
-    family_risk_at_entry,
-    kept_rows,
-    last_loss_at_entry,
-    open_at_entry,
-)
+from utils.judge.entry_figures import EntryFigures, losing_closes, read_on
 from utils.judge.history_sweeps import NEVER, closed_by_entry, cumsum_by_group, instant_ns
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
@@ -168,27 +161,21 @@ class HistoryInputs:
         return np.array([instant_ns(o.submitted_at) for o in self.working], dtype=np.int64)
 
     @cached_property
-    def _kept(self) -> int:
-        """How many first rows keep the entry figures of the reading before (0: none)."""
+    def _kept(self) -> EntryFigures | None:
+        """The figures at each entry, kept from the reading before (None: swept whole)."""
         if self.read_on is None:
-            return 0
-        family = self.frame["family"].to_numpy()
-        return kept_rows(*self.read_on, self.opened, self.closed, family)
+            return None
+        return read_on(self.read_on, self.frame, self.opened, self.closed, self.max_loss)
 
     def entry_figures(self) -> EntryFigures:
         """Each trade's figures at its entry (a reading on from this one keeps them)."""
         return EntryFigures(self.open_before, self.family_risk_before, self.last_loss_before)
 
-    def _extended(self, name: str, figure: Callable[[int], int]) -> np.ndarray:
-        return extended(getattr(self.read_on[0], name), self._kept, len(self.ids), figure)
-
     @cached_property
     def open_before(self) -> np.ndarray:
         """How many earlier trades are still open at each entry (`open_at_each_entry`)."""
-        if self._kept:
-            return self._extended(
-                "open_before", lambda row: open_at_entry(self.opened, self.closed, row)
-            )
+        if self._kept is not None:
+            return self._kept.open_before
         weights = np.ones(len(self.ids), dtype=np.int64)
         groups = np.zeros(len(self.ids), dtype=np.int64)
         return np.arange(len(self.ids)) - closed_by_entry(self.opened, self.closed, weights, groups)
@@ -197,14 +184,9 @@ class HistoryInputs:
     def last_loss_before(self) -> np.ndarray:
         """For each trade, the row of the latest losing close (by close, then id) at or before
         its entry, other than itself; -1 when none (the REVENGE_ENTRY lookup)."""
-        net = self.frame["net_pnl_cents"]
-        losing = (net.notna() & (net.fillna(0) < 0)).to_numpy(dtype=bool) & (self.closed != NEVER)
-        if self._kept:
-            return self._extended(
-                "last_loss_before",
-                lambda row: last_loss_at_entry(self.opened, self.closed, self.ids, losing, row),
-            )
-        rows = np.flatnonzero(losing)
+        if self._kept is not None:
+            return self._kept.last_loss_before
+        rows = np.flatnonzero(losing_closes(self.frame, self.closed))
         rows = rows[np.lexsort((self.ids[rows], self.closed[rows]))]
         if len(rows) == 0:
             return np.full(len(self.ids), -1, dtype=np.int64)
@@ -217,14 +199,8 @@ class HistoryInputs:
     def family_risk_before(self) -> np.ndarray:
         """The earlier open trades' max loss on each trade's family at its entry, in cents
         (`family_risk_at_each_entry`)."""
-        if self._kept:
-            family = self.frame["family"].to_numpy()
-            return self._extended(
-                "family_risk_before",
-                lambda row: family_risk_at_entry(
-                    self.opened, self.closed, family, self.max_loss, row
-                ),
-            )
+        if self._kept is not None:
+            return self._kept.family_risk_before
         before = cumsum_by_group(self.max_loss, self.families) - self.max_loss
         return before - closed_by_entry(self.opened, self.closed, self.max_loss, self.families)
 

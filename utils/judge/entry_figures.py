@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from utils.judge.history_sweeps import NEVER
 
 MAX_NEW_TRADES = 16  # more new trades than this: the whole sweep instead
 
@@ -26,6 +29,45 @@ class EntryFigures:
     open_before: np.ndarray
     family_risk_before: np.ndarray
     last_loss_before: np.ndarray
+
+
+def losing_closes(frame: pd.DataFrame, closed: np.ndarray) -> np.ndarray:
+    """Which trades closed at a loss (`closed`: their closes in int64 ns, NEVER when open)."""
+    net = frame["net_pnl_cents"]
+    return (net.notna() & (net.fillna(0) < 0)).to_numpy(dtype=bool) & (closed != NEVER)
+
+
+def read_on(
+    before: tuple[EntryFigures, int],
+    frame: pd.DataFrame,
+    opened: np.ndarray,
+    closed: np.ndarray,
+    max_loss: np.ndarray,
+) -> EntryFigures | None:
+    """Every row's figures of `frame` (entries, closes in int64 ns and max losses in cents as
+    given), those of the reading before kept for its first rows: `before` is its figures and
+    how many first rows of `frame` were its frame. None when they cannot be kept."""
+    families = frame["family"].to_numpy()
+    rows = kept_rows(*before, opened, closed, families)
+    if not rows:
+        return None
+    figures, count = before[0], len(opened)
+    ids, losing = frame["id"].to_numpy(dtype=np.int64), losing_closes(frame, closed)
+    return EntryFigures(
+        extended(figures.open_before, rows, count, lambda row: open_at_entry(opened, closed, row)),
+        extended(
+            figures.family_risk_before,
+            rows,
+            count,
+            lambda row: family_risk_at_entry(opened, closed, families, max_loss, row),
+        ),
+        extended(
+            figures.last_loss_before,
+            rows,
+            count,
+            lambda row: last_loss_at_entry(opened, closed, ids, losing, row),
+        ),
+    )
 
 
 def kept_rows(
