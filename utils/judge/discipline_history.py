@@ -40,7 +40,13 @@ from utils.judge.discipline_rules import (
     halt_windows,
 )
 from utils.judge.entry_figures import EntryFigures, losing_closes, read_on
-from utils.judge.history_sweeps import NEVER, closed_by_entry, cumsum_by_group, instant_ns
+from utils.judge.history_sweeps import (
+    NEVER,
+    by_time_then,
+    closed_by_entry,
+    cumsum_by_group,
+    instant_ns,
+)
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
 from utils.records.alerts import Alert, HaltWindow
@@ -343,7 +349,7 @@ def breach_rows(data: HistoryInputs) -> BreachRows:
     trade_ids = np.concatenate(found.trade_ids)
     alert_ids = np.concatenate(found.alert_ids)
     at = np.concatenate(found.at)
-    order = np.lexsort((alert_ids, trade_ids, rules, at))
+    order = by_time_then(at, rules, trade_ids, alert_ids)
     return BreachRows(
         rules=rules[order],
         trade_ids=trade_ids[order],
