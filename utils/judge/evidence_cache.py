@@ -219,17 +219,13 @@ class EvidenceCache:
             self._reading = None  # never two readings of a large journal in memory at once
             settings = source.settings
             with _collector_paused():
-                previous = self._previous_judging(source)
-                judging = source.stores.journal.judging_read(
-                    None if previous is None else previous.judging
-                )
-                closed = closed_after(
-                    judging.frame, judging.kept, None if previous is None else previous.closed
-                )
-                read_on = None
-                if previous is not None and previous.figures is not None:
-                    read_on = (previous.figures, judging.kept)
-                del previous  # (only the new frame stays in memory)
+                # What the last reading left, each let go once read on from (two frames, or
+                # two sets of closed trades, are in memory only while one is built).
+                previous, closed, figures = self._previous_judging(source)
+                judging = source.stores.journal.judging_read(previous)
+                del previous
+                closed = closed_after(judging.frame, judging.kept, closed)
+                read_on = None if figures is None else (figures, judging.kept)
                 evidence = gather_evidence(
                     source.stores,
                     settings=settings,
@@ -248,11 +244,15 @@ class EvidenceCache:
             self._reading = _Reading(source, evidence, stores, evidence.ci, instants, fresh_until)
             return self._reading
 
-    def _previous_judging(self, source: EvidenceSource) -> _ReadOn | None:
-        """What the last reading left when it was of this source (kept no longer: only the new
-        read's frame stays in memory once it is merged)."""
+    def _previous_judging(
+        self, source: EvidenceSource
+    ) -> tuple[JudgingRead | None, pd.DataFrame | None, EntryFigures | None]:
+        """What the last reading left when it was of this source: its judging read, closed
+        trades and entry figures (kept no longer: only the new ones stay in memory)."""
         previous, self._judging = self._judging, None
-        return previous if previous is not None and previous.source == source else None
+        if previous is None or previous.source != source:
+            return None, None, None
+        return previous.judging, previous.closed, previous.figures
 
     def evidence(self, source: EvidenceSource, now: datetime) -> CockpitEvidence:
         """The evidence at `now`: the shared reading while it still holds, else read anew."""
