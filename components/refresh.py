@@ -7,15 +7,12 @@ expiring, a CI record written by `make test`, a new session); the cards re-rende
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import weakref
 from collections.abc import Callable
 
-import plotly.graph_objects as go
-import plotly.io as pio
-from dash import Dash, Input, Output, State, dcc, no_update
+from dash import Dash, Input, Output, State, no_update
 
 from components.card import failure
 from components.cards import broker, discipline, expectancy, graduation
@@ -41,26 +38,8 @@ class RenderedCards:
         with self._lock:
             key = self._key
             if key is None or key[0]() is not evidence or key[1] != unit:
-                cards = render()
-                for card in cards:
-                    _charts_as_json(card)
-                self._cards, self._key = cards, (weakref.ref(evidence), unit)
+                self._cards, self._key = render(), (weakref.ref(evidence), unit)
             return self._cards
-
-
-def _charts_as_json(component: object) -> None:
-    """Give every chart in a card its figure as plain JSON data, converted once, so each
-    response sends it without converting the figure again."""
-    if isinstance(component, dcc.Graph) and isinstance(component.figure, go.Figure):
-        component.figure = json.loads(pio.to_json(component.figure))
-        return
-    children = component if isinstance(component, (list, tuple)) else None
-    if children is None:
-        children = getattr(component, "children", None)
-        children = children if isinstance(children, (list, tuple)) else [children]
-    for child in children:
-        if child is not None and not isinstance(child, (str, int, float)):
-            _charts_as_json(child)
 
 
 def register(app: Dash, ctx: CockpitContext) -> None:

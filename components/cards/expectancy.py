@@ -8,16 +8,16 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.card import cockpit_card
+from components.charts import named_colorscale, plain_figure
 from components.context import CockpitContext
 from components.formatting import fall, number, percent, r_multiple, ratio, usd
 from utils.judge.evidence import CockpitEvidence
 from utils.judge.curves import extreme_points, histogram_counts
-from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl, equity_curve
-from utils.judge.pnl_calendar import WEEKDAYS, calendar_grid
+from utils.judge.metrics import METRIC_DEFINITIONS, daily_pnl
+from utils.judge.pnl_calendar import WEEKDAYS, calendar_grid, shown_closes
 
 
 class Ids:
@@ -40,6 +40,7 @@ class Ids:
 CALENDAR_WEEK_LABELS = 12
 SPARSE_TRADES = 5  # below this many closed trades the charts say why they look empty
 CHART_CONFIG = {"displayModeBar": False}
+CHART_MARGIN = {"l": 45, "r": 10, "t": 30, "b": 35}
 
 
 def _stat(label: str, value: str, definition_key: str, stat_id: str) -> dbc.Col:
@@ -92,80 +93,99 @@ def stats(evidence: CockpitEvidence) -> dbc.Row:
     )
 
 
-def equity_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
-    """Cumulative P&L after each closed trade, in $ or in R."""
-    curve = equity_curve(closed)
-    if unit == "R":
-        y = np.cumsum(closed["r_multiple"].to_numpy(dtype="float64"))
-        title = "cumulative R"
-    else:
-        y = curve["equity_usd"].to_numpy()
-        title = "equity ($)"
+def equity_figure(closed: pd.DataFrame, unit: str) -> dict:
+    """Cumulative P&L after each closed trade (`closed` in close order), in $ or in R."""
+    column, title = ("r_multiple", "cumulative R") if unit == "R" else ("net_pnl_usd", "equity ($)")
+    y = np.cumsum(closed[column].to_numpy(dtype="float64"))
     mode = "lines+markers" if len(y) < SPARSE_TRADES else "lines"
     shown = extreme_points(y)  # a long history is thinned to its extremes
-    figure = go.Figure(go.Scatter(x=shown + 1, y=y[shown], mode=mode, line_shape="hv", name=title))
-    figure.add_hline(y=0, line_color="grey", line_width=1)
-    figure.update_layout(
-        title=dict(text="Equity curve", font_size=13),
-        xaxis_title="closed trade #",
-        yaxis_title=title,
-        height=220,
-        margin=dict(l=45, r=10, t=30, b=35),
+    trace = {
+        "type": "scatter",
+        "x": shown + 1,
+        "y": y[shown],
+        "mode": mode,
+        "line": {"shape": "hv"},
+        "name": title,
+    }
+    zero = {  # a horizontal line at 0 across the plot
+        "type": "line",
+        "line": {"color": "grey", "width": 1},
+        "x0": 0,
+        "x1": 1,
+        "xref": "x domain",
+        "y0": 0,
+        "y1": 0,
+        "yref": "y",
+    }
+    return plain_figure(
+        [trace],
+        {
+            "shapes": [zero],
+            "title": {"text": "Equity curve", "font": {"size": 13}},
+            "xaxis": {"title": {"text": "closed trade #"}},
+            "yaxis": {"title": {"text": title}},
+            "height": 220,
+            "margin": CHART_MARGIN,
+        },
     )
-    return figure
 
 
-def distribution_figure(closed: pd.DataFrame, unit: str) -> go.Figure:
+def distribution_figure(closed: pd.DataFrame, unit: str) -> dict:
     """Histogram of R multiples (or of $ P&L), counted on the server."""
     column, label = ("r_multiple", "R multiple") if unit == "R" else ("net_pnl_usd", "P&L ($)")
     centers, counts, width = histogram_counts(closed[column].to_numpy(dtype="float64"), bins=30)
-    figure = go.Figure(go.Bar(x=centers, y=counts, width=width, name=label))
-    figure.update_layout(
-        title=dict(text=f"{label} distribution", font_size=13),
-        xaxis_title=label,
-        yaxis_title="trades",
-        height=220,
-        margin=dict(l=45, r=10, t=30, b=35),
-        bargap=0.05,
+    return plain_figure(
+        [{"type": "bar", "x": centers, "y": counts, "width": width, "name": label}],
+        {
+            "title": {"text": f"{label} distribution", "font": {"size": 13}},
+            "xaxis": {"title": {"text": label}},
+            "yaxis": {"title": {"text": "trades"}},
+            "height": 220,
+            "margin": CHART_MARGIN,
+            "bargap": 0.05,
+        },
     )
-    return figure
 
 
-def calendar_figure(closed: pd.DataFrame) -> go.Figure:
+def calendar_figure(closed: pd.DataFrame) -> dict:
     """P&L per New York session on a weeks x weekdays grid spanning the closes (4 to 52 weeks,
     ending with the last close's week)."""
-    grid = calendar_grid(daily_pnl(closed))
-    weeks, z = list(grid.weeks), grid.pnl_usd
-    count = len(weeks)
+    grid = calendar_grid(daily_pnl(shown_closes(closed)))
+    weeks, z = [week.isoformat() for week in grid.weeks], grid.pnl_usd
     text = [["" for _ in weeks] for _ in range(WEEKDAYS)]
     for row, column, session, pnl in grid.cells():
         text[row][column] = f"{session}: {usd(pnl)}"
     limit = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
-    figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=weeks,
-            y=["Mon", "Tue", "Wed", "Thu", "Fri"],
-            text=text,
-            hoverinfo="text",
-            colorscale="RdYlGn",
-            zmid=0,
-            zmin=-limit,
-            zmax=limit,
-            xgap=2,
-            ygap=2,
-            colorbar=dict(title="$", thickness=10),
-        )
+    heatmap = {
+        "type": "heatmap",
+        "z": z,
+        "x": weeks,
+        "y": ["Mon", "Tue", "Wed", "Thu", "Fri"],
+        "text": text,
+        "hoverinfo": "text",
+        "colorscale": named_colorscale("RdYlGn"),
+        "zmid": 0,
+        "zmin": -limit,
+        "zmax": limit,
+        "xgap": 2,
+        "ygap": 2,
+        "colorbar": {"title": {"text": "$"}, "thickness": 10},
+    }
+    step = -(-len(weeks) // CALENDAR_WEEK_LABELS)  # at most 12 labels, from the first
+    labelled = grid.weeks[::step]
+    return plain_figure(
+        [heatmap],
+        {
+            "title": {"text": "P&L calendar (New York sessions)", "font": {"size": 13}},
+            "height": 200,
+            "margin": {**CHART_MARGIN, "b": 30},
+            "yaxis": {"autorange": "reversed"},
+            "xaxis": {
+                "tickvals": weeks[::step],
+                "ticktext": [f"{w:%b} {w.day}" for w in labelled],
+            },
+        },
     )
-    figure.update_layout(
-        title=dict(text="P&L calendar (New York sessions)", font_size=13),
-        height=200,
-        margin=dict(l=45, r=10, t=30, b=30),
-        yaxis_autorange="reversed",
-    )
-    labelled = weeks[:: -(-count // CALENDAR_WEEK_LABELS)]  # at most 12 labels, from the first
-    figure.update_xaxes(tickvals=labelled, ticktext=[f"{w:%b} {w.day}" for w in labelled])
-    return figure
 
 
 def sparse_note(closed_count: int) -> html.P | None:

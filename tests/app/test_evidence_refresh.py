@@ -4,16 +4,15 @@ from the one reading the export reuses."""
 from __future__ import annotations
 
 import gc
-import json
 import weakref
 
 import numpy as np
 import pandas as pd
-import plotly.io as pio
 from dash import dcc, no_update
 
 from app_dash import create_app
 from components.cards import expectancy, graduation
+from tests.support.chart_reference import as_sent, decoded, reference_equity_figure
 from tests.support.journal_factory import START, new_trade
 from utils.judge import evidence_cache
 from utils.judge.curves import MAX_CURVE_POINTS
@@ -77,12 +76,13 @@ def test_long_histories_send_bounded_charts():
         }
     )
     for unit in ("USD", "R"):
-        curve = expectancy.equity_figure(closed, unit).data[0]
-        assert len(curve.x) <= MAX_CURVE_POINTS and curve.x[-1] == count
+        curve = expectancy.equity_figure(closed, unit)["data"][0]
+        x, y = decoded(curve["x"]), decoded(curve["y"])
+        assert len(x) <= MAX_CURVE_POINTS and x[-1] == count
         full = np.cumsum(closed["net_pnl_usd" if unit == "USD" else "r_multiple"])
-        assert max(curve.y) == full.max() and min(curve.y) == full.min()
-        bars = expectancy.distribution_figure(closed, unit).data[0]
-        assert len(bars.x) == 30 and sum(bars.y) == count
+        assert max(y) == full.max() and min(y) == full.min()
+        bars = expectancy.distribution_figure(closed, unit)["data"][0]
+        assert len(decoded(bars["x"])) == 30 and sum(decoded(bars["y"]).tolist()) == count
 
 
 def test_a_long_evidence_list_is_shown_by_its_ends_and_count():
@@ -126,9 +126,9 @@ def graphs_in(component) -> list:
     return [] if children is component or children is None else graphs_in(children)
 
 
-def test_the_charts_leave_as_json_data_converted_once(seeded_ctx):
+def test_the_charts_leave_as_json_data(seeded_ctx):
     refresh = _callback(create_app(seeded_ctx), "refresh_judging_cards")
     figures = [graph.figure for graph in graphs_in(refresh(0, None, "USD")[2])]
-    assert len(figures) == 3 and all(isinstance(f, dict) for f in figures)
-    equity = expectancy.equity_figure(seeded_ctx.evidence().closed, "USD")
-    assert figures[0] == json.loads(pio.to_json(equity)), "the same chart the card draws"
+    assert len(figures) == 3 and all(as_sent(f) == f for f in figures), "nothing left to convert"
+    closed = seeded_ctx.evidence().closed
+    assert figures[0] == as_sent(reference_equity_figure(closed, "USD")), "the chart it drew"

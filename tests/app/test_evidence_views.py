@@ -76,7 +76,7 @@ def test_expectancy_draws_three_charts_in_dollars_or_r(seeded_evidence):
         body = expectancy.render(seeded_evidence, unit)
         graphs = all_graphs(body)
         assert len(graphs) == 3
-        assert graphs[0].figure.layout.yaxis.title.text == axis
+        assert graphs[0].figure["layout"]["yaxis"]["title"]["text"] == axis
 
 
 def all_graphs(component) -> list:
@@ -101,13 +101,13 @@ def test_expectancy_on_an_empty_journal_says_how_to_start(empty_ctx):
 
 def test_the_calendar_spans_the_seeded_weeks_not_six_months(seeded_evidence):
     figure = expectancy.calendar_figure(seeded_evidence.closed)
-    weeks = list(figure.data[0].x)
+    weeks = figure["data"][0]["x"]
     sessions = sorted(seeded_evidence.closed["close_session"])
     # 30 daily closes from Monday 2025-01-06; weekend closes count on the next NYSE session.
     assert (str(sessions[0]), str(sessions[-1])) == ("2025-01-06", "2025-02-19")
     assert [str(week) for week in (weeks[0], weeks[-1])] == ["2025-01-06", "2025-02-17"]
     assert len(weeks) == 7, "the weeks of the closes, not 26"
-    assert list(figure.layout.xaxis.ticktext)[:2] == ["Jan 6", "Jan 13"]
+    assert figure["layout"]["xaxis"]["ticktext"][:2] == ["Jan 6", "Jan 13"]
 
 
 def test_a_short_journal_gets_at_least_four_calendar_weeks(tmp_path):
@@ -116,7 +116,7 @@ def test_a_short_journal_gets_at_least_four_calendar_weeks(tmp_path):
     journal_trades(journal, [120])
     frame = closed_trades(journal.trades_frame())
     journal.close()
-    weeks = list(expectancy.calendar_figure(frame).data[0].x)
+    weeks = expectancy.calendar_figure(frame)["data"][0]["x"]
     assert len(weeks) == 4 and str(weeks[-1]) == "2025-01-06"
 
 

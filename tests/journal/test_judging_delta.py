@@ -40,6 +40,13 @@ def assert_read_is_the_whole_read(journal: Journal, frame: pd.DataFrame) -> None
     pd.testing.assert_frame_equal(frame, frame_from_trades(journal.list_trades()))
 
 
+def assert_kept_rows_are_the_previous_frame(read, previous) -> None:
+    """The rows a read since says it kept are the previous read's whole frame, unchanged."""
+    if read.kept:
+        assert read.kept == len(previous.frame)
+        pd.testing.assert_frame_equal(read.frame.iloc[: read.kept], previous.frame)
+
+
 @dataclass(frozen=True)
 class Write:
     """One write to the journal, by the reading connection or by another one."""
@@ -136,15 +143,17 @@ def test_any_writes_read_since_equal_the_whole_read(writes):
             read = journal.judging_read()
             for write in writes:
                 if write.kind == "read":
-                    read = journal.judging_read(read)
+                    previous, read = read, journal.judging_read(read)
                     assert_read_is_the_whole_read(journal, read.frame)
+                    assert_kept_rows_are_the_previous_frame(read, previous)
                 else:
                     try:
                         _write(other if write.by_other else journal, write, Path(folder))
                     except JournalError:
                         pass  # refused whole: nothing was written
-            read = journal.judging_read(read)
+            previous, read = read, journal.judging_read(read)
             assert_read_is_the_whole_read(journal, read.frame)
+            assert_kept_rows_are_the_previous_frame(read, previous)
 
 
 def test_nothing_changed_in_the_trades_gives_the_same_frame(tmp_path):
@@ -152,7 +161,8 @@ def test_nothing_changed_in_the_trades_gives_the_same_frame(tmp_path):
     with Journal.open(tmp_path) as journal:
         first = journal.judging_read()
         journal.add_tag(3, "earnings")  # a tag is not in the judging frame
-        assert journal.judging_read(first).frame is first.frame
+        again = journal.judging_read(first)
+        assert again.frame is first.frame and again.kept == len(first.frame)
 
 
 def test_a_read_after_one_new_trade_reads_only_that_trade(tmp_path, monkeypatch):
@@ -272,6 +282,7 @@ def test_trades_opened_before_the_last_one_are_merged_in_order(tmp_path):
         since = journal.judging_read(first)
         assert_read_is_the_whole_read(journal, since.frame)
     assert since.frame["id"].tolist() == [5, 1, 6, 2, 3, 4, 7, 8]
+    assert since.kept == 0, "rows merged in between: no head of the frame is kept"
 
 
 @pytest.mark.parametrize("days", [(6,), (5, 7), (5, 5)])  # after; at the last instant (later ids)
@@ -285,6 +296,7 @@ def test_new_trades_opened_after_every_other_are_appended_in_order(tmp_path, day
         since = journal.judging_read(first)
         assert_read_is_the_whole_read(journal, since.frame)
     assert since.frame["id"].tolist() == list(range(1, 4 + len(days)))
+    assert since.kept == 3 and first.kept == 0, "the first frame is kept whole, read rows after it"
 
 
 def test_a_journal_from_before_the_change_log_reads_on_after_its_migration(tmp_path):

@@ -2,7 +2,8 @@
 gave (tests/support/judging_fast_paths_reference.py, and the heap sweep kept in
 utils.judge.history_sweeps): trade ids written as text, closed rows in close order with only
 some columns, earlier trades closed by each entry, running totals per group, days moved to
-sessions, the P&L calendar's grid, a long evidence list shortened.
+sessions, the P&L calendar's grid (and of the recent closes only), the breaches' order, a long
+evidence list shortened.
 """
 
 from __future__ import annotations
@@ -25,8 +26,16 @@ from tests.support.judging_fast_paths_reference import (
 from utils.journal.judging_frame import frame_from_trades
 from utils.judge.discipline import _on_sessions
 from utils.judge.history import LastIdsText, closed_by, ids_text, joined_integers
-from utils.judge.history_sweeps import NEVER, _swept, closed_by_entry, cumsum_by_group
-from utils.judge.pnl_calendar import calendar_grid, calendar_weeks
+from utils.judge.history_sweeps import (
+    NEVER,
+    _swept,
+    by_time_then,
+    closed_by_entry,
+    cumsum_by_group,
+)
+from utils.judge.metrics import daily_pnl
+from utils.judge.pnl_calendar import calendar_grid, calendar_weeks, shown_closes
+from utils.core.sessions import session_of
 
 EXAMPLES = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 START = utc("2025-12-19T14:30:00Z")  # a Friday before Christmas: weekends and holidays near
@@ -155,6 +164,29 @@ def test_the_calendar_grid_is_the_day_by_day_grid(days):
 
 @EXAMPLES
 @given(
+    closes=st.lists(
+        st.tuples(st.integers(0, 3000), st.integers(-(10**6), 10**6)), min_size=1, max_size=40
+    )
+)
+def test_the_calendar_of_the_recent_closes_is_that_of_every_close(closes):
+    """Closes hours apart over up to 13 years, weekends and holidays included."""
+    closed_at = START + pd.to_timedelta(np.cumsum([hours for hours, _ in closes]), unit="h")
+    closed = pd.DataFrame(
+        {
+            "id": np.arange(1, len(closes) + 1),
+            "closed_at": closed_at,
+            "close_session": [session_of(moment) for moment in closed_at],
+            "net_pnl_usd": [cents / 100 for _, cents in closes],
+            "mode": "sim",
+        }
+    )
+    every, recent = calendar_grid(daily_pnl(closed)), calendar_grid(daily_pnl(shown_closes(closed)))
+    assert every.weeks == recent.weeks
+    np.testing.assert_array_equal(every.pnl_usd, recent.pnl_usd)
+
+
+@EXAMPLES
+@given(
     readings=st.lists(
         st.tuples(st.integers(0, 3), st.lists(st.integers(0, 10**6), max_size=8)), max_size=8
     )
@@ -165,3 +197,21 @@ def test_ids_written_after_a_known_head_read_as_written_whole(readings):
         ids = ids[: len(ids) - kept] + added if kept else ids + added
         array = np.array(ids, dtype=np.int64)
         assert last.text(array) == ", ".join(map(str, ids))
+
+
+@EXAMPLES
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.integers(0, 14),
+            st.one_of(st.integers(0, 5), st.integers(0, 2**40 + 1)),
+            st.one_of(st.integers(0, 3), st.integers(-1, 2**17 + 1)),
+        ),
+        max_size=40,
+    )
+)
+def test_the_breaches_are_ordered_as_a_sort_by_all_four_keys(rows):
+    at, rules, trades, alerts = np.array(rows, dtype=np.int64).reshape(-1, 4).T
+    expected = np.lexsort((alerts, trades, rules, at))
+    np.testing.assert_array_equal(by_time_then(at, rules, trades, alerts), expected)

@@ -17,6 +17,7 @@ log), or any error. Nothing changed in the frame's tables: the previous read is 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ def _read_since(conn: sqlite3.Connection, previous: JudgingRead) -> JudgingRead 
     with judging_read.snapshot(conn):
         now = judging_read.read_stamp(conn, then.journal)
         if now == then:
-            return previous
+            return replace(previous, kept=len(previous.frame))
         (logged,) = conn.execute(LOGGED_SQL, params).fetchone()
         if now.changes < then.changes or logged != now.changes - then.changes:
             return None  # the log went back or lost an entry
@@ -73,10 +74,10 @@ def _read_since(conn: sqlite3.Connection, previous: JudgingRead) -> JudgingRead 
             {**params, "no_stamp": judging_read.NO_STAMP},
         ).fetchone()
     rows = judging_read.frame_of_chunks([] if chunk is None else [chunk], named, declared)
-    frame = _merged(previous.frame, judging_read.integers(ids), rows)
+    frame, kept = _merged(previous.frame, judging_read.integers(ids), rows)
     if not _accounts_for(frame, now):
         return None  # a trade was written behind the log
-    return JudgingRead(frame, now)
+    return JudgingRead(frame, now, kept)
 
 
 def _accounts_for(frame: pd.DataFrame, stamp: JudgingStamp) -> bool:
@@ -92,17 +93,21 @@ def _instants(column: pd.Series) -> np.ndarray:
     return pd.DatetimeIndex(column).asi8
 
 
-def _merged(frame: pd.DataFrame, touched: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
+def _merged(
+    frame: pd.DataFrame, touched: np.ndarray, rows: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
     """The frame without the touched trades' rows, with `rows` (their rows now, in frame order)
-    put in their places by (opened_at, id)."""
+    put in their places by (opened_at, id); and how many leading rows are `frame` unchanged
+    (all of it when `rows` come after it, else 0)."""
     ids = frame["id"].to_numpy()
     kept = np.flatnonzero(~np.isin(ids, touched))
     if not len(kept):
-        return rows
+        return rows, 0
     kept_opened, kept_ids = _instants(frame["opened_at"])[kept], ids[kept]
     opened, new_ids = _instants(rows["opened_at"]), rows["id"].to_numpy()
     if len(kept) == len(ids) and (opened[0], new_ids[0]) > (kept_opened[-1], kept_ids[-1]):
-        return _appended(frame, rows)  # new trades opened after every other (the usual case)
+        # New trades opened after every other (the usual case).
+        return _appended(frame, rows), len(frame)
     places = np.searchsorted(kept_opened, opened, side="left")
     ends = np.searchsorted(kept_opened, opened, side="right")
     for row in np.flatnonzero(ends > places):  # opened at the same instant as kept ones: by id
@@ -117,7 +122,7 @@ def _merged(frame: pd.DataFrame, touched: np.ndarray, rows: pd.DataFrame) -> pd.
         values = column.array.take(taken)
         values[inserted] = rows[name].array
         columns[name] = pd.Series(values, dtype=column.dtype, copy=False)
-    return pd.DataFrame(columns, copy=False)
+    return pd.DataFrame(columns, copy=False), 0
 
 
 def _appended(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:

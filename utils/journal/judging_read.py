@@ -114,10 +114,12 @@ class JudgingStamp:
 @dataclass(frozen=True)
 class JudgingRead:
     """The judging frame and where the read stood (`utils.journal.judging_delta` reads on from
-    it)."""
+    it). `kept`: how many leading rows are the whole frame of the read it was read on from,
+    unchanged (new trades only, opened after every other); 0 when read whole or merged."""
 
     frame: pd.DataFrame
     stamp: JudgingStamp
+    kept: int = 0
 
 
 def read_stamp(conn: sqlite3.Connection, journal: str) -> JudgingStamp:

@@ -188,10 +188,10 @@ def last_winners(data: CoachInput) -> list[Trade]:
     """The last `WINNERS_LOOKED_AT` closed winners with a known max profit, as models (only
     the tail of the winners is loaded)."""
     rows = data.closed_rows
-    ids = tuple(rows["id"].to_numpy(dtype="int64")[_pnl_cents(rows) > 0].tolist())
+    ids = rows["id"].to_numpy(dtype="int64")[_pnl_cents(rows) > 0]
     wanted = WINNERS_LOOKED_AT
     while True:
-        winners = [t for t in data.trades(ids[-wanted:]) if t.max_profit_usd]
+        winners = [t for t in data.trades(ids[-wanted:].tolist()) if t.max_profit_usd]
         if len(winners) >= WINNERS_LOOKED_AT or wanted >= len(ids):
             return winners[-WINNERS_LOOKED_AT:]
         wanted *= 2
@@ -243,20 +243,21 @@ def coach_winners_closed_early(data: CoachInput) -> CoachAdvice | None:
 def coach_losses_after_losses(data: CoachInput) -> CoachAdvice | None:
     """Losses that came soon after a previous losing close (a tilt pattern)."""
     minutes = data.settings.revenge_guard_minutes
-    guard = pd.Timedelta(RevengeGuard(minutes).window)
+    guard = pd.Timedelta(RevengeGuard(minutes).window).value  # in ns, as the instants below
     rows = data.closed_rows
-    losses = rows[_pnl_cents(rows) < 0]
-    recent = losses.tail(LOSSES_LOOKED_AT)
+    losses = np.flatnonzero(_pnl_cents(rows) < 0)  # rows, in close order as `closed_rows` are
+    recent = losses[-LOSSES_LOOKED_AT:]
     # A prior losing close counts when the revenge guard would have refused the entry:
     # 0 <= entry - close < guard, i.e. close in (entry - guard, entry]; the loss itself counts
     # when it closed in that span (a zero-length trade), so it is taken off.
-    closes = losses["closed_at"]  # in close order, as `closed_rows` are
-    entries, own = recent["opened_at"], recent["closed_at"]
-    priors = closes.searchsorted(entries, side="right") - closes.searchsorted(
-        entries - guard, side="right"
+    closed_at = rows["closed_at"].to_numpy(dtype="datetime64[ns]").view("int64")
+    closes, own = closed_at[losses], closed_at[recent]
+    entries = rows["opened_at"].to_numpy(dtype="datetime64[ns]").view("int64")[recent]
+    priors = np.searchsorted(closes, entries, side="right") - np.searchsorted(
+        closes, entries - guard, side="right"
     )
-    itself = ((own > entries - guard) & (own <= entries)).to_numpy(dtype=int)
-    quick = ids_of(recent[(priors - itself) > 0])
+    itself = ((own > entries - guard) & (own <= entries)).astype(int)
+    quick = tuple(rows["id"].to_numpy(dtype="int64")[recent[(priors - itself) > 0]].tolist())
     if len(quick) < MIN_QUICK_LOSSES:
         return None
     note = CoachNote(

@@ -60,6 +60,7 @@ from utils.judge.discipline_rules import (
     RuleId,
 )
 from utils.judge.discipline_history import HistoryInputs, TradeLoader, breach_rows
+from utils.judge.entry_figures import EntryFigures
 from utils.judge.risk import open_at_each_entry
 from utils.records.alerts import Alert
 from utils.records.working_orders import WorkingOpening
@@ -380,6 +381,13 @@ class AllViolations(Sequence[Violation]):
         return repr(self._items)
 
 
+def entry_figures_of(report: DisciplineReport) -> EntryFigures | None:
+    """Each trade's figures at its entry, as the report's history worked them out (a reading on
+    from it keeps them; None for a report not built over a history)."""
+    every = report.all_violations
+    return every._data.entry_figures() if isinstance(every, AllViolations) else None
+
+
 def _counted_in_window(
     violations: Iterable[Violation], window_ids: frozenset[int], first: date, today: date
 ) -> tuple[Violation, ...]:
@@ -407,6 +415,7 @@ def evaluate_discipline(
     risk_capital_usd: Decimal | None = None,
     window_trades: int = DISCIPLINE_WINDOW_TRADES,
     working: Sequence[WorkingOpening] = (),
+    read_on: tuple[EntryFigures, int] | None = None,
 ) -> DisciplineReport:
     """Judge every trade and alert by every rule; score the window; judge each session.
 
@@ -420,7 +429,8 @@ def evaluate_discipline(
     past entry is unknown). Trades opened after `now` and alerts raised after it are ignored.
     `working` are the opening orders still working (or of unknown outcome): they count as open
     spreads from when they were sent (TOO_MANY_CONCURRENT, UNDERLYING_RISK_OVER_LIMIT), their
-    own violations in the session they were sent.
+    own violations in the session they were sent. `read_on`: the entry figures of the reading
+    before (`entry_figures_of` its report) and how many first rows of the frame were its frame.
     """
     if window_trades < 1:
         raise ValueError("the discipline window must hold at least 1 trade")
@@ -446,6 +456,7 @@ def evaluate_discipline(
         working=working,
         ladder_level=ladder_level,
         risk_capital_usd=risk_capital_usd,
+        read_on=read_on,
     )
     window_ids = tuple(int(i) for i in data.ids[-window_trades:])
     first = date.fromordinal(int(data.sessions[-window_trades:].min())) if window_ids else today

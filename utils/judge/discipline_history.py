@@ -39,7 +39,14 @@ from utils.judge.discipline_rules import (
     check_not_defined_risk,
     halt_windows,
 )
-from utils.judge.history_sweeps import NEVER, closed_by_entry, cumsum_by_group, instant_ns
+from utils.judge.entry_figures import EntryFigures, losing_closes, read_on
+from utils.judge.history_sweeps import (
+    NEVER,
+    by_time_then,
+    closed_by_entry,
+    cumsum_by_group,
+    instant_ns,
+)
 from utils.judge.ramp import SizeLadder
 from utils.judge.risk import RISKY_REFUSAL_ALERTS, UnderlyingRiskLimit
 from utils.records.alerts import Alert, HaltWindow
@@ -69,6 +76,7 @@ class HistoryInputs:
     risk_capital_usd: Decimal
     now: datetime
     load_trades: TradeLoader
+    read_on: tuple[EntryFigures, int] | None = None  # the reading before's, its frame's rows
 
     @classmethod
     def judging(
@@ -82,10 +90,13 @@ class HistoryInputs:
         working: Sequence[WorkingOpening] = (),
         ladder_level: int = 1,
         risk_capital_usd: Decimal | None = None,
+        read_on: tuple[EntryFigures, int] | None = None,
     ) -> HistoryInputs:
         """What `evaluate_discipline` judges: the trades opened and the alerts raised by `now`,
         the working orders sent by then (oldest first), the risk capital (default: the
-        settings' risk budget). A frame out of order (not by opening time, then id) is refused."""
+        settings' risk budget). A frame out of order (not by opening time, then id) is refused.
+        `read_on`: the entry figures of the reading before and how many first rows of `frame`
+        were its frame (`JudgingRead.kept`), kept for those rows when they can be."""
         moment = to_utc(now)
         opened = frame["opened_at"].dt.as_unit("ns").array.asi8
         step = np.diff(opened)
@@ -111,6 +122,7 @@ class HistoryInputs:
             ),
             now=moment,
             load_trades=load_trades,
+            read_on=read_on,
         )
 
     @cached_property
@@ -155,8 +167,21 @@ class HistoryInputs:
         return np.array([instant_ns(o.submitted_at) for o in self.working], dtype=np.int64)
 
     @cached_property
+    def _kept(self) -> EntryFigures | None:
+        """The figures at each entry, kept from the reading before (None: swept whole)."""
+        if self.read_on is None:
+            return None
+        return read_on(self.read_on, self.frame, self.opened, self.closed, self.max_loss)
+
+    def entry_figures(self) -> EntryFigures:
+        """Each trade's figures at its entry (a reading on from this one keeps them)."""
+        return EntryFigures(self.open_before, self.family_risk_before, self.last_loss_before)
+
+    @cached_property
     def open_before(self) -> np.ndarray:
         """How many earlier trades are still open at each entry (`open_at_each_entry`)."""
+        if self._kept is not None:
+            return self._kept.open_before
         weights = np.ones(len(self.ids), dtype=np.int64)
         groups = np.zeros(len(self.ids), dtype=np.int64)
         return np.arange(len(self.ids)) - closed_by_entry(self.opened, self.closed, weights, groups)
@@ -165,9 +190,9 @@ class HistoryInputs:
     def last_loss_before(self) -> np.ndarray:
         """For each trade, the row of the latest losing close (by close, then id) at or before
         its entry, other than itself; -1 when none (the REVENGE_ENTRY lookup)."""
-        net = self.frame["net_pnl_cents"]
-        losing = (net.notna() & (net.fillna(0) < 0)).to_numpy(dtype=bool) & (self.closed != NEVER)
-        rows = np.flatnonzero(losing)
+        if self._kept is not None:
+            return self._kept.last_loss_before
+        rows = np.flatnonzero(losing_closes(self.frame, self.closed))
         rows = rows[np.lexsort((self.ids[rows], self.closed[rows]))]
         if len(rows) == 0:
             return np.full(len(self.ids), -1, dtype=np.int64)
@@ -180,6 +205,8 @@ class HistoryInputs:
     def family_risk_before(self) -> np.ndarray:
         """The earlier open trades' max loss on each trade's family at its entry, in cents
         (`family_risk_at_each_entry`)."""
+        if self._kept is not None:
+            return self._kept.family_risk_before
         before = cumsum_by_group(self.max_loss, self.families) - self.max_loss
         return before - closed_by_entry(self.opened, self.closed, self.max_loss, self.families)
 
@@ -322,7 +349,7 @@ def breach_rows(data: HistoryInputs) -> BreachRows:
     trade_ids = np.concatenate(found.trade_ids)
     alert_ids = np.concatenate(found.alert_ids)
     at = np.concatenate(found.at)
-    order = np.lexsort((alert_ids, trade_ids, rules, at))
+    order = by_time_then(at, rules, trade_ids, alert_ids)
     return BreachRows(
         rules=rules[order],
         trade_ids=trade_ids[order],

@@ -23,6 +23,7 @@ from utils.project.ci_status import CiStatus, ci_status
 from utils.judge.coach import CoachReport, coach_report
 from utils.core.config import Settings
 from utils.judge.discipline import DisciplineReport, evaluate_discipline
+from utils.judge.entry_figures import EntryFigures
 from utils.judge.gates import GateReport, evaluate_gates
 from utils.judge.ramp import RampDecision, first_live_order_at, ramp_level
 from utils.judge.risk import UnderlyingRisk, open_risk_by_underlying
@@ -113,15 +114,19 @@ def gather_evidence(
     net_liquidating_value_usd: Decimal | None = None,
     ci: CiStatus | None = None,
     judging_frame: pd.DataFrame | None = None,
+    closed: pd.DataFrame | None = None,
+    read_on: tuple[EntryFigures, int] | None = None,
 ) -> CockpitEvidence:
     """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers.
 
     `ci` is the CI status and `judging_frame` the journal's judging frame when the caller has
-    just read them (e.g. `Journal.judging_read` on from its previous read); else they are read
-    here (the broker guard's reading reads everything afresh)."""
+    just read them (e.g. `Journal.judging_read` on from its previous read), with `closed` its
+    closed trades (`closed_from_judging`) when it has them, and `read_on` what the discipline
+    keeps from the reading before (see `evaluate_discipline`); else they are read here (the
+    broker guard's reading reads everything afresh)."""
     frame = stores.journal.judging_frame() if judging_frame is None else judging_frame
     load = stores.journal.trades_by_ids
-    closed = closed_from_judging(frame)
+    closed = closed_from_judging(frame) if closed is None else closed
     alerts = tuple(stores.alerts.alerts())
     working = stores.working_openings()
     discipline = evaluate_discipline(
@@ -132,6 +137,7 @@ def gather_evidence(
         alerts=alerts,
         journaled_sessions=stores.journal.journaled_sessions(),
         working=working,
+        read_on=read_on,
     )
     ci = ci_status(root, settings.data_dir) if ci is None else ci
     sandbox = stores.sandbox.latest()

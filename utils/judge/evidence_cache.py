@@ -19,8 +19,9 @@ So a reading taken at `now0` is exactly the reading at `now1` when
 holds; `EvidenceCache.version(now)` is what that reading depends on, cheap enough for a page to
 ask every tick whether anything it shows changed. A new reading reads the journal's judging
 frame on from the last one's (`Journal.judging_read(previous)`: only the trades changed or
-added since; the same frame as a whole read). The broker guard never uses it: an order reads
-the evidence afresh.
+added since; the same frame as a whole read), and its closed trades and the discipline's
+figures at each entry on from the last ones (`closed_after`, `utils.judge.entry_figures`).
+The broker guard never uses it: an order reads the evidence afresh.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ import pandas as pd
 from utils.core.config import Settings
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.journal.judging_read import JudgingRead
+from utils.judge.closed_delta import closed_after
+from utils.judge.discipline import entry_figures_of
+from utils.judge.entry_figures import EntryFigures
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
 from utils.project.ci_status import CiStatus, ci_status
 
@@ -153,6 +157,17 @@ class EvidenceSource:
     root: Path
 
 
+@dataclass(frozen=True)
+class _ReadOn:
+    """What a reading leaves the next one to read on from: its judging read, closed trades and
+    the discipline's figures at each entry."""
+
+    source: EvidenceSource
+    judging: JudgingRead
+    closed: pd.DataFrame
+    figures: EntryFigures | None
+
+
 @dataclass
 class _Reading:
     source: EvidenceSource
@@ -193,7 +208,7 @@ class EvidenceCache:
         self._ci = ci
         self._lock = threading.Lock()
         self._reading: _Reading | None = None
-        self._judging: tuple[EvidenceSource, JudgingRead] | None = None  # the last one's frame
+        self._judging: _ReadOn | None = None  # what the last reading leaves the next one
 
     def _reading_at(self, source: EvidenceSource, now: datetime) -> _Reading:
         with self._lock:
@@ -204,8 +219,13 @@ class EvidenceCache:
             self._reading = None  # never two readings of a large journal in memory at once
             settings = source.settings
             with _collector_paused():
-                judging = source.stores.journal.judging_read(self._previous_judging(source))
-                self._judging = (source, judging)
+                # What the last reading left, each let go once read on from (two frames, or
+                # two sets of closed trades, are in memory only while one is built).
+                previous, closed, figures = self._previous_judging(source)
+                judging = source.stores.journal.judging_read(previous)
+                del previous
+                closed = closed_after(judging.frame, judging.kept, closed)
+                read_on = None if figures is None else (figures, judging.kept)
                 evidence = gather_evidence(
                     source.stores,
                     settings=settings,
@@ -213,17 +233,26 @@ class EvidenceCache:
                     now=now,
                     ci=ci,
                     judging_frame=judging.frame,
+                    closed=closed,
+                    read_on=read_on,
+                )
+                self._judging = _ReadOn(
+                    source, judging, closed, entry_figures_of(evidence.discipline)
                 )
                 instants = evidence_instants(evidence, settings.halt_hours)
             fresh_until = to_utc(self._clock()) + MAX_AGE
             self._reading = _Reading(source, evidence, stores, evidence.ci, instants, fresh_until)
             return self._reading
 
-    def _previous_judging(self, source: EvidenceSource) -> JudgingRead | None:
-        """The last reading's judging read when it was of this source (kept no longer: only
-        the new read's frame stays in memory once it is merged)."""
+    def _previous_judging(
+        self, source: EvidenceSource
+    ) -> tuple[JudgingRead | None, pd.DataFrame | None, EntryFigures | None]:
+        """What the last reading left when it was of this source: its judging read, closed
+        trades and entry figures (kept no longer: only the new ones stay in memory)."""
         previous, self._judging = self._judging, None
-        return previous[1] if previous is not None and previous[0] == source else None
+        if previous is None or previous.source != source:
+            return None, None, None
+        return previous.judging, previous.closed, previous.figures
 
     def evidence(self, source: EvidenceSource, now: datetime) -> CockpitEvidence:
         """The evidence at `now`: the shared reading while it still holds, else read anew."""

@@ -1,5 +1,5 @@
-"""Columnar helpers for judging the history: instants as int64 ns and the sweep of earlier
-trades closed by each entry.
+"""Columnar helpers for judging the history: instants as int64 ns, the sweep of earlier
+trades closed by each entry, and the order of breaches.
 
 The sweep assumes what a journaled trade guarantees: no trade closes before it opens (a
 history breaking that is swept entry by entry instead, with the same answer).
@@ -57,6 +57,21 @@ def cumsum_by_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     result = np.empty_like(totals)
     result[order] = totals - np.repeat(before, sizes)
     return result
+
+
+def by_time_then(
+    at: np.ndarray, rules: np.ndarray, trade_ids: np.ndarray, alert_ids: np.ndarray
+) -> np.ndarray:
+    """The order of rows by time, then rule, trade and alert (`np.lexsort` of the four): the
+    last three packed into one key when they fit (rule < 2**6, trade < 2**40, alert < 2**17,
+    none negative), a sort of two keys instead of four."""
+    fits = all(
+        len(values) == 0 or (values.min() >= 0 and values.max() < 2**bits)
+        for values, bits in ((rules, 6), (trade_ids, 40), (alert_ids, 17))
+    )
+    if not fits:
+        return np.lexsort((alert_ids, trade_ids, rules, at))
+    return np.lexsort(((rules << 57) | (trade_ids << 17) | alert_ids, at))
 
 
 def _group_rows(groups: np.ndarray) -> list[np.ndarray]:

@@ -1,7 +1,7 @@
 """The P&L calendar's grid: net P&L per New York session laid out as weekdays x weeks, spanning
 the closes (4 to 52 weeks, ending with the last close's week), placed with numpy in one pass.
 
-    grid = calendar_grid(daily_pnl(closed))    # a frame indexed by session, with net_pnl_usd
+    grid = calendar_grid(daily_pnl(shown_closes(closed)))  # daily: indexed by session, net_pnl_usd
     grid.weeks, grid.pnl_usd[weekday, week], [(row, column, session, pnl) for ... in grid.cells()]
 """
 
@@ -17,6 +17,9 @@ import pandas as pd
 MIN_CALENDAR_WEEKS = 4
 MAX_CALENDAR_WEEKS = 52  # a longer journal shows its latest year
 WEEKDAYS = 5  # Monday to Friday: the rows
+# A close this long before the last one lies before any grid's first week (a session is at
+# most days after its close): but for the first close (the span's start), it changes nothing.
+SHOWN_SPAN = pd.Timedelta(weeks=MAX_CALENDAR_WEEKS + 8)
 
 
 def calendar_weeks(first: date, last: date) -> int:
@@ -55,3 +58,17 @@ def calendar_grid(daily: pd.DataFrame) -> CalendarGrid:
     pnl = np.full((WEEKDAYS, count), np.nan)
     pnl[weekdays[shown], offsets[shown] // 7] = daily["net_pnl_usd"].to_numpy("float64")[shown]
     return CalendarGrid(tuple(start + timedelta(weeks=i) for i in range(count)), pnl)
+
+
+def shown_closes(closed: pd.DataFrame) -> pd.DataFrame:
+    """The closed trades (id, closed_at, close_session, net_pnl_usd) the calendar reads: the
+    first close (where its span starts) and those at most `SHOWN_SPAN` before the last close.
+    `calendar_grid(daily_pnl(...))` of them is that of every closed trade, without summing
+    years of sessions the grid leaves out."""
+    columns = ["id", "closed_at", "close_session", "net_pnl_usd"]
+    closed_at = closed["closed_at"]
+    if closed_at.count() == 0:
+        return closed[columns]
+    shown = (closed_at >= closed_at.max() - SHOWN_SPAN).to_numpy(copy=True)
+    shown[closed_at.argmin()] = True
+    return closed.loc[shown, columns]
