@@ -237,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with journal:
         try:
             return _run(journal, arguments)
-        except (JournalBusy, StoreUnwritable, StorageError) as error:
+        except (JournalBusy, StoreUnwritable, StorageError, JournalError) as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_REFUSED
 

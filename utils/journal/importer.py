@@ -362,7 +362,7 @@ def _tasty_book(conn: sqlite3.Connection) -> JournalBook:
         )
     )
     open_rows = conn.execute(
-        "SELECT t.id, t.uid, t.multiplier, t.quantity, t.underlying, f.symbol, "
+        "SELECT t.id, t.uid, t.multiplier, t.quantity, t.underlying, t.opened_at, f.symbol, "
         "f.quantity, f.value_cents, f.fees_cents, f.kind, f.broker_order_id "
         "FROM trades t JOIN trade_fills f ON f.trade_id = t.id "
         "WHERE t.closed_at IS NULL ORDER BY t.id, f.id"

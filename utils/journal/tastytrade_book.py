@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -32,6 +33,7 @@ class BookSpread(BaseModel):
     multiplier: int
     quantity: int
     underlying: str
+    opened_at: datetime
     fills: tuple[BookFill, ...]
 
 
@@ -48,10 +50,11 @@ class JournalBook(BaseModel):
     def from_rows(
         cls, fill_keys: Iterable[str], uids: Iterable[str], open_rows: Iterable[tuple]
     ) -> JournalBook:
-        """From journal query rows: (id, uid, multiplier, quantity, underlying, symbol,
-        quantity, value_cents, fees_cents, kind, broker_order_id) per fill of an open spread."""
+        """From journal query rows: (id, uid, multiplier, quantity, underlying, opened_at,
+        symbol, quantity, value_cents, fees_cents, kind, broker_order_id) per fill of an open
+        spread."""
         spreads: dict[str, dict] = {}
-        for _, uid, multiplier, quantity, underlying, *fill in open_rows:
+        for _, uid, multiplier, quantity, underlying, opened_at, *fill in open_rows:
             entry = spreads.setdefault(
                 uid,
                 {
@@ -59,6 +62,7 @@ class JournalBook(BaseModel):
                     "multiplier": multiplier,
                     "quantity": quantity,
                     "underlying": underlying,
+                    "opened_at": opened_at,
                     "fills": [],
                 },
             )

@@ -133,6 +133,7 @@ class _Spread:
     multiplier: int
     quantity: int
     underlying: str
+    opened_at: datetime
     positions: dict[str, int] = field(default_factory=dict)  # option contracts, signed
     shares: int = 0  # stock delivered by assignments and exercises, signed
     close_cents: int = 0
@@ -176,7 +177,9 @@ class _Planner:
 
     def load_book(self) -> None:
         for spread in self.book.open_spreads:
-            state = _Spread(spread.uid, spread.multiplier, spread.quantity, spread.underlying)
+            state = _Spread(
+                spread.uid, spread.multiplier, spread.quantity, spread.underlying, spread.opened_at
+            )
             for fill in spread.fills:
                 if fill.kind == DELIVERY:
                     state.shares += fill.quantity
@@ -211,13 +214,17 @@ class _Planner:
         """Reduce positions in `row.symbol` by row.quantity, oldest spread first.
 
         `change_sign` is +1 when the close buys (covers shorts), -1 when it sells (longs).
-        Returns the spreads that took part.
+        Only spreads opened by the row's time take part: an old row new to the journal (one an
+        earlier import ignored) never closes a spread opened after it. Returns the spreads that
+        took part.
         """
         remaining = row.quantity
         shares: list[tuple[_Spread, int]] = []
         for spread in self.holders.get((row.symbol, change_sign < 0), {}).values():
             if not remaining:
                 break
+            if spread.opened_at > row.executed_at:
+                continue
             take = min(remaining, abs(spread.positions[row.symbol]))
             shares.append((spread, take))
             remaining -= take
@@ -340,7 +347,9 @@ class _Planner:
                 trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag, copy_of=copy_of
             )
         )
-        state = _Spread(uid, rows[0].multiplier, trade.quantity, rows[0].underlying)
+        state = _Spread(
+            uid, rows[0].multiplier, trade.quantity, rows[0].underlying, rows[0].executed_at
+        )
         self.spreads.append(state)
         for row in rows:
             quantity = row.quantity if row.action is _BUY_TO_OPEN else -row.quantity
