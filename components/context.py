@@ -16,7 +16,7 @@ from utils.records.audit import AUDIT_FILENAME, AuditLog
 from utils.broker.guard import BrokerGuard
 from utils.broker.evidence import guard_evidence
 from utils.core.config import Settings
-from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
+from utils.judge.evidence import CockpitEvidence, EvidenceStores
 from utils.judge.evidence_cache import EvidenceCache, EvidenceSource, EvidenceVersion
 from utils.records.latch import RollbackLatchStore
 from utils.core.sqlite_store import journal_path
@@ -107,7 +107,7 @@ class CockpitContext:
 
     def evidence(self) -> CockpitEvidence:
         """Everything the gates decide on, as of now (one reading shared by every card and the
-        export while nothing it depends on changed; the guard reads its own for each order)."""
+        export while nothing it depends on changed; the guard gathers it anew for each order)."""
         return self.evidence_cache.evidence(self._evidence_source, self.clock())
 
     def evidence_version(self) -> EvidenceVersion:
@@ -152,8 +152,11 @@ def build_context(
         sandbox=_opened(journal_file, lambda: SandboxValidationStore.open(data_dir, clock=clock)),
     )
 
+    evidence_cache = EvidenceCache(clock)
+
     def provide_evidence(now):
-        return guard_evidence(gather_evidence(stores, settings=settings, root=root, now=now))
+        source = EvidenceSource(stores, settings, root)  # `stores` with the audit log, below
+        return guard_evidence(evidence_cache.fresh(source, now))
 
     guard = _opened(
         data_dir / AUDIT_FILENAME,
@@ -177,7 +180,7 @@ def build_context(
         stores=stores,
         guard=guard,
         previews=PendingPreviews(),
-        evidence_cache=EvidenceCache(clock),
+        evidence_cache=evidence_cache,
         preflight_tools=preflight_tools,
         backup_warning=_backed_up(data_dir, clock),
     )

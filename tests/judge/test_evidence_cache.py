@@ -269,3 +269,18 @@ def test_a_time_exit_declared_after_entry_passing_makes_a_new_reading(ctx, clock
     assert after is not before
     assert any(v.code == RuleId.HELD_PAST_TIME_EXIT for v in after.discipline.all_violations)
     assert_same_evidence(after, fresh(ctx))
+
+
+def test_a_fresh_reading_is_gathered_anew_and_then_shared(ctx, clock):
+    """The broker guard's reading for an order: never the shared one reused, always the
+    evidence gathered at its moment, and the cards then share it."""
+    shared = ctx.evidence()
+    clock.advance(seconds=5)
+    anew = ctx.cache.fresh(ctx.source, clock())
+    assert anew is not shared and anew.now == clock()
+    assert_same_evidence(anew, fresh(ctx))
+    assert ctx.evidence() is anew
+    ctx.journal.add_tag(1, "earnings")
+    after = ctx.cache.fresh(ctx.source, clock())
+    assert after is not anew
+    assert_same_evidence(after, fresh(ctx))

@@ -21,7 +21,9 @@ ask every tick whether anything it shows changed. A new reading reads the journa
 frame on from the last one's (`Journal.judging_read(previous)`: only the trades changed or
 added since; the same frame as a whole read), and its closed trades and the discipline's
 figures at each entry on from the last ones (`closed_after`, `utils.judge.entry_figures`).
-The broker guard never uses it: an order reads the evidence afresh.
+The broker guard never reuses a reading: `EvidenceCache.fresh(now)` gathers the evidence anew for
+each order (reading the journal on from the last reading, under the same lock, so two readings of
+a large journal are never in memory at once) and leaves it as the shared reading.
 """
 
 from __future__ import annotations
@@ -210,11 +212,11 @@ class EvidenceCache:
         self._reading: _Reading | None = None
         self._judging: _ReadOn | None = None  # what the last reading leaves the next one
 
-    def _reading_at(self, source: EvidenceSource, now: datetime) -> _Reading:
+    def _reading_at(self, source: EvidenceSource, now: datetime, *, anew: bool = False) -> _Reading:
         with self._lock:
             stores = source.stores.data_version()
             ci = self._ci(source.root, source.settings.data_dir)
-            if self._reading is not None and self._reading.holds_at(source, stores, ci, now):
+            if not anew and self._reading and self._reading.holds_at(source, stores, ci, now):
                 return self._reading
             self._reading = None  # never two readings of a large journal in memory at once
             settings = source.settings
@@ -257,6 +259,12 @@ class EvidenceCache:
     def evidence(self, source: EvidenceSource, now: datetime) -> CockpitEvidence:
         """The evidence at `now`: the shared reading while it still holds, else read anew."""
         return self._reading_at(source, now).evidence
+
+    def fresh(self, source: EvidenceSource, now: datetime) -> CockpitEvidence:
+        """The evidence gathered anew at `now`, whatever the shared reading says (the broker
+        guard's, for each order); it reads the journal on from the last reading and becomes
+        the shared one."""
+        return self._reading_at(source, now, anew=True).evidence
 
     def version(self, source: EvidenceSource, now: datetime) -> EvidenceVersion:
         """What the evidence at `now` depends on: equal versions, equal cards. Cheap while
