@@ -7,7 +7,7 @@ from dash import html
 
 from components.card import cockpit_card
 from components.context import CockpitContext
-from utils.judge.coach import rule_name
+from utils.judge.coach_gate_steps import rule_name
 from utils.judge.evidence import CockpitEvidence
 
 

@@ -11,8 +11,8 @@ advice only (checklist Notes). It imports nothing from `utils.records.alerts` on
 Each note is a small named function in `COACH_RULES`; a rule returns None when it has nothing
 useful to say. Percentages are Decimal, rounded for display only.
 
-The Action Plan starts with one next step per failing gate, in gate order (`GATE_STEPS`), then
-the notes' actions by priority. Rules are named in words (`RULE_NAMES`), never by their ids.
+The Action Plan starts with one next step per failing gate, in gate order, then the notes' actions
+by priority. Rules are named in words, never by their ids (both in `utils.judge.coach_gate_steps`).
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from utils.core.config import Settings
-from utils.core.display import usd
 from utils.core.reasons import Reason
 from utils.judge.discipline import DisciplineReport, loader_over
 from utils.judge.discipline_history import TradeLoader
-from utils.judge.discipline_rules import RuleId
-from utils.judge.gates import GateCode, GateReport, GateResult
+from utils.judge.coach_gate_steps import gate_steps, rule_name
+from utils.judge.gates import GateCode, GateReport
 from utils.judge.history import (
     closed_by,
     ids_of,
@@ -84,23 +83,6 @@ class CoachCode(StrEnum):
     GATE_PROGRESS = "GATE_PROGRESS"
     CLEAN_STREAK = "CLEAN_STREAK"
     FAILING_GATE = "FAILING_GATE"
-
-
-# Each discipline rule in words, for the coach's sentences.
-RULE_NAMES: dict[RuleId, str] = {
-    RuleId.NOT_DEFINED_RISK: "Trades without a defined risk",
-    RuleId.OPENED_DURING_HALT: "Entries during a halt",
-    RuleId.OVER_LADDER_SIZE: "Trades over your ladder size",
-    RuleId.TOO_MANY_CONCURRENT: "Too many spreads open at once",
-    RuleId.UNDERLYING_RISK_OVER_LIMIT: "Too much risk on one underlying",
-    RuleId.REVENGE_ENTRY: "Entries soon after a loss",
-    RuleId.CLOSED_BEYOND_STOP: "Closes beyond the stop",
-    RuleId.NO_PLANNED_EXIT: "Trades without a planned exit",
-    RuleId.RISKY_ORDER_REFUSED: "Orders the risk rules refused",
-    RuleId.HELD_PAST_TIME_EXIT: "Trades held past their time exit",
-    RuleId.PLAN_NOT_FOLLOWED: "Trades where you did not follow the plan",
-    RuleId.MANUAL_MISTAKE: "Tagged mistakes",
-}
 
 
 class CoachNote(Reason[CoachCode]):
@@ -160,14 +142,6 @@ class CoachInput:
         if load is None:
             load = loader_over(() if isinstance(self.closed, pd.DataFrame) else self.closed)
         return trades_in_order(load, ids)
-
-
-def rule_name(rule: str) -> str:
-    """A discipline rule in words ("Tagged mistakes"), never its id."""
-    try:
-        return RULE_NAMES[RuleId(rule)]
-    except ValueError:
-        return str(rule).replace("_", " ").capitalize()
 
 
 def _pct(value: Decimal) -> str:
@@ -365,91 +339,6 @@ def coach_clean_streak(data: CoachInput) -> CoachAdvice | None:
     return CoachAdvice(note=note)
 
 
-def _still_needed(gate: GateResult) -> int:
-    return int(-(gate.headroom or 0))
-
-
-def step_min_trades(gate: GateResult, data: CoachInput) -> str:
-    """More closed trades."""
-    return (
-        f"Journal {_still_needed(gate)} more closed trades "
-        f"({int(gate.actual or 0)} of {int(gate.threshold or 0)})."
-    )
-
-
-def step_min_clean_sessions(gate: GateResult, data: CoachInput) -> str:
-    """More clean sessions."""
-    return (
-        f"Journal {_still_needed(gate)} more clean sessions "
-        f"({int(gate.actual or 0)} of {int(gate.threshold or 0)}): a day with a journaled "
-        "action, no rule broken and no HIGH alert."
-    )
-
-
-def step_positive_expectancy(gate: GateResult, data: CoachInput) -> str:
-    """A positive edge (or a first closed trade)."""
-    if gate.actual is None:
-        return "Close your first trades: expectancy needs at least one closed trade."
-    return (
-        f"Lift your expectancy above {usd(gate.threshold or Decimal(0))} per trade (now "
-        f"{usd(gate.actual)}): close losers at your stop and review the losing setups."
-    )
-
-
-def step_min_discipline(gate: GateResult, data: CoachInput) -> str:
-    """A higher discipline score, by the rule that costs the most."""
-    advice = (
-        f"Raise your discipline score to {int(gate.threshold or 0)} (now {int(gate.actual or 0)})"
-    )
-    if not data.discipline.parts:
-        return advice + ": keep every rule on your next trades."
-    part = max(data.discipline.parts, key=lambda p: p.points)
-    return f"{advice}: {rule_name(part.rule).lower()} cost the most. {part.sentence}"
-
-
-def step_no_high_alert(gate: GateResult, data: CoachInput) -> str:
-    """A session without a HIGH alert."""
-    return (
-        "Finish a session without a HIGH alert: read the last session's alert in the Alerts "
-        "card, open nothing while the halt lasts, and trade the next session cleanly."
-    )
-
-
-def step_ci_green(gate: GateResult, data: CoachInput) -> str:
-    """CI green for this commit."""
-    return (
-        "Make CI green for this commit: commit your changes, then run the pre-flight checks "
-        "(Broker card) or `make test`."
-    )
-
-
-def step_sandbox_validated(gate: GateResult, data: CoachInput) -> str:
-    """A passed sandbox validation."""
-    return (
-        "Pass the sandbox validation: put the sandbox credentials in .env, then press "
-        "Run sandbox validation (Broker card)."
-    )
-
-
-GateStep = Callable[[GateResult, CoachInput], str]
-GATE_STEPS: dict[GateCode, GateStep] = {
-    GateCode.MIN_TRADES: step_min_trades,
-    GateCode.MIN_CLEAN_SESSIONS: step_min_clean_sessions,
-    GateCode.POSITIVE_EXPECTANCY: step_positive_expectancy,
-    GateCode.MIN_DISCIPLINE: step_min_discipline,
-    GateCode.NO_HIGH_ALERT_LAST_SESSION: step_no_high_alert,
-    GateCode.CI_GREEN: step_ci_green,
-    GateCode.SANDBOX_VALIDATED: step_sandbox_validated,
-}
-
-
-def gate_steps(data: CoachInput) -> list[tuple[GateCode, str]]:
-    """One next step per failing gate, in gate order."""
-    if data.gates is None:
-        return []
-    return [(gate.code, GATE_STEPS[gate.code](gate, data)) for gate in data.gates.failing]
-
-
 CoachRule = Callable[[CoachInput], CoachAdvice | None]
 
 COACH_RULES: tuple[CoachRule, ...] = (
@@ -495,7 +384,7 @@ def coach_report(
     with_actions = sorted((a for a in advice if a.action), key=lambda a: a.priority)[:MAX_ACTIONS]
     steps = [
         (CoachCode.FAILING_GATE, sentence, {"gate": code.value})
-        for code, sentence in gate_steps(data)
+        for code, sentence in gate_steps(gates, discipline)
     ]
     steps += [(a.note.code, a.action or "", {}) for a in with_actions]
     plan = tuple(
