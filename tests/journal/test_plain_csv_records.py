@@ -1,5 +1,5 @@
 """A CSV text without quotes, split at its line ends and commas, yields exactly the rows, line
-numbers and problems `csv_records` reads from it with `csv.reader`."""
+numbers and problems `csv_rows` reads from it with `csv.reader`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from utils.journal.import_text import csv_records, plain_csv_lines, plain_csv_records
+from utils.journal.import_text import csv_rows, plain_csv_lines, plain_csv_rows
 
 NAMES = ["a", "b", "c"]
 
@@ -18,7 +18,7 @@ def _by_csv_reader(text: str) -> tuple[list, list]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     next(reader)
     issues: list = []
-    return list(csv_records(reader, NAMES, issues)), issues
+    return list(csv_rows(reader, len(NAMES), issues)), issues
 
 
 def _by_split(text: str) -> tuple[list, list] | None:
@@ -26,7 +26,7 @@ def _by_split(text: str) -> tuple[list, list] | None:
     if lines is None:
         return None
     issues: list = []
-    return list(plain_csv_records(lines, NAMES, issues)), issues
+    return list(plain_csv_rows(lines, len(NAMES), issues)), issues
 
 
 @settings(deadline=None, max_examples=300)
