@@ -107,6 +107,12 @@ def plain_csv_lines(text: str) -> list[str] | None:
     return lines
 
 
+def plain_csv_header(lines: list[str]) -> list[str]:
+    """The first row `csv.reader` reads from a `plain_csv_lines` text (none, [], for an empty
+    text or a blank first line)."""
+    return lines[0].split(",") if lines[0] else []
+
+
 def plain_csv_rows(
     lines: list[str], width: int, issues: list[ImportIssue]
 ) -> Iterator[tuple[int, list[str]]]:

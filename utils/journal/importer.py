@@ -321,6 +321,7 @@ def import_tastytrade_csv(
         return _refused(SOURCE_TASTYTRADE_CSV, name, [issue])
     with _without_cyclic_gc():
         parsed = parse_tasty_csv(text)
+    del text  # the rows are read: the text is not kept through the writes
     if parsed.errors and (not skip_bad or parsed.fatal):
         return _refused(SOURCE_TASTYTRADE_CSV, name, parsed.errors)
     try:

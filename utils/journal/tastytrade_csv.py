@@ -41,7 +41,12 @@ from utils.core.prevalidated import build_validated, field_names
 from utils.core.sessions import session_of
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.import_report import ImportIssue
-from utils.journal.import_text import csv_rows, plain_csv_lines, plain_csv_rows
+from utils.journal.import_text import (
+    csv_rows,
+    plain_csv_header,
+    plain_csv_lines,
+    plain_csv_rows,
+)
 from utils.journal.tastytrade_cells import (
     NO_AMOUNT,
     CellError,
@@ -453,13 +458,21 @@ def _header_issue(header: list[str]) -> tuple[str, ImportIssue | None]:
 
 
 def parse_tasty_csv(text: str) -> TastyCsv:
-    """Parse an export: every relevant row, and every bad one by line and column."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as error:
-        issue = ImportIssue(line=1, field=None, message=f"unreadable CSV: {error}")
-        return TastyCsv(header="unknown", errors=(issue,), fatal=True)
+    """Parse an export: every relevant row, and every bad one by line and column.
+
+    A text without quotes is split at its line ends and commas (`plain_csv_lines`), never
+    copied into a `csv.reader`'s buffer (four bytes a character); any other is read by one."""
+    lines = plain_csv_lines(text)
+    reader = None
+    if lines is not None:
+        header = plain_csv_header(lines)
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = next(reader, None)
+        except csv.Error as error:
+            issue = ImportIssue(line=1, field=None, message=f"unreadable CSV: {error}")
+            return TastyCsv(header="unknown", errors=(issue,), fatal=True)
     if not header:
         issue = ImportIssue(line=1, field=None, message="the file is empty")
         return TastyCsv(header="unknown", errors=(issue,), fatal=True)
@@ -473,11 +486,10 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     first_line_of: dict[str, int] = {}
     bad_orders: set[str] = set()
     read_row = RowReader(names)
-    lines = plain_csv_lines(text)
     records = (
-        csv_rows(reader, len(names), errors)
-        if lines is None
-        else plain_csv_rows(lines, len(names), errors)
+        plain_csv_rows(lines, len(names), errors)
+        if lines is not None
+        else csv_rows(reader, len(names), errors)  # type: ignore[arg-type]  # set: no lines
     )
     for start, values in records:
         try:
