@@ -1,5 +1,5 @@
 """A CSV text without quotes, split at its line ends and commas, yields exactly the rows, line
-numbers and problems `csv_records` reads from it with `csv.reader`."""
+numbers and problems `csv_rows` reads from it with `csv.reader`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from utils.journal.import_text import csv_records, plain_csv_lines, plain_csv_records
+from utils.journal.import_text import csv_rows, plain_csv_header, plain_csv_lines, plain_csv_rows
 
 NAMES = ["a", "b", "c"]
 
@@ -18,7 +18,7 @@ def _by_csv_reader(text: str) -> tuple[list, list]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     next(reader)
     issues: list = []
-    return list(csv_records(reader, NAMES, issues)), issues
+    return list(csv_rows(reader, len(NAMES), issues)), issues
 
 
 def _by_split(text: str) -> tuple[list, list] | None:
@@ -26,7 +26,7 @@ def _by_split(text: str) -> tuple[list, list] | None:
     if lines is None:
         return None
     issues: list = []
-    return list(plain_csv_records(lines, NAMES, issues)), issues
+    return list(plain_csv_rows(lines, len(NAMES), issues)), issues
 
 
 @settings(deadline=None, max_examples=300)
@@ -57,3 +57,15 @@ def test_blank_lines_are_skipped_and_short_rows_named_by_line():
     assert [(issue.line, issue.message) for issue in issues] == [
         (5, "has 2 cells but the header has 3")
     ]
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(st.sampled_from(["x", "1", ",", " ", "\t", "\n", "\r\n", "\u2028"])))
+def test_the_header_of_a_text_split_plainly_is_the_csv_readers_first_row(parts):
+    text = "".join(parts)
+    lines = plain_csv_lines(text)
+
+    first = next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
+
+    assert lines is not None
+    assert plain_csv_header(lines) == (first or [])

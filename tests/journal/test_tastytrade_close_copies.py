@@ -74,7 +74,7 @@ def test_a_history_with_rolls_and_assignments_closes_as_validating_each_close(se
 
 def test_a_close_of_the_same_amounts_takes_its_own_time_and_orders():
     planner = _Planner(mode=Mode.LIVE, book=JournalBook())
-    spread = _Spread("u1", 100, 1, "SPY", close_cents=-5000, close_fees_cents=114)
+    spread = _Spread("u1", 100, 1, "SPY", AT, close_cents=-5000, close_fees_cents=114)
     spread.close_order_ids = ["7"]
     first = planner.close_of(spread, AT)
     spread.close_order_ids = ["8", "9"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -376,3 +377,23 @@ def test_any_bad_number_cell_is_one_named_error_and_nothing_imported(
     (issue,) = report.errors
     assert (issue.line, issue.field) == (line, column)
     assert issue.message.startswith(f"{text[:40]!r} is not a number: ")
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(journal, tmp_path, collecting):
+    header, rows = fixture_rows()
+    bad = [[*rows[0][:7], "--", *rows[0][8:]], *rows[1:]]  # a Value of "--": refused
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        refused = journal.import_tastytrade_csv(
+            write_rows(tmp_path / "bad.csv", header, bad), mode=Mode.LIVE
+        )
+        assert gc.isenabled() is collecting
+        imported = journal.import_tastytrade_csv(
+            write_rows(tmp_path / "ok.csv", header, rows), mode=Mode.LIVE
+        )
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert not refused.committed and imported.committed

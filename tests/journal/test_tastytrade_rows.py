@@ -15,7 +15,8 @@ from tests.support.tasty_history_factory import random_history
 from tests.support.tasty_shape_history import EXPIRIES, history_text, order_strategy
 from tests.support.tastytrade_plan_reference import LiteralRowReader
 from utils.journal import tastytrade_csv
-from utils.journal.tastytrade_csv import TastyRow, parse_tasty_csv
+from utils.journal.tastytrade_cells import RowError
+from utils.journal.tastytrade_csv import RowReader, TastyRow, parse_tasty_csv
 
 
 def _assert_rows_validate_to_themselves(text: str) -> None:
@@ -110,3 +111,32 @@ def test_a_bad_cell_in_the_last_row_of_a_known_shape_is_named_as_the_full_read_n
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tastytrade_csv, "RowReader", LiteralRowReader)
         assert parsed == parse_tasty_csv(text)
+
+
+def _read(read, line: int, cells) -> object:
+    """The row read, or the problems named (column, message) and the order cell kept."""
+    try:
+        return read(line, cells)
+    except RowError as error:
+        return [(cell.column, cell.message) for cell in error.errors], error.order_text
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.lists(order_strategy, min_size=1, max_size=20),
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.sampled_from(sorted(BAD_CELLS)), st.integers(0, 4)),
+        max_size=4,
+    ),
+)
+def test_a_row_read_by_position_is_the_row_read_by_column(orders, corruptions):
+    header, *rows = list(csv.reader(io.StringIO(history_text(orders))))
+    for index, column, choice in corruptions:
+        bad = BAD_CELLS[column]
+        rows[index % len(rows)][header.index(column)] = bad[choice % len(bad)]
+    by_position, by_column = RowReader(header), RowReader(header)
+    assert by_position.by_position is not None
+
+    for line, values in enumerate(rows, start=2):
+        expected = _read(by_column, line, dict(zip(header, values)))
+        assert _read(by_position.read, line, values) == expected

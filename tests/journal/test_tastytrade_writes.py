@@ -9,6 +9,7 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -94,3 +95,18 @@ def test_repeated_shapes_flagged_or_proved_write_the_same_rows_as_one_at_a_time(
     bulk = _written(folder / "bulk", texts, write_tasty_plan)
 
     assert bulk == _written(folder / "reference", texts, write_plan_one_at_a_time)
+
+
+def test_spreads_opened_and_closed_by_one_import_read_on_from_a_read_before_it(tmp_path):
+    header, rows = random_history(3, 300)
+    path = tmp_path / "history.csv"
+    path.write_text(_as_text(header, rows), encoding="utf-8")
+    with Journal.open(tmp_path / "data") as journal:
+        before = journal.judging_read()
+
+        report = journal.import_tastytrade_csv(path, mode=Mode.LIVE, skip_bad=True)
+        since = journal.judging_read(before)
+
+        assert report.committed and report.closed > 50
+        pd.testing.assert_frame_equal(since.frame, journal.judging_read().frame)
+        assert since.frame["closed_at"].notna().sum() >= report.closed

@@ -35,12 +35,13 @@ class ScanningPlanner(_Planner):
         *,
         deliver: bool = False,
     ) -> list[_Spread]:
-        """Reduce positions in `row.symbol` by row.quantity, oldest spread first (a full scan)."""
+        """Reduce positions in `row.symbol` by row.quantity, oldest spread opened by the row's
+        time first (a full scan)."""
         remaining = row.quantity
         shares: list[tuple[_Spread, int]] = []
         for spread in self.spreads:
             held = spread.positions.get(row.symbol, 0)
-            if remaining and held * change_sign < 0:
+            if remaining and held * change_sign < 0 and spread.opened_at <= row.executed_at:
                 take = min(remaining, abs(held))
                 shares.append((spread, take))
                 remaining -= take

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from math import gcd
@@ -122,7 +122,7 @@ def new_fill_batch(
     known_moments = [m for m in moments if m is not None]
     filled_at = max(known_moments) if known_moments else to_utc(fallback_at)
     dated = tuple(
-        f if f.executed_at != datetime.min else replace(f, executed_at=filled_at) for f in fills
+        f if f.executed_at != datetime.min else f._replace(executed_at=filled_at) for f in fills
     )
     return FillBatch(
         units=int(units),
@@ -192,7 +192,7 @@ def journal_new_fills(
     else:
         fees = _scaled(source.estimated_fees_usd, batch.units, size) or Decimal("0.00")
     fills = [
-        replace(f, fees_cents=to_cents(fees) if i == 0 else 0) for i, f in enumerate(batch.fills)
+        f._replace(fees_cents=to_cents(fees) if i == 0 else 0) for i, f in enumerate(batch.fills)
     ]
     plan = source.plan or TradePlan()
     legs = tuple(

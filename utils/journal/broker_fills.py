@@ -172,7 +172,7 @@ def _unlabelled(plan: ImportPlan, real: dict[str, str]) -> ImportPlan:
         )
         for opening in plan.openings
     )
-    fills = tuple(replace(fill, order_id=_real_order_id(fill.order_id)) for fill in plan.fills)
+    fills = tuple(fill._replace(order_id=_real_order_id(fill.order_id)) for fill in plan.fills)
     return replace(plan, openings=openings, fills=fills)
 
 

@@ -11,7 +11,7 @@ Each table's rows go in through `utils.journal.bulk_insert` (many rows per state
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -277,6 +277,19 @@ def _gather_copy(
         rows.event(trade_id, "note", note.at)
 
 
+# A close's cells of a trade row: fees_cents, then closed_at, close_session, exit_price,
+# exit_effect, net_pnl_cents and close_reason (the columns a close's UPDATE sets)
+CloseCells = tuple[int, str, str, str, str, int, str]
+
+
+def _with_close(row: tuple[Any, ...], close: CloseCells | None) -> tuple[Any, ...]:
+    """A trades row (in `_STATEMENTS` column order) with `close`'s cells, as a close's
+    `UPDATE` leaves it; the row itself when `close` is None."""
+    if close is None:
+        return row
+    return (*row[:20], close[0], row[21], *close[1:], *row[28:])
+
+
 _STATEMENTS = {
     "trades": "INSERT INTO trades (id, uid, parent_id, structure, underlying, quantity, "
     "multiplier, mode, source, opened_at, session, entry_price, entry_effect, max_loss_cents, "
@@ -303,9 +316,14 @@ def insert_records(
     records: Sequence[Record],
     known: dict[str, int],
     clock: Clock,
+    closes: Mapping[str, CloseCells] | None = None,
 ) -> int:
     """Insert `bulk_ready` records (closed ones closed) inside the caller's transaction; each
-    new trade's id is added to `known` by uid. Returns how many were added."""
+    new trade's id is added to `known` by uid. Returns how many were added.
+
+    `closes`: the trade row's close cells of new trades to store closed (by uid), as the
+    `UPDATE` of a close that follows in the same transaction would leave the row
+    (`_with_close`); the caller writes that close's orders and event in their place."""
     if not records:
         return 0
     (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
@@ -332,6 +350,8 @@ def insert_records(
         parent = known.get(record.parent_uid) if record.parent_uid else None
         _gather(rows, trade_id, record, parent, clock)
         known[record.trade.uid or ""] = trade_id
+    if closes:
+        rows.trades = [_with_close(row, closes.get(row[1])) for row in rows.trades]
     for table, statement in _STATEMENTS.items():
         batch = getattr(rows, table)
         if batch:

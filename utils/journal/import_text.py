@@ -60,8 +60,18 @@ def csv_records(
     """Yield (line number, cells by column) for each non-blank data row of a `csv.reader`.
 
     Rows whose cell count differs from the header, and an unreadable rest of the file, are
-    reported in `issues` by line instead of being yielded.
+    reported in `issues` by line instead of being yielded (`csv_rows`).
     """
+    for start, cells in csv_rows(reader, len(names), issues):
+        yield start, dict(zip(names, cells))
+
+
+def csv_rows(
+    reader: Iterator[list[str]], width: int, issues: list[ImportIssue]
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, cells in column order) for each non-blank data row of a
+    `csv.reader` whose header has `width` columns; rows of another cell count, and an
+    unreadable rest of the file, are reported in `issues` by line instead."""
     line = reader.line_num + 1
     while True:
         try:
@@ -74,11 +84,11 @@ def csv_records(
         start, line = line, reader.line_num + 1
         if not "".join(cells).strip():
             continue
-        if len(cells) != len(names):
-            message = f"has {len(cells)} cells but the header has {len(names)}"
+        if len(cells) != width:
+            message = f"has {len(cells)} cells but the header has {width}"
             issues.append(ImportIssue(line=start, field=None, message=message))
             continue
-        yield start, dict(zip(names, cells))
+        yield start, cells
 
 
 def plain_csv_lines(text: str) -> list[str] | None:
@@ -97,11 +107,16 @@ def plain_csv_lines(text: str) -> list[str] | None:
     return lines
 
 
-def plain_csv_records(
-    lines: list[str], names: list[str], issues: list[ImportIssue]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """`csv_records` of the data lines (line 2 on) of a `plain_csv_lines` text."""
-    width = len(names)
+def plain_csv_header(lines: list[str]) -> list[str]:
+    """The first row `csv.reader` reads from a `plain_csv_lines` text (none, [], for an empty
+    text or a blank first line)."""
+    return lines[0].split(",") if lines[0] else []
+
+
+def plain_csv_rows(
+    lines: list[str], width: int, issues: list[ImportIssue]
+) -> Iterator[tuple[int, list[str]]]:
+    """`csv_rows` of the data lines (line 2 on) of a `plain_csv_lines` text."""
     for line, text in enumerate(lines[1:], start=2):
         cells = text.split(",")
         first = cells[0]
@@ -111,4 +126,4 @@ def plain_csv_records(
             message = f"has {len(cells)} cells but the header has {width}"
             issues.append(ImportIssue(line=line, field=None, message=message))
             continue
-        yield line, dict(zip(names, cells))
+        yield line, cells

@@ -315,16 +315,33 @@ def import_tastytrade_csv(
     if Mode(mode) is Mode.SIM:
         raise JournalError("a tastytrade export comes from a LIVE or SANDBOX account, not SIM")
     path = Path(path)
-    name = file_name or path.name
+    # The collector waits until the rows, the plan and their writes are gone (they leave by
+    # reference count when `_import_tasty_file` returns), so it never scans them.
+    with _without_cyclic_gc():
+        return _import_tasty_file(
+            conn, path, file_name or path.name, mode, skip_bad, max_bytes, clock, playbook
+        )
+
+
+def _import_tasty_file(
+    conn: sqlite3.Connection,
+    path: Path,
+    name: str,
+    mode: Mode,
+    skip_bad: bool,
+    max_bytes: int,
+    clock: Clock,
+    playbook: Playbook | None,
+) -> ImportReport:
     text, issue, digest = read_import_text(path, max_bytes)
     if issue is not None:
         return _refused(SOURCE_TASTYTRADE_CSV, name, [issue])
-    with _without_cyclic_gc():
-        parsed = parse_tasty_csv(text)
+    parsed = parse_tasty_csv(text)
+    del text  # the rows are read: the text is not kept through the writes
     if parsed.errors and (not skip_bad or parsed.fatal):
         return _refused(SOURCE_TASTYTRADE_CSV, name, parsed.errors)
     try:
-        with _without_cyclic_gc(), transaction(conn):
+        with transaction(conn):
             plan = tastytrade_plan.plan_import(parsed, _tasty_book(conn), mode=mode)
             if plan.errors and not skip_bad:
                 raise _ImportRefused([*parsed.errors, *plan.errors])

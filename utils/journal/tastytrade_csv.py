@@ -17,8 +17,9 @@ MAX_YEARS_BEFORE_EXPIRATION years before it are errors. The `Order #` of a bad r
 
 Each cell is read by `utils.journal.tastytrade_cells`. A trade row's SHAPE (`SHAPE_COLUMNS`: its
 contract, action, quantity, fees...) is read in full once per export (`_parse_row`); a later row
-of that shape reads only its own time, order, value and average price, and any problem there
-sends it to the full read, so every bad cell is named exactly as before (`RowReader`).
+of that shape reads only its own time, order, value and average price (by position, no dict of
+its cells built), and any problem there sends it to the full read, so every bad cell is named
+exactly as before (`RowReader`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ from utils.core.prevalidated import build_validated, field_names
 from utils.core.sessions import session_of
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.import_report import ImportIssue
-from utils.journal.import_text import csv_records, plain_csv_lines, plain_csv_records
+from utils.journal.import_text import (
+    csv_rows,
+    plain_csv_header,
+    plain_csv_lines,
+    plain_csv_rows,
+)
 from utils.journal.tastytrade_cells import (
     NO_AMOUNT,
     CellError,
@@ -88,6 +94,8 @@ SHAPE_COLUMNS = (
     "Multiplier",
     "Underlying Symbol",
 )
+# A shaped row's own cells (`RowReader.shaped_row`)
+OWN_COLUMNS = ("Date", "Value", "Average Price", "Order #")
 
 
 class RowKind(StrEnum):
@@ -198,24 +206,47 @@ class RowReader:
     distinct time, and each distinct value and average price of a shape, is read once."""
 
     def __init__(self, columns: Sequence[str] = ()) -> None:
-        """`columns`: the export's column names, when known (the shape cells read at once)."""
+        """`columns`: the export's column names, when known (the shape cells read at once, and
+        a row's cells in column order read by position, `read`)."""
         self.sessions = SessionMemo()
+        self.columns = list(columns)
         self.shape_cells: Callable[[dict[str, str]], tuple[str | None, ...]] = _shape_cells
+        # a row's SHAPE cells and its own cells (OWN_COLUMNS), by position (`read`)
+        self.by_position: tuple[Callable[[Sequence[str]], tuple[str, ...]], ...] | None = None
         if set(SHAPE_COLUMNS) <= set(columns):
             self.shape_cells = itemgetter(*SHAPE_COLUMNS)
+            if set(OWN_COLUMNS) <= set(columns) and len(set(columns)) == len(self.columns):
+                self.by_position = (
+                    itemgetter(*map(self.columns.index, SHAPE_COLUMNS)),
+                    itemgetter(*map(self.columns.index, OWN_COLUMNS)),
+                )
         # shape cells -> the shape, its key's middle text, whether it opens (`shaped_row`)
         self.shapes: dict[tuple[str | None, ...], tuple[_RowShape, str, bool]] = {}
         self.moments: dict[str, tuple[datetime, str] | None] = {}
         self.amounts: dict[tuple[str, str, int], tuple[Decimal, str] | None] = {}
         self.open_problems: dict[tuple[int, str], bool] = {}
 
+    def read(self, line: int, values: Sequence[str]) -> TastyRow | None:
+        """`self(line, cells)` of a row given as its cells in column order: a row of a proven
+        shape is read by position, any other (and any problem) through `self` by column."""
+        if self.by_position is not None:
+            shape_of, own_of = self.by_position
+            known = self.shapes.get(shape_of(values))
+            if known is not None:
+                row = self.shaped_row(line, own_of(values), *known)
+                if row is not None:
+                    return row
+        return self(line, dict(zip(self.columns, values)))
+
     def __call__(self, line: int, cells: dict[str, str]) -> TastyRow | None:
         """A relevant row, None for an ignored one; raises RowError naming every bad cell."""
         key = self.shape_cells(cells)
         known = self.shapes.get(key)
-        row = None if known is None else self.shaped_row(line, cells, *known)
-        if row is not None:
-            return row
+        if known is not None:
+            own = (cells["Date"], cells["Value"], cells.get("Average Price", ""), cells["Order #"])
+            row = self.shaped_row(line, own, *known)
+            if row is not None:
+                return row
         row = _parse_row(line, cells, self.sessions)
         if (
             row is not None
@@ -238,13 +269,20 @@ class RowReader:
         return row
 
     def shaped_row(
-        self, line: int, cells: dict[str, str], shape: _RowShape, key_middle: str, opens: bool
+        self,
+        line: int,
+        own: tuple[str, ...],
+        shape: _RowShape,
+        key_middle: str,
+        opens: bool,
     ) -> TastyRow | None:
-        """The row from its proven shape and its own cells; None when those need the full read."""
-        moment = self.moment(cells["Date"])
-        amount = self.amount(cells["Value"], cells.get("Average Price", ""), shape)
+        """The row from its proven shape and its own cells (`OWN_COLUMNS`: Date, Value, Average
+        Price, Order #); None when those need the full read."""
+        date_text, value_text, average_text, order_text = own
+        moment = self.moment(date_text)
+        amount = self.amount(value_text, average_text, shape)
         try:
-            order_id = order_id_cell(cells["Order #"])
+            order_id = order_id_cell(order_text)
         except CellError:
             return None
         if moment is None or amount is None or order_id is None:
@@ -420,13 +458,21 @@ def _header_issue(header: list[str]) -> tuple[str, ImportIssue | None]:
 
 
 def parse_tasty_csv(text: str) -> TastyCsv:
-    """Parse an export: every relevant row, and every bad one by line and column."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as error:
-        issue = ImportIssue(line=1, field=None, message=f"unreadable CSV: {error}")
-        return TastyCsv(header="unknown", errors=(issue,), fatal=True)
+    """Parse an export: every relevant row, and every bad one by line and column.
+
+    A text without quotes is split at its line ends and commas (`plain_csv_lines`), never
+    copied into a `csv.reader`'s buffer (four bytes a character); any other is read by one."""
+    lines = plain_csv_lines(text)
+    reader = None
+    if lines is not None:
+        header = plain_csv_header(lines)
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = next(reader, None)
+        except csv.Error as error:
+            issue = ImportIssue(line=1, field=None, message=f"unreadable CSV: {error}")
+            return TastyCsv(header="unknown", errors=(issue,), fatal=True)
     if not header:
         issue = ImportIssue(line=1, field=None, message="the file is empty")
         return TastyCsv(header="unknown", errors=(issue,), fatal=True)
@@ -440,15 +486,14 @@ def parse_tasty_csv(text: str) -> TastyCsv:
     first_line_of: dict[str, int] = {}
     bad_orders: set[str] = set()
     read_row = RowReader(names)
-    lines = plain_csv_lines(text)
     records = (
-        csv_records(reader, names, errors)
-        if lines is None
-        else plain_csv_records(lines, names, errors)
+        plain_csv_rows(lines, len(names), errors)
+        if lines is not None
+        else csv_rows(reader, len(names), errors)  # type: ignore[arg-type]  # set: no lines
     )
-    for start, cells in records:
+    for start, values in records:
         try:
-            row = read_row(start, cells)
+            row = read_row.read(start, values)
         except RowError as error:
             errors.extend(
                 ImportIssue(line=start, field=cell.column, message=cell.message)

@@ -4,15 +4,18 @@ Writes exactly the rows the one-at-a-time writes (`writes.insert_trade`, `insert
 `insert_note`, `insert_fill`, `close_trade`) write for the plan, in the same order (openings,
 then fills, then closings, then notes), so every table, every id and the events' order read the
 same. New trades go through `bulk_writes.insert_records`; a closing of a trade opened by this
-plan is computed from its validated facts. Anything those functions could refuse (a roll whose
-parent opens in the same batch, a close before its opening, a trade journaled earlier) takes
-the one-at-a-time path, which names the problem as before.
+plan is computed from its validated facts and stored with the trade's row, as its UPDATE would
+leave it (a new trade's close is not logged in `trade_changes`: a judging read finds a new trade
+by its id, `judging_delta`). Anything those functions could refuse (a roll whose parent opens in
+the same batch, a close before its opening, a trade journaled earlier) takes the one-at-a-time
+path, which names the problem as before.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -21,7 +24,13 @@ from typing import Any
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
 from utils.journal.bulk_insert import insert_rows
-from utils.journal.bulk_writes import Record, TradeCopy, bulk_ready, insert_records
+from utils.journal.bulk_writes import (
+    CloseCells,
+    Record,
+    TradeCopy,
+    bulk_ready,
+    insert_records,
+)
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.tastytrade_plan import ImportPlan, PlannedClosing, PlannedOpening
@@ -37,10 +46,6 @@ from utils.journal.writes import (
     stamp,
 )
 
-_CLOSE = (
-    "UPDATE trades SET closed_at = ?, close_session = ?, exit_price = ?, exit_effect = ?, "
-    "fees_cents = ?, net_pnl_cents = ?, close_reason = ? WHERE id = ?"
-)
 _ORDER = "INSERT INTO trade_orders (trade_id, broker_order_id, role, position) VALUES (?, ?, ?, ?)"
 _EVENT = "INSERT INTO journal_events (trade_id, kind, at, session) VALUES (?, ?, ?, ?)"
 _UIDS_PER_QUERY = 500
@@ -49,14 +54,15 @@ _UIDS_PER_QUERY = 500
 def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -> None:
     """Write the plan's openings, fills, closings and notes inside the caller's transaction."""
     ids_by_uid = _journaled_ids(conn, plan)
-    opened: dict[str, NewTrade] = {}
-    _insert_openings(conn, plan.openings, ids_by_uid, opened, clock)
     sessions = SessionMemo()
     stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
+    closes = _closes_on_insert(plan, sessions, stamp_of)
+    opened: dict[str, NewTrade] = {}
+    _insert_openings(conn, plan.openings, ids_by_uid, opened, clock, closes)
     fills = [fill_row(ids_by_uid[fill.trade_uid], fill, stamp_of) for fill in plan.fills]
     if fills:
         insert_rows(conn, INSERT_FILL_SQL, fills)
-    _close(conn, plan.closings, ids_by_uid, opened, sessions, stamp_of)
+    _close(conn, plan.closings, ids_by_uid, opened, closes)
     for note in plan.notes:
         insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
 
@@ -116,10 +122,13 @@ def _insert_openings(
     ids_by_uid: dict[str, int],
     opened: dict[str, NewTrade],
     clock: Clock,
+    closes: dict[str, _InsertedClose],
 ) -> None:
-    """New trades in plan order: runs in bulk, any other one at a time."""
+    """New trades in plan order: runs in bulk (closed when `closes` holds their close), any
+    other one at a time; `opened` gets the trades written in bulk."""
     run: list[Record] = []
     templates: dict[int, JournalCsvRecord] = {}
+    cells = {uid: close.cells for uid, close in closes.items()}
     for opening in openings:
         uid = opening.trade.uid or ""
         record = _bulk_record(opening, templates)
@@ -127,10 +136,10 @@ def _insert_openings(
             run.append(record)
             opened[uid] = opening.trade
             continue
-        insert_records(conn, run, ids_by_uid, clock)
+        insert_records(conn, run, ids_by_uid, clock, cells)
         run = []
         _insert_one(conn, opening, ids_by_uid, clock)
-    insert_records(conn, run, ids_by_uid, clock)
+    insert_records(conn, run, ids_by_uid, clock, cells)
 
 
 def _insert_one(
@@ -146,22 +155,61 @@ def _insert_one(
         insert_note(conn, trade_id, Note(at=trade.opened_at, text=text))
 
 
+@dataclass(frozen=True, slots=True)
+class _InsertedClose:
+    """A closing whose trade this plan opens: stored with the trade row when that row is
+    written in bulk (`bulk_writes.insert_records`), its orders and event written in its turn."""
+
+    closing: PlannedClosing
+    cells: CloseCells
+
+
+def _closes_on_insert(
+    plan: ImportPlan, sessions: SessionMemo, stamp_of: Callable[[datetime], str]
+) -> dict[str, _InsertedClose]:
+    """The first closing of each trade the plan opens, by uid, when `close_trade` could not
+    refuse it (no plan answer, not before the opening), with the trade row's cells it writes."""
+    new_trades = {opening.trade.uid or "": opening.trade for opening in plan.openings}
+    seen: set[str] = set()
+    closes: dict[str, _InsertedClose] = {}
+    # closings recur (one shape, one exit): fees and P&L by their amounts (values, not spellings)
+    cents_of: dict[tuple, tuple[int, int]] = {}
+    for closing in plan.closings:
+        uid, close = closing.trade_uid, closing.close
+        new = new_trades.get(uid)
+        first = uid not in seen
+        seen.add(uid)
+        if (
+            new is None
+            or not first
+            or close.followed_plan is not None
+            or close.closed_at < new.opened_at
+        ):
+            continue
+        amounts = (new.multiplier, new.quantity, new.entry_price, new.entry_effect)
+        amounts += (new.open_fees_usd, close.exit_price, close.exit_effect, close.close_fees_usd)
+        cents = cents_of.get(amounts)
+        if cents is None:
+            cents = cents_of[amounts] = _close_cents(new, close)
+        at, session = stamp_of(close.closed_at), sessions(close.closed_at)
+        cells = (cents[0], at, session, str(close.exit_price), close.exit_effect.value)
+        closes[uid] = _InsertedClose(closing, cells + (cents[1], close.close_reason.value))
+    return closes
+
+
 class _Closes:
-    """The rows `close_trade` writes, gathered in its order."""
+    """The rows `close_trade` writes besides its UPDATE, gathered in its order."""
 
     def __init__(self) -> None:
-        self.updates: list[tuple[Any, ...]] = []
         self.orders: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
 
     def flush(self, conn: sqlite3.Connection) -> None:
-        """Write the gathered rows (an UPDATE a closing, many inserted rows a statement)."""
-        if self.updates:
-            conn.executemany(_CLOSE, self.updates)
+        """Write the gathered rows (many a statement)."""
         for statement, rows in ((_ORDER, self.orders), (_EVENT, self.events)):
             if rows:
                 insert_rows(conn, statement, rows)
-        for rows in (self.updates, self.orders, self.events):
+        for rows in (self.orders, self.events):
             rows.clear()
 
 
@@ -170,45 +218,26 @@ def _close(
     closings: Iterable[PlannedClosing],
     ids_by_uid: dict[str, int],
     opened: dict[str, NewTrade],
-    sessions: SessionMemo,
-    stamp_of: Callable[[datetime], str],
+    closes: dict[str, _InsertedClose],
 ) -> None:
-    """Closings in plan order: those of trades this plan opened in bulk, any other one at a time
-    (`close_trade`, which refuses what it refuses)."""
+    """Closings in plan order: one stored with its trade's row gets its orders and event, any
+    other is written by `close_trade` (which refuses what it refuses)."""
     rows = _Closes()
-    closed: set[str] = set()
-    # closings recur (one shape, one exit): fees and P&L by their amounts (values, not spellings)
-    cents_of: dict[tuple, tuple[int, int]] = {}
     for closing in closings:
         trade_id = ids_by_uid[closing.trade_uid]
-        new, close = opened.get(closing.trade_uid), closing.close
-        if (
-            new is None
-            or closing.trade_uid in closed
-            or close.followed_plan is not None
-            or close.closed_at < new.opened_at
-        ):
+        new, inserted = opened.get(closing.trade_uid), closes.get(closing.trade_uid)
+        if new is None or inserted is None or inserted.closing is not closing:
             rows.flush(conn)
-            close_trade(conn, trade_id, close)
+            close_trade(conn, trade_id, closing.close)
             continue
-        closed.add(closing.trade_uid)
-        at, session = stamp_of(close.closed_at), sessions(close.closed_at)
-        amounts = (new.multiplier, new.quantity, new.entry_price, new.entry_effect)
-        amounts += (new.open_fees_usd, close.exit_price, close.exit_effect, close.close_fees_usd)
-        cents = cents_of.get(amounts)
-        if cents is None:
-            cents = cents_of[amounts] = _close_cents(new, close)
-        rows.updates.append(
-            (at, session, str(close.exit_price), close.exit_effect.value, *cents)
-            + (close.close_reason.value, trade_id)
-        )
+        close = closing.close
         open_orders = list(dict.fromkeys(new.broker_order_ids))
         close_orders = [o for o in dict.fromkeys(close.broker_order_ids) if o not in open_orders]
         rows.orders.extend(
             (trade_id, order_id, "close", len(open_orders) + position)
             for position, order_id in enumerate(close_orders)
         )
-        rows.events.append((trade_id, "close", at, session))
+        rows.events.append((trade_id, "close", *inserted.cells[1:3]))
     rows.flush(conn)
 
 
