@@ -24,7 +24,7 @@ from tests.support.judging_fast_paths_reference import (
     literal_on_sessions,
 )
 from utils.journal.judging_frame import frame_from_trades
-from utils.judge.discipline import _on_sessions
+from utils.judge.session_verdicts import _on_sessions
 from utils.judge.history import LastIdsText, closed_by, ids_text, joined_integers
 from utils.judge.history_sweeps import (
     NEVER,

@@ -22,8 +22,7 @@ from utils.judge.mode import ModeDecision, ModeIntent, resolve_mode
 from utils.project.ci_status import CiStatus, ci_status
 from utils.judge.coach import CoachReport, coach_report
 from utils.core.config import Settings
-from utils.judge.discipline import DisciplineReport, evaluate_discipline
-from utils.judge.entry_figures import EntryFigures
+from utils.judge.discipline import DisciplineReport, KeptDiscipline, evaluate_discipline
 from utils.judge.gates import GateReport, evaluate_gates
 from utils.judge.ramp import RampDecision, first_live_order_at, ramp_level
 from utils.judge.risk import UnderlyingRisk, open_risk_by_underlying
@@ -115,7 +114,7 @@ def gather_evidence(
     ci: CiStatus | None = None,
     judging_frame: pd.DataFrame | None = None,
     closed: pd.DataFrame | None = None,
-    read_on: tuple[EntryFigures, int] | None = None,
+    read_on: tuple[KeptDiscipline, int] | None = None,
 ) -> CockpitEvidence:
     """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers.
 
