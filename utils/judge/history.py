@@ -25,12 +25,15 @@ from utils.core.money import from_cents
 from utils.core.sessions import to_utc
 from utils.journal.judging_frame import frame_from_trades
 from utils.journal.trade import Mode, Trade
+from utils.judge.metrics import close_order_rows, instants
 
 if TYPE_CHECKING:  # the discipline history imports the ramp, which imports this module
     from utils.judge.discipline_history import TradeLoader
 
 ZERO = Decimal(0)
 _MOST_DIGITS = len(str(np.iinfo(np.int64).max))
+_NAT = np.iinfo(np.int64).min  # NaT as int64 ticks
+_NS_PER_TICK = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
 def judging_frame_of(trades: pd.DataFrame | Iterable[Trade]) -> pd.DataFrame:
@@ -56,10 +59,12 @@ def _moment_ns(moment: datetime) -> int:
 def close_order(frame: pd.DataFrame, moment: datetime) -> np.ndarray:
     """Positions of the rows closed at or before `moment`, in close order (close time, then
     id)."""
-    stamps = _stamps(frame["closed_at"])
-    closed = frame["closed_at"].notna().to_numpy() & (stamps <= _moment_ns(moment))
-    rows = np.flatnonzero(closed)
-    return rows[np.lexsort((frame["id"].to_numpy()[rows], stamps[rows]))]
+    closed_at = frame["closed_at"]
+    stamps = instants(closed_at)  # in the column's own unit: `moment` floored to it
+    unit = getattr(closed_at.dtype, "unit", "ns")
+    when = _moment_ns(moment) // _NS_PER_TICK[unit]
+    rows = close_order_rows(np.where(stamps <= when, stamps, _NAT), frame["id"].to_numpy())
+    return np.arange(len(frame)) if rows is None else rows
 
 
 def closed_by(
