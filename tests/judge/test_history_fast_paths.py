@@ -33,7 +33,7 @@ from utils.judge.history_sweeps import (
     closed_by_entry,
     cumsum_by_group,
 )
-from utils.judge.metrics import daily_pnl
+from utils.judge.metrics import closed_from_judging, daily_pnl
 from utils.judge.pnl_calendar import calendar_grid, calendar_weeks, shown_closes
 from utils.core.sessions import session_of
 
@@ -88,6 +88,18 @@ def test_closed_rows_are_the_literal_rows_in_close_order(case, columns):
     if columns is not None:
         expected = expected[list(columns)]
     pd.testing.assert_frame_equal(closed_by(frame, moment, columns), expected)
+
+
+@EXAMPLES
+@given(case=frames(), columns=st.sampled_from([None, ("id", "net_pnl_cents"), ("net_pnl_cents",)]))
+def test_closed_rows_from_the_closed_trades_are_the_literal_rows(case, columns):
+    """Given the frame's closed trades, the rows closed by a moment are their head."""
+    frame, moment = case
+    expected = literal_closed_by(frame, moment)
+    if columns is not None:
+        expected = expected[list(columns)]
+    found = closed_by(frame, moment, columns, closed_from_judging(frame))
+    pd.testing.assert_frame_equal(found, expected, check_index_type=False)
 
 
 @st.composite

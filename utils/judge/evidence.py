@@ -148,6 +148,7 @@ def gather_evidence(
         sandbox=sandbox,
         settings=settings,
         now=now,
+        closed=closed,
     )
     halt = stores.alerts.halt_state()
     latch = stores.latch.state()
@@ -176,6 +177,7 @@ def gather_evidence(
             first_live_order_at=first_live_order_at(frame),
             trades=frame,
             discipline_score=discipline.score,
+            closed=closed,
         ),
         triggers=tuple(
             rollback_triggers(

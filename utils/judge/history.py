@@ -68,12 +68,36 @@ def close_order(frame: pd.DataFrame, moment: datetime) -> np.ndarray:
 
 
 def closed_by(
-    frame: pd.DataFrame, moment: datetime, columns: Sequence[str] | None = None
+    frame: pd.DataFrame,
+    moment: datetime,
+    columns: Sequence[str] | None = None,
+    closed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rows closed at or before `moment`, in close order (close time, then id); with `columns`,
-    only those (a judge reading a few columns copies only them)."""
+    only those (a judge reading a few columns copies only them). `closed`: the frame's closed
+    trades (`closed_from_judging(frame)`) when the caller has them: their head closed by
+    `moment` is the answer when it holds the columns, typed alike (no copy)."""
+    if closed is not None and columns is not None and _heads_alike(frame, closed, columns):
+        stamps = instants(closed["closed_at"])
+        unit = getattr(closed["closed_at"].dtype, "unit", "ns")
+        count = np.searchsorted(stamps, _moment_ns(moment) // _NS_PER_TICK[unit], side="right")
+        return closed[list(columns)].iloc[: int(count)]
     rows = close_order(frame, moment)
     return (frame if columns is None else frame[list(columns)]).take(rows)
+
+
+def _heads_alike(frame: pd.DataFrame, closed: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether the closed trades' rows are the frame's (indexed by position) and hold
+    `columns` typed as the frame's (an empty set of closed trades may be untyped)."""
+    index = frame.index
+    return (
+        len(closed) > 0
+        and isinstance(index, pd.RangeIndex)
+        and (index.start, index.step) == (0, 1)
+        and all(
+            name in closed.columns and closed[name].dtype == frame[name].dtype for name in columns
+        )
+    )
 
 
 def in_close_order(closed: pd.DataFrame) -> pd.DataFrame:
