@@ -84,18 +84,16 @@ def session_verdicts(
     names = field_names(SessionVerdict)
     verdicts = []
     for session in sessions:
-        count, rules = int(actions.get(session, 0)), tuple(broken.get(session, ()))
-        high = int(alert_counts.get(session, 0))
+        count, rules = actions.get(session, 0), broken.get(session, ())
+        high = alert_counts.get(session, 0)
         kept = known.get(session)
-        if kept is None or (kept.actions, kept.violations, kept.high_alerts) != (
-            count,
-            rules,
-            high,
+        if (
+            kept is None
+            or kept.actions != count
+            or kept.violations != rules
+            or kept.high_alerts != high
         ):
-            kept = build_validated(
-                SessionVerdict,
-                {"session": session, "actions": count, "violations": rules, "high_alerts": high},
-                names,
-            )
+            values = {"actions": int(count), "violations": tuple(rules), "high_alerts": int(high)}
+            kept = build_validated(SessionVerdict, {"session": session, **values}, names)
         verdicts.append(kept)
     return tuple(verdicts)
