@@ -33,7 +33,12 @@ from utils.judge.history_sweeps import (
     closed_by_entry,
     cumsum_by_group,
 )
-from utils.judge.metrics import closed_from_judging, daily_pnl
+from utils.judge.metrics import (
+    ROLLBACK_WINDOW_TRADES,
+    closed_from_judging,
+    daily_pnl,
+    last_n_expectancy,
+)
 from utils.judge.pnl_calendar import calendar_grid, calendar_weeks, shown_closes
 from utils.core.sessions import session_of
 
@@ -100,6 +105,16 @@ def test_closed_rows_from_the_closed_trades_are_the_literal_rows(case, columns):
         expected = expected[list(columns)]
     found = closed_by(frame, moment, columns, closed_from_judging(frame))
     pd.testing.assert_frame_equal(found, expected, check_index_type=False)
+
+
+@EXAMPLES
+@given(case=frames())
+def test_the_last_closed_trades_judge_the_last_window_alike(case):
+    """The evidence judges the last window from the tail of the closed trades (in close
+    order) only."""
+    closed = closed_from_judging(case[0])
+    tail = closed.tail(ROLLBACK_WINDOW_TRADES)
+    assert last_n_expectancy(tail) == last_n_expectancy(closed)
 
 
 @st.composite

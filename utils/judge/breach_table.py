@@ -117,8 +117,9 @@ class KeptBreaches:
 def rules_by_session_after(
     before: Mapping[date, tuple[RuleId, ...]], rows: BreachRows, touched: Iterable[int]
 ) -> dict[date, tuple[RuleId, ...]]:
-    """`rows.rules_by_session()`, given `before`: the same of rows that differ from `rows` only
-    in the sessions `touched` (ordinals)."""
+    """The rules broken per session of some rows, given `before`: the same of rows that differ
+    from them only in the sessions `touched` (ordinals), and `rows`: their rows of (at least)
+    those sessions, in order."""
     changed = set(touched)
     kept = {s: rules for s, rules in before.items() if s.toordinal() not in changed}
     picked = np.isin(rows.sessions, np.array(sorted(changed), dtype=np.int64))

@@ -286,11 +286,13 @@ def _judged(data: HistoryInputs) -> KeptBreaches:
     new = stable_rows(data, start)
     stable = merged(before.stable, new) if start and before is not None else new
     other = other_rows(data)
-    rows = merged(stable, other)
     other_sessions = frozenset(other.sessions.tolist())
     if start and before is not None:
         touched = other_sessions | before.other_sessions | set(new.sessions.tolist())
+        # Only the stable rows of the sessions touched are merged with the others.
+        picked = np.isin(stable.sessions, np.array(sorted(touched), dtype=np.int64))
+        rows = merged(stable.where(picked), other)
         by_session = rules_by_session_after(before.by_session, rows, touched)
     else:
-        by_session = rows.rules_by_session()
+        by_session = merged(stable, other).rules_by_session()
     return KeptBreaches(inputs, len(data.ids), stable, other_sessions, by_session)

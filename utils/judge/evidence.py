@@ -31,6 +31,7 @@ from utils.journal.store import Journal
 from utils.judge.history import ids_of, trades_in_order
 from utils.journal.trade import Trade
 from utils.judge.metrics import (
+    ROLLBACK_WINDOW_TRADES,
     MetricsSummary,
     WindowExpectancy,
     closed_from_judging,
@@ -160,7 +161,7 @@ def gather_evidence(
         planned_later=trades_in_order(load, ids_of(frame[frame["later_plans"]])),
         closed=closed,
         metrics=summarize(closed),
-        last_10=last_n_expectancy(closed),
+        last_10=last_n_expectancy(closed.tail(ROLLBACK_WINDOW_TRADES)),  # (in close order)
         discipline=discipline,
         gates=gates,
         coach=coach_report(
