@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.judge.test_discipline_history import SETTINGS_VARIANTS, at, journals
 from tests.support.judge_factory import make_trade, settings_for
 from utils.journal.judging_frame import frame_from_trades
-from utils.judge.discipline import entry_figures_of, evaluate_discipline, loader_over
+from utils.judge.discipline import evaluate_discipline, kept_of, loader_over
 from utils.judge.discipline_history import HistoryInputs, history_breaches
 from utils.judge.entry_figures import kept_rows
 
@@ -73,12 +73,9 @@ def test_a_new_trade_after_every_other_keeps_the_head(tmp_path):
     assert kept_rows(figures, 3, read_on.opened, read_on.closed, frame["family"].to_numpy()) == 3
     assert read_on.open_before.tolist() == [0, 1, 1, 1]  # (the second closed by the fourth)
     assert read_on.last_loss_before.tolist() == [-1, -1, -1, 0]
+    judge = {"load_trades": loader_over(journal), "settings": config, "now": now}
+    before_report = evaluate_discipline(frame.iloc[:3], journaled_sessions=[], **judge)
     report = evaluate_discipline(
-        frame,
-        load_trades=loader_over(journal),
-        settings=config,
-        now=now,
-        journaled_sessions=[],
-        read_on=(figures, 3),
+        frame, journaled_sessions=[], read_on=(kept_of(before_report), 3), **judge
     )
-    assert entry_figures_of(report).open_before.tolist() == [0, 1, 1, 1]
+    assert kept_of(report).figures.open_before.tolist() == [0, 1, 1, 1]

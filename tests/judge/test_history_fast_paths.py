@@ -24,7 +24,7 @@ from tests.support.judging_fast_paths_reference import (
     literal_on_sessions,
 )
 from utils.journal.judging_frame import frame_from_trades
-from utils.judge.discipline import _on_sessions
+from utils.judge.session_verdicts import _on_sessions
 from utils.judge.history import LastIdsText, closed_by, ids_text, joined_integers
 from utils.judge.history_sweeps import (
     NEVER,
@@ -33,7 +33,12 @@ from utils.judge.history_sweeps import (
     closed_by_entry,
     cumsum_by_group,
 )
-from utils.judge.metrics import daily_pnl
+from utils.judge.metrics import (
+    ROLLBACK_WINDOW_TRADES,
+    closed_from_judging,
+    daily_pnl,
+    last_n_expectancy,
+)
 from utils.judge.pnl_calendar import calendar_grid, calendar_weeks, shown_closes
 from utils.core.sessions import session_of
 
@@ -88,6 +93,28 @@ def test_closed_rows_are_the_literal_rows_in_close_order(case, columns):
     if columns is not None:
         expected = expected[list(columns)]
     pd.testing.assert_frame_equal(closed_by(frame, moment, columns), expected)
+
+
+@EXAMPLES
+@given(case=frames(), columns=st.sampled_from([None, ("id", "net_pnl_cents"), ("net_pnl_cents",)]))
+def test_closed_rows_from_the_closed_trades_are_the_literal_rows(case, columns):
+    """Given the frame's closed trades, the rows closed by a moment are their head."""
+    frame, moment = case
+    expected = literal_closed_by(frame, moment)
+    if columns is not None:
+        expected = expected[list(columns)]
+    found = closed_by(frame, moment, columns, closed_from_judging(frame))
+    pd.testing.assert_frame_equal(found, expected, check_index_type=False)
+
+
+@EXAMPLES
+@given(case=frames())
+def test_the_last_closed_trades_judge_the_last_window_alike(case):
+    """The evidence judges the last window from the tail of the closed trades (in close
+    order) only."""
+    closed = closed_from_judging(case[0])
+    tail = closed.tail(ROLLBACK_WINDOW_TRADES)
+    assert last_n_expectancy(tail) == last_n_expectancy(closed)
 
 
 @st.composite

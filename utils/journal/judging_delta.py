@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from utils.journal import judging_read
+from utils.journal.frame_room import FrameRoom, appended
 from utils.journal.judging_read import JudgingRead, JudgingStamp
 
 # The trades touched since a read: named by the log after its last change, or added after its
@@ -74,10 +75,10 @@ def _read_since(conn: sqlite3.Connection, previous: JudgingRead) -> JudgingRead 
             {**params, "no_stamp": judging_read.NO_STAMP},
         ).fetchone()
     rows = judging_read.frame_of_chunks([] if chunk is None else [chunk], named, declared)
-    frame, kept = _merged(previous.frame, judging_read.integers(ids), rows)
+    frame, kept, room = _merged(previous, judging_read.integers(ids), rows)
     if not _accounts_for(frame, now):
         return None  # a trade was written behind the log
-    return JudgingRead(frame, now, kept)
+    return JudgingRead(frame, now, kept, room)
 
 
 def _accounts_for(frame: pd.DataFrame, stamp: JudgingStamp) -> bool:
@@ -94,20 +95,23 @@ def _instants(column: pd.Series) -> np.ndarray:
 
 
 def _merged(
-    frame: pd.DataFrame, touched: np.ndarray, rows: pd.DataFrame
-) -> tuple[pd.DataFrame, int]:
-    """The frame without the touched trades' rows, with `rows` (their rows now, in frame order)
-    put in their places by (opened_at, id); and how many leading rows are `frame` unchanged
-    (all of it when `rows` come after it, else 0)."""
+    previous: JudgingRead, touched: np.ndarray, rows: pd.DataFrame
+) -> tuple[pd.DataFrame, int, FrameRoom | None]:
+    """The previous frame without the touched trades' rows, with `rows` (their rows now, in
+    frame order) put in their places by (opened_at, id); how many leading rows are that frame
+    unchanged (all of it when `rows` come after it, else 0); and the room the frame heads when
+    `rows` were appended (`utils.journal.frame_room`)."""
+    frame = previous.frame
     ids = frame["id"].to_numpy()
     kept = np.flatnonzero(~np.isin(ids, touched))
     if not len(kept):
-        return rows, 0
+        return rows, 0, None
     kept_opened, kept_ids = _instants(frame["opened_at"])[kept], ids[kept]
     opened, new_ids = _instants(rows["opened_at"]), rows["id"].to_numpy()
     if len(kept) == len(ids) and (opened[0], new_ids[0]) > (kept_opened[-1], kept_ids[-1]):
         # New trades opened after every other (the usual case).
-        return _appended(frame, rows), len(frame)
+        grown, room = appended(frame, rows, previous.room)
+        return grown, len(frame), room
     places = np.searchsorted(kept_opened, opened, side="left")
     ends = np.searchsorted(kept_opened, opened, side="right")
     for row in np.flatnonzero(ends > places):  # opened at the same instant as kept ones: by id
@@ -122,17 +126,4 @@ def _merged(
         values = column.array.take(taken)
         values[inserted] = rows[name].array
         columns[name] = pd.Series(values, dtype=column.dtype, copy=False)
-    return pd.DataFrame(columns, copy=False), 0
-
-
-def _appended(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """The frame with `rows` after its last row (one copy of each column, end to end)."""
-    columns = {
-        name: pd.Series(
-            type(column.array)._concat_same_type([column.array, rows[name].array]),
-            dtype=column.dtype,
-            copy=False,
-        )
-        for name, column in frame.items()
-    }
-    return pd.DataFrame(columns, copy=False)
+    return pd.DataFrame(columns, copy=False), 0, None

@@ -20,13 +20,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from utils.core.sessions import session_ordinals
 from utils.journal.errors import JournalError
+from utils.journal.frame_room import FrameRoom
 from utils.journal.judging_frame import INSTANT_COLUMNS, JUDGING_COLUMNS, JUDGING_DTYPES
 from utils.spreads.families import underlying_family
 
@@ -115,11 +116,13 @@ class JudgingStamp:
 class JudgingRead:
     """The judging frame and where the read stood (`utils.journal.judging_delta` reads on from
     it). `kept`: how many leading rows are the whole frame of the read it was read on from,
-    unchanged (new trades only, opened after every other); 0 when read whole or merged."""
+    unchanged (new trades only, opened after every other); 0 when read whole or merged.
+    `room`: the buffers the frame heads, when new trades were appended to it in place."""
 
     frame: pd.DataFrame
     stamp: JudgingStamp
     kept: int = 0
+    room: FrameRoom | None = field(default=None, compare=False, repr=False)
 
 
 def read_stamp(conn: sqlite3.Connection, journal: str) -> JudgingStamp:

@@ -38,18 +38,18 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, overload
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, SkipValidation, computed_field
+from pydantic import BaseModel, ConfigDict, SkipValidation
 
 from utils.core.config import Settings
 from utils.core.prevalidated import build_validated, field_names
 from utils.core.reasons import Reason
 from utils.core.sessions import session_of, to_utc
-from utils.core.trading_calendar import next_session_ordinals
 from utils.journal.exit_plans import PlanDeclared
 from utils.journal.judging_frame import frame_from_trades
 from utils.journal.trade import Trade
@@ -59,10 +59,12 @@ from utils.judge.discipline_rules import (
     DisciplineRule,
     RuleId,
 )
-from utils.judge.discipline_history import HistoryInputs, TradeLoader, breach_rows
+from utils.judge.breach_table import KeptBreaches
+from utils.judge.discipline_history import HistoryInputs, TradeLoader, kept_breaches
 from utils.judge.entry_figures import EntryFigures
 from utils.judge.risk import open_at_each_entry
 from utils.records.alerts import Alert
+from utils.judge.session_verdicts import SessionVerdict, session_verdicts
 from utils.records.working_orders import WorkingOpening
 
 DISCIPLINE_WINDOW_TRADES = 20
@@ -99,37 +101,6 @@ class ScorePart(BaseModel):
     count: int
     points: int
     sentence: str
-
-
-class SessionVerdict(BaseModel):
-    """One session: its journaled actions, violations and HIGH alerts, and whether it is clean."""
-
-    model_config = ConfigDict(frozen=True)
-
-    session: date
-    actions: int
-    violations: tuple[RuleId, ...]
-    high_alerts: int
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def clean(self) -> bool:
-        """At least one journaled action, no violation and no HIGH alert."""
-        return self.actions > 0 and not self.violations and self.high_alerts == 0
-
-    @property
-    def reason(self) -> str:
-        """Why the session is or is not clean, in plain words."""
-        if self.clean:
-            return f"{self.session}: clean ({self.actions} journaled action(s))."
-        problems = []
-        if self.actions == 0:
-            problems.append("no journaled action")
-        if self.violations:
-            problems.append("violations: " + ", ".join(sorted(set(self.violations))))
-        if self.high_alerts:
-            problems.append(f"{self.high_alerts} HIGH alert(s)")
-        return f"{self.session}: not clean ({'; '.join(problems)})."
 
 
 class PlanDeclarations(BaseModel):
@@ -277,46 +248,6 @@ def _score_parts(
     )
 
 
-def _on_sessions(counts: Counter[date]) -> Counter[date]:
-    """Counts per day moved to NYSE sessions: a weekend or holiday counts for the next one."""
-    days = np.array([day.toordinal() for day in counts], dtype=np.int64)
-    sessions = next_session_ordinals(days)
-    if np.array_equal(sessions, days):
-        return counts
-    moved: Counter[date] = Counter()
-    for session, count in zip(sessions.tolist(), counts.values()):
-        moved[date.fromordinal(session)] += count
-    return moved
-
-
-def _session_verdicts(
-    actions: Counter[date],
-    broken: Mapping[date, tuple[RuleId, ...]],
-    alerts: Sequence[Alert],
-    today: date,
-) -> tuple[SessionVerdict, ...]:
-    # Stored sessions written before the trading calendar may be weekends or holidays.
-    actions = _on_sessions(actions)
-    alert_counts = _on_sessions(Counter(alert.session for alert in alerts))
-    sessions = sorted(s for s in set(actions) | set(broken) | set(alert_counts) if s <= today)
-    # Built from typed values without a second validation (one verdict per session of years of
-    # history); one fields-set is shared by all of them.
-    names = field_names(SessionVerdict)
-    return tuple(
-        build_validated(
-            SessionVerdict,
-            {
-                "session": s,
-                "actions": int(actions.get(s, 0)),
-                "violations": tuple(broken.get(s, ())),
-                "high_alerts": int(alert_counts.get(s, 0)),
-            },
-            names,
-        )
-        for s in sessions
-    )
-
-
 def loader_over(trades: Sequence[Trade]) -> TradeLoader:
     """A trade loader over trades already in memory (what `Journal.trades_by_ids` is for the
     journal)."""
@@ -381,11 +312,24 @@ class AllViolations(Sequence[Violation]):
         return repr(self._items)
 
 
-def entry_figures_of(report: DisciplineReport) -> EntryFigures | None:
-    """Each trade's figures at its entry, as the report's history worked them out (a reading on
-    from it keeps them; None for a report not built over a history)."""
+@dataclass(frozen=True)
+class KeptDiscipline:
+    """What a report leaves a reading on from it: each trade's figures at its entry, the
+    history's breaches (`kept_breaches`) and the session verdicts."""
+
+    figures: EntryFigures
+    breaches: KeptBreaches
+    sessions: tuple[SessionVerdict, ...]
+
+
+def kept_of(report: DisciplineReport) -> KeptDiscipline | None:
+    """What a reading on from the report keeps, as its history worked it out (None for a report
+    not built over a history)."""
     every = report.all_violations
-    return every._data.entry_figures() if isinstance(every, AllViolations) else None
+    if not isinstance(every, AllViolations):
+        return None
+    data = every._data
+    return KeptDiscipline(data.entry_figures(), kept_breaches(data), report.sessions)
 
 
 def _counted_in_window(
@@ -415,7 +359,7 @@ def evaluate_discipline(
     risk_capital_usd: Decimal | None = None,
     window_trades: int = DISCIPLINE_WINDOW_TRADES,
     working: Sequence[WorkingOpening] = (),
-    read_on: tuple[EntryFigures, int] | None = None,
+    read_on: tuple[KeptDiscipline, int] | None = None,
 ) -> DisciplineReport:
     """Judge every trade and alert by every rule; score the window; judge each session.
 
@@ -429,8 +373,8 @@ def evaluate_discipline(
     past entry is unknown). Trades opened after `now` and alerts raised after it are ignored.
     `working` are the opening orders still working (or of unknown outcome): they count as open
     spreads from when they were sent (TOO_MANY_CONCURRENT, UNDERLYING_RISK_OVER_LIMIT), their
-    own violations in the session they were sent. `read_on`: the entry figures of the reading
-    before (`entry_figures_of` its report) and how many first rows of the frame were its frame.
+    own violations in the session they were sent. `read_on`: what the reading before keeps
+    (`kept_of` its report) and how many first rows of the frame were its frame.
     """
     if window_trades < 1:
         raise ValueError("the discipline window must hold at least 1 trade")
@@ -456,7 +400,8 @@ def evaluate_discipline(
         working=working,
         ladder_level=ladder_level,
         risk_capital_usd=risk_capital_usd,
-        read_on=read_on,
+        read_on=None if read_on is None else (read_on[0].figures, read_on[1]),
+        breaches_on=None if read_on is None else read_on[0].breaches,
     )
     window_ids = tuple(int(i) for i in data.ids[-window_trades:])
     first = date.fromordinal(int(data.sessions[-window_trades:].min())) if window_ids else today
@@ -476,11 +421,12 @@ def evaluate_discipline(
         parts=parts,
         violations=in_window,
         all_violations=AllViolations(data),
-        sessions=_session_verdicts(
+        sessions=session_verdicts(
             Counter(journaled_sessions),
-            breach_rows(data).rules_by_session(),
+            kept_breaches(data).by_session,
             data.alerts,
             today,
+            () if read_on is None else read_on[0].sessions,
         ),
         plans=plan_declarations(window),
     )

@@ -22,8 +22,7 @@ from utils.judge.mode import ModeDecision, ModeIntent, resolve_mode
 from utils.project.ci_status import CiStatus, ci_status
 from utils.judge.coach import CoachReport, coach_report
 from utils.core.config import Settings
-from utils.judge.discipline import DisciplineReport, evaluate_discipline
-from utils.judge.entry_figures import EntryFigures
+from utils.judge.discipline import DisciplineReport, KeptDiscipline, evaluate_discipline
 from utils.judge.gates import GateReport, evaluate_gates
 from utils.judge.ramp import RampDecision, first_live_order_at, ramp_level
 from utils.judge.risk import UnderlyingRisk, open_risk_by_underlying
@@ -32,6 +31,7 @@ from utils.journal.store import Journal
 from utils.judge.history import ids_of, trades_in_order
 from utils.journal.trade import Trade
 from utils.judge.metrics import (
+    ROLLBACK_WINDOW_TRADES,
     MetricsSummary,
     WindowExpectancy,
     closed_from_judging,
@@ -115,7 +115,7 @@ def gather_evidence(
     ci: CiStatus | None = None,
     judging_frame: pd.DataFrame | None = None,
     closed: pd.DataFrame | None = None,
-    read_on: tuple[EntryFigures, int] | None = None,
+    read_on: tuple[KeptDiscipline, int] | None = None,
 ) -> CockpitEvidence:
     """Read every store once and judge: discipline, gates, coach, ramp and rollback triggers.
 
@@ -149,6 +149,7 @@ def gather_evidence(
         sandbox=sandbox,
         settings=settings,
         now=now,
+        closed=closed,
     )
     halt = stores.alerts.halt_state()
     latch = stores.latch.state()
@@ -160,7 +161,7 @@ def gather_evidence(
         planned_later=trades_in_order(load, ids_of(frame[frame["later_plans"]])),
         closed=closed,
         metrics=summarize(closed),
-        last_10=last_n_expectancy(closed),
+        last_10=last_n_expectancy(closed.tail(ROLLBACK_WINDOW_TRADES)),  # (in close order)
         discipline=discipline,
         gates=gates,
         coach=coach_report(
@@ -177,6 +178,7 @@ def gather_evidence(
             first_live_order_at=first_live_order_at(frame),
             trades=frame,
             discipline_score=discipline.score,
+            closed=closed,
         ),
         triggers=tuple(
             rollback_triggers(

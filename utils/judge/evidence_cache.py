@@ -20,7 +20,8 @@ holds; `EvidenceCache.version(now)` is what that reading depends on, cheap enoug
 ask every tick whether anything it shows changed. A new reading reads the journal's judging
 frame on from the last one's (`Journal.judging_read(previous)`: only the trades changed or
 added since; the same frame as a whole read), and its closed trades and the discipline's
-figures at each entry on from the last ones (`closed_after`, `utils.judge.entry_figures`).
+figures at each entry, stable breaches and session verdicts on from the last ones
+(`closed_after`, `utils.judge.discipline.kept_of`).
 The broker guard never reuses a reading: `EvidenceCache.fresh(now)` gathers the evidence anew for
 each order (reading the journal on from the last reading, under the same lock, so two readings of
 a large journal are never in memory at once) and leaves it as the shared reading.
@@ -44,8 +45,7 @@ from utils.core.config import Settings
 from utils.core.sessions import Clock, session_of, to_utc, utc_now
 from utils.journal.judging_read import JudgingRead
 from utils.judge.closed_delta import closed_after
-from utils.judge.discipline import entry_figures_of
-from utils.judge.entry_figures import EntryFigures
+from utils.judge.discipline import KeptDiscipline, kept_of
 from utils.judge.evidence import CockpitEvidence, EvidenceStores, gather_evidence
 from utils.project.ci_status import CiStatus, ci_status
 
@@ -162,12 +162,12 @@ class EvidenceSource:
 @dataclass(frozen=True)
 class _ReadOn:
     """What a reading leaves the next one to read on from: its judging read, closed trades and
-    the discipline's figures at each entry."""
+    what the discipline keeps (`kept_of`)."""
 
     source: EvidenceSource
     judging: JudgingRead
     closed: pd.DataFrame
-    figures: EntryFigures | None
+    figures: KeptDiscipline | None
 
 
 @dataclass
@@ -238,9 +238,7 @@ class EvidenceCache:
                     closed=closed,
                     read_on=read_on,
                 )
-                self._judging = _ReadOn(
-                    source, judging, closed, entry_figures_of(evidence.discipline)
-                )
+                self._judging = _ReadOn(source, judging, closed, kept_of(evidence.discipline))
                 instants = evidence_instants(evidence, settings.halt_hours)
             fresh_until = to_utc(self._clock()) + MAX_AGE
             self._reading = _Reading(source, evidence, stores, evidence.ci, instants, fresh_until)
@@ -248,9 +246,9 @@ class EvidenceCache:
 
     def _previous_judging(
         self, source: EvidenceSource
-    ) -> tuple[JudgingRead | None, pd.DataFrame | None, EntryFigures | None]:
+    ) -> tuple[JudgingRead | None, pd.DataFrame | None, KeptDiscipline | None]:
         """What the last reading left when it was of this source: its judging read, closed
-        trades and entry figures (kept no longer: only the new ones stay in memory)."""
+        trades and what its discipline keeps (kept no longer: only the new ones stay in memory)."""
         previous, self._judging = self._judging, None
         if previous is None or previous.source != source:
             return None, None, None

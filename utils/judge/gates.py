@@ -395,11 +395,13 @@ def evaluate_gates(
     sandbox: SandboxValidationRecord | None,
     settings: Settings,
     now: datetime,
+    closed: pd.DataFrame | None = None,
 ) -> GateReport:
     """Evaluate every graduation gate (checklist s0 + sandbox) at `now`; `trades` is the judging
-    frame (or journal models, judged through their frame)."""
+    frame (or journal models, judged through their frame), `closed` its closed trades when the
+    caller has them (`closed_by`)."""
     moment = to_utc(now)
-    closed = closed_by(judging_frame_of(trades), moment, GATE_COLUMNS)
+    closed = closed_by(judging_frame_of(trades), moment, GATE_COLUMNS, closed)
     closed_ids = ids_text(closed)  # years of ids: written once, shown by two gates
     known_alerts = [a for a in alerts if to_utc(a.raised_at) <= moment]
     return GateReport(

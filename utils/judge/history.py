@@ -25,12 +25,15 @@ from utils.core.money import from_cents
 from utils.core.sessions import to_utc
 from utils.journal.judging_frame import frame_from_trades
 from utils.journal.trade import Mode, Trade
+from utils.judge.metrics import close_order_rows, instants
 
 if TYPE_CHECKING:  # the discipline history imports the ramp, which imports this module
     from utils.judge.discipline_history import TradeLoader
 
 ZERO = Decimal(0)
 _MOST_DIGITS = len(str(np.iinfo(np.int64).max))
+_NAT = np.iinfo(np.int64).min  # NaT as int64 ticks
+_NS_PER_TICK = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
 def judging_frame_of(trades: pd.DataFrame | Iterable[Trade]) -> pd.DataFrame:
@@ -56,19 +59,45 @@ def _moment_ns(moment: datetime) -> int:
 def close_order(frame: pd.DataFrame, moment: datetime) -> np.ndarray:
     """Positions of the rows closed at or before `moment`, in close order (close time, then
     id)."""
-    stamps = _stamps(frame["closed_at"])
-    closed = frame["closed_at"].notna().to_numpy() & (stamps <= _moment_ns(moment))
-    rows = np.flatnonzero(closed)
-    return rows[np.lexsort((frame["id"].to_numpy()[rows], stamps[rows]))]
+    closed_at = frame["closed_at"]
+    stamps = instants(closed_at)  # in the column's own unit: `moment` floored to it
+    unit = getattr(closed_at.dtype, "unit", "ns")
+    when = _moment_ns(moment) // _NS_PER_TICK[unit]
+    rows = close_order_rows(np.where(stamps <= when, stamps, _NAT), frame["id"].to_numpy())
+    return np.arange(len(frame)) if rows is None else rows
 
 
 def closed_by(
-    frame: pd.DataFrame, moment: datetime, columns: Sequence[str] | None = None
+    frame: pd.DataFrame,
+    moment: datetime,
+    columns: Sequence[str] | None = None,
+    closed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rows closed at or before `moment`, in close order (close time, then id); with `columns`,
-    only those (a judge reading a few columns copies only them)."""
+    only those (a judge reading a few columns copies only them). `closed`: the frame's closed
+    trades (`closed_from_judging(frame)`) when the caller has them: their head closed by
+    `moment` is the answer when it holds the columns, typed alike (no copy)."""
+    if closed is not None and columns is not None and _heads_alike(frame, closed, columns):
+        stamps = instants(closed["closed_at"])
+        unit = getattr(closed["closed_at"].dtype, "unit", "ns")
+        count = np.searchsorted(stamps, _moment_ns(moment) // _NS_PER_TICK[unit], side="right")
+        return closed[list(columns)].iloc[: int(count)]
     rows = close_order(frame, moment)
     return (frame if columns is None else frame[list(columns)]).take(rows)
+
+
+def _heads_alike(frame: pd.DataFrame, closed: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether the closed trades' rows are the frame's (indexed by position) and hold
+    `columns` typed as the frame's (an empty set of closed trades may be untyped)."""
+    index = frame.index
+    return (
+        len(closed) > 0
+        and isinstance(index, pd.RangeIndex)
+        and (index.start, index.step) == (0, 1)
+        and all(
+            name in closed.columns and closed[name].dtype == frame[name].dtype for name in columns
+        )
+    )
 
 
 def in_close_order(closed: pd.DataFrame) -> pd.DataFrame:

@@ -180,7 +180,7 @@ def closed_from_judging(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return closed_trades(trades_to_frame([]))
     closed_at = frame["closed_at"]
-    rows = _close_order_rows(_instants(closed_at), frame["id"].to_numpy())
+    rows = close_order_rows(instants(closed_at), frame["id"].to_numpy())
     # As pandas reads Python datetimes: microseconds, or seconds when every trade is open.
     if rows is not None and rows.size == 0:  # every trade open: typed as from all the rows
         return _metrics_columns(frame, None, "s").iloc[:0]
@@ -250,7 +250,7 @@ def _closed_pnl_of_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, i
     closed rows, in close order: `closed_trades(frame)`'s columns, straight from the arrays
     (never a copy of the whole frame, whatever is still open). A judging frame
     (`utils.journal.judging_frame`) gives them as `closed_from_judging(frame)` would."""
-    rows = _close_order_rows(_instants(frame["closed_at"]), frame["id"].to_numpy())
+    rows = close_order_rows(instants(frame["closed_at"]), frame["id"].to_numpy())
 
     def column(name: str) -> np.ndarray:
         values = frame[name].to_numpy(dtype="float64")
@@ -267,13 +267,13 @@ def _closed_pnl_of_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, i
     return column("net_pnl_usd"), column("r_multiple"), total_cents
 
 
-def _instants(column: pd.Series) -> np.ndarray:
+def instants(column: pd.Series) -> np.ndarray:
     """A column of instants as int64 ticks in its own unit (NaT the smallest int64), no copy."""
     unit = getattr(column.dtype, "unit", "ns")  # a column with no rows may be untyped
     return column.to_numpy(dtype=f"datetime64[{unit}]").view("int64")
 
 
-def _close_order_rows(stamps: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+def close_order_rows(stamps: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
     """Positions of the closed rows (stamp not NaT) in close order (stamp, then id); None
     when every row is closed and already in that order."""
     open_rows = stamps == np.iinfo(np.int64).min

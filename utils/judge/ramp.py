@@ -227,12 +227,14 @@ def ramp_level(
     trades: pd.DataFrame | Sequence[Trade],
     discipline_score: int,
     ladder_level: int | None = None,
+    closed: pd.DataFrame | None = None,
 ) -> RampDecision:
     """Ramp stage and caps at `now` (checklist s8); `ladder_level` defaults to the ladder's top;
-    `trades` is the judging frame (or journal models, judged through their frame)."""
+    `trades` is the judging frame (or journal models, judged through their frame), `closed` its
+    closed trades when the caller has them (`closed_by`)."""
     moment = to_utc(now)
     level = settings.ladder_max_level if ladder_level is None else ladder_level
-    closed = closed_by(judging_frame_of(trades), moment, ("net_pnl_cents",))
+    closed = closed_by(judging_frame_of(trades), moment, ("net_pnl_cents",), closed)
     expectancy_ok = expectancy_exceeds(closed, settings.gate_min_expectancy_usd)
     discipline_ok = discipline_score >= settings.ramp_week2_min_discipline
     needed = (
