@@ -122,8 +122,8 @@ def gather_evidence(
     `ci` is the CI status and `judging_frame` the journal's judging frame when the caller has
     just read them (e.g. `Journal.judging_read` on from its previous read), with `closed` its
     closed trades (`closed_from_judging`) when it has them, and `read_on` what the discipline
-    keeps from the reading before (see `evaluate_discipline`); else they are read here (the
-    broker guard's reading reads everything afresh)."""
+    keeps from the reading before (see `evaluate_discipline`); else they are read here (a
+    reading with no reading before it)."""
     frame = stores.journal.judging_frame() if judging_frame is None else judging_frame
     load = stores.journal.trades_by_ids
     closed = closed_from_judging(frame) if closed is None else closed
