@@ -4,8 +4,8 @@ Run: `.venv/bin/python -m benchmarks.bench_page [--sizes 1000 10000 100000] [--r
 (minutes; never part of the tests). For each size a journal CSV of that many trades, the last
 two left open, one every 30 minutes (so thousands of sessions), is imported by the public CLI
 (`python -m utils.journal import`) into an empty data folder; then the real app is started
-(`python app_dash.py`, a free port, no .env) and its callbacks are called as the page calls
-them, by POST /_dash-update-component:
+(`python app_dash.py`, a free port, no .env), its start-up broker sync is let finish, and its
+callbacks are called as the page calls them, by POST /_dash-update-component:
 
 - refresh: the callback that fills Graduation, Discipline, Expectancy and the Broker's mode;
   its first call (the reading is taken), the median of the next `--runs` calls, and the median
@@ -48,6 +48,8 @@ OPEN_TRADES = 2
 STEP = timedelta(minutes=30)
 REFRESH_OUTPUT = "graduation-body"
 EXPORT_OUTPUT = "export-result"
+SYNC_OUTPUT = "order-book-sync-output"  # the broker sync's progress; its poll stops when done
+SYNC_POLL = "order-book-sync-poll"
 POLL_OUTPUT = "evidence-version"
 TRIVIAL_INPUT = "close-confirm"  # its server callback only enables Place
 
@@ -138,6 +140,17 @@ class Server:
             raise RuntimeError(f"{output_id}: HTTP {response.status_code} {response.text[:200]}")
         return response
 
+    def wait_for_start_up(self, deadline_s: float = 300) -> None:
+        """Wait until the start-up reconcile and sync (a background job that reads the evidence
+        and writes the journal) is done, so the figures are the page's alone."""
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            answer = self.call(SYNC_OUTPUT, {"journal-changed.data": 0}).json()["response"]
+            if answer[SYNC_POLL]["disabled"]:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the start-up sync did not finish")
+
 
 def _output(text: str) -> dict[str, str]:
     component, prop = text.rsplit(".", 1)
@@ -174,6 +187,7 @@ def serve(root: Path, data_dir: Path):
         for spec in list(server.callbacks.values()):
             for item in spec["inputs"]:
                 server.callbacks.setdefault(f"input:{item['id']}", spec)
+        server.wait_for_start_up()
         yield server
     finally:
         process.terminate()
