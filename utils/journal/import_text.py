@@ -82,13 +82,17 @@ def csv_rows(
             issues.append(ImportIssue(line=line, field=None, message=f"unreadable CSV: {error}"))
             return
         start, line = line, reader.line_num + 1
-        if not "".join(cells).strip():
-            continue
-        if len(cells) != width:
-            message = f"has {len(cells)} cells but the header has {width}"
-            issues.append(ImportIssue(line=start, field=None, message=message))
-            continue
-        yield start, cells
+        if "".join(cells).strip() and _of_width(start, cells, width, issues):
+            yield start, cells
+
+
+def _of_width(line: int, cells: list[str], width: int, issues: list[ImportIssue]) -> bool:
+    """Whether a row has the header's `width` cells; else its issue is added."""
+    if len(cells) == width:
+        return True
+    message = f"has {len(cells)} cells but the header has {width}"
+    issues.append(ImportIssue(line=line, field=None, message=message))
+    return False
 
 
 def plain_csv_lines(text: str) -> list[str] | None:
@@ -122,8 +126,5 @@ def plain_csv_rows(
         first = cells[0]
         if (not first or first.isspace()) and not "".join(cells).strip():
             continue
-        if len(cells) != width:
-            message = f"has {len(cells)} cells but the header has {width}"
-            issues.append(ImportIssue(line=line, field=None, message=message))
-            continue
-        yield line, cells
+        if _of_width(line, cells, width, issues):
+            yield line, cells

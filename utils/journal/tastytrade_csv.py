@@ -132,8 +132,8 @@ class TastyRow(BaseModel):
     option: OptionSymbol | None
 
 
-_ROW_FIELDS = field_names(TastyRow)
-_executed_at = attrgetter("executed_at")  # shared by every row (`utils.core.prevalidated`)
+_ROW_FIELDS = field_names(TastyRow)  # shared by every row (`utils.core.prevalidated`)
+_executed_at = attrgetter("executed_at")
 
 
 class TastyCsv(BaseModel):

@@ -48,8 +48,7 @@ def opening_shape(contracts: dict[str, list[TastyRow]], mode: Mode) -> OpeningSh
             fees += row.fees
         legs.append((symbol, action.value, quantity))
     first = next(iter(contracts.values()))[0]
-    mode_text = mode.value if isinstance(mode, Mode) else Mode(mode).value
-    return (mode_text, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
+    return (Mode(mode).value, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
 
 
 @dataclass(frozen=True)

@@ -56,13 +56,16 @@ def _moment_ns(moment: datetime) -> int:
     return int(pd.Timestamp(to_utc(moment)).value)
 
 
+def _moment_ticks(column: pd.Series, moment: datetime) -> int:
+    """`moment` in the int64 ticks of the column's own unit (`metrics.instants`), floored."""
+    return _moment_ns(moment) // _NS_PER_TICK[getattr(column.dtype, "unit", "ns")]
+
+
 def close_order(frame: pd.DataFrame, moment: datetime) -> np.ndarray:
     """Positions of the rows closed at or before `moment`, in close order (close time, then
     id)."""
     closed_at = frame["closed_at"]
-    stamps = instants(closed_at)  # in the column's own unit: `moment` floored to it
-    unit = getattr(closed_at.dtype, "unit", "ns")
-    when = _moment_ns(moment) // _NS_PER_TICK[unit]
+    stamps, when = instants(closed_at), _moment_ticks(closed_at, moment)
     rows = close_order_rows(np.where(stamps <= when, stamps, _NAT), frame["id"].to_numpy())
     return np.arange(len(frame)) if rows is None else rows
 
@@ -78,9 +81,8 @@ def closed_by(
     trades (`closed_from_judging(frame)`) when the caller has them: their head closed by
     `moment` is the answer when it holds the columns, typed alike (no copy)."""
     if closed is not None and columns is not None and _heads_alike(frame, closed, columns):
-        stamps = instants(closed["closed_at"])
-        unit = getattr(closed["closed_at"].dtype, "unit", "ns")
-        count = np.searchsorted(stamps, _moment_ns(moment) // _NS_PER_TICK[unit], side="right")
+        closed_at = closed["closed_at"]
+        count = np.searchsorted(instants(closed_at), _moment_ticks(closed_at, moment), "right")
         return closed[list(columns)].iloc[: int(count)]
     rows = close_order(frame, moment)
     return (frame if columns is None else frame[list(columns)]).take(rows)
