@@ -6,7 +6,10 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from tests.journal.test_cockpit_csv import export_text, rich_journal
+from utils.journal import bulk_writes
 from utils.core.sqlite_store import transaction
 from utils.journal.cockpit_csv_reader import read_journal_csv
 from utils.journal.importer import _insert_record
@@ -36,7 +39,13 @@ def table_rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
     return {t: sorted(conn.execute(select.format(t)).fetchall(), key=repr) for t in TABLES}
 
 
-def test_bulk_import_writes_the_same_rows_as_one_trade_at_a_time(tmp_path: Path):
+@pytest.mark.parametrize("gather_slice", [bulk_writes.GATHER_SLICE, 1, 2])
+def test_bulk_import_writes_the_same_rows_as_one_trade_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gather_slice: int
+):
+    """Whatever the slices the rows are gathered and written behind in (one trade a slice, a
+    slice across the parent and its child), the journal holds the same rows."""
+    monkeypatch.setattr(bulk_writes, "GATHER_SLICE", gather_slice)
     with Journal.open(tmp_path / "source") as source:
         rich_journal(source)
         source.open_trade(source.list_trades()[0].model_copy(update={"uid": "plain"}))

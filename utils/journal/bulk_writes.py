@@ -5,12 +5,12 @@ and risk flag of `importer`) would write one trade at a time, in the same order,
 journal reads the same; only records that cannot fail those functions' checks come here
 (`bulk_ready`), the rest keep the one-at-a-time path and its named error.
 
-Each table's rows go in through `utils.journal.bulk_insert` (many rows per statement).
+Each table's rows go in through `utils.journal.bulk_insert` (many rows per statement), written
+behind the gathering by `utils.journal.write_behind`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,14 +18,16 @@ from typing import Any
 
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
-from utils.journal.bulk_insert import insert_rows
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_chunks import Shape, ShapedRow
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.fields import clean_label
 from utils.journal.trade import net_pnl_usd
 from utils.journal.undefined_risk import NOT_DEFINED_RISK, FlaggedNewTrade
+from utils.journal.write_behind import WriteBehind
 from utils.journal.writes import stamp
+
+GATHER_SLICE = 1_000  # records whose rows are gathered while the slice before is written
 
 
 def _labels_clean(labels: Iterable[str]) -> bool:
@@ -77,7 +79,7 @@ def _unique(items: Iterable[str]) -> list[str]:
 class _Rows:
     """The rows of every table, gathered in the order the one-at-a-time writes insert them."""
 
-    def __init__(self) -> None:
+    def __init__(self, session_of: SessionMemo | None = None) -> None:
         self.trades: list[tuple[Any, ...]] = []
         self.legs: list[tuple[Any, ...]] = []
         self.orders: list[tuple[Any, ...]] = []
@@ -86,7 +88,7 @@ class _Rows:
         self.notes: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
         self.flags: list[tuple[Any, ...]] = []
-        self.session_of = SessionMemo()
+        self.session_of = session_of or SessionMemo()
 
     def event(self, trade_id: int, kind: str, at: datetime) -> None:
         self.events.append((trade_id, kind, stamp(at), self.session_of(at)))
@@ -312,48 +314,50 @@ _STATEMENTS = {
 
 
 def insert_records(
-    conn: sqlite3.Connection,
+    writes: WriteBehind,
     records: Sequence[Record],
     known: dict[str, int],
     clock: Clock,
     closes: Mapping[str, CloseCells] | None = None,
 ) -> int:
-    """Insert `bulk_ready` records (closed ones closed) inside the caller's transaction; each
-    new trade's id is added to `known` by uid. Returns how many were added.
+    """Insert `bulk_ready` records (closed ones closed) inside the caller's transaction, their
+    rows handed to `writes` `GATHER_SLICE` records at a time (gathered while the previous ones
+    are written); each new trade's id is added to `known` by uid. Returns how many were added.
 
     `closes`: the trade row's close cells of new trades to store closed (by uid), as the
     `UPDATE` of a close that follows in the same transaction would leave the row
     (`_with_close`); the caller writes that close's orders and event in their place."""
     if not records:
         return 0
-    (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
-    rows = _Rows()
+    (last,) = writes.conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
+    session_of = SessionMemo()
     templates: dict[int, _Rows] = {}
     copies: dict[int, _Rows] = {}
-    for offset, record in enumerate(records, start=1):
-        trade_id = last + offset
-        if isinstance(record, ShapedRow):
-            template = templates.get(id(record.shape))
-            if template is None:
-                template = templates[id(record.shape)] = _template(record.shape)
-            _gather_shaped(rows, trade_id, record, template, clock)
-            known[record.uid] = trade_id
-            continue
-        if isinstance(record, TradeCopy):
-            copied = copies.get(id(record.template))
-            if copied is None:
-                copied = copies[id(record.template)] = _copied(record.template)
-            parent = known.get(record.record.parent_uid) if record.record.parent_uid else None
-            _gather_copy(rows, trade_id, record, copied, parent, clock)
-            known[record.record.trade.uid or ""] = trade_id
-            continue
-        parent = known.get(record.parent_uid) if record.parent_uid else None
-        _gather(rows, trade_id, record, parent, clock)
-        known[record.trade.uid or ""] = trade_id
-    if closes:
-        rows.trades = [_with_close(row, closes.get(row[1])) for row in rows.trades]
-    for table, statement in _STATEMENTS.items():
-        batch = getattr(rows, table)
-        if batch:
-            insert_rows(conn, statement, batch)
+    for start in range(0, len(records), GATHER_SLICE):
+        rows = _Rows(session_of)
+        for trade_id, record in enumerate(
+            records[start : start + GATHER_SLICE], start=last + start + 1
+        ):
+            if isinstance(record, ShapedRow):
+                template = templates.get(id(record.shape))
+                if template is None:
+                    template = templates[id(record.shape)] = _template(record.shape)
+                _gather_shaped(rows, trade_id, record, template, clock)
+                known[record.uid] = trade_id
+                continue
+            if isinstance(record, TradeCopy):
+                copied = copies.get(id(record.template))
+                if copied is None:
+                    copied = copies[id(record.template)] = _copied(record.template)
+                parent = known.get(record.record.parent_uid) if record.record.parent_uid else None
+                _gather_copy(rows, trade_id, record, copied, parent, clock)
+                known[record.record.trade.uid or ""] = trade_id
+                continue
+            parent = known.get(record.parent_uid) if record.parent_uid else None
+            _gather(rows, trade_id, record, parent, clock)
+            known[record.trade.uid or ""] = trade_id
+        if closes:
+            rows.trades = [_with_close(row, closes.get(row[1])) for row in rows.trades]
+        for table, statement in _STATEMENTS.items():
+            writes.insert(statement, getattr(rows, table))
     return len(records)

@@ -38,6 +38,7 @@ from utils.core.sqlite_store import BUSY_TIMEOUT_MS, JournalBusy, StoreUnwritabl
 from utils.journal.import_report import ImportReport
 from utils.journal.importer import detect_format
 from utils.journal.store import Journal
+from utils.journal.write_behind import IMPORT_SWITCH_INTERVAL_S
 from utils.journal.playbook_cli import (
     RollbackNews,
     add_playbook_commands,
@@ -122,6 +123,7 @@ def _run_import(journal: Journal, arguments: argparse.Namespace, news: RollbackN
         return EXIT_USAGE
     kind = detect_format(path) if arguments.format == "auto" else arguments.format
     max_bytes = int(arguments.max_mb * 1_048_576)
+    sys.setswitchinterval(IMPORT_SWITCH_INTERVAL_S)  # this process is the import's alone
     if kind == "tastytrade":
         if arguments.mode is None:
             print(

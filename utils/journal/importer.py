@@ -32,6 +32,7 @@ from utils.journal.tastytrade_csv import TastyCsv, parse_tasty_csv
 from utils.journal.tastytrade_writes import write_tasty_plan
 from utils.journal.trade import Mode
 from utils.journal.undefined_risk import FlaggedNewTrade
+from utils.journal.write_behind import WriteBehind
 from utils.journal.writes import (
     add_labels,
     close_trade,
@@ -91,19 +92,19 @@ def import_journal_csv(
             encoded = io.BytesIO(text.encode("utf-8"))
             del text
             stream = io.TextIOWrapper(encoded, encoding="utf-8", newline="")
-            applying = _JournalCsvImport(conn, clock, skip_bad)
+            applying = _JournalCsvImport(clock, skip_bad)
             for chunk in read_journal_csv_chunks(stream):
                 if applying.read(chunk) and applying.writes is None:
                     writing.enter_context(transaction(conn))
-                    applying.start()
+                    applying.start(writing.enter_context(WriteBehind(conn)))
                 if applying.writes is not None:
                     applying.write(chunk.records)
             if applying.writes is None:
                 applying.refuse_if_bad()
                 writing.enter_context(transaction(conn))
-                applying.start()
+                applying.start(writing.enter_context(WriteBehind(conn)))
             report = applying.finish(name)
-            record_import(conn, report, digest, clock())
+            record_import(applying.behind.conn, report, digest, clock())
     except _ImportRefused as refusal:
         return _refused(SOURCE_JOURNAL_CSV, name, refusal.issues)
     return report
@@ -130,8 +131,10 @@ class _JournalCsvImport:
     """One journal CSV import, chunk by chunk: closes of open trades, then new trades (parents
     before children), in file order; the report at the end."""
 
-    def __init__(self, conn: sqlite3.Connection, clock: Clock, skip_bad: bool) -> None:
-        self.conn, self.clock, self.skip_bad = conn, clock, skip_bad
+    behind: WriteBehind  # the journal's connection and the rows written behind (`start`)
+
+    def __init__(self, clock: Clock, skip_bad: bool) -> None:
+        self.clock, self.skip_bad = clock, skip_bad
         self.errors: list[ImportIssue] = []  # the file's problems
         self.bad: list[ImportIssue] = []  # the writes' refusals
         self.writes: dict[str, int] | None = None  # uid -> id, once writing has started
@@ -153,13 +156,15 @@ class _JournalCsvImport:
         )
         return bool(chunk.records) and (self.skip_bad or not self.errors)
 
-    def start(self) -> None:
-        """Read what the journal holds, inside the import's transaction."""
-        self.writes = dict(self.conn.execute("SELECT uid, id FROM trades").fetchall())
+    def start(self, behind: WriteBehind) -> None:
+        """Read what the journal holds, inside the import's transaction; the new trades' rows
+        are written behind the reading of the next chunk (`behind`)."""
+        self.behind = behind
+        self.writes = dict(behind.conn.execute("SELECT uid, id FROM trades").fetchall())
         self.journaled_before = frozenset(self.writes)
         self.open_ids = {
             trade_id
-            for (trade_id,) in self.conn.execute("SELECT id FROM trades WHERE closed_at IS NULL")
+            for (trade_id,) in behind.conn.execute("SELECT id FROM trades WHERE closed_at IS NULL")
         }
 
     def write(self, records: list[JournalCsvRecord | ShapedRow]) -> None:
@@ -181,15 +186,13 @@ class _JournalCsvImport:
                     self.pending.append(record)
             elif record.close is not None and trade_id in self.open_ids:
                 close = record.close
+                conn = self.behind.conn
                 self.closed += _record_step(
-                    self.conn,
-                    record.line,
-                    self.bad,
-                    lambda: close_trade(self.conn, trade_id, close),
+                    conn, record.line, self.bad, lambda: close_trade(conn, trade_id, close)
                 )
             else:
                 self.duplicates += 1
-        self.added += _insert_ready(self.conn, ready, known, self.bad, self.clock)
+        self.added += _insert_ready(self.behind, ready, known, self.bad, self.clock)
 
     def refuse_if_bad(self) -> None:
         """Refuse a file with problems (or, skipping bad rows, with no good one)."""
@@ -215,7 +218,7 @@ class _JournalCsvImport:
                         ImportIssue(line=record.line, field="parent_uid", message=reason)
                     )
                 break
-            self.added += _insert_ready(self.conn, ready, known, self.bad, self.clock)
+            self.added += _insert_ready(self.behind, ready, known, self.bad, self.clock)
             inserted = {id(record) for record in ready}
             pending = [record for record in pending if id(record) not in inserted]
         if self.bad and not self.skip_bad:
@@ -235,7 +238,7 @@ class _JournalCsvImport:
 
 
 def _insert_ready(
-    conn: sqlite3.Connection,
+    behind: WriteBehind,
     ready: list[JournalCsvRecord | ShapedRow],
     known: dict[str, int],
     bad: list[ImportIssue],
@@ -249,14 +252,15 @@ def _insert_ready(
         if bulk_ready(record, known):
             run.append(record)
             continue
-        added += insert_records(conn, run, known, clock)
+        added += insert_records(behind, run, known, clock)
         run = []
         if isinstance(record, ShapedRow):
             record = record.record()
+        conn = behind.conn
         added += _record_step(
             conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
         )
-    return added + insert_records(conn, run, known, clock)
+    return added + insert_records(behind, run, known, clock)
 
 
 def _record_step(

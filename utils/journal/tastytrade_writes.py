@@ -23,7 +23,6 @@ from typing import Any
 
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
-from utils.journal.bulk_insert import insert_rows
 from utils.journal.bulk_writes import (
     CloseCells,
     Record,
@@ -45,6 +44,7 @@ from utils.journal.writes import (
     insert_trade,
     stamp,
 )
+from utils.journal.write_behind import WriteBehind
 
 _ORDER = "INSERT INTO trade_orders (trade_id, broker_order_id, role, position) VALUES (?, ?, ?, ?)"
 _EVENT = "INSERT INTO journal_events (trade_id, kind, at, session) VALUES (?, ?, ?, ?)"
@@ -52,19 +52,20 @@ _UIDS_PER_QUERY = 500
 
 
 def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -> None:
-    """Write the plan's openings, fills, closings and notes inside the caller's transaction."""
-    ids_by_uid = _journaled_ids(conn, plan)
-    sessions = SessionMemo()
-    stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
-    closes = _closes_on_insert(plan, sessions, stamp_of)
-    opened: dict[str, NewTrade] = {}
-    _insert_openings(conn, plan.openings, ids_by_uid, opened, clock, closes)
-    fills = [fill_row(ids_by_uid[fill.trade_uid], fill, stamp_of) for fill in plan.fills]
-    if fills:
-        insert_rows(conn, INSERT_FILL_SQL, fills)
-    _close(conn, plan.closings, ids_by_uid, opened, closes)
-    for note in plan.notes:
-        insert_note(conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
+    """Write the plan's openings, fills, closings and notes inside the caller's transaction
+    (the bulk rows written behind the gathering of the next ones, `utils.journal.write_behind`)."""
+    with WriteBehind(conn) as behind:
+        ids_by_uid = _journaled_ids(behind.conn, plan)
+        sessions = SessionMemo()
+        stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
+        closes = _closes_on_insert(plan, sessions, stamp_of)
+        opened: dict[str, NewTrade] = {}
+        _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes)
+        fills = [fill_row(ids_by_uid[fill.trade_uid], fill, stamp_of) for fill in plan.fills]
+        behind.insert(INSERT_FILL_SQL, fills)
+        _close(behind, plan.closings, ids_by_uid, opened, closes)
+        for note in plan.notes:
+            insert_note(behind.conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
 
 
 def _journaled_ids(conn: sqlite3.Connection, plan: ImportPlan) -> dict[str, int]:
@@ -117,7 +118,7 @@ def _bulk_ready(opening: PlannedOpening, record: Record, known: dict[str, int]) 
 
 
 def _insert_openings(
-    conn: sqlite3.Connection,
+    behind: WriteBehind,
     openings: Iterable[PlannedOpening],
     ids_by_uid: dict[str, int],
     opened: dict[str, NewTrade],
@@ -136,10 +137,10 @@ def _insert_openings(
             run.append(record)
             opened[uid] = opening.trade
             continue
-        insert_records(conn, run, ids_by_uid, clock, cells)
+        insert_records(behind, run, ids_by_uid, clock, cells)
         run = []
-        _insert_one(conn, opening, ids_by_uid, clock)
-    insert_records(conn, run, ids_by_uid, clock, cells)
+        _insert_one(behind.conn, opening, ids_by_uid, clock)
+    insert_records(behind, run, ids_by_uid, clock, cells)
 
 
 def _insert_one(
@@ -204,17 +205,15 @@ class _Closes:
         self.orders: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
 
-    def flush(self, conn: sqlite3.Connection) -> None:
-        """Write the gathered rows (many a statement)."""
-        for statement, rows in ((_ORDER, self.orders), (_EVENT, self.events)):
-            if rows:
-                insert_rows(conn, statement, rows)
-        for rows in (self.orders, self.events):
-            rows.clear()
+    def flush(self, behind: WriteBehind) -> None:
+        """Hand the gathered rows to the writer (many a statement) and gather anew."""
+        behind.insert(_ORDER, self.orders)
+        behind.insert(_EVENT, self.events)
+        self.orders, self.events = [], []
 
 
 def _close(
-    conn: sqlite3.Connection,
+    behind: WriteBehind,
     closings: Iterable[PlannedClosing],
     ids_by_uid: dict[str, int],
     opened: dict[str, NewTrade],
@@ -227,8 +226,8 @@ def _close(
         trade_id = ids_by_uid[closing.trade_uid]
         new, inserted = opened.get(closing.trade_uid), closes.get(closing.trade_uid)
         if new is None or inserted is None or inserted.closing is not closing:
-            rows.flush(conn)
-            close_trade(conn, trade_id, closing.close)
+            rows.flush(behind)
+            close_trade(behind.conn, trade_id, closing.close)
             continue
         close = closing.close
         open_orders = list(dict.fromkeys(new.broker_order_ids))
@@ -238,7 +237,7 @@ def _close(
             for position, order_id in enumerate(close_orders)
         )
         rows.events.append((trade_id, "close", *inserted.cells[1:3]))
-    rows.flush(conn)
+    rows.flush(behind)
 
 
 def _close_cents(new: NewTrade, close: TradeClose) -> tuple[int, int]:
