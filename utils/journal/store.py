@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from utils.core.files import atomic_output
 from utils.core.sessions import Clock, utc_now
+from utils.core.checkpoint_behind import CheckpointBehind
 from utils.core.sqlite_store import (
     BUSY_TIMEOUT_MS,
     connect,
@@ -88,6 +89,7 @@ class Journal:
         self._clock = clock
         self._lock = threading.RLock()
         self._conn = connect(self.path, busy_timeout_ms=busy_timeout_ms)
+        self._checkpoints = CheckpointBehind(self.path)  # an import's log copied behind it
         self._identity = uuid.uuid4().hex  # names this object's judging reads
         try:
             ensure_schema(self._conn, JOURNAL_COMPONENT, JOURNAL_MIGRATIONS, clock=clock)
@@ -112,6 +114,7 @@ class Journal:
     def close(self) -> None:
         """Close the connection; the object cannot be used afterwards."""
         with self._lock:
+            self._checkpoints.wait()
             self._conn.close()
 
     def __enter__(self) -> Journal:
@@ -291,7 +294,7 @@ class Journal:
         journal is skipped, except that an open one is closed when the file has its close.
         `file_name` is the name shown in the report (default: the path's).
         """
-        with self._lock:
+        with self._lock, self._checkpoints.around(self._conn):
             return importer.import_journal_csv(
                 self._conn,
                 path,
@@ -320,7 +323,7 @@ class Journal:
         `playbook` names the playbook the file's trades followed: their plan is declared at this
         import.
         """
-        with self._lock:
+        with self._lock, self._checkpoints.around(self._conn):
             chosen = None
             if playbook:
                 try:
