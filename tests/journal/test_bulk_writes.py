@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -68,3 +68,28 @@ def test_bulk_import_writes_the_same_rows_as_one_trade_at_a_time(
         single_rows = table_rows(conn)
     assert bulk_rows["trade_mistakes"] and bulk_rows["trade_notes"] and bulk_rows["trade_tags"]
     assert bulk_rows == single_rows
+
+
+def test_the_clock_is_read_once_per_slice_for_the_trades_created_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The trades of one slice share the moment it was gathered; a later slice, a later one."""
+    monkeypatch.setattr(bulk_writes, "GATHER_SLICE", 2)
+    with Journal.open(tmp_path / "source") as source:
+        rich_journal(source)
+        source.open_trade(source.list_trades()[0].model_copy(update={"uid": "plain"}))
+        text = export_text(source, tmp_path)
+    path = tmp_path / "journal.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    seconds = iter(range(10**6))
+
+    def ticking() -> datetime:  # each reading a second after the one before
+        return datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc) + timedelta(seconds=next(seconds))
+
+    with Journal.open(tmp_path / "bulk", clock=ticking) as bulk:
+        report = bulk.import_journal_csv(path)
+        assert report.committed and report.added == 3, report.errors
+        created = [
+            at for (at,) in bulk.connect().execute("SELECT created_at FROM trades ORDER BY id")
+        ]
+    assert created[0] == created[1] < created[2]
