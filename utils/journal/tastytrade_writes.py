@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
@@ -156,10 +155,10 @@ def _insert_one(
         insert_note(conn, trade_id, Note(at=trade.opened_at, text=text))
 
 
-@dataclass(frozen=True, slots=True)
-class _InsertedClose:
+class _InsertedClose(NamedTuple):
     """A closing whose trade this plan opens: stored with the trade row when that row is
-    written in bulk (`bulk_writes.insert_records`), its orders and event written in its turn."""
+    written in bulk (`bulk_writes.insert_records`), its orders and event written in its turn (a
+    named tuple: one is made per closing)."""
 
     closing: PlannedClosing
     cells: CloseCells
@@ -173,8 +172,9 @@ def _closes_on_insert(
     new_trades = {opening.trade.uid or "": opening.trade for opening in plan.openings}
     seen: set[str] = set()
     closes: dict[str, _InsertedClose] = {}
-    # closings recur (one shape, one exit): fees and P&L by their amounts (values, not spellings)
-    cents_of: dict[tuple, tuple[int, int]] = {}
+    # closings recur (one shape, one exit): fees, P&L, exit and reason cells by their amounts
+    # (values, not spellings)
+    cells_of: dict[tuple, tuple[int, str, str, int, str]] = {}
     for closing in plan.closings:
         uid, close = closing.trade_uid, closing.close
         new = new_trades.get(uid)
@@ -189,12 +189,19 @@ def _closes_on_insert(
             continue
         amounts = (new.multiplier, new.quantity, new.entry_price, new.entry_effect)
         amounts += (new.open_fees_usd, close.exit_price, close.exit_effect, close.close_fees_usd)
-        cents = cents_of.get(amounts)
-        if cents is None:
-            cents = cents_of[amounts] = _close_cents(new, close)
+        amounts += (close.close_reason,)
+        cells = cells_of.get(amounts)
+        if cells is None:
+            fees_cents, pnl_cents = _close_cents(new, close)
+            exit_cells = (str(close.exit_price), close.exit_effect.value)
+            cells = cells_of[amounts] = (
+                fees_cents,
+                *exit_cells,
+                pnl_cents,
+                close.close_reason.value,
+            )
         at, session = stamp_of(close.closed_at), sessions(close.closed_at)
-        cells = (cents[0], at, session, str(close.exit_price), close.exit_effect.value)
-        closes[uid] = _InsertedClose(closing, cells + (cents[1], close.close_reason.value))
+        closes[uid] = _InsertedClose(closing, (cells[0], at, session, *cells[1:]))
     return closes
 
 
