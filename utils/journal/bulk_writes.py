@@ -12,7 +12,8 @@ behind the gathering by `utils.journal.write_behind`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -313,43 +314,69 @@ _STATEMENTS = {
 }
 
 
-def insert_records(
-    writes: WriteBehind,
-    records: Sequence[Record],
-    known: dict[str, int],
-    clock: Clock,
-    closes: Mapping[str, CloseCells] | None = None,
-) -> int:
-    """Insert `bulk_ready` records (closed ones closed) inside the caller's transaction, their
-    rows handed to `writes` `GATHER_SLICE` records at a time (gathered while the previous ones
-    are written); each new trade's id is added to `known` by uid. Returns how many were added.
+class BulkTrades:
+    """New trades written in bulk inside the caller's transaction: `add` takes `bulk_ready`
+    records in order, and each `GATHER_SLICE` of them has its rows gathered and handed to the
+    writer (`flush`), so the rows of one slice are written while the next slice is taken.
 
-    `closes`: the trade row's close cells of new trades to store closed (by uid), as the
-    `UPDATE` of a close that follows in the same transaction would leave the row
-    (`_with_close`); the caller writes that close's orders and event in their place."""
-    if not records:
-        return 0
-    (last,) = writes.conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
-    session_of = SessionMemo()
-    templates: dict[int, _Rows] = {}
-    copies: dict[int, _Rows] = {}
-    for start in range(0, len(records), GATHER_SLICE):
-        rows = _Rows(session_of)
-        created_at = stamp(clock())  # the moment the slice is gathered: its rows' created_at
-        for trade_id, record in enumerate(
-            records[start : start + GATHER_SLICE], start=last + start + 1
-        ):
+    Ids follow the journal's last one, in the order added, and each new trade's id is added to
+    `known` by uid when its slice is gathered. `closes`: the trade row's close cells of new
+    trades to store closed (by uid), as the `UPDATE` of a close that follows in the same
+    transaction would leave the row (`_with_close`); the caller writes that close's orders and
+    event in their place. A write of the caller's own between two records goes through
+    `one_at_a_time()`."""
+
+    def __init__(
+        self,
+        behind: WriteBehind,
+        known: dict[str, int],
+        clock: Clock,
+        closes: Mapping[str, CloseCells] | None = None,
+    ) -> None:
+        self.behind, self.known, self.clock, self.closes = behind, known, clock, closes
+        self.added = 0
+        self._pending: list[Record] = []
+        self._next_id: int | None = None  # read at the first slice, and after a write of its own
+        self._session_of = SessionMemo()
+        self._templates: dict[int, _Rows] = {}
+        self._copies: dict[int, _Rows] = {}
+
+    def add(self, record: Record) -> None:
+        """Take a `bulk_ready` record; a full slice is gathered and handed to the writer."""
+        self._pending.append(record)
+        if len(self._pending) >= GATHER_SLICE:
+            self.flush()
+
+    def one_at_a_time(self) -> sqlite3.Connection:
+        """The connection for a write of the caller's own, after every record taken (the next
+        slice reads the journal's last id anew)."""
+        self.flush()
+        self._next_id = None
+        return self.behind.conn
+
+    def flush(self) -> None:
+        """Gather the rows of the records taken and hand them to the writer."""
+        records, self._pending = self._pending, []
+        if not records:
+            return
+        if self._next_id is None:
+            (last,) = self.behind.conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
+            self._next_id = last + 1
+        rows = _Rows(self._session_of)
+        created_at = stamp(self.clock())  # the moment the slice is gathered: its created_at
+        known = self.known
+        for trade_id, record in enumerate(records, start=self._next_id):
             if isinstance(record, ShapedRow):
-                template = templates.get(id(record.shape))
+                template = self._templates.get(id(record.shape))
                 if template is None:
-                    template = templates[id(record.shape)] = _template(record.shape)
+                    template = self._templates[id(record.shape)] = _template(record.shape)
                 _gather_shaped(rows, trade_id, record, template, created_at)
                 known[record.uid] = trade_id
                 continue
             if isinstance(record, TradeCopy):
-                copied = copies.get(id(record.template))
+                copied = self._copies.get(id(record.template))
                 if copied is None:
-                    copied = copies[id(record.template)] = _copied(record.template)
+                    copied = self._copies[id(record.template)] = _copied(record.template)
                 parent = known.get(record.record.parent_uid) if record.record.parent_uid else None
                 _gather_copy(rows, trade_id, record, copied, parent, created_at)
                 known[record.record.trade.uid or ""] = trade_id
@@ -357,8 +384,10 @@ def insert_records(
             parent = known.get(record.parent_uid) if record.parent_uid else None
             _gather(rows, trade_id, record, parent, created_at)
             known[record.trade.uid or ""] = trade_id
-        if closes:
+        self._next_id += len(records)
+        self.added += len(records)
+        if self.closes:
+            closes = self.closes
             rows.trades = [_with_close(row, closes.get(row[1])) for row in rows.trades]
         for table, statement in _STATEMENTS.items():
-            writes.insert(statement, getattr(rows, table))
-    return len(records)
+            self.behind.insert(statement, getattr(rows, table))

@@ -18,7 +18,7 @@ from pathlib import Path
 from utils.core.sessions import Clock
 from utils.core.sqlite_store import transaction
 from utils.journal import tastytrade_plan
-from utils.journal.bulk_writes import bulk_ready, insert_records
+from utils.journal.bulk_writes import BulkTrades, bulk_ready
 from utils.journal.cockpit_csv_chunks import JournalCsvChunk, ShapedRow, read_journal_csv_chunks
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.errors import JournalError
@@ -244,23 +244,22 @@ def _insert_ready(
     bad: list[ImportIssue],
     clock: Clock,
 ) -> int:
-    """Insert new records in file order: runs that cannot be refused in bulk, any other one at a
-    time (its refusal named on its line); returns how many were added."""
+    """Insert new records in file order: those that cannot be refused in bulk, any other one at
+    a time (its refusal named on its line); returns how many were added."""
+    bulk = BulkTrades(behind, known, clock)
     added = 0
-    run: list[JournalCsvRecord | ShapedRow] = []
     for record in ready:
         if bulk_ready(record, known):
-            run.append(record)
+            bulk.add(record)
             continue
-        added += insert_records(behind, run, known, clock)
-        run = []
+        conn = bulk.one_at_a_time()
         if isinstance(record, ShapedRow):
             record = record.record()
-        conn = behind.conn
         added += _record_step(
             conn, record.line, bad, lambda: _insert_record(conn, record, known, clock)
         )
-    return added + insert_records(behind, run, known, clock)
+    bulk.flush()
+    return added + bulk.added
 
 
 def _record_step(

@@ -3,7 +3,7 @@
 Writes exactly the rows the one-at-a-time writes (`writes.insert_trade`, `insert_risk_flag`,
 `insert_note`, `insert_fill`, `close_trade`) write for the plan, in the same order (openings,
 then fills, then closings, then notes), so every table, every id and the events' order read the
-same. New trades go through `bulk_writes.insert_records`; a closing of a trade opened by this
+same. New trades go through `bulk_writes.BulkTrades`; a closing of a trade opened by this
 plan is computed from its validated facts and stored with the trade's row, as its UPDATE would
 leave it (a new trade's close is not logged in `trade_changes`: a judging read finds a new trade
 by its id, `judging_delta`). Anything those functions could refuse (a roll whose parent opens in
@@ -23,11 +23,11 @@ from typing import Any, NamedTuple
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
 from utils.journal.bulk_writes import (
+    BulkTrades,
     CloseCells,
     Record,
     TradeCopy,
     bulk_ready,
-    insert_records,
 )
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
@@ -124,22 +124,21 @@ def _insert_openings(
     clock: Clock,
     closes: dict[str, _InsertedClose],
 ) -> None:
-    """New trades in plan order: runs in bulk (closed when `closes` holds their close), any
-    other one at a time; `opened` gets the trades written in bulk."""
-    run: list[Record] = []
+    """New trades in plan order: in bulk (closed when `closes` holds their close), any other
+    one at a time; `opened` gets the trades written in bulk."""
     templates: dict[int, JournalCsvRecord] = {}
-    cells = {uid: close.cells for uid, close in closes.items()}
+    bulk = BulkTrades(
+        behind, ids_by_uid, clock, {uid: close.cells for uid, close in closes.items()}
+    )
     for opening in openings:
         uid = opening.trade.uid or ""
         record = _bulk_record(opening, templates)
         if _bulk_ready(opening, record, ids_by_uid):
-            run.append(record)
+            bulk.add(record)
             opened[uid] = opening.trade
             continue
-        insert_records(behind, run, ids_by_uid, clock, cells)
-        run = []
-        _insert_one(behind.conn, opening, ids_by_uid, clock)
-    insert_records(behind, run, ids_by_uid, clock, cells)
+        _insert_one(bulk.one_at_a_time(), opening, ids_by_uid, clock)
+    bulk.flush()
 
 
 def _insert_one(
@@ -157,7 +156,7 @@ def _insert_one(
 
 class _InsertedClose(NamedTuple):
     """A closing whose trade this plan opens: stored with the trade row when that row is
-    written in bulk (`bulk_writes.insert_records`), its orders and event written in its turn (a
+    written in bulk (`bulk_writes.BulkTrades`), its orders and event written in its turn (a
     named tuple: one is made per closing)."""
 
     closing: PlannedClosing
