@@ -11,7 +11,7 @@ is bound once as a numbered parameter (`?1`) that every row names.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
@@ -29,10 +29,24 @@ def insert_rows(
 ) -> None:
     """Run a one-row `INSERT ... VALUES (?, ...)` for every row, in order, up to
     `rows_per_statement` rows (and SQLite's parameter limit) per statement."""
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    for sql, cells in insert_statements(statement, rows, limit, rows_per_statement):
+        conn.execute(sql, cells)
+
+
+def insert_statements(
+    statement: str,
+    rows: Sequence[tuple[Any, ...]],
+    parameter_limit: int,
+    rows_per_statement: int = ROWS_PER_STATEMENT,
+) -> Iterator[tuple[str, list[Any]]]:
+    """The statements and parameters `insert_rows` runs for `rows` (at most `parameter_limit`
+    parameters a statement): many rows each, shared values bound once."""
+    if not rows:
+        return
     head = statement.split(" VALUES ")[0]
     width = len(rows[0])
-    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per_statement = max(1, min(rows_per_statement, limit // width))
+    per_statement = max(1, min(rows_per_statement, parameter_limit // width))
     for start in range(0, len(rows), per_statement):
         part = rows[start : start + per_statement]
         shared = _shared_columns(part)
@@ -44,7 +58,7 @@ def insert_rows(
             cells.extend(chain.from_iterable(map(itemgetter(*varying), part)))
         values = _values(width, tuple(shared), len(part))
         # the SQL is a constant statement's head and numbered parameters: no input in it
-        conn.execute(f"{head} VALUES {values}", cells)
+        yield f"{head} VALUES {values}", cells
 
 
 def _shared_columns(part: Sequence[tuple[Any, ...]]) -> list[int]:

@@ -2,9 +2,9 @@
 
 An import spends most of its time in Python (reading rows, planning spreads, gathering the rows
 to store) and a large part in SQLite's inserts, which run with the interpreter lock released.
-`with WriteBehind(conn) as behind:` hands those inserts (`behind.insert`) to one worker thread
-that runs them in the order given, through `utils.journal.bulk_insert.insert_rows`, on the
-import's own connection inside the import's open transaction, while the import reads on.
+`with WriteBehind(conn) as behind:` hands those inserts (`behind.insert`, the statements of
+`utils.journal.bulk_insert.insert_rows`) to one worker thread that runs them in the order given,
+on the import's own connection inside the import's open transaction, while the import reads on.
 
 The connection is never used by two threads at once: the import reaches it only through
 `WriteBehind.conn`, which first waits until every batch handed over is written. A batch that
@@ -22,13 +22,13 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from utils.journal.bulk_insert import insert_rows
+from utils.journal.bulk_insert import insert_statements
 
 _STOP = None  # the worker's last item
 # A thread switch interval for a process that imports (the command line sets it): each time
 # SQLite finishes a statement the worker needs the interpreter lock back, and at Python's
 # default of 5 ms it would wait for it longer than the statement took.
-IMPORT_SWITCH_INTERVAL_S = 0.001
+IMPORT_SWITCH_INTERVAL_S = 0.0005
 
 
 class WriteBehind:
@@ -37,15 +37,17 @@ class WriteBehind:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._batches: queue.Queue[tuple[str, Sequence[tuple[Any, ...]]] | None] = queue.Queue()
+        self._parameter_limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._batches: queue.Queue[tuple[str, list[Any]] | None] = queue.Queue()
         self._failure: BaseException | None = None
         self._worker = threading.Thread(target=self._write, name="import-write-behind")
 
     def insert(self, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Write `rows` with the one-row `statement` (`insert_rows`) after every batch before
-        them; the rows are the writer's from now on (never changed by the caller)."""
-        if rows:
-            self._batches.put((statement, rows))
+        """Write `rows` with the one-row `statement` as `insert_rows` does, after every batch
+        before them (the statements are built here, in the caller's thread: the worker only
+        runs them)."""
+        for batch in insert_statements(statement, rows, self._parameter_limit):
+            self._batches.put(batch)
 
     def drain(self) -> None:
         """Wait until every batch handed over is written; raise the first one that failed."""
@@ -63,7 +65,7 @@ class WriteBehind:
         while (batch := self._batches.get()) is not _STOP:
             try:
                 if self._failure is None:
-                    insert_rows(self._conn, *batch)
+                    self._conn.execute(*batch)
             except BaseException as failure:  # raised in the import's thread (`drain`)
                 self._failure = failure
             finally:
