@@ -39,6 +39,18 @@ def table_rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
     return {t: sorted(conn.execute(select.format(t)).fetchall(), key=repr) for t in TABLES}
 
 
+def three_trade_csv(tmp_path: Path) -> tuple[str, Path]:
+    """A journal CSV of three trades (a parent with notes, tags and a mistake, its child, and a
+    plain one), as text and as a file."""
+    with Journal.open(tmp_path / "source") as source:
+        rich_journal(source)
+        source.open_trade(source.list_trades()[0].model_copy(update={"uid": "plain"}))
+        text = export_text(source, tmp_path)
+    path = tmp_path / "journal.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    return text, path
+
+
 @pytest.mark.parametrize("gather_slice", [bulk_writes.GATHER_SLICE, 1, 2])
 def test_bulk_import_writes_the_same_rows_as_one_trade_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gather_slice: int
@@ -46,12 +58,7 @@ def test_bulk_import_writes_the_same_rows_as_one_trade_at_a_time(
     """Whatever the slices the rows are gathered and written behind in (one trade a slice, a
     slice across the parent and its child), the journal holds the same rows."""
     monkeypatch.setattr(bulk_writes, "GATHER_SLICE", gather_slice)
-    with Journal.open(tmp_path / "source") as source:
-        rich_journal(source)
-        source.open_trade(source.list_trades()[0].model_copy(update={"uid": "plain"}))
-        text = export_text(source, tmp_path)
-    path = tmp_path / "journal.csv"
-    path.write_text(text, encoding="utf-8", newline="")
+    text, path = three_trade_csv(tmp_path)
     with Journal.open(tmp_path / "bulk", clock=fixed_clock) as bulk:
         report = bulk.import_journal_csv(path)
         assert report.committed and report.added == 3, report.errors
@@ -75,12 +82,7 @@ def test_the_clock_is_read_once_per_slice_for_the_trades_created_at(
 ):
     """The trades of one slice share the moment it was gathered; a later slice, a later one."""
     monkeypatch.setattr(bulk_writes, "GATHER_SLICE", 2)
-    with Journal.open(tmp_path / "source") as source:
-        rich_journal(source)
-        source.open_trade(source.list_trades()[0].model_copy(update={"uid": "plain"}))
-        text = export_text(source, tmp_path)
-    path = tmp_path / "journal.csv"
-    path.write_text(text, encoding="utf-8", newline="")
+    _, path = three_trade_csv(tmp_path)
     seconds = iter(range(10**6))
 
     def ticking() -> datetime:  # each reading a second after the one before
