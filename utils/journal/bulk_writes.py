@@ -13,7 +13,7 @@ behind the gathering by `utils.journal.write_behind`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -320,20 +320,21 @@ class BulkTrades:
     writer (`flush`), so the rows of one slice are written while the next slice is taken.
 
     Ids follow the journal's last one, in the order added, and each new trade's id is added to
-    `known` by uid when its slice is gathered. `closes`: the trade row's close cells of new
-    trades to store closed (by uid), as the `UPDATE` of a close that follows in the same
-    transaction would leave the row (`_with_close`); the caller writes that close's orders and
-    event in their place. A write of the caller's own between two records goes through
-    `one_at_a_time()`."""
+    `known` by uid when its slice is gathered. `close_cells`: the trade row's close cells of a
+    new trade to store closed, by uid (None: stored open), as the `UPDATE` of a close that
+    follows in the same transaction would leave the row (`_with_close`); the caller writes that
+    close's orders and event in their place. A write of the caller's own between two records
+    goes through `one_at_a_time()`."""
 
     def __init__(
         self,
         behind: WriteBehind,
         known: dict[str, int],
         clock: Clock,
-        closes: Mapping[str, CloseCells] | None = None,
+        close_cells: Callable[[str], CloseCells | None] | None = None,
     ) -> None:
-        self.behind, self.known, self.clock, self.closes = behind, known, clock, closes
+        self.behind, self.known, self.clock = behind, known, clock
+        self.close_cells = close_cells
         self.added = 0
         self._pending: list[Record] = []
         self._next_id: int | None = None  # read at the first slice, and after a write of its own
@@ -386,8 +387,8 @@ class BulkTrades:
             known[record.trade.uid or ""] = trade_id
         self._next_id += len(records)
         self.added += len(records)
-        if self.closes:
-            closes = self.closes
-            rows.trades = [_with_close(row, closes.get(row[1])) for row in rows.trades]
+        if self.close_cells is not None:
+            cells = self.close_cells
+            rows.trades = [_with_close(row, cells(row[1])) for row in rows.trades]
         for table, statement in _STATEMENTS.items():
             self.behind.insert(statement, getattr(rows, table))

@@ -13,6 +13,7 @@ path, which names the problem as before.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import Any, NamedTuple
 from utils.core.money import from_cents, to_cents
 from utils.core.sessions import Clock
 from utils.journal.bulk_writes import (
+    GATHER_SLICE,
     BulkTrades,
     CloseCells,
     Record,
@@ -31,7 +33,12 @@ from utils.journal.bulk_writes import (
 )
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
-from utils.journal.tastytrade_plan import ImportPlan, PlannedClosing, PlannedOpening
+from utils.journal.tastytrade_plan import (
+    ImportPlan,
+    PlannedClosing,
+    PlannedFill,
+    PlannedOpening,
+)
 from utils.journal.trade import NewTrade, Note, TradeClose, net_pnl_usd
 from utils.journal.undefined_risk import FlaggedNewTrade
 from utils.journal.writes import (
@@ -57,11 +64,11 @@ def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -
         ids_by_uid = _journaled_ids(behind.conn, plan)
         sessions = SessionMemo()
         stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
-        closes = _closes_on_insert(plan, sessions, stamp_of)
+        closes = _ClosesOnInsert(plan, sessions, stamp_of)
+        fills = _Fills(plan.fills, ids_by_uid, stamp_of)
         opened: dict[str, NewTrade] = {}
-        _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes)
-        fills = [fill_row(ids_by_uid[fill.trade_uid], fill, stamp_of) for fill in plan.fills]
-        behind.insert(INSERT_FILL_SQL, fills)
+        _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes, fills)
+        fills.hand_over(behind)
         _close(behind, plan.closings, ids_by_uid, opened, closes)
         for note in plan.notes:
             insert_note(behind.conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
@@ -122,22 +129,26 @@ def _insert_openings(
     ids_by_uid: dict[str, int],
     opened: dict[str, NewTrade],
     clock: Clock,
-    closes: dict[str, _InsertedClose],
+    closes: _ClosesOnInsert,
+    fills: _Fills,
 ) -> None:
-    """New trades in plan order: in bulk (closed when `closes` holds their close), any other
-    one at a time; `opened` gets the trades written in bulk."""
+    """New trades in plan order: in bulk (closed when `closes` has their close), any other
+    one at a time; `opened` gets the trades written in bulk. The fills of the trades written
+    so far follow each slice of trades (`_Fills`), so the writer has work from the start."""
     templates: dict[int, JournalCsvRecord] = {}
-    bulk = BulkTrades(
-        behind, ids_by_uid, clock, {uid: close.cells for uid, close in closes.items()}
-    )
+    bulk = BulkTrades(behind, ids_by_uid, clock, closes.cells)
+    handed = len(ids_by_uid)  # trades with ids when the fills were last handed over
     for opening in openings:
         uid = opening.trade.uid or ""
         record = _bulk_record(opening, templates)
         if _bulk_ready(opening, record, ids_by_uid):
             bulk.add(record)
             opened[uid] = opening.trade
-            continue
-        _insert_one(bulk.one_at_a_time(), opening, ids_by_uid, clock)
+        else:
+            _insert_one(bulk.one_at_a_time(), opening, ids_by_uid, clock)
+        if len(ids_by_uid) - handed >= GATHER_SLICE:
+            fills.hand_over(behind)
+            handed = len(ids_by_uid)
     bulk.flush()
 
 
@@ -163,45 +174,82 @@ class _InsertedClose(NamedTuple):
     cells: CloseCells
 
 
-def _closes_on_insert(
-    plan: ImportPlan, sessions: SessionMemo, stamp_of: Callable[[datetime], str]
-) -> dict[str, _InsertedClose]:
-    """The first closing of each trade the plan opens, by uid, when `close_trade` could not
-    refuse it (no plan answer, not before the opening), with the trade row's cells it writes."""
-    new_trades = {opening.trade.uid or "": opening.trade for opening in plan.openings}
-    seen: set[str] = set()
-    closes: dict[str, _InsertedClose] = {}
-    # closings recur (one shape, one exit): fees, P&L, exit and reason cells by their amounts
-    # (values, not spellings)
-    cells_of: dict[tuple, tuple[int, str, str, int, str]] = {}
-    for closing in plan.closings:
-        uid, close = closing.trade_uid, closing.close
-        new = new_trades.get(uid)
-        first = uid not in seen
-        seen.add(uid)
-        if (
-            new is None
-            or not first
-            or close.followed_plan is not None
-            or close.closed_at < new.opened_at
-        ):
-            continue
+class _ClosesOnInsert:
+    """The first closing of each trade the plan opens, when `close_trade` could not refuse it
+    (no plan answer, not before the opening), with the trade row's cells it writes: computed
+    when the trade's row is gathered (`cells`), so the first rows reach the writer at once."""
+
+    def __init__(
+        self, plan: ImportPlan, sessions: SessionMemo, stamp_of: Callable[[datetime], str]
+    ) -> None:
+        self._sessions, self._stamp_of = sessions, stamp_of
+        new_trades = {opening.trade.uid or "": opening.trade for opening in plan.openings}
+        self._first: dict[str, tuple[NewTrade, PlannedClosing]] = {}
+        for closing in plan.closings:
+            new = new_trades.get(closing.trade_uid)
+            if new is not None:
+                self._first.setdefault(closing.trade_uid, (new, closing))
+        self._inserted: dict[str, _InsertedClose] = {}
+        # closings recur (one shape, one exit): fees, P&L, exit and reason cells by their
+        # amounts (values, not spellings)
+        self._cells_of: dict[tuple, tuple[int, str, str, int, str]] = {}
+
+    def cells(self, uid: str) -> CloseCells | None:
+        """The trade row's close cells of the trade `uid` (None: it is written open)."""
+        first = self._first.get(uid)
+        if first is None:
+            return None
+        new, closing = first
+        close = closing.close
+        if close.followed_plan is not None or close.closed_at < new.opened_at:
+            return None
         amounts = (new.multiplier, new.quantity, new.entry_price, new.entry_effect)
         amounts += (new.open_fees_usd, close.exit_price, close.exit_effect, close.close_fees_usd)
         amounts += (close.close_reason,)
-        cells = cells_of.get(amounts)
+        cells = self._cells_of.get(amounts)
         if cells is None:
             fees_cents, pnl_cents = _close_cents(new, close)
             exit_cells = (str(close.exit_price), close.exit_effect.value)
-            cells = cells_of[amounts] = (
+            cells = self._cells_of[amounts] = (
                 fees_cents,
                 *exit_cells,
                 pnl_cents,
                 close.close_reason.value,
             )
-        at, session = stamp_of(close.closed_at), sessions(close.closed_at)
-        closes[uid] = _InsertedClose(closing, (cells[0], at, session, *cells[1:]))
-    return closes
+        at, session = self._stamp_of(close.closed_at), self._sessions(close.closed_at)
+        inserted = _InsertedClose(closing, (cells[0], at, session, *cells[1:]))
+        self._inserted[uid] = inserted
+        return inserted.cells
+
+    def inserted(self, uid: str) -> _InsertedClose | None:
+        """The closing stored with the trade's row, once `cells` gave its cells."""
+        return self._inserted.get(uid)
+
+
+class _Fills:
+    """The plan's fills, handed to the writer in plan order as soon as their trades have ids
+    (a fill's row follows its trade's)."""
+
+    def __init__(
+        self,
+        fills: tuple[PlannedFill, ...],
+        ids_by_uid: dict[str, int],
+        stamp_of: Callable[[datetime], str],
+    ) -> None:
+        self._fills, self._ids, self._stamp_of = fills, ids_by_uid, stamp_of
+        self._next = 0  # the first fill not handed over
+
+    def hand_over(self, behind: WriteBehind) -> None:
+        """Hand over the fills from the first not handed over to the first whose trade has
+        no id yet."""
+        ids, stamp_of, rows = self._ids, self._stamp_of, []
+        for fill in itertools.islice(self._fills, self._next, None):
+            trade_id = ids.get(fill.trade_uid)
+            if trade_id is None:
+                break
+            rows.append(fill_row(trade_id, fill, stamp_of))
+        self._next += len(rows)
+        behind.insert(INSERT_FILL_SQL, rows)
 
 
 class _Closes:
@@ -223,14 +271,14 @@ def _close(
     closings: Iterable[PlannedClosing],
     ids_by_uid: dict[str, int],
     opened: dict[str, NewTrade],
-    closes: dict[str, _InsertedClose],
+    closes: _ClosesOnInsert,
 ) -> None:
     """Closings in plan order: one stored with its trade's row gets its orders and event, any
     other is written by `close_trade` (which refuses what it refuses)."""
     rows = _Closes()
     for closing in closings:
         trade_id = ids_by_uid[closing.trade_uid]
-        new, inserted = opened.get(closing.trade_uid), closes.get(closing.trade_uid)
+        new, inserted = opened.get(closing.trade_uid), closes.inserted(closing.trade_uid)
         if new is None or inserted is None or inserted.closing is not closing:
             rows.flush(behind)
             close_trade(behind.conn, trade_id, closing.close)
