@@ -68,7 +68,7 @@ def test_a_recorded_transaction_reads_as_its_export_row():
     assert from_api.key == from_csv.key
     assert from_api.kind is RowKind.OPTION_TRADE
     assert (from_api.value, from_api.fees) == (Decimal("-75.00"), Decimal("1.12"))
-    assert from_api.model_dump(exclude={"line"}) == from_csv.model_dump(exclude={"line"})
+    assert from_api._replace(line=0) == from_csv._replace(line=0)
 
 
 def test_money_movements_are_counted_not_journaled():

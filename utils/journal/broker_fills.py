@@ -149,7 +149,7 @@ def _later_batches(
             while f"{SYNC_UID_PREFIX}{order_id}{BATCH_SEPARATOR}{number}" in known_uids:
                 number += 1
             labels[order_id] = f"{order_id}{BATCH_SEPARATOR}{number}"
-        result.append(row.model_copy(update={"order_id": labels[order_id]}))
+        result.append(row._replace(order_id=labels[order_id]))
     return result, {label: order_id for order_id, label in labels.items()}
 
 
@@ -193,7 +193,7 @@ def import_transactions(
         fresh = [row for row in parsed.rows if row.key not in book.known_row_keys]
         mine = [row for row in fresh if row.order_id not in cockpit]
         rows, real = _later_batches(mine, book.known_uids)
-        planned = plan_import(parsed.model_copy(update={"rows": tuple(rows)}), book, mode=mode)
+        planned = plan_import(replace(parsed, rows=tuple(rows)), book, mode=mode)
         plan = _unlabelled(planned, real)
         report = importer._apply_tasty_plan(conn, plan, parsed, name, clock)
         uids = [opening.trade.uid for opening in plan.openings]

@@ -33,11 +33,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from operator import attrgetter, itemgetter
-
-from pydantic import BaseModel, ConfigDict
+from typing import NamedTuple
 
 from utils.core.money import CENT
-from utils.core.prevalidated import build_validated, field_names
 from utils.core.sessions import session_of
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.import_report import ImportIssue
@@ -111,10 +109,9 @@ class RowKind(StrEnum):
     IGNORED = "ignored"
 
 
-class TastyRow(BaseModel):
-    """One parsed row that matters to the journal (others are only counted)."""
-
-    model_config = ConfigDict(frozen=True)
+class TastyRow(NamedTuple):
+    """One parsed row that matters to the journal (others are only counted): a named tuple of
+    values read and checked cell by cell (`tastytrade_cells`), one per row of an export."""
 
     line: int
     key: str
@@ -132,14 +129,12 @@ class TastyRow(BaseModel):
     option: OptionSymbol | None
 
 
-_ROW_FIELDS = field_names(TastyRow)  # shared by every row (`utils.core.prevalidated`)
 _executed_at = attrgetter("executed_at")
 
 
-class TastyCsv(BaseModel):
+@dataclass(frozen=True)
+class TastyCsv:
     """A parsed export: relevant rows oldest first, problems by line, and the ignored count."""
-
-    model_config = ConfigDict(frozen=True)
 
     header: str
     rows: tuple[TastyRow, ...] = ()
@@ -354,23 +349,22 @@ def _row(
     shape: _RowShape,
 ) -> TastyRow:
     """The parsed row; every value is of its field's type already (read and checked)."""
-    fields = {
-        "line": line,
-        "key": key,
-        "kind": shape.kind,
-        "executed_at": executed_at,
-        "sub_type": shape.sub_type,
-        "action": shape.action,
-        "symbol": shape.symbol,
-        "underlying": shape.underlying,
-        "value": value,
-        "quantity": shape.quantity,
-        "fees": shape.fees,
-        "multiplier": shape.multiplier,
-        "order_id": order_id,
-        "option": shape.option,
-    }
-    return build_validated(TastyRow, fields, _ROW_FIELDS)
+    return TastyRow(
+        line,
+        key,
+        shape.kind,
+        executed_at,
+        shape.sub_type,
+        shape.action,
+        shape.symbol,
+        shape.underlying,
+        value,
+        shape.quantity,
+        shape.fees,
+        shape.multiplier,
+        order_id,
+        shape.option,
+    )
 
 
 def _parse_row(line: int, cells: dict[str, str], sessions: SessionMemo) -> TastyRow | None:
