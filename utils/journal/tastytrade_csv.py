@@ -33,7 +33,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from operator import attrgetter, itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from utils.core.money import CENT
 from utils.core.sessions import session_of
@@ -111,25 +111,27 @@ class RowKind(StrEnum):
 
 class TastyRow(NamedTuple):
     """One parsed row that matters to the journal (others are only counted): a named tuple of
-    values read and checked cell by cell (`tastytrade_cells`), one per row of an export."""
+    values read and checked cell by cell (`tastytrade_cells`), one per row of an export. Its
+    own cells first, then its shape's (`_RowShape`)."""
 
     line: int
     key: str
-    kind: RowKind
     executed_at: datetime
+    value: Decimal
+    order_id: str | None
+    kind: RowKind
     sub_type: str
     action: LegAction | None
     symbol: str
     underlying: str
-    value: Decimal
     quantity: int
     fees: Decimal  # commissions + fees as a positive cost
     multiplier: int
-    order_id: str | None
     option: OptionSymbol | None
 
 
 _executed_at = attrgetter("executed_at")
+_UNREAD = object()  # a cell not read yet (`RowReader.shaped_row`)
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,21 @@ class _RowShape:
         """The row key's text between the order and the value (`_row_key`)."""
         return f"|{self.symbol}|{self.sub_type}|{self.quantity}|"
 
+    @property
+    def cells(self) -> tuple[Any, ...]:
+        """A row's values that its shape gives, in `TastyRow`'s order (after its own five)."""
+        return (
+            self.kind,
+            self.sub_type,
+            self.action,
+            self.symbol,
+            self.underlying,
+            self.quantity,
+            self.fees,
+            self.multiplier,
+            self.option,
+        )
+
 
 class RowReader:
     """Reads the rows of one export: a trade row whose shape cells were read without a problem
@@ -215,11 +232,13 @@ class RowReader:
                     itemgetter(*map(self.columns.index, SHAPE_COLUMNS)),
                     itemgetter(*map(self.columns.index, OWN_COLUMNS)),
                 )
-        # shape cells -> the shape, its key's middle text, whether it opens (`shaped_row`)
-        self.shapes: dict[tuple[str | None, ...], tuple[_RowShape, str, bool]] = {}
+        # shape cells -> the shape, its key's middle text, whether it opens, its rows' cells
+        # (`shaped_row`)
+        self.shapes: dict[tuple[str | None, ...], tuple[_RowShape, str, bool, tuple]] = {}
         self.moments: dict[str, tuple[datetime, str] | None] = {}
         self.amounts: dict[tuple[str, str, int], tuple[Decimal, str] | None] = {}
         self.open_problems: dict[tuple[int, str], bool] = {}
+        self.order_ids: dict[str, str | None] = {}
 
     def read(self, line: int, values: Sequence[str]) -> TastyRow | None:
         """`self(line, cells)` of a row given as its cells in column order: a row of a proven
@@ -260,7 +279,7 @@ class RowReader:
                 row.multiplier,
                 row.option,
             )
-            self.shapes[key] = (shape, shape.key_middle, row.action.is_opening)
+            self.shapes[key] = (shape, shape.key_middle, row.action.is_opening, shape.cells)
         return row
 
     def shaped_row(
@@ -270,16 +289,22 @@ class RowReader:
         shape: _RowShape,
         key_middle: str,
         opens: bool,
+        cells: tuple[Any, ...],
     ) -> TastyRow | None:
-        """The row from its proven shape and its own cells (`OWN_COLUMNS`: Date, Value, Average
-        Price, Order #); None when those need the full read."""
+        """The row from its proven shape (with its `key_middle`, whether it `opens`, its
+        `cells`) and its own cells (`OWN_COLUMNS`: Date, Value, Average Price, Order #); None
+        when those need the full read."""
         date_text, value_text, average_text, order_text = own
-        moment = self.moment(date_text)
-        amount = self.amount(value_text, average_text, shape)
-        try:
-            order_id = order_id_cell(order_text)
-        except CellError:
-            return None
+        # each cell's reading looked up first (the lookups inline: this runs for every row)
+        moment = self.moments.get(date_text, _UNREAD)
+        if moment is _UNREAD:
+            moment = self.moment(date_text)
+        amount = self.amounts.get((value_text, average_text, id(shape)), _UNREAD)
+        if amount is _UNREAD:
+            amount = self.amount(value_text, average_text, shape)
+        order_id = self.order_ids.get(order_text, _UNREAD)
+        if order_id is _UNREAD:
+            order_id = self.order_id(order_text)
         if moment is None or amount is None or order_id is None:
             return None
         executed_at, iso = moment
@@ -287,7 +312,16 @@ class RowReader:
             return None
         value, value_text = amount
         key = _row_key(iso + "|" + order_id + key_middle + value_text)
-        return _row(line, key, executed_at, order_id, value, shape)
+        return _new_row((line, key, executed_at, value, order_id, *cells))
+
+    def order_id(self, text: str) -> str | None:
+        """An Order # cell's order id; None when refused or empty (the full read says which)."""
+        if text not in self.order_ids:
+            try:
+                self.order_ids[text] = order_id_cell(text)
+            except CellError:
+                self.order_ids[text] = None
+        return self.order_ids[text]
 
     def moment(self, text: str) -> tuple[datetime, str] | None:
         """A Date cell in UTC with its ISO text; None when refused."""
@@ -340,31 +374,7 @@ def _row_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _row(
-    line: int,
-    key: str,
-    executed_at: datetime,
-    order_id: str | None,
-    value: Decimal,
-    shape: _RowShape,
-) -> TastyRow:
-    """The parsed row; every value is of its field's type already (read and checked)."""
-    return TastyRow(
-        line,
-        key,
-        shape.kind,
-        executed_at,
-        shape.sub_type,
-        shape.action,
-        shape.symbol,
-        shape.underlying,
-        value,
-        shape.quantity,
-        shape.fees,
-        shape.multiplier,
-        order_id,
-        shape.option,
-    )
+_new_row = TastyRow._make  # a row of values read and checked already, in field order
 
 
 def _parse_row(line: int, cells: dict[str, str], sessions: SessionMemo) -> TastyRow | None:
@@ -421,7 +431,7 @@ def _parse_row(line: int, cells: dict[str, str], sessions: SessionMemo) -> Tasty
         option,
     )
     key = _row_key(f"{executed_at.isoformat()}|{order_id or ''}{shape.key_middle}{value!s}")
-    return _row(line, key, executed_at, order_id, value, shape)
+    return _new_row((line, key, executed_at, value, order_id, *shape.cells))
 
 
 def _underlying_of(option: OptionSymbol) -> str:
