@@ -40,6 +40,7 @@ from utils.core.sqlite_store import (
     connect,
     ensure_schema,
     journal_path,
+    larger_cache,
     transaction,
 )
 from utils.journal import (
@@ -294,7 +295,7 @@ class Journal:
         journal is skipped, except that an open one is closed when the file has its close.
         `file_name` is the name shown in the report (default: the path's).
         """
-        with self._lock, self._checkpoints.around(self._conn):
+        with self._lock, self._checkpoints.around(self._conn), larger_cache(self._conn):
             return importer.import_journal_csv(
                 self._conn,
                 path,
@@ -323,7 +324,7 @@ class Journal:
         `playbook` names the playbook the file's trades followed: their plan is declared at this
         import.
         """
-        with self._lock, self._checkpoints.around(self._conn):
+        with self._lock, self._checkpoints.around(self._conn), larger_cache(self._conn):
             chosen = None
             if playbook:
                 try:
