@@ -81,7 +81,11 @@ def _unique(items: Iterable[str]) -> list[str]:
 class _Rows:
     """The rows of every table, gathered in the order the one-at-a-time writes insert them."""
 
-    def __init__(self, session_of: SessionMemo | None = None) -> None:
+    def __init__(
+        self,
+        session_of: SessionMemo | None = None,
+        stamp_of: Callable[[datetime], str] = stamp,
+    ) -> None:
         self.trades: list[tuple[Any, ...]] = []
         self.legs: list[tuple[Any, ...]] = []
         self.orders: list[tuple[Any, ...]] = []
@@ -91,9 +95,10 @@ class _Rows:
         self.events: list[tuple[Any, ...]] = []
         self.flags: list[tuple[Any, ...]] = []
         self.session_of = session_of or SessionMemo()
+        self.stamp_of = stamp_of  # `stamp`, or a memo of it shared with the caller
 
     def event(self, trade_id: int, kind: str, at: datetime) -> None:
-        self.events.append((trade_id, kind, stamp(at), self.session_of(at)))
+        self.events.append((trade_id, kind, self.stamp_of(at), self.session_of(at)))
 
 
 def _optional_cents(amount: Any) -> int | None:
@@ -263,7 +268,7 @@ def _gather_copy(
     """The rows `_gather` makes for `copy.record`: its template's, with its own cells."""
     new = copy.record.trade
     trade = template.trades[0]
-    opened_at, session = stamp(new.opened_at), rows.session_of(new.opened_at)
+    opened_at, session = rows.stamp_of(new.opened_at), rows.session_of(new.opened_at)
     rows.trades.append(
         (trade_id, new.uid or "", parent, *trade[3:9], opened_at, session, *trade[11:21])
         + (created_at, *trade[22:])
@@ -276,7 +281,7 @@ def _gather_copy(
     rows.tags.extend((trade_id, *tag[1:]) for tag in template.tags)
     rows.flags.extend((trade_id, *flag[1:5], created_at) for flag in template.flags)
     for note in copy.record.notes:
-        rows.notes.append((trade_id, stamp(note.at), note.text))
+        rows.notes.append((trade_id, rows.stamp_of(note.at), note.text))
         rows.event(trade_id, "note", note.at)
 
 
@@ -323,8 +328,9 @@ class BulkTrades:
     `known` by uid when its slice is gathered. `close_cells`: the trade row's close cells of a
     new trade to store closed, by uid (None: stored open), as the `UPDATE` of a close that
     follows in the same transaction would leave the row (`_with_close`); the caller writes that
-    close's orders and event in their place. A write of the caller's own between two records
-    goes through `one_at_a_time()`."""
+    close's orders and event in their place. `stamp_of`: `stamp`, or the caller's memo of it
+    (a tastytrade trade's moments are its fills' too). A write of the caller's own between two
+    records goes through `one_at_a_time()`."""
 
     def __init__(
         self,
@@ -332,9 +338,10 @@ class BulkTrades:
         known: dict[str, int],
         clock: Clock,
         close_cells: Callable[[str], CloseCells | None] | None = None,
+        stamp_of: Callable[[datetime], str] = stamp,
     ) -> None:
         self.behind, self.known, self.clock = behind, known, clock
-        self.close_cells = close_cells
+        self.close_cells, self.stamp_of = close_cells, stamp_of
         self.added = 0
         self._pending: list[Record] = []
         self._next_id: int | None = None  # read at the first slice, and after a write of its own
@@ -363,7 +370,7 @@ class BulkTrades:
         if self._next_id is None:
             (last,) = self.behind.conn.execute("SELECT COALESCE(MAX(id), 0) FROM trades").fetchone()
             self._next_id = last + 1
-        rows = _Rows(self._session_of)
+        rows = _Rows(self._session_of, self.stamp_of)
         created_at = stamp(self.clock())  # the moment the slice is gathered: its created_at
         known = self.known
         for trade_id, record in enumerate(records, start=self._next_id):

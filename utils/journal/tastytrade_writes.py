@@ -57,21 +57,21 @@ _EVENT = "INSERT INTO journal_events (trade_id, kind, at, session) VALUES (?, ?,
 _UIDS_PER_QUERY = 500
 
 
-def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -> None:
-    """Write the plan's openings, fills, closings and notes inside the caller's transaction
-    (the bulk rows written behind the gathering of the next ones, `utils.journal.write_behind`)."""
-    with WriteBehind(conn) as behind:
-        ids_by_uid = _journaled_ids(behind.conn, plan)
-        sessions = SessionMemo()
-        stamp_of = lru_cache(maxsize=None)(stamp)  # a spread's fills share their moments
-        closes = _ClosesOnInsert(plan, sessions, stamp_of)
-        fills = _Fills(plan.fills, ids_by_uid, stamp_of)
-        opened: dict[str, NewTrade] = {}
-        _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes, fills)
-        fills.hand_over(behind)
-        _close(behind, plan.closings, ids_by_uid, opened, closes)
-        for note in plan.notes:
-            insert_note(behind.conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
+def write_tasty_plan(behind: WriteBehind, plan: ImportPlan, clock: Clock) -> None:
+    """Hand the plan's openings, fills, closings and notes to `behind`, inside the caller's
+    transaction (the bulk rows written behind the gathering of the next ones; the last are
+    written when the caller leaves `behind`'s block, `utils.journal.write_behind`)."""
+    ids_by_uid = _journaled_ids(behind.conn, plan)
+    sessions = SessionMemo()
+    stamp_of = lru_cache(maxsize=None)(stamp)  # one memo: a trade's moments are its fills' too
+    closes = _ClosesOnInsert(plan, sessions, stamp_of)
+    fills = _Fills(plan.fills, ids_by_uid, stamp_of)
+    opened: dict[str, NewTrade] = {}
+    _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes, fills, stamp_of)
+    fills.hand_over(behind)
+    _close(behind, plan.closings, ids_by_uid, opened, closes)
+    for note in plan.notes:
+        insert_note(behind.conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
 
 
 def _journaled_ids(conn: sqlite3.Connection, plan: ImportPlan) -> dict[str, int]:
@@ -131,12 +131,13 @@ def _insert_openings(
     clock: Clock,
     closes: _ClosesOnInsert,
     fills: _Fills,
+    stamp_of: Callable[[datetime], str],
 ) -> None:
     """New trades in plan order: in bulk (closed when `closes` has their close), any other
     one at a time; `opened` gets the trades written in bulk. The fills of the trades written
     so far follow each slice of trades (`_Fills`), so the writer has work from the start."""
     templates: dict[int, JournalCsvRecord] = {}
-    bulk = BulkTrades(behind, ids_by_uid, clock, closes.cells)
+    bulk = BulkTrades(behind, ids_by_uid, clock, closes.cells, stamp_of)
     handed = len(ids_by_uid)  # trades with ids when the fills were last handed over
     for opening in openings:
         uid = opening.trade.uid or ""

@@ -26,9 +26,24 @@ if TYPE_CHECKING:  # the planner imports the session memo, which imports these w
     from utils.journal.tastytrade_plan import PlannedFill
 
 
+_STAMP = "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00"  # `stamp`'s spelling of a UTC time
+
+
 def stamp(moment: datetime) -> str:
-    """A UTC timestamp as fixed-width ISO-8601 text, so text order equals time order."""
-    return to_utc(moment).isoformat(timespec="microseconds")  # 2025-01-17T14:30:00.000000+00:00
+    """A UTC timestamp as fixed-width ISO-8601 text, so text order equals time order:
+    `isoformat(timespec="microseconds")` of the UTC time (2025-01-17T14:30:00.000000+00:00),
+    spelled by one format (faster than `isoformat` with an offset; `to_utc` keeps the years
+    four digits wide)."""
+    utc = to_utc(moment)
+    return _STAMP % (
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
+    )
 
 
 def insert_trade(
