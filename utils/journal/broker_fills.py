@@ -162,7 +162,7 @@ def _unlabelled(plan: ImportPlan, real: dict[str, str]) -> ImportPlan:
     openings = tuple(
         replace(
             opening,
-            trade=opening.trade.model_copy(
+            opened=opening.trade.model_copy(
                 update={
                     "broker_order_ids": tuple(
                         str(_real_order_id(o)) for o in opening.trade.broker_order_ids

@@ -24,7 +24,7 @@ from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.cockpit_csv_chunks import Shape, ShapedRow
 from utils.journal.cockpit_csv_reader import JournalCsvRecord
 from utils.journal.fields import clean_label
-from utils.journal.trade import net_pnl_usd
+from utils.journal.trade import Note, net_pnl_usd
 from utils.journal.undefined_risk import NOT_DEFINED_RISK, FlaggedNewTrade
 from utils.journal.write_behind import WriteBehind
 from utils.journal.writes import stamp
@@ -43,13 +43,17 @@ def _labels_clean(labels: Iterable[str]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TradeCopy:
-    """A new trade, `record`, whose trade is `template`'s (validated once) but for its uid,
-    opening time and broker order ids, with its own notes, no close and no mistakes (the
+    """A new trade whose trade is `template`'s (validated once) but for its uid, opening time
+    and broker order ids, with its own parent and notes, no close and no mistakes (the
     tastytrade import's orders of one proven shape): its rows are the template's rows, with its
     own cells (`_gather_copy`)."""
 
-    record: JournalCsvRecord
+    uid: str
+    opened_at: datetime
+    broker_order_ids: tuple[str, ...]
     template: JournalCsvRecord
+    parent_uid: str | None = None
+    notes: tuple[Note, ...] = ()
 
 
 Record = JournalCsvRecord | ShapedRow | TradeCopy
@@ -60,9 +64,13 @@ def bulk_ready(record: Record, known: dict[str, int]) -> bool:
     if isinstance(record, ShapedRow):
         return record.uid not in known  # its shape's record is bulk ready, its times in order
     if isinstance(record, TradeCopy):
-        if record.record.close is not None or record.record.mistakes:
-            return False  # a copy's rows are its template's: no close, no mistakes
-        record = record.record
+        template = record.template.trade
+        return (
+            template.parent_id is None
+            and (record.parent_uid is None or record.parent_uid in known)
+            and record.uid not in known
+            and _labels_clean(template.tags)
+        )
     trade, close = record.trade, record.close
     return (
         trade.parent_id is None
@@ -265,22 +273,22 @@ def _gather_copy(
     parent: int | None,
     created_at: str,
 ) -> None:
-    """The rows `_gather` makes for `copy.record`: its template's, with its own cells."""
-    new = copy.record.trade
+    """The rows `_gather` makes for the trade `copy` stands for: its template's, with its own
+    cells."""
     trade = template.trades[0]
-    opened_at, session = rows.stamp_of(new.opened_at), rows.session_of(new.opened_at)
+    opened_at, session = rows.stamp_of(copy.opened_at), rows.session_of(copy.opened_at)
     rows.trades.append(
-        (trade_id, new.uid or "", parent, *trade[3:9], opened_at, session, *trade[11:21])
+        (trade_id, copy.uid, parent, *trade[3:9], opened_at, session, *trade[11:21])
         + (created_at, *trade[22:])
     )
     rows.legs.extend([(trade_id, *leg[1:]) for leg in template.legs])
     rows.orders.extend(
-        (trade_id, order_id, "open", n) for n, order_id in enumerate(_unique(new.broker_order_ids))
+        (trade_id, order_id, "open", n) for n, order_id in enumerate(_unique(copy.broker_order_ids))
     )
     rows.events.append((trade_id, "open", opened_at, session))
     rows.tags.extend((trade_id, *tag[1:]) for tag in template.tags)
     rows.flags.extend((trade_id, *flag[1:5], created_at) for flag in template.flags)
-    for note in copy.record.notes:
+    for note in copy.notes:
         rows.notes.append((trade_id, rows.stamp_of(note.at), note.text))
         rows.event(trade_id, "note", note.at)
 
@@ -385,9 +393,9 @@ class BulkTrades:
                 copied = self._copies.get(id(record.template))
                 if copied is None:
                     copied = self._copies[id(record.template)] = _copied(record.template)
-                parent = known.get(record.record.parent_uid) if record.record.parent_uid else None
+                parent = known.get(record.parent_uid) if record.parent_uid else None
                 _gather_copy(rows, trade_id, record, copied, parent, created_at)
-                known[record.record.trade.uid or ""] = trade_id
+                known[record.uid] = trade_id
                 continue
             parent = known.get(record.parent_uid) if record.parent_uid else None
             _gather(rows, trade_id, record, parent, created_at)

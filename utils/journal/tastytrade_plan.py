@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
-from functools import lru_cache, reduce
+from functools import cached_property, lru_cache, reduce
 from math import gcd
 from typing import NamedTuple
 
@@ -45,24 +45,68 @@ from utils.journal.risk import TradeLeg
 from utils.journal.tastytrade_book import DELIVERY, OPENING, JournalBook
 from utils.journal.cockpit_csv_cells import SessionMemo
 from utils.journal.tastytrade_csv import SOURCE, RowKind, TastyCsv, TastyRow
-from utils.journal.tastytrade_shapes import OpeningShape, ProvenShape, opening_shape
+from utils.journal.tastytrade_shapes import (
+    OpeningShape,
+    ProvenShape,
+    ShapeCopy,
+    opening_shape,
+)
 from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose
 from utils.journal.undefined_risk import FlaggedNewTrade, RiskFlag, not_defined_risk_flag
 from utils.spreads.legs import LegAction, PriceEffect
 from utils.spreads.symbols import OptionType, parse_occ
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PlannedOpening:
-    """A new spread to journal."""
+    """A new spread to journal: its trade validated for its order, or a copy of the trade
+    validated for an earlier order of its shape (`tastytrade_shapes.ShapeCopy`), made when
+    `trade` is first read (the bulk writes read the copy's own cells instead). Two are equal
+    when their trades, parents, notes and flags are."""
 
-    trade: NewTrade
+    opened: NewTrade | ShapeCopy
     parent_uid: str | None = None
     notes: tuple[str, ...] = ()
     risk_flag: RiskFlag | None = None  # set for a position that is not a defined-risk spread
-    # the trade validated for an earlier order of this one's shape, which `trade` copies but for
-    # its uid, opening time and order id (`tastytrade_shapes`): written from the same rows
-    copy_of: NewTrade | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def trade(self) -> NewTrade:
+        """The trade to journal."""
+        opened = self.opened
+        return opened.trade() if isinstance(opened, ShapeCopy) else opened
+
+    @property
+    def facts(self) -> NewTrade:
+        """The trade whose legs, amounts and flag the trade has: itself, or the one a copy
+        copies (read without making a copy's trade, as the properties below)."""
+        opened = self.opened
+        return opened.of if isinstance(opened, ShapeCopy) else opened
+
+    @property
+    def uid(self) -> str:
+        """The trade's uid."""
+        opened = self.opened
+        return opened.uid if isinstance(opened, ShapeCopy) else opened.uid or ""
+
+    @property
+    def opened_at(self) -> datetime:
+        """The trade's opening time."""
+        return self.opened.opened_at
+
+    @property
+    def broker_order_ids(self) -> tuple[str, ...]:
+        """The trade's broker order ids."""
+        return self.opened.broker_order_ids
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PlannedOpening):
+            return NotImplemented
+        return (self.trade, self.parent_uid, self.notes, self.risk_flag) == (
+            other.trade,
+            other.parent_uid,
+            other.notes,
+            other.risk_flag,
+        )
 
 
 class PlannedFill(NamedTuple):
@@ -334,7 +378,6 @@ class _Planner:
             contracts[row.symbol].append(row)
         shape = opening_shape(contracts, self.mode)
         opened = self.proven_opening(shape, uid, order_id, rows[0].executed_at)
-        copy_of = None if opened is None else self.shapes[shape].trade  # type: ignore[index]
         if opened is None:
             opened = self.validated_opening(order_id, uid, rows, contracts)
             if opened is None:
@@ -342,14 +385,12 @@ class _Planner:
             if shape is not None:
                 self.shapes[shape] = ProvenShape.of(*opened)
         trade, flag = opened
-        notes = () if flag is None else (flag.note(trade.max_loss_usd),)
-        self.openings.append(
-            PlannedOpening(
-                trade=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag, copy_of=copy_of
-            )
-        )
+        facts = trade.of if isinstance(trade, ShapeCopy) else trade
+        notes = () if flag is None else (flag.note(facts.max_loss_usd),)
+        opening = PlannedOpening(opened=trade, parent_uid=parent_uid, notes=notes, risk_flag=flag)
+        self.openings.append(opening)
         state = _Spread(
-            uid, rows[0].multiplier, trade.quantity, rows[0].underlying, rows[0].executed_at
+            uid, rows[0].multiplier, facts.quantity, rows[0].underlying, rows[0].executed_at
         )
         self.spreads.append(state)
         for row in rows:
@@ -358,13 +399,13 @@ class _Planner:
 
     def proven_opening(
         self, shape: OpeningShape | None, uid: str, order_id: str, opened_at: datetime
-    ) -> tuple[NewTrade, RiskFlag | None] | None:
+    ) -> tuple[ShapeCopy, RiskFlag | None] | None:
         """The trade of an order whose shape was validated earlier in this file, or None."""
         proven = self.shapes.get(shape) if shape is not None else None
         if proven is None:
             return None
-        trade = proven.trade_for(uid, order_id, opened_at, self.sessions)
-        return None if trade is None else (trade, proven.flag)
+        copy = proven.copy_for(uid, order_id, opened_at, self.sessions)
+        return None if copy is None else (copy, proven.flag)
 
     def validated_opening(
         self, order_id: str, uid: str, rows: list[TastyRow], contracts: dict[str, list[TastyRow]]

@@ -65,9 +65,9 @@ class ProvenShape:
         last = min(leg.expiration for leg in trade.legs)
         return cls(trade=trade, flag=flag, last_session=last.isoformat())
 
-    def trade_for(
+    def copy_for(
         self, uid: str, order_id: str, opened_at: datetime, sessions: SessionMemo
-    ) -> NewTrade | None:
+    ) -> ShapeCopy | None:
         """The proven trade as this order's (its uid, order id and opening time), exactly what
         validating the order gives; None when those need the validation's own checks."""
         if (
@@ -77,8 +77,29 @@ class ProvenShape:
             or sessions(opened_at) > self.last_session
         ):
             return None
-        update = {"uid": uid, "opened_at": opened_at, "broker_order_ids": (order_id,)}
-        trade = updated_copy(self.trade, update)
-        if self.flag is None:  # the proof's facts now hold this opening time
+        return ShapeCopy(self.trade, uid, (order_id,), opened_at, proved=self.flag is None)
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeCopy:
+    """An order's trade as the proven trade `of` its shape with the order's own uid, order ids
+    and opening time (`ProvenShape.copy_for` checked them): the trade is made when asked for
+    (`trade`); its rows are the proven trade's with these cells (`bulk_writes.TradeCopy`)."""
+
+    of: NewTrade
+    uid: str
+    broker_order_ids: tuple[str, ...]
+    opened_at: datetime
+    proved: bool  # a defined-risk spread: the copy carries the proof of its own facts
+
+    def trade(self) -> NewTrade:
+        """The copy as a trade, exactly what validating the order gives."""
+        update = {
+            "uid": self.uid,
+            "opened_at": self.opened_at,
+            "broker_order_ids": self.broker_order_ids,
+        }
+        trade = updated_copy(self.of, update)
+        if self.proved:  # the proof's facts now hold this opening time
             trade.__pydantic_private__["_proved_facts"] = trade._proof_facts()
         return trade

@@ -39,6 +39,7 @@ from utils.journal.tastytrade_plan import (
     PlannedFill,
     PlannedOpening,
 )
+from utils.journal.tastytrade_shapes import ShapeCopy
 from utils.journal.trade import NewTrade, Note, TradeClose, net_pnl_usd
 from utils.journal.undefined_risk import FlaggedNewTrade
 from utils.journal.writes import (
@@ -66,7 +67,7 @@ def write_tasty_plan(behind: WriteBehind, plan: ImportPlan, clock: Clock) -> Non
     stamp_of = lru_cache(maxsize=None)(stamp)  # one memo: a trade's moments are its fills' too
     closes = _ClosesOnInsert(plan, sessions, stamp_of)
     fills = _Fills(plan.fills, ids_by_uid, stamp_of)
-    opened: dict[str, NewTrade] = {}
+    opened: dict[str, PlannedOpening] = {}
     _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes, fills, stamp_of)
     fills.hand_over(behind)
     _close(behind, plan.closings, ids_by_uid, opened, closes)
@@ -77,7 +78,7 @@ def write_tasty_plan(behind: WriteBehind, plan: ImportPlan, clock: Clock) -> Non
 def _journaled_ids(conn: sqlite3.Connection, plan: ImportPlan) -> dict[str, int]:
     """The journal's trade id of each trade the plan names (opens, closes, fills, notes) that
     the journal holds, by uid."""
-    uids = {opening.trade.uid or "" for opening in plan.openings}
+    uids = {opening.uid for opening in plan.openings}
     uids.update(opening.parent_uid for opening in plan.openings if opening.parent_uid)
     uids.update(fill.trade_uid for fill in plan.fills)
     uids.update(closing.trade_uid for closing in plan.closings)
@@ -102,23 +103,27 @@ def _record(opening: PlannedOpening) -> JournalCsvRecord:
 def _bulk_record(
     opening: PlannedOpening, templates: dict[int, JournalCsvRecord]
 ) -> JournalCsvRecord | TradeCopy:
-    """The opening as the bulk writes take it: a copy of the trade it copies, when it does."""
-    record = _record(opening)
-    if opening.copy_of is None:
-        return record
-    template = templates.get(id(opening.copy_of))
+    """The opening as the bulk writes take it: for a copy of an earlier order's trade, the
+    template's rows with its own cells (its trade is never made)."""
+    copy = opening.opened
+    if not isinstance(copy, ShapeCopy):
+        return _record(opening)
+    template = templates.get(id(copy.of))
     if template is None:
-        template = templates[id(opening.copy_of)] = JournalCsvRecord(line=0, trade=opening.copy_of)
-    return TradeCopy(record, template)
+        template = templates[id(copy.of)] = JournalCsvRecord(line=0, trade=copy.of)
+    notes = tuple(Note(at=copy.opened_at, text=text) for text in opening.notes)
+    return TradeCopy(
+        copy.uid, copy.opened_at, copy.broker_order_ids, template, opening.parent_uid, notes
+    )
 
 
 def _bulk_ready(opening: PlannedOpening, record: Record, known: dict[str, int]) -> bool:
     """The bulk writes store the trade's own flag: the planned one must be that flag."""
-    trade = opening.trade
-    flagged = isinstance(trade, FlaggedNewTrade)
+    facts = opening.facts  # a copy's flag is its template's
+    flagged = isinstance(facts, FlaggedNewTrade)
     if flagged != (opening.risk_flag is not None):
         return False
-    if flagged and trade.risk_flag != opening.risk_flag:
+    if flagged and facts.risk_flag != opening.risk_flag:
         return False
     return bulk_ready(record, known)
 
@@ -127,7 +132,7 @@ def _insert_openings(
     behind: WriteBehind,
     openings: Iterable[PlannedOpening],
     ids_by_uid: dict[str, int],
-    opened: dict[str, NewTrade],
+    opened: dict[str, PlannedOpening],
     clock: Clock,
     closes: _ClosesOnInsert,
     fills: _Fills,
@@ -140,11 +145,10 @@ def _insert_openings(
     bulk = BulkTrades(behind, ids_by_uid, clock, closes.cells, stamp_of)
     handed = len(ids_by_uid)  # trades with ids when the fills were last handed over
     for opening in openings:
-        uid = opening.trade.uid or ""
         record = _bulk_record(opening, templates)
         if _bulk_ready(opening, record, ids_by_uid):
             bulk.add(record)
-            opened[uid] = opening.trade
+            opened[opening.uid] = opening
         else:
             _insert_one(bulk.one_at_a_time(), opening, ids_by_uid, clock)
         if len(ids_by_uid) - handed >= GATHER_SLICE:
@@ -184,12 +188,12 @@ class _ClosesOnInsert:
         self, plan: ImportPlan, sessions: SessionMemo, stamp_of: Callable[[datetime], str]
     ) -> None:
         self._sessions, self._stamp_of = sessions, stamp_of
-        new_trades = {opening.trade.uid or "": opening.trade for opening in plan.openings}
-        self._first: dict[str, tuple[NewTrade, PlannedClosing]] = {}
+        openings = {opening.uid: opening for opening in plan.openings}
+        self._first: dict[str, tuple[PlannedOpening, PlannedClosing]] = {}
         for closing in plan.closings:
-            new = new_trades.get(closing.trade_uid)
-            if new is not None:
-                self._first.setdefault(closing.trade_uid, (new, closing))
+            opening = openings.get(closing.trade_uid)
+            if opening is not None:
+                self._first.setdefault(closing.trade_uid, (opening, closing))
         self._inserted: dict[str, _InsertedClose] = {}
         # closings recur (one shape, one exit): fees, P&L, exit and reason cells by their
         # amounts (values, not spellings)
@@ -200,10 +204,11 @@ class _ClosesOnInsert:
         first = self._first.get(uid)
         if first is None:
             return None
-        new, closing = first
+        opening, closing = first
         close = closing.close
-        if close.followed_plan is not None or close.closed_at < new.opened_at:
+        if close.followed_plan is not None or close.closed_at < opening.opened_at:
             return None
+        new = opening.facts  # the opening's legs and amounts
         amounts = (new.multiplier, new.quantity, new.entry_price, new.entry_effect)
         amounts += (new.open_fees_usd, close.exit_price, close.exit_effect, close.close_fees_usd)
         amounts += (close.close_reason,)
@@ -271,7 +276,7 @@ def _close(
     behind: WriteBehind,
     closings: Iterable[PlannedClosing],
     ids_by_uid: dict[str, int],
-    opened: dict[str, NewTrade],
+    opened: dict[str, PlannedOpening],
     closes: _ClosesOnInsert,
 ) -> None:
     """Closings in plan order: one stored with its trade's row gets its orders and event, any
