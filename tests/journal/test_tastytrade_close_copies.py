@@ -18,7 +18,7 @@ from utils.core.prevalidated import updated_copy
 from utils.journal import tastytrade_plan
 from utils.journal.tastytrade_book import JournalBook
 from utils.journal.tastytrade_csv import parse_tasty_csv
-from utils.journal.tastytrade_plan import _Planner, _Spread, plan_import
+from utils.journal.tastytrade_plan import CloseCopy, _Planner, _Spread, plan_import
 from utils.journal.trade import CloseReason, Mode, NewTrade, TradeClose
 from utils.journal.undefined_risk import FlaggedNewTrade
 from utils.spreads.legs import PriceEffect
@@ -81,7 +81,8 @@ def test_a_close_of_the_same_amounts_takes_its_own_time_and_orders():
 
     later = planner.close_of(spread, AT + timedelta(days=1))
 
-    assert later == TradeClose(
+    assert isinstance(later, CloseCopy)  # the first close's amounts, not validated again
+    assert later.close() == TradeClose(
         closed_at=AT + timedelta(days=1),
         exit_price=Decimal("0.5"),
         exit_effect=PriceEffect.DEBIT,

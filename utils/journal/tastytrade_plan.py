@@ -125,12 +125,57 @@ class PlannedFill(NamedTuple):
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class CloseCopy:
+    """A spread's close as the close validated `of` its amounts and reason, with its own time
+    and order ids (`_copyable` checked them): made when asked for (`close`)."""
+
+    of: TradeClose
+    closed_at: datetime
+    broker_order_ids: tuple[str, ...]
+
+    def close(self) -> TradeClose:
+        """The copy as a close, exactly what validating it gives."""
+        update = {"closed_at": self.closed_at, "broker_order_ids": self.broker_order_ids}
+        return updated_copy(self.of, update)
+
+
+@dataclass(frozen=True, eq=False)
 class PlannedClosing:
-    """A spread that is flat after this file."""
+    """A spread that is flat after this file: its close validated, or a copy of a close of the
+    same amounts (`CloseCopy`), made when `close` is first read (the bulk writes read the
+    copy's own time and order ids instead). Two are equal when their uids and closes are."""
 
     trade_uid: str
-    close: TradeClose
+    closed: TradeClose | CloseCopy
+
+    @cached_property
+    def close(self) -> TradeClose:
+        """The close to journal."""
+        closed = self.closed
+        return closed.close() if isinstance(closed, CloseCopy) else closed
+
+    @property
+    def facts(self) -> TradeClose:
+        """The close whose amounts, reason and plan answer the close has (read without making
+        a copy's close, as the properties below)."""
+        closed = self.closed
+        return closed.of if isinstance(closed, CloseCopy) else closed
+
+    @property
+    def closed_at(self) -> datetime:
+        """The close's time."""
+        return self.closed.closed_at
+
+    @property
+    def broker_order_ids(self) -> tuple[str, ...]:
+        """The close's broker order ids."""
+        return self.closed.broker_order_ids
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PlannedClosing):
+            return NotImplemented
+        return (self.trade_uid, self.close) == (other.trade_uid, other.close)
 
 
 @dataclass(frozen=True)
@@ -563,7 +608,9 @@ class _Planner:
             if not spread.touched or at is None:
                 continue
             if spread.flat():
-                result.append(PlannedClosing(trade_uid=spread.uid, close=self.close_of(spread, at)))
+                result.append(
+                    PlannedClosing(trade_uid=spread.uid, closed=self.close_of(spread, at))
+                )
             elif spread.options_flat():
                 text = (
                     f"An assignment or exercise left {spread.shares:+d} shares of "
@@ -574,7 +621,7 @@ class _Planner:
                 self.notes.append(PlannedNote(trade_uid=spread.uid, at=at, text=text))
         return result
 
-    def close_of(self, spread: _Spread, at: datetime) -> TradeClose:
+    def close_of(self, spread: _Spread, at: datetime) -> TradeClose | CloseCopy:
         """The spread's close at `at`: validated once per distinct amounts and reason, then
         copied with each closing's own time and order ids when those pass the checks the model
         applies to them (`_copyable`)."""
@@ -583,7 +630,7 @@ class _Planner:
         key += (spread.close_fees_cents, spread.last_reason)
         validated = self.closes.get(key)
         if validated is not None and _copyable(at, order_ids):
-            return updated_copy(validated, {"closed_at": at, "broker_order_ids": order_ids})
+            return CloseCopy(validated, at, order_ids)
         per_share = from_cents(spread.close_cents) / (spread.multiplier * spread.quantity)
         close = TradeClose(
             closed_at=at,

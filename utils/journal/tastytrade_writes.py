@@ -205,8 +205,8 @@ class _ClosesOnInsert:
         if first is None:
             return None
         opening, closing = first
-        close = closing.close
-        if close.followed_plan is not None or close.closed_at < opening.opened_at:
+        close, closed_at = closing.facts, closing.closed_at  # a copy's amounts are its template's
+        if close.followed_plan is not None or closed_at < opening.opened_at:
             return None
         new = opening.facts  # the opening's legs and amounts
         amounts = (new.multiplier, new.quantity, new.entry_price, new.entry_effect)
@@ -222,7 +222,7 @@ class _ClosesOnInsert:
                 pnl_cents,
                 close.close_reason.value,
             )
-        at, session = self._stamp_of(close.closed_at), self._sessions(close.closed_at)
+        at, session = self._stamp_of(closed_at), self._sessions(closed_at)
         inserted = _InsertedClose(closing, (cells[0], at, session, *cells[1:]))
         self._inserted[uid] = inserted
         return inserted.cells
@@ -289,9 +289,8 @@ def _close(
             rows.flush(behind)
             close_trade(behind.conn, trade_id, closing.close)
             continue
-        close = closing.close
         open_orders = list(dict.fromkeys(new.broker_order_ids))
-        close_orders = [o for o in dict.fromkeys(close.broker_order_ids) if o not in open_orders]
+        close_orders = [o for o in dict.fromkeys(closing.broker_order_ids) if o not in open_orders]
         rows.orders.extend(
             (trade_id, order_id, "close", len(open_orders) + position)
             for position, order_id in enumerate(close_orders)
