@@ -125,10 +125,10 @@ class PlannedFill(NamedTuple):
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class CloseCopy:
+class CloseCopy(NamedTuple):
     """A spread's close as the close validated `of` its amounts and reason, with its own time
-    and order ids (`_copyable` checked them): made when asked for (`close`)."""
+    and order ids (`_copyable` checked them): made when asked for (`close`). A named tuple: one
+    is made per closing."""
 
     of: TradeClose
     closed_at: datetime
@@ -217,7 +217,7 @@ _BY_ORDER = CloseReason.CLOSING_ORDER
 _RANK = {CloseReason.EXPIRED: 1, CloseReason.EXERCISED: 2, CloseReason.ASSIGNED: 3}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Spread:
     uid: str
     multiplier: int

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import NamedTuple
 
 from utils.core.prevalidated import updated_copy
 from utils.journal.cockpit_csv_cells import SessionMemo
@@ -80,11 +81,11 @@ class ProvenShape:
         return ShapeCopy(self.trade, uid, (order_id,), opened_at, proved=self.flag is None)
 
 
-@dataclass(frozen=True, slots=True)
-class ShapeCopy:
+class ShapeCopy(NamedTuple):
     """An order's trade as the proven trade `of` its shape with the order's own uid, order ids
     and opening time (`ProvenShape.copy_for` checked them): the trade is made when asked for
-    (`trade`); its rows are the proven trade's with these cells (`bulk_writes.TradeCopy`)."""
+    (`trade`); its rows are the proven trade's with these cells (`bulk_writes.TradeCopy`). A
+    named tuple: one is made per order."""
 
     of: NewTrade
     uid: str
