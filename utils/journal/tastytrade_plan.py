@@ -217,7 +217,7 @@ _BY_ORDER = CloseReason.CLOSING_ORDER
 _RANK = {CloseReason.EXPIRED: 1, CloseReason.EXERCISED: 2, CloseReason.ASSIGNED: 3}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a spread is itself: compared by identity
 class _Spread:
     uid: str
     multiplier: int
@@ -681,7 +681,7 @@ def plan_import(parsed: TastyCsv, book: JournalBook, *, mode: Mode) -> ImportPla
     if parsed.bad_orders:
         skipped = [row for row in fresh if row.order_id in parsed.bad_orders]
         fresh = [row for row in fresh if row.order_id not in parsed.bad_orders]
-    planner = _Planner(mode=mode, book=book)
+    planner = _Planner(mode=Mode(mode), book=book)
     planner.load_book()
     planner.run(fresh)
     closings = planner.closings()

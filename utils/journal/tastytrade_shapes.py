@@ -25,15 +25,16 @@ from utils.journal.fields import BROKER_ORDER_ID_PATTERN
 from utils.journal.tastytrade_csv import TastyRow
 from utils.journal.trade import Mode, NewTrade
 from utils.journal.undefined_risk import RiskFlag
+from utils.spreads.legs import LegAction
 
 UID_MAX_CHARS = 80  # NewTrade.uid's limit
 # (mode, multiplier, underlying, cash, fees, ((contract, action, contracts), ...))
-OpeningShape = tuple[str, int, str, str, str, tuple[tuple[str, str, int], ...]]
+OpeningShape = tuple[Mode, int, str, str, str, tuple[tuple[str, LegAction, int], ...]]
 
 
 def opening_shape(contracts: dict[str, list[TastyRow]], mode: Mode) -> OpeningShape | None:
-    """The shape of an order's opening rows grouped by contract; None when a contract is both
-    bought and sold (validation names that)."""
+    """The shape of an order's opening rows grouped by contract (`mode`: the import's, a
+    `Mode`); None when a contract is both bought and sold (validation names that)."""
     legs = []
     cash = fees = Decimal(0)
     for symbol, group in contracts.items():
@@ -47,9 +48,9 @@ def opening_shape(contracts: dict[str, list[TastyRow]], mode: Mode) -> OpeningSh
             quantity += row.quantity
             cash += row.value
             fees += row.fees
-        legs.append((symbol, action.value, quantity))
+        legs.append((symbol, action, quantity))
     first = next(iter(contracts.values()))[0]
-    return (Mode(mode).value, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
+    return (mode, first.multiplier, first.underlying, str(cash), str(fees), tuple(legs))
 
 
 @dataclass(frozen=True)
