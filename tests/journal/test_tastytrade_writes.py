@@ -15,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.tasty_history_factory import random_history
-from tests.support.tasty_shape_history import history_text, order_strategy
+from tests.support.tasty_shape_history import EXPIRIES, history_text, order_strategy
 from tests.support.tastytrade_write_reference import write_plan_one_at_a_time
 from utils.core.sqlite_store import transaction
 from utils.journal.importer import _tasty_book
 from utils.journal.store import Journal
 from utils.journal.tastytrade_csv import parse_tasty_csv
-from utils.journal.tastytrade_plan import ImportPlan, plan_import
+from utils.journal.tastytrade_plan import CloseCopy, ImportPlan, plan_import
+from utils.journal.tastytrade_shapes import ShapeCopy
 from utils.journal.tastytrade_writes import write_tasty_plan
 from utils.journal.trade import Mode
 from utils.journal.write_behind import WriteBehind
@@ -116,3 +117,24 @@ def test_spreads_opened_and_closed_by_one_import_read_on_from_a_read_before_it(t
         assert report.committed and report.closed > 50
         pd.testing.assert_frame_equal(since.frame, journal.judging_read().frame)
         assert since.frame["closed_at"].notna().sum() >= report.closed
+
+
+def test_the_bulk_writes_never_make_the_trade_or_close_of_a_copy(tmp_path):
+    orders = [(0, EXPIRIES[0], 500, 1, "1.00", "-1.00", True, 5)] * 4  # one shape, closed alike
+    parsed = parse_tasty_csv(history_text(orders))
+    with Journal.open(tmp_path) as journal:
+        conn = journal.connect()
+        with transaction(conn):
+            plan = plan_import(parsed, _tasty_book(conn), mode=Mode.LIVE)
+            _written_behind(conn, plan, _fixed_clock)
+        stored = conn.execute(
+            "SELECT uid, broker_order_id FROM trade_orders JOIN trades ON "
+            "trades.id = trade_id WHERE role = 'open' ORDER BY uid"
+        ).fetchall()
+
+    copies = [o for o in plan.openings if isinstance(o.opened, ShapeCopy)]
+    closes = [c for c in plan.closings if isinstance(c.closed, CloseCopy)]
+    assert len(copies) == 3 and len(closes) == 3  # the first order's trade and close validated
+    assert not any("trade" in opening.__dict__ for opening in copies)  # never made
+    assert not any("close" in closing.__dict__ for closing in closes)
+    assert stored == [(opening.uid, opening.broker_order_ids[0]) for opening in plan.openings]

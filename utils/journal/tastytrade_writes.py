@@ -13,7 +13,6 @@ path, which names the problem as before.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -69,7 +68,7 @@ def write_tasty_plan(behind: WriteBehind, plan: ImportPlan, clock: Clock) -> Non
     fills = _Fills(plan.fills, ids_by_uid, stamp_of)
     opened: dict[str, PlannedOpening] = {}
     _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes, fills, stamp_of)
-    fills.hand_over(behind)
+    fills.hand_over(behind, every=True)
     _close(behind, plan.closings, ids_by_uid, opened, closes)
     for note in plan.notes:
         insert_note(behind.conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
@@ -245,12 +244,13 @@ class _Fills:
         self._fills, self._ids, self._stamp_of = fills, ids_by_uid, stamp_of
         self._next = 0  # the first fill not handed over
 
-    def hand_over(self, behind: WriteBehind) -> None:
+    def hand_over(self, behind: WriteBehind, *, every: bool = False) -> None:
         """Hand over the fills from the first not handed over to the first whose trade has
-        no id yet."""
-        ids, stamp_of, rows = self._ids, self._stamp_of, []
-        for fill in itertools.islice(self._fills, self._next, None):
-            trade_id = ids.get(fill.trade_uid)
+        no id yet; `every`: all of them (each trade has its id: a KeyError otherwise)."""
+        fills, ids, stamp_of, rows = self._fills, self._ids, self._stamp_of, []
+        for index in range(self._next, len(fills)):
+            fill = fills[index]
+            trade_id = ids[fill.trade_uid] if every else ids.get(fill.trade_uid)
             if trade_id is None:
                 break
             rows.append(fill_row(trade_id, fill, stamp_of))
