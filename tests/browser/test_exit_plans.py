@@ -36,6 +36,7 @@ def test_a_playbook_chosen_at_upload_then_a_plan_declared_after_entry(tmp_path, 
         page.locator(f"#{JournalIds.UPLOAD} input[type=file]").set_input_files(str(history))
         page.locator(f"#{JournalIds.IMPORT_OK}").wait_for()
         report = page.locator(f"#{JournalIds.IMPORT_REPORT}").inner_text()
+        page.locator(f"{TABLE_ROWS}[row-index='2'] [col-id=underlying]").wait_for()  # all 3 shown
         page.locator(f"{TABLE_ROWS} .ag-selection-checkbox input").first.check()
         page.locator(f"#{PlanIds.CURRENT}", has_text="declared at import").wait_for()
         current = page.locator(f"#{PlanIds.CURRENT}").inner_text()
