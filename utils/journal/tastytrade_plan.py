@@ -191,7 +191,8 @@ class PlannedNote:
 class ImportPlan:
     """Everything an import will write, decided before anything is written.
 
-    The plan types are plain dataclasses: they carry models validated once already.
+    The plan types are plain dataclasses and named tuples: they carry models validated once
+    already, or copies of them made when read (`ShapeCopy`, `CloseCopy`).
     """
 
     openings: tuple[PlannedOpening, ...] = ()
