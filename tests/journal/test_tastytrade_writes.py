@@ -21,11 +21,10 @@ from utils.core.sqlite_store import transaction
 from utils.journal.importer import _tasty_book
 from utils.journal.store import Journal
 from utils.journal.tastytrade_csv import parse_tasty_csv
-from utils.journal.tastytrade_plan import CloseCopy, ImportPlan, plan_import
+from utils.journal.tastytrade_plan import CloseCopy, plan_import
 from utils.journal.tastytrade_shapes import ShapeCopy
 from utils.journal.tastytrade_writes import write_tasty_plan
 from utils.journal.trade import Mode
-from utils.journal.write_behind import WriteBehind
 
 TABLES = (
     "trades",
@@ -52,13 +51,6 @@ def _tables(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
     }  # nosec B608  # table scan order: rowid, or the key
 
 
-def _written_behind(conn: sqlite3.Connection, plan: ImportPlan, clock) -> None:
-    """The bulk writes, as the importer runs them: handed to a writer behind, all written at
-    the block's end."""
-    with WriteBehind(conn) as behind:
-        write_tasty_plan(behind, plan, clock)
-
-
 def _written(folder: Path, texts: list[str], write) -> dict[str, list[tuple]]:
     """Every table after planning and writing each export in turn with `write`."""
     with Journal.open(folder) as journal:
@@ -82,7 +74,7 @@ def test_a_history_in_two_files_writes_the_same_rows_as_one_at_a_time(tmp_path, 
     newest, oldest = rows[: len(rows) // 2], rows[len(rows) // 2 :]
     texts = [_as_text(header, oldest), _as_text(header, newest)]
 
-    bulk = _written(tmp_path / "bulk", texts, _written_behind)
+    bulk = _written(tmp_path / "bulk", texts, write_tasty_plan)
 
     assert bulk == _written(tmp_path / "reference", texts, write_plan_one_at_a_time)
     assert len(bulk["trades"]) > 100 and bulk["trade_notes"] and bulk["trade_fills"]
@@ -99,7 +91,7 @@ def test_repeated_shapes_flagged_or_proved_write_the_same_rows_as_one_at_a_time(
     folder = tmp_path_factory.mktemp("journals")
     texts = [history_text(orders)]
 
-    bulk = _written(folder / "bulk", texts, _written_behind)
+    bulk = _written(folder / "bulk", texts, write_tasty_plan)
 
     assert bulk == _written(folder / "reference", texts, write_plan_one_at_a_time)
 
@@ -126,7 +118,7 @@ def test_the_bulk_writes_never_make_the_trade_or_close_of_a_copy(tmp_path):
         conn = journal.connect()
         with transaction(conn):
             plan = plan_import(parsed, _tasty_book(conn), mode=Mode.LIVE)
-            _written_behind(conn, plan, _fixed_clock)
+            write_tasty_plan(conn, plan, _fixed_clock)
         stored = conn.execute(
             "SELECT uid, broker_order_id FROM trade_orders JOIN trades ON "
             "trades.id = trade_id WHERE role = 'open' ORDER BY uid"

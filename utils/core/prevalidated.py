@@ -75,17 +75,14 @@ def _private_defaults(model: type[BaseModel], private: dict[str, Any]) -> dict[s
 
 def updated_copy(instance: ModelT, update: dict[str, Any]) -> ModelT:
     """`instance.model_copy(update=update)`: a shallow copy with `update`'s fields set, not
-    validated, without `model_copy`'s generic steps (for models without extra fields). A frozen
-    model's copy shares the fields-set when it holds `update`'s fields already (`field_names`)."""
+    validated, without `model_copy`'s generic steps (for models without extra fields)."""
     model = type(instance)
     copied = model.__new__(model)
     object.__setattr__(copied, "__dict__", {**instance.__dict__, **update})
-    extra = instance.__pydantic_extra__
-    object.__setattr__(copied, "__pydantic_extra__", None if extra is None else copy(extra))
-    fields_set = instance.__pydantic_fields_set__
-    if not (model.model_config.get("frozen") and fields_set.issuperset(update)):
-        fields_set = fields_set | update.keys()
-    object.__setattr__(copied, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(copied, "__pydantic_extra__", copy(instance.__pydantic_extra__))
+    object.__setattr__(
+        copied, "__pydantic_fields_set__", instance.__pydantic_fields_set__ | update.keys()
+    )
     private = instance.__pydantic_private__
     if private is not None:
         private = {name: value for name, value in private.items() if value is not PydanticUndefined}

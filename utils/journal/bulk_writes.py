@@ -134,7 +134,7 @@ def _gather(
             fees_usd=fees,
         )
         closing = (
-            stamp(close.closed_at),
+            rows.stamp_of(close.closed_at),
             rows.session_of(close.closed_at),
             str(close.exit_price),
             close.exit_effect.value,
@@ -156,7 +156,7 @@ def _gather(
             new.multiplier,
             new.mode.value,
             new.source,
-            stamp(new.opened_at),
+            rows.stamp_of(new.opened_at),
             rows.session_of(new.opened_at),
             str(new.entry_price),
             new.entry_effect.value,
@@ -166,7 +166,7 @@ def _gather(
             new.setup,
             _optional_cents(new.profit_target_usd),
             _optional_cents(new.stop_loss_usd),
-            stamp(new.time_exit_at) if new.time_exit_at else None,
+            rows.stamp_of(new.time_exit_at) if new.time_exit_at else None,
             fees_cents,
             created_at,
             *closing,
@@ -198,11 +198,11 @@ def _gather(
             (trade_id, NOT_DEFINED_RISK, flag.shape, flag.reason, flag.one_r_basis, created_at)
         )
     for note in record.notes:
-        rows.notes.append((trade_id, stamp(note.at), note.text))
+        rows.notes.append((trade_id, rows.stamp_of(note.at), note.text))
         rows.event(trade_id, "note", note.at)
     at = close.closed_at if close else new.opened_at
     for mistake in _unique(clean_label(label) for label in record.mistakes):
-        rows.mistakes.append((trade_id, mistake, stamp(at)))
+        rows.mistakes.append((trade_id, mistake, rows.stamp_of(at)))
         rows.event(trade_id, "mistake", at)
     if close is not None:
         close_orders = [o for o in _unique(close.broker_order_ids) if o not in open_orders]

@@ -348,13 +348,9 @@ def _import_tasty_file(
             plan = tastytrade_plan.plan_import(parsed, _tasty_book(conn), mode=mode)
             if plan.errors and not skip_bad:
                 raise _ImportRefused([*parsed.errors, *plan.errors])
-            with WriteBehind(conn) as behind:
-                write_tasty_plan(behind, plan, clock)
-                report = _tasty_report(plan, parsed, name)
-                keys = [row.key for row in parsed.rows] if playbook is not None else []
-                del plan, parsed  # freed while the last rows are written
+            report = _apply_tasty_plan(conn, plan, parsed, name, clock)
             if playbook is not None:
-                report = _declare_playbook(conn, report, playbook, keys, clock)
+                report = _declare_playbook(conn, report, playbook, parsed, clock)
             record_import(conn, report, digest, clock())
     except _ImportRefused as refusal:
         return _refused(SOURCE_TASTYTRADE_CSV, name, refusal.issues)
@@ -365,12 +361,11 @@ def _declare_playbook(
     conn: sqlite3.Connection,
     report: ImportReport,
     playbook: Playbook,
-    row_keys: list[str],
+    parsed: TastyCsv,
     clock: Clock,
 ) -> ImportReport:
-    """Declare `playbook` for the file's trades (added now or journaled by an earlier import),
-    the trades of the file's rows (`row_keys`)."""
-    trade_ids = trades_of_fills(conn, row_keys)
+    """Declare `playbook` for the file's trades (added now or journaled by an earlier import)."""
+    trade_ids = trades_of_fills(conn, (row.key for row in parsed.rows))
     declared = declare_playbook_at_import(conn, playbook, trade_ids, clock())
     return report.model_copy(update={"playbook": playbook.title, "playbook_declared": declared})
 
@@ -402,13 +397,7 @@ def _apply_tasty_plan(
     name: str,
     clock: Clock,
 ) -> ImportReport:
-    with WriteBehind(conn) as behind:
-        write_tasty_plan(behind, plan, clock)
-    return _tasty_report(plan, parsed, name)
-
-
-def _tasty_report(plan: tastytrade_plan.ImportPlan, parsed: TastyCsv, name: str) -> ImportReport:
-    """The report of a tastytrade plan written."""
+    write_tasty_plan(conn, plan, clock)
     return ImportReport(
         source=SOURCE_TASTYTRADE_CSV,
         file_name=name,

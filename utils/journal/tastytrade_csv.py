@@ -131,7 +131,6 @@ class TastyRow(NamedTuple):
 
 
 _executed_at = attrgetter("executed_at")
-_UNREAD = object()  # a cell not read yet (`RowReader.shaped_row`)
 
 
 @dataclass(frozen=True)
@@ -295,16 +294,9 @@ class RowReader:
         `cells`) and its own cells (`OWN_COLUMNS`: Date, Value, Average Price, Order #); None
         when those need the full read."""
         date_text, value_text, average_text, order_text = own
-        # each cell's reading looked up first (the lookups inline: this runs for every row)
-        moment = self.moments.get(date_text, _UNREAD)
-        if moment is _UNREAD:
-            moment = self.moment(date_text)
-        amount = self.amounts.get((value_text, average_text, id(shape)), _UNREAD)
-        if amount is _UNREAD:
-            amount = self.amount(value_text, average_text, shape)
-        order_id = self.order_ids.get(order_text, _UNREAD)
-        if order_id is _UNREAD:
-            order_id = self.order_id(order_text)
+        moment = self.moment(date_text)
+        amount = self.amount(value_text, average_text, shape)
+        order_id = self.order_id(order_text)
         if moment is None or amount is None or order_id is None:
             return None
         executed_at, iso = moment

@@ -57,21 +57,21 @@ _EVENT = "INSERT INTO journal_events (trade_id, kind, at, session) VALUES (?, ?,
 _UIDS_PER_QUERY = 500
 
 
-def write_tasty_plan(behind: WriteBehind, plan: ImportPlan, clock: Clock) -> None:
-    """Hand the plan's openings, fills, closings and notes to `behind`, inside the caller's
-    transaction (the bulk rows written behind the gathering of the next ones; the last are
-    written when the caller leaves `behind`'s block, `utils.journal.write_behind`)."""
-    ids_by_uid = _journaled_ids(behind.conn, plan)
-    sessions = SessionMemo()
-    stamp_of = lru_cache(maxsize=None)(stamp)  # one memo: a trade's moments are its fills' too
-    closes = _ClosesOnInsert(plan, sessions, stamp_of)
-    fills = _Fills(plan.fills, ids_by_uid, stamp_of)
-    opened: dict[str, PlannedOpening] = {}
-    _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes, fills, stamp_of)
-    fills.hand_over(behind, every=True)
-    _close(behind, plan.closings, ids_by_uid, opened, closes)
-    for note in plan.notes:
-        insert_note(behind.conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
+def write_tasty_plan(conn: sqlite3.Connection, plan: ImportPlan, clock: Clock) -> None:
+    """Write the plan's openings, fills, closings and notes inside the caller's transaction
+    (the bulk rows written behind the gathering of the next ones, `utils.journal.write_behind`)."""
+    with WriteBehind(conn) as behind:
+        ids_by_uid = _journaled_ids(behind.conn, plan)
+        sessions = SessionMemo()
+        stamp_of = lru_cache(maxsize=None)(stamp)  # one memo: a trade's moments are its fills'
+        closes = _ClosesOnInsert(plan, sessions, stamp_of)
+        fills = _Fills(plan.fills, ids_by_uid, stamp_of)
+        opened: dict[str, PlannedOpening] = {}
+        _insert_openings(behind, plan.openings, ids_by_uid, opened, clock, closes, fills, stamp_of)
+        fills.hand_over(behind, every=True)
+        _close(behind, plan.closings, ids_by_uid, opened, closes)
+        for note in plan.notes:
+            insert_note(behind.conn, ids_by_uid[note.trade_uid], Note(at=note.at, text=note.text))
 
 
 def _journaled_ids(conn: sqlite3.Connection, plan: ImportPlan) -> dict[str, int]:
